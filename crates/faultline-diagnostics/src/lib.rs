@@ -1,0 +1,221 @@
+//! Diagnostics are plain data. Rules build them; renderers at the edge (the CLI) print them.
+//!
+//! Architecture invariant: nothing here formats for a terminal or reads the environment.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use faultline_syntax::{FileId, TextRange};
+use serde::Serialize;
+
+/// How bad a finding is. `Error`: will break or be rejected by the API server. `Warning`:
+/// risky. `Info`: worth knowing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The family a rule belongs to; `faultline rules` groups by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// Reading and parsing the input.
+    Syntax,
+    /// apiVersion/kind against the target Kubernetes version.
+    Api,
+    Network,
+    Services,
+    Probes,
+    Resources,
+    Quota,
+    Workloads,
+    References,
+    Scheduling,
+    Status,
+    /// faultline's own failures.
+    Internal,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Syntax => "syntax",
+            Category::Api => "api",
+            Category::Network => "network",
+            Category::Services => "services",
+            Category::Probes => "probes",
+            Category::Resources => "resources",
+            Category::Quota => "quota",
+            Category::Workloads => "workloads",
+            Category::References => "references",
+            Category::Scheduling => "scheduling",
+            Category::Status => "status",
+            Category::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The Kubernetes object a diagnostic is about.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    /// `None` for cluster-scoped objects.
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl fmt::Display for ObjectRef {
+    /// `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{}/{}/{}", self.kind, ns, self.name),
+            None => write!(f, "{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// A place in an input file. `range` is `None` for problems with a whole file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    pub file: FileId,
+    pub range: Option<TextRange>,
+}
+
+impl Location {
+    pub fn new(file: FileId, range: TextRange) -> Self {
+        Self {
+            file,
+            range: Some(range),
+        }
+    }
+    pub fn file(file: FileId) -> Self {
+        Self { file, range: None }
+    }
+}
+
+/// Another object or place involved in a finding (the Service whose selector misses, the
+/// first definition of a duplicated key).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Related {
+    pub message: String,
+    pub object: Option<ObjectRef>,
+    pub location: Option<Location>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    /// The rule's kebab-case id.
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// What is wrong: lowercase start, no trailing period, values in backticks.
+    pub message: String,
+    /// What to change, in the imperative.
+    pub help: String,
+    pub object: Option<ObjectRef>,
+    pub location: Location,
+    pub related: Vec<Related>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        category: Category,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            rule,
+            severity,
+            category,
+            message: message.into(),
+            help: String::new(),
+            object: None,
+            location,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    pub fn with_object(mut self, object: ObjectRef) -> Self {
+        self.object = Some(object);
+        self
+    }
+
+    pub fn with_related(
+        mut self,
+        message: impl Into<String>,
+        object: Option<ObjectRef>,
+        location: Option<Location>,
+    ) -> Self {
+        self.related.push(Related {
+            message: message.into(),
+            object,
+            location,
+        });
+        self
+    }
+
+    /// The order of output: by file, position, rule, then message, so that output never
+    /// depends on thread scheduling.
+    pub fn output_order(&self, other: &Self) -> Ordering {
+        let key = |d: &Self| {
+            (
+                d.location.file,
+                d.location.range.map(|r| (r.start, r.end)),
+                d.rule,
+                d.object.clone(),
+            )
+        };
+        key(self)
+            .cmp(&key(other))
+            .then_with(|| self.message.cmp(&other.message))
+            .then_with(|| self.help.cmp(&other.help))
+    }
+}
+
+/// Sorts diagnostics into output order and drops exact duplicates.
+pub fn sort_diagnostics(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(Diagnostic::output_order);
+    diags.dedup();
+}
