@@ -1,1 +1,223 @@
-fn main() {}
+//! The `faultline` binary. Only this crate prints, reads the environment or exits.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use faultline_cli::check::{self, CheckArgs};
+use faultline_cli::render::Format;
+use faultline_rules::registry;
+
+/// Exit codes, as documented in the README.
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "faultline",
+    version,
+    about = "Offline static analysis of Kubernetes manifests and cluster snapshots",
+    long_about = None,
+    after_help = "Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage error, unreadable input or internal failure."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check manifests or snapshots (files, directories, or `-` for stdin).
+    Check(CheckCmd),
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule id, e.g. `api-removed`.
+        rule: String,
+    },
+    /// Write the rule documentation pages (rules/*.md) generated from the declarations.
+    #[command(hide = true)]
+    GenDocs {
+        /// The output directory (the repository's `rules/`).
+        dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckCmd {
+    /// Files or directories to check; `-` reads standard input. Defaults to `.`.
+    paths: Vec<String>,
+    /// Output format.
+    #[arg(long, default_value = "human", value_parser = ["human", "json", "sarif", "github", "junit"])]
+    format: String,
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_parser = ["error", "warning", "info", "never"])]
+    fail_on: Option<String>,
+    /// Run only these rules (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    rules: Vec<String>,
+    /// Skip these rules (repeatable).
+    #[arg(long = "skip", value_name = "ID")]
+    skip: Vec<String>,
+    /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
+    #[arg(long, short = 'n')]
+    namespace: Option<String>,
+    /// The Kubernetes version the manifests target (e.g. 1.30).
+    #[arg(long)]
+    kube_version: Option<String>,
+    /// Configuration file (default: `.faultline.yaml` in the current directory or a parent).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Only files matching these globs in directory walks (default `*.yaml`, `*.yml`, `*.json`).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+    /// Leave out files matching these globs.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Do not respect .gitignore and .ignore files in directory walks.
+    #[arg(long)]
+    no_ignore: bool,
+    /// When to use colour in human output (`NO_COLOR` is honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Rule panics are caught and reported as `internal-error` diagnostics; keep the default
+    // hook from also printing them.
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(|| run(cli));
+    match result {
+        Ok(code) => code,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln_safe(&format!("faultline: internal error: {what}"));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn eprintln_safe(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
+fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Check(cmd) => run_check(cmd),
+        Command::Rules { format } => {
+            let mut out = std::io::stdout().lock();
+            let text = match format {
+                RulesFormat::Table => check::rules_table(),
+                RulesFormat::Json => check::rules_json(),
+            };
+            let _ = out.write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Command::Explain { rule } => match registry::find(&rule) {
+            Some(r) => {
+                let _ = std::io::stdout()
+                    .lock()
+                    .write_all(faultline_rules::docs::rule_page(r.meta()).as_bytes());
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln_safe(&format!(
+                    "faultline: unknown rule `{rule}`; `faultline rules` lists them"
+                ));
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+        Command::GenDocs { dir } => match write_docs(&dir) {
+            Ok(n) => {
+                eprintln_safe(&format!("wrote {n} files to {}", dir.display()));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln_safe(&format!("faultline: cannot write {}: {e}", dir.display()));
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+    }
+}
+
+fn write_docs(dir: &Path) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir)?;
+    let files = faultline_rules::docs::generate();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".md") && !files.contains_key(name) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    for (name, content) in &files {
+        std::fs::write(dir.join(name), content)?;
+    }
+    Ok(files.len())
+}
+
+fn run_check(cmd: CheckCmd) -> ExitCode {
+    let color = match cmd.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    let args = CheckArgs {
+        paths: if cmd.paths.is_empty() {
+            vec![".".to_owned()]
+        } else {
+            cmd.paths
+        },
+        format: Format::parse(&cmd.format).expect("clap checked the value"),
+        fail_on: cmd.fail_on,
+        rules: cmd.rules,
+        skip: cmd.skip,
+        namespace: cmd.namespace,
+        kube_version: cmd.kube_version,
+        config: cmd.config,
+        no_config: cmd.no_config,
+        include: cmd.include,
+        exclude: cmd.exclude,
+        no_ignore: cmd.no_ignore,
+        color,
+        progress: std::io::stderr().is_terminal(),
+        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    let mut stdout = std::io::stdout().lock();
+    match check::run(&args, &mut stdout) {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(e) => {
+            let _ = stdout.flush();
+            eprintln_safe(&format!("faultline: {e}"));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}

@@ -219,3 +219,15 @@ pub fn sort_diagnostics(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(Diagnostic::output_order);
     diags.dedup();
 }
+
+/// What a renderer needs to know about a rule (SARIF `tool.driver.rules`, `faultline rules`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub category: Category,
+    pub default_severity: Severity,
+    /// One line, lowercase start, no trailing period.
+    pub summary: &'static str,
+    /// Markdown with the sections What it does / Why it matters / Example / Options.
+    pub doc: &'static str,
+}

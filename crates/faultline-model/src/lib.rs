@@ -1,1 +1,14 @@
-//! faultline-model
+//! Typed, read-only views of Kubernetes objects over the spanned trees.
+//!
+//! Architecture invariant: views never copy or mutate the tree; every value they return can be
+//! traced back to the node (and so the line) it came from. Unknown kinds pass through as plain
+//! [`Object`]s.
+pub mod intorstr;
+pub mod kinds;
+pub mod object;
+pub mod pod;
+pub mod quantity;
+pub mod selector;
+pub mod selectors;
+
+pub use object::{Inventory, ModelOptions, NotAnObject, Object, ObjectId};

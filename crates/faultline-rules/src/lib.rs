@@ -1,1 +1,30 @@
-//! faultline-rules
+//! The rule engine, the registry, and every rule.
+//!
+//! A rule is declared once with [`declare_rule!`]: id, category, default severity, summary,
+//! parameters and its documentation (the doc comment, in fixed sections). The registry
+//! ([`registry::ALL`]) is generated from the files in `src/rules/` by `build.rs`.
+//!
+//! Architecture invariant: rules are read-only and do no I/O. They see the input only through
+//! [`Context`], and report only through [`Sink`]. The engine, not the rule, decides severity
+//! overrides, suppressions and output order.
+
+pub mod api_versions;
+pub mod config;
+mod context;
+pub mod docs;
+mod engine;
+mod macros;
+pub mod suppress;
+
+pub use context::{Context, Settings};
+pub use engine::{Rule, RuleMeta, Param, Sink, run};
+
+/// The registry of every rule, generated from `src/rules/*.rs`.
+pub mod registry {
+    include!(concat!(env!("OUT_DIR"), "/registry.rs"));
+
+    /// Finds a rule by id.
+    pub fn find(id: &str) -> Option<&'static dyn crate::Rule> {
+        ALL.iter().copied().find(|r| r.meta().info.id == id)
+    }
+}

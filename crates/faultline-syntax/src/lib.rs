@@ -8,6 +8,8 @@
 //! plus [`Problem`]s with locations.
 
 pub mod document;
+pub mod json;
+pub mod load;
 pub mod problem;
 #[path = "resolve_tmp.rs"]
 pub mod resolve;
@@ -16,6 +18,7 @@ pub mod tree;
 pub mod yaml;
 
 pub use document::{Document, ParsedText};
+pub use json::parse_json;
 pub use problem::{Problem, ProblemKind};
 pub use text::{FileId, LineCol, LineIndex, SourceFile, TextRange};
 pub use tree::{NodeId, NodeKind, NodeRef, Style, Tree};

@@ -1,0 +1,387 @@
+//! `faultline check`: configuration, loading, the rules, redaction and rendering.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use faultline_diagnostics::{Diagnostic, RuleInfo, Severity};
+use faultline_model::{Inventory, ModelOptions};
+use faultline_rules::api_versions::KubeVersion;
+use faultline_rules::config::{self, Config};
+use faultline_rules::{Context, Settings, registry};
+use faultline_syntax::load::{self, Input, LoadErrorKind, LoadOptions};
+use faultline_syntax::{FileId, ParsedText, Problem, ProblemKind, SourceFile, TextRange};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::render::{self, Format, RenderContext, Summary};
+
+/// Everything `faultline check` was asked to do.
+#[derive(Clone, Debug)]
+pub struct CheckArgs {
+    pub paths: Vec<String>,
+    pub format: Format,
+    pub fail_on: Option<String>,
+    pub rules: Vec<String>,
+    pub skip: Vec<String>,
+    pub namespace: Option<String>,
+    pub kube_version: Option<String>,
+    pub config: Option<PathBuf>,
+    pub no_config: bool,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub no_ignore: bool,
+    pub color: bool,
+    pub progress: bool,
+    /// Where to look for `.faultline.yaml`.
+    pub cwd: PathBuf,
+}
+
+/// What a check found, for the exit code.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    /// `None` for `--fail-on never`.
+    pub fail_on: Option<Severity>,
+}
+
+impl Outcome {
+    /// 2 when an input could not be read or faultline failed, 1 when a finding is at or above
+    /// `--fail-on`, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self
+            .diagnostics
+            .iter()
+            .any(|d| matches!(d.rule, "input-unreadable" | "internal-error"))
+        {
+            return 2;
+        }
+        match self.fail_on {
+            Some(min) if self.diagnostics.iter().any(|d| d.severity >= min) => 1,
+            _ => 0,
+        }
+    }
+}
+
+/// Runs a check and renders the result to `out`. `Err` is a usage or configuration error.
+pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
+    let progress = Progress::start(args.progress);
+    let config = load_config(args)?;
+    let mut settings = Settings::default();
+    if let Some(c) = &config {
+        c.apply(&mut settings);
+    }
+    if let Some(v) = &args.kube_version {
+        settings.kube_version =
+            KubeVersion::parse(v).map_err(|e| format!("--kube-version: {e}"))?;
+    }
+    for id in args.rules.iter().chain(&args.skip) {
+        if registry::find(id).is_none() {
+            return Err(format!(
+                "unknown rule `{id}`; `faultline rules` lists them"
+            ));
+        }
+    }
+    if !args.rules.is_empty() {
+        settings.only = Some(args.rules.iter().cloned().collect());
+    }
+    settings.disabled.extend(args.skip.iter().cloned());
+    let fail_on_text = args
+        .fail_on
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.fail_on.clone()))
+        .unwrap_or_else(|| "warning".to_owned());
+    let fail_on = Severity::parse(&fail_on_text);
+    let namespace = args
+        .namespace
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.namespace.clone()))
+        .unwrap_or_else(|| "default".to_owned());
+
+    progress.stage("reading and parsing inputs");
+    let inputs: Vec<Input> = args.paths.iter().map(Input::from_arg).collect();
+    let mut load_options = LoadOptions {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        no_ignore: args.no_ignore,
+        ..LoadOptions::default()
+    };
+    if let Some(c) = &config {
+        load_options.exclude.extend(c.exclude.iter().cloned());
+    }
+    let loaded = load::load_all(&inputs, &load_options);
+    let mut files = loaded.files;
+    let mut parsed = loaded.parsed;
+    for e in loaded.errors {
+        match e.kind {
+            LoadErrorKind::InvalidGlob => return Err(e.message),
+            LoadErrorKind::IgnoreFile => {
+                let _ = writeln!(std::io::stderr(), "faultline: warning: {}: {}", e.path, e.message);
+                continue;
+            }
+            _ => {}
+        }
+        let id = FileId(files.len() as u32);
+        // Keep the readable part of a non-UTF-8 file so the position of the bad byte shows.
+        let text = match (e.kind, e.range) {
+            (LoadErrorKind::Encoding, Some(_)) => std::fs::read(&e.path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let range = e.range.filter(|r| (r.end as usize) <= text.len());
+        files.push(SourceFile::new(id, e.path.clone(), text));
+        let mut p = ParsedText::default();
+        p.problems.push(Problem {
+            kind: ProblemKind::Unreadable,
+            range,
+            message: e.message,
+            related: Vec::new(),
+        });
+        parsed.push(p);
+    }
+
+    progress.stage("building the inventory");
+    let model_options = ModelOptions {
+        default_namespace: &namespace,
+    };
+    let inventory = Inventory::build(&parsed, &model_options);
+    progress.stage(&format!("checking {} objects", inventory.objects.len()));
+    let cx = Context {
+        files: &files,
+        parsed: &parsed,
+        inventory: &inventory,
+        settings: &settings,
+    };
+    let rules = settings.enabled_rules();
+    let mut diagnostics = faultline_rules::run(&cx, &rules);
+    let secrets = SecretRanges::collect(&inventory);
+    secrets.scrub_messages(&mut diagnostics);
+    progress.finish();
+
+    let rule_infos: Vec<RuleInfo> = registry::ALL.iter().map(|r| r.meta().info).collect();
+    let redact = |file: FileId, range: TextRange| secrets.overlaps(file, range);
+    let ctx = RenderContext {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        rules: &rule_infos,
+        summary: Summary {
+            files: files.len(),
+            objects: inventory.objects.len(),
+        },
+        color: args.color,
+        redact: &redact,
+    };
+    render::render(args.format, out, &diagnostics, &files, &ctx)
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(Outcome {
+        diagnostics,
+        fail_on,
+    })
+}
+
+fn load_config(args: &CheckArgs) -> Result<Option<Config>, String> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(p) => p.clone(),
+        None => match find_config(&args.cwd) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Config::parse(&text).map(Some).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// `.faultline.yaml` in `dir` or the nearest parent that has one.
+pub fn find_config(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join(config::FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+/// Byte ranges of Secret values, which must never appear in any output.
+#[derive(Debug, Default)]
+struct SecretRanges {
+    by_file: BTreeMap<FileId, Vec<TextRange>>,
+}
+
+impl SecretRanges {
+    fn collect(inventory: &Inventory<'_>) -> Self {
+        let mut by_file: BTreeMap<FileId, Vec<TextRange>> = BTreeMap::new();
+        for obj in inventory.objects.iter().filter(|o| o.kind == "Secret") {
+            let ranges = by_file.entry(obj.file).or_default();
+            for key in ["data", "stringData"] {
+                for (_, v) in obj.node.get(key).into_iter().flat_map(|m| m.entries()) {
+                    ranges.push(v.range());
+                }
+            }
+            // kubectl keeps the whole object, values included, in this annotation.
+            if let Some(a) = obj.annotation("kubectl.kubernetes.io/last-applied-configuration") {
+                ranges.push(a.range());
+            }
+        }
+        for ranges in by_file.values_mut() {
+            ranges.sort();
+        }
+        Self { by_file }
+    }
+
+    fn overlaps(&self, file: FileId, range: TextRange) -> bool {
+        self.by_file.get(&file).is_some_and(|ranges| {
+            ranges
+                .iter()
+                .any(|r| r.start < range.end.max(range.start + 1) && range.start < r.end)
+        })
+    }
+
+    /// A finding located inside a Secret value must not quote it.
+    fn scrub_messages(&self, diags: &mut [Diagnostic]) {
+        for d in diags {
+            if let Some(range) = d.location.range {
+                if self.overlaps(d.location.file, range) {
+                    d.message = scrub_backticks(&d.message);
+                }
+            }
+        }
+    }
+}
+
+fn scrub_backticks(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        out.push_str(if i % 2 == 1 { "***" } else { part });
+    }
+    out
+}
+
+/// A spinner on stderr that appears only when a run takes more than a moment.
+struct Progress {
+    bar: Option<ProgressBar>,
+    done: Arc<AtomicBool>,
+}
+
+impl Progress {
+    fn start(enabled: bool) -> Self {
+        let done = Arc::new(AtomicBool::new(false));
+        if !enabled {
+            return Self { bar: None, done };
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        let (b, d) = (bar.clone(), done.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            if !d.load(Ordering::SeqCst) {
+                b.set_draw_target(ProgressDrawTarget::stderr());
+                b.enable_steady_tick(Duration::from_millis(120));
+            }
+        });
+        Self {
+            bar: Some(bar),
+            done,
+        }
+    }
+
+    fn stage(&self, message: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(message.to_owned());
+        }
+    }
+
+    fn finish(&self) {
+        self.done.store(true, Ordering::SeqCst);
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `faultline rules` as a table.
+pub fn rules_table() -> String {
+    let mut rows: Vec<[String; 4]> = registry::ALL
+        .iter()
+        .map(|r| {
+            let i = r.meta().info;
+            [
+                i.id.to_owned(),
+                i.category.to_string(),
+                i.default_severity.to_string(),
+                i.summary.to_owned(),
+            ]
+        })
+        .collect();
+    rows.sort();
+    let header = ["RULE", "CATEGORY", "SEVERITY", "SUMMARY"].map(str::to_owned);
+    let widths: Vec<usize> = (0..3)
+        .map(|c| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[c].len())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let line = format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `faultline rules --format json`: `[{"id","category","severity","summary"}]`.
+pub fn rules_json() -> String {
+    let rows: Vec<serde_json::Value> = registry::ALL
+        .iter()
+        .map(|r| {
+            let i = r.meta().info;
+            serde_json::json!({
+                "id": i.id,
+                "category": i.category.as_str(),
+                "severity": i.default_severity.as_str(),
+                "summary": i.summary,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).expect("plain JSON values serialize") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubbing_hides_every_quoted_value() {
+        assert_eq!(
+            scrub_backticks("duplicate key `password` with `hunter2`"),
+            "duplicate key `***` with `***`"
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! faultline's command-line front end. The renderers live here so that the binary and the
+//! tests share them.
+
+pub mod check;
+pub mod render;

@@ -1,0 +1,212 @@
+//! JUnit XML for CI test-report UIs (GitLab, Jenkins, Azure, test-reporter actions).
+//!
+//! Choices:
+//! - `<testsuites>` holding one `<testsuite name="faultline">`.
+//! - One `<testcase>` per diagnostic: `classname` is the file's path, `name` is
+//!   `rule Kind/ns/name line:col` (object and position left out when absent).
+//! - Errors and warnings are `<failure type="rule" message="message">` with severity, help,
+//!   location and related places in the body; infos pass and carry that text in `<system-out>`,
+//!   so they are visible without failing the report.
+//! - With no diagnostics the suite holds a single passing testcase named `faultline`, so CI
+//!   shows that the check ran.
+//! - Escaping is our own: `& < > " '` as entities, CR/LF/TAB in attributes as character
+//!   references, and characters XML 1.0 forbids replaced by U+FFFD.
+
+use std::io::{self, Write};
+
+use faultline_diagnostics::{Diagnostic, Severity};
+use faultline_syntax::SourceFile;
+
+use super::{Counts, RenderContext, file, location_label};
+
+pub fn render(
+    out: &mut dyn Write,
+    diags: &[Diagnostic],
+    files: &[SourceFile],
+    ctx: &RenderContext<'_>,
+) -> io::Result<()> {
+    let counts = Counts::of(diags);
+    let failures = counts.errors + counts.warnings;
+    let tests = diags.len().max(1);
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="faultline" tests="{tests}" failures="{failures}" errors="0">"#
+    )?;
+    writeln!(
+        out,
+        r#"  <testsuite name="faultline" tests="{tests}" failures="{failures}" errors="0" skipped="0">"#
+    )?;
+    writeln!(out, "    <properties>")?;
+    for (name, value) in [
+        ("faultline.version", ctx.tool_version.to_owned()),
+        ("files", ctx.summary.files.to_string()),
+        ("objects", ctx.summary.objects.to_string()),
+        ("errors", counts.errors.to_string()),
+        ("warnings", counts.warnings.to_string()),
+        ("infos", counts.infos.to_string()),
+    ] {
+        writeln!(
+            out,
+            r#"      <property name="{}" value="{}"/>"#,
+            escape_attr(name),
+            escape_attr(&value)
+        )?;
+    }
+    writeln!(out, "    </properties>")?;
+    if diags.is_empty() {
+        writeln!(out, r#"    <testcase classname="faultline" name="faultline"/>"#)?;
+    }
+    for d in diags {
+        testcase(out, d, files)?;
+    }
+    writeln!(out, "  </testsuite>")?;
+    writeln!(out, "</testsuites>")
+}
+
+fn testcase(out: &mut dyn Write, d: &Diagnostic, files: &[SourceFile]) -> io::Result<()> {
+    let f = file(files, d.location.file);
+    let mut name = d.rule.to_owned();
+    if let Some(o) = &d.object {
+        name.push_str(&format!(" {o}"));
+    }
+    if let Some(r) = d.location.range {
+        let lc = f.line_col(r.start);
+        name.push_str(&format!(" {}:{}", lc.line, lc.column));
+    }
+    writeln!(
+        out,
+        r#"    <testcase classname="{}" name="{}">"#,
+        escape_attr(&f.path),
+        escape_attr(&name)
+    )?;
+    let body = escape_text(&body(d, files));
+    match d.severity {
+        Severity::Error | Severity::Warning => writeln!(
+            out,
+            r#"      <failure type="{}" message="{}">{body}</failure>"#,
+            escape_attr(d.rule),
+            escape_attr(&d.message)
+        )?,
+        Severity::Info => writeln!(out, "      <system-out>{body}</system-out>")?,
+    }
+    writeln!(out, "    </testcase>")
+}
+
+/// `severity[rule]: message`, then `help:`, `at:`, `object:` and `note:` lines.
+fn body(d: &Diagnostic, files: &[SourceFile]) -> String {
+    let mut s = format!("{}[{}]: {}", d.severity, d.rule, d.message);
+    if !d.help.is_empty() {
+        s.push_str("\nhelp: ");
+        s.push_str(&d.help);
+    }
+    s.push_str("\nat: ");
+    s.push_str(&location_label(files, d.location.file, d.location.range));
+    if let Some(o) = &d.object {
+        s.push_str(&format!("\nobject: {o}"));
+    }
+    for r in &d.related {
+        s.push_str("\nnote: ");
+        s.push_str(&r.message);
+        if let Some(l) = r.location {
+            s.push_str(" at ");
+            s.push_str(&location_label(files, l.file, l.range));
+        }
+        if let Some(o) = &r.object {
+            s.push_str(&format!(" ({o})"));
+        }
+    }
+    s
+}
+
+/// Characters XML 1.0 allows at all.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Escapes element content.
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if !is_xml_char(c) => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a double- or single-quoted attribute value; keeps line breaks and tabs, which
+/// attribute normalisation would otherwise turn into spaces.
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if !is_xml_char(c) => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Format;
+    use super::super::fixtures::{Fixture, SECRET_VALUE};
+    use super::*;
+
+    #[test]
+    fn snapshot() {
+        let out = Fixture::new().render(Format::Junit);
+        assert!(!out.contains(SECRET_VALUE));
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn empty_run_has_one_passing_testcase() {
+        insta::assert_snapshot!(Fixture::new().render_empty(Format::Junit));
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape_text("a < b && c > d \"q\" 'x'"),
+            "a &lt; b &amp;&amp; c &gt; d \"q\" 'x'"
+        );
+        assert_eq!(
+            escape_attr("<a href=\"x\">'&'\n\t\r</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&#10;&#9;&#13;&lt;/a&gt;"
+        );
+        assert_eq!(escape_text("esc\u{1b}[31m nul\0 ok\u{10FFFF}"), "esc\u{FFFD}[31m nul\u{FFFD} ok\u{10FFFF}");
+        assert_eq!(escape_attr("\u{FFFE}"), "\u{FFFD}");
+    }
+
+    /// Every `<` opens a tag we wrote and tags balance: a cheap well-formedness check that
+    /// needs no XML crate.
+    #[test]
+    fn output_is_balanced() {
+        let out = Fixture::new().render(Format::Junit);
+        let mut stack = Vec::new();
+        let body = out.split_once("?>").unwrap().1;
+        for tag in body.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap();
+            if let Some(close) = tag.strip_prefix('/') {
+                assert_eq!(stack.pop(), Some(close.to_owned()));
+            } else if !tag.ends_with('/') {
+                stack.push(tag.split_whitespace().next().unwrap().to_owned());
+            }
+        }
+        assert!(stack.is_empty(), "{stack:?}");
+    }
+}

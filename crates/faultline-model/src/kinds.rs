@@ -1,0 +1,106 @@
+//! Facts about built-in kinds that the API server would otherwise tell us through discovery.
+
+/// Kinds that are not namespaced. Anything not listed here and not a known namespaced kind is
+/// an unknown kind (a CRD): its namespace is taken as written, and not defaulted.
+const CLUSTER_SCOPED: &[&str] = &[
+    "APIService",
+    "CertificateSigningRequest",
+    "ClusterIssuer",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CSIDriver",
+    "CSINode",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "StorageClass",
+    "StorageVersionMigration",
+    "TokenReview",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+    "VolumeAttributesClass",
+    "DeviceClass",
+    "ResourceSlice",
+    "ClusterTrustBundle",
+    "IPAddress",
+    "ServiceCIDR",
+    "GatewayClass",
+];
+
+const NAMESPACED: &[&str] = &[
+    "Binding",
+    "ConfigMap",
+    "ControllerRevision",
+    "CronJob",
+    "CSIStorageCapacity",
+    "DaemonSet",
+    "Deployment",
+    "Endpoints",
+    "EndpointSlice",
+    "Event",
+    "HorizontalPodAutoscaler",
+    "Ingress",
+    "Job",
+    "Lease",
+    "LimitRange",
+    "LocalSubjectAccessReview",
+    "NetworkPolicy",
+    "PersistentVolumeClaim",
+    "Pod",
+    "PodDisruptionBudget",
+    "PodTemplate",
+    "ReplicaSet",
+    "ReplicationController",
+    "ResourceClaim",
+    "ResourceClaimTemplate",
+    "ResourceQuota",
+    "Role",
+    "RoleBinding",
+    "Secret",
+    "Service",
+    "ServiceAccount",
+    "StatefulSet",
+];
+
+/// How a kind is scoped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Namespaced,
+    Cluster,
+    Unknown,
+}
+
+pub fn scope(kind: &str) -> Scope {
+    if NAMESPACED.contains(&kind) {
+        Scope::Namespaced
+    } else if CLUSTER_SCOPED.contains(&kind) {
+        Scope::Cluster
+    } else {
+        Scope::Unknown
+    }
+}
+
+/// Kinds that carry a pod template, and where it sits.
+pub fn pod_template_path(kind: &str) -> Option<&'static [&'static str]> {
+    match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+        | "Job" | "PodTemplate" => Some(&["spec", "template"]),
+        "CronJob" => Some(&["spec", "jobTemplate", "spec", "template"]),
+        _ => None,
+    }
+}

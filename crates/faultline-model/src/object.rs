@@ -1,0 +1,228 @@
+//! Kubernetes objects found in parsed documents, and the inventory of all of them.
+
+use faultline_syntax::{Document, FileId, NodeKind, NodeRef, ParsedText, TextRange};
+
+use crate::kinds::{self, Scope};
+
+/// Index of an object in its [`Inventory`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId(pub u32);
+
+/// One Kubernetes object: a document, or one item of a `kind: List`.
+#[derive(Clone, Copy, Debug)]
+pub struct Object<'a> {
+    pub id: ObjectId,
+    pub file: FileId,
+    /// The object's mapping node.
+    pub node: NodeRef<'a>,
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    /// `metadata.name`, or `metadata.generateName` when only that is set; empty if neither.
+    pub name: &'a str,
+    /// The namespace for namespaced objects: as written, or the default a `kubectl apply`
+    /// would use. `None` for cluster-scoped objects, and for unknown kinds written without one.
+    pub namespace: Option<&'a str>,
+    /// True when `namespace` was filled in from the default rather than written.
+    pub namespace_defaulted: bool,
+    pub scope: Scope,
+    /// The Helm template the document came from.
+    pub helm_source: Option<&'a str>,
+    /// True for items expanded from a `List`.
+    pub list_item: bool,
+}
+
+impl<'a> Object<'a> {
+    pub fn metadata(&self) -> Option<NodeRef<'a>> {
+        self.node.get("metadata")
+    }
+
+    /// The object's `metadata.labels` as key/value nodes.
+    pub fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        string_map(self.node.path(&["metadata", "labels"]))
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<NodeRef<'a>> {
+        self.node.path(&["metadata", "annotations", key])
+    }
+
+    pub fn spec(&self) -> Option<NodeRef<'a>> {
+        self.node.get("spec")
+    }
+
+    pub fn status(&self) -> Option<NodeRef<'a>> {
+        self.node.get("status")
+    }
+
+    /// Where diagnostics about the object as a whole point: its `kind:` line.
+    pub fn kind_range(&self) -> TextRange {
+        self.node
+            .field_range("kind")
+            .unwrap_or_else(|| self.node.range())
+    }
+
+    /// `group/version` split: `("apps", "v1")`, or `("", "v1")` for the core group.
+    pub fn group_version(&self) -> (&'a str, &'a str) {
+        match self.api_version.rsplit_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", self.api_version),
+        }
+    }
+
+    pub fn is(&self, kind: &str) -> bool {
+        self.kind == kind
+    }
+}
+
+/// Iterates a mapping of strings (labels, annotations, `matchLabels`, a Service selector),
+/// skipping entries whose key or value is not a scalar. Values that Kubernetes would reject as
+/// non-strings (`app: yes` is a boolean) are passed through as their text; a rule checks types.
+pub fn string_map<'a>(node: Option<NodeRef<'a>>) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    node.into_iter().flat_map(|n| n.entries()).filter_map(|(k, v)| {
+        let key = k.scalar_text()?;
+        let value = match v.kind() {
+            NodeKind::Null => "",
+            NodeKind::Seq | NodeKind::Map => return None,
+            _ => v.scalar_text()?,
+        };
+        Some((key, value))
+    })
+}
+
+/// Why a document is not treated as a Kubernetes object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotAnObject {
+    pub file: FileId,
+    pub range: TextRange,
+    pub reason: String,
+}
+
+/// All objects of a run, in input order (file, then document, then list item).
+#[derive(Debug, Default)]
+pub struct Inventory<'a> {
+    pub objects: Vec<Object<'a>>,
+    pub not_objects: Vec<NotAnObject>,
+}
+
+/// Options that decide how objects are read.
+#[derive(Clone, Debug)]
+pub struct ModelOptions<'o> {
+    /// The namespace of namespaced objects written without one (`kubectl apply -n`).
+    pub default_namespace: &'o str,
+}
+
+impl Default for ModelOptions<'static> {
+    fn default() -> Self {
+        Self {
+            default_namespace: "default",
+        }
+    }
+}
+
+impl<'a> Inventory<'a> {
+    /// Builds the inventory from every parsed file. `parsed[i]` belongs to `FileId(i)`.
+    pub fn build(parsed: &'a [ParsedText], options: &ModelOptions<'a>) -> Self {
+        let mut inv = Inventory::default();
+        for (i, p) in parsed.iter().enumerate() {
+            let file = FileId(i as u32);
+            for doc in &p.documents {
+                inv.add_document(file, doc, options);
+            }
+        }
+        inv
+    }
+
+    pub fn get(&self, id: ObjectId) -> &Object<'a> {
+        &self.objects[id.0 as usize]
+    }
+
+    fn add_document(&mut self, file: FileId, doc: &'a Document, options: &ModelOptions<'a>) {
+        let Some(root) = doc.root() else {
+            return;
+        };
+        let helm_source = doc.helm_source.as_deref();
+        if !root.is_map() {
+            let what = if root.is_seq() { "a sequence" } else { "a scalar" };
+            self.not(file, root.range(), format!("the document is {what}, not a mapping"));
+            return;
+        }
+        let api_version = root.get("apiVersion").and_then(|n| n.as_str());
+        let kind = root.get("kind").and_then(|n| n.as_str());
+        let (Some(api_version), Some(kind)) = (api_version, kind) else {
+            let missing = match (api_version, kind) {
+                (None, None) => "`apiVersion` and `kind`",
+                (None, _) => "`apiVersion`",
+                _ => "`kind`",
+            };
+            self.not(file, root.range(), format!("the document has no {missing}"));
+            return;
+        };
+        if let Some(item_kind) = kind.strip_suffix("List") {
+            if let Some(items) = root.get("items").filter(|i| i.is_seq()) {
+                for item in items.items() {
+                    self.add_object(file, item, api_version, item_kind, helm_source, true, options);
+                }
+                return;
+            }
+        }
+        self.add_object(file, root, api_version, kind, helm_source, false, options);
+    }
+
+    fn add_object(
+        &mut self,
+        file: FileId,
+        node: NodeRef<'a>,
+        default_api_version: &'a str,
+        default_kind: &'a str,
+        helm_source: Option<&'a str>,
+        list_item: bool,
+        options: &ModelOptions<'a>,
+    ) {
+        if !node.is_map() {
+            self.not(file, node.range(), "a list item is not a mapping".to_owned());
+            return;
+        }
+        let api_version = node
+            .get("apiVersion")
+            .and_then(|n| n.as_str())
+            .unwrap_or(default_api_version);
+        let kind = node.get("kind").and_then(|n| n.as_str()).unwrap_or(default_kind);
+        if kind.is_empty() {
+            // A plain `kind: List` whose items lack `kind` cannot be typed.
+            self.not(file, node.range(), "the list item has no `kind`".to_owned());
+            return;
+        }
+        let meta = node.get("metadata");
+        let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(|n| n.scalar_text());
+        let name = text("name").or_else(|| text("generateName")).unwrap_or("");
+        let written_ns = text("namespace").filter(|ns| !ns.is_empty());
+        let scope = kinds::scope(kind);
+        let (namespace, namespace_defaulted) = match (scope, written_ns) {
+            (Scope::Cluster, _) => (None, false),
+            (_, Some(ns)) => (Some(ns), false),
+            (Scope::Namespaced, None) => (Some(options.default_namespace), true),
+            (Scope::Unknown, None) => (None, false),
+        };
+        let id = ObjectId(self.objects.len() as u32);
+        self.objects.push(Object {
+            id,
+            file,
+            node,
+            api_version,
+            kind,
+            name,
+            namespace,
+            namespace_defaulted,
+            scope,
+            helm_source,
+            list_item,
+        });
+    }
+
+    fn not(&mut self, file: FileId, range: TextRange, reason: String) {
+        self.not_objects.push(NotAnObject {
+            file,
+            range,
+            reason,
+        });
+    }
+}

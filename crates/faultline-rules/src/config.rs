@@ -1,0 +1,339 @@
+//! `.faultline.yaml`: rules on/off, severities, parameters, path excludes and exemptions.
+//!
+//! The file is read with faultline's own YAML front end, so a mistake is reported with its line
+//! and column, like any other finding.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use faultline_diagnostics::{Diagnostic, Severity};
+use faultline_syntax::{LineIndex, NodeRef, TextRange, yaml::parse_yaml};
+use globset::{Glob, GlobMatcher};
+
+use crate::api_versions::KubeVersion;
+use crate::context::Settings;
+
+/// The default file name, looked up in the current directory and its parents.
+pub const FILE_NAME: &str = ".faultline.yaml";
+
+/// Switches a rule off for objects matched by kind, namespace and name (globs), for
+/// third-party charts that cannot carry annotations.
+#[derive(Clone, Debug)]
+pub struct Exemption {
+    pub rule: GlobMatcher,
+    pub kind: Option<String>,
+    pub namespace: Option<GlobMatcher>,
+    pub name: Option<GlobMatcher>,
+}
+
+impl Exemption {
+    pub fn matches(&self, diag: &Diagnostic) -> bool {
+        if !self.rule.is_match(diag.rule) {
+            return false;
+        }
+        let Some(obj) = &diag.object else {
+            // An exemption that names an object never matches findings about no object.
+            return self.kind.is_none() && self.namespace.is_none() && self.name.is_none();
+        };
+        self.kind.as_ref().is_none_or(|k| *k == obj.kind)
+            && self
+                .namespace
+                .as_ref()
+                .is_none_or(|g| g.is_match(obj.namespace.as_deref().unwrap_or("")))
+            && self.name.as_ref().is_none_or(|g| g.is_match(&obj.name))
+    }
+}
+
+/// A parsed configuration file.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub kube_version: Option<KubeVersion>,
+    pub namespace: Option<String>,
+    pub fail_on: Option<String>,
+    /// Path globs to leave out of directory walks.
+    pub exclude: Vec<String>,
+    pub enabled: BTreeMap<String, bool>,
+    pub severity: BTreeMap<String, Severity>,
+    pub params: BTreeMap<String, BTreeMap<String, String>>,
+    pub exemptions: Vec<Exemption>,
+}
+
+/// A mistake in the configuration file, with its 1-based position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl Config {
+    /// Parses `text`. Every mistake is reported; nothing is guessed.
+    pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
+        let source: Arc<str> = Arc::from(text);
+        let lines = LineIndex::new(text);
+        let parsed = parse_yaml(&source);
+        let mut p = ConfigParser {
+            text,
+            lines: &lines,
+            errors: Vec::new(),
+            config: Config::default(),
+        };
+        for problem in &parsed.problems {
+            let at = problem.range.unwrap_or_default();
+            p.error(at, problem.message.clone());
+        }
+        if parsed.documents.iter().filter(|d| d.root.is_some()).count() > 1 {
+            p.error(TextRange::default(), "the configuration must be a single YAML document");
+        }
+        if let Some(root) = parsed.documents.iter().find_map(|d| d.root()) {
+            p.root(root);
+        }
+        if p.errors.is_empty() {
+            Ok(p.config)
+        } else {
+            Err(p.errors)
+        }
+    }
+
+    /// Applies the file to `settings` (the command line is applied afterwards and wins).
+    pub fn apply(&self, settings: &mut Settings) {
+        if let Some(v) = self.kube_version {
+            settings.kube_version = v;
+        }
+        for (id, on) in &self.enabled {
+            if *on {
+                settings.disabled.remove(id);
+            } else {
+                settings.disabled.insert(id.clone());
+            }
+        }
+        settings.severity.extend(self.severity.clone());
+        for (id, params) in &self.params {
+            settings
+                .params
+                .entry(id.clone())
+                .or_default()
+                .extend(params.clone());
+        }
+        settings.exemptions.extend(self.exemptions.iter().cloned());
+    }
+}
+
+struct ConfigParser<'t> {
+    text: &'t str,
+    lines: &'t LineIndex,
+    errors: Vec<ConfigError>,
+    config: Config,
+}
+
+impl ConfigParser<'_> {
+    fn error(&mut self, at: TextRange, message: impl Into<String>) {
+        let lc = self.lines.line_col(self.text, at.start);
+        self.errors.push(ConfigError {
+            line: lc.line,
+            column: lc.column,
+            message: message.into(),
+        });
+    }
+
+    fn string(&mut self, node: NodeRef<'_>, what: &str) -> Option<String> {
+        match node.scalar_text() {
+            Some(s) if !node.is_null() => Some(s.to_owned()),
+            _ => {
+                self.error(node.range(), format!("`{what}` must be a string"));
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, node: NodeRef<'_>, what: &str) -> Vec<String> {
+        if !node.is_seq() {
+            self.error(node.range(), format!("`{what}` must be a list of strings"));
+            return Vec::new();
+        }
+        node.items().filter_map(|i| self.string(i, what)).collect()
+    }
+
+    fn glob(&mut self, node: NodeRef<'_>, what: &str) -> Option<GlobMatcher> {
+        let s = self.string(node, what)?;
+        match Glob::new(&s) {
+            Ok(g) => Some(g.compile_matcher()),
+            Err(e) => {
+                self.error(node.range(), format!("`{what}` is not a valid glob: {e}"));
+                None
+            }
+        }
+    }
+
+    fn root(&mut self, root: NodeRef<'_>) {
+        if !root.is_map() {
+            self.error(root.range(), "the configuration must be a mapping");
+            return;
+        }
+        for (k, v) in root.entries() {
+            match k.scalar_text().unwrap_or("") {
+                "kubeVersion" => {
+                    if let Some(s) = self.string(v, "kubeVersion") {
+                        match KubeVersion::parse(&s) {
+                            Ok(kv) => self.config.kube_version = Some(kv),
+                            Err(e) => self.error(v.range(), e),
+                        }
+                    }
+                }
+                "namespace" => self.config.namespace = self.string(v, "namespace"),
+                "failOn" => {
+                    if let Some(s) = self.string(v, "failOn") {
+                        if matches!(s.as_str(), "error" | "warning" | "info" | "never") {
+                            self.config.fail_on = Some(s);
+                        } else {
+                            self.error(v.range(), "`failOn` must be one of `error`, `warning`, `info`, `never`");
+                        }
+                    }
+                }
+                "exclude" => self.config.exclude = self.strings(v, "exclude"),
+                "rules" => self.rules(v),
+                "exemptions" => self.exemptions(v),
+                other => self.error(
+                    k.range(),
+                    format!("unknown setting `{other}`; expected one of `kubeVersion`, `namespace`, `failOn`, `exclude`, `rules`, `exemptions`"),
+                ),
+            }
+        }
+    }
+
+    fn rule_id(&mut self, node: NodeRef<'_>) -> Option<&'static crate::RuleMeta> {
+        let id = node.scalar_text().unwrap_or("");
+        match crate::registry::find(id) {
+            Some(r) => Some(r.meta()),
+            None => {
+                self.error(node.range(), format!("unknown rule `{id}`; `faultline rules` lists them"));
+                None
+            }
+        }
+    }
+
+    fn rules(&mut self, node: NodeRef<'_>) {
+        if !node.is_map() {
+            self.error(node.range(), "`rules` must map rule ids to a level or settings");
+            return;
+        }
+        for (k, v) in node.entries() {
+            let Some(meta) = self.rule_id(k) else { continue };
+            let id = meta.info.id.to_owned();
+            if v.is_map() {
+                for (sk, sv) in v.entries() {
+                    match sk.scalar_text().unwrap_or("") {
+                        "severity" | "level" => self.level(&id, sv),
+                        "params" => self.params(meta, sv),
+                        other => self.error(sk.range(), format!("unknown rule setting `{other}`; expected `severity` or `params`")),
+                    }
+                }
+            } else {
+                self.level(&id, v);
+            }
+        }
+    }
+
+    /// `off`/`on` (booleans in YAML 1.1, as Kubernetes reads them) or a severity.
+    fn level(&mut self, id: &str, v: NodeRef<'_>) {
+        if let Some(on) = v.as_bool() {
+            self.config.enabled.insert(id.to_owned(), on);
+            return;
+        }
+        match v.scalar_text().and_then(Severity::parse) {
+            Some(sev) => {
+                self.config.enabled.insert(id.to_owned(), true);
+                self.config.severity.insert(id.to_owned(), sev);
+            }
+            None => self.error(v.range(), "a rule level must be `off`, `on`, `error`, `warning` or `info`"),
+        }
+    }
+
+    fn params(&mut self, meta: &crate::RuleMeta, v: NodeRef<'_>) {
+        if !v.is_map() {
+            self.error(v.range(), "`params` must be a mapping");
+            return;
+        }
+        for (pk, pv) in v.entries() {
+            let name = pk.scalar_text().unwrap_or("");
+            if !meta.params.iter().any(|p| p.name == name) {
+                let known: Vec<_> = meta.params.iter().map(|p| format!("`{}`", p.name)).collect();
+                let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                self.error(pk.range(), format!("rule `{}` has no parameter `{name}` (parameters: {known})", meta.info.id));
+                continue;
+            }
+            let Some(value) = pv.scalar_text().filter(|_| pv.is_scalar() && !pv.is_null()) else {
+                self.error(pv.range(), format!("parameter `{name}` must be a scalar"));
+                continue;
+            };
+            self.config
+                .params
+                .entry(meta.info.id.to_owned())
+                .or_default()
+                .insert(name.to_owned(), value.to_owned());
+        }
+    }
+
+    fn exemptions(&mut self, node: NodeRef<'_>) {
+        if !node.is_seq() {
+            self.error(node.range(), "`exemptions` must be a list");
+            return;
+        }
+        for item in node.items() {
+            if !item.is_map() {
+                self.error(item.range(), "an exemption must be a mapping with `rule` and optionally `kind`, `namespace`, `name`");
+                continue;
+            }
+            let mut ex = Exemption { rule: Glob::new("*").expect("valid").compile_matcher(), kind: None, namespace: None, name: None };
+            let mut has_rule = false;
+            for (k, v) in item.entries() {
+                match k.scalar_text().unwrap_or("") {
+                    "rule" => {
+                        has_rule = true;
+                        let text = v.scalar_text().unwrap_or("");
+                        if !text.contains(['*', '?', '[']) && self.rule_id(v).is_none() {
+                            continue;
+                        }
+                        if let Some(g) = self.glob(v, "rule") {
+                            ex.rule = g;
+                        }
+                    }
+                    "kind" => ex.kind = self.string(v, "kind"),
+                    "namespace" => ex.namespace = self.glob(v, "namespace"),
+                    "name" => ex.name = self.glob(v, "name"),
+                    other => self.error(k.range(), format!("unknown exemption field `{other}`; expected `rule`, `kind`, `namespace`, `name`")),
+                }
+            }
+            if !has_rule {
+                self.error(item.range(), "an exemption needs a `rule` (a rule id or a glob such as `probe-*`)");
+                continue;
+            }
+            self.config.exemptions.push(ex);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_config_names_the_line() {
+        let err = Config::parse("rules:\n  api-removed: off\n  no-such-rule: error\n").unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!((err[0].line, err[0].column), (3, 3));
+        assert!(err[0].message.contains("unknown rule `no-such-rule`"));
+    }
+
+    #[test]
+    fn levels_params_and_exemptions() {
+        let c = Config::parse(
+            "kubeVersion: v1.29\nrules:\n  api-removed: off\n  api-deprecated: {severity: error}\nexemptions:\n  - rule: api-*\n    namespace: kube-*\n",
+        )
+        .unwrap();
+        assert_eq!(c.kube_version, Some(KubeVersion { major: 1, minor: 29 }));
+        assert_eq!(c.enabled.get("api-removed"), Some(&false));
+        assert_eq!(c.severity.get("api-deprecated"), Some(&Severity::Error));
+        assert_eq!(c.exemptions.len(), 1);
+    }
+}

@@ -1,0 +1,97 @@
+//! What a rule may look at.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use faultline_diagnostics::{Diagnostic, Severity};
+use faultline_model::Inventory;
+use faultline_syntax::{ParsedText, SourceFile};
+
+use crate::api_versions::KubeVersion;
+use crate::config::Exemption;
+use crate::engine::RuleMeta;
+
+/// The input of a run, read-only, shared by every rule.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub files: &'a [SourceFile],
+    pub parsed: &'a [ParsedText],
+    pub inventory: &'a Inventory<'a>,
+    pub settings: &'a Settings,
+}
+
+impl<'a> Context<'a> {
+    /// The innermost object whose node contains `offset` in `file` (a list item rather than
+    /// its list), for findings made below the object level such as duplicate keys.
+    pub fn object_at(&self, file: faultline_syntax::FileId, offset: u32) -> Option<&faultline_model::Object<'a>> {
+        let objects = &self.inventory.objects;
+        let end = objects.partition_point(|o| (o.file, o.node.range().start) <= (file, offset));
+        objects[..end]
+            .iter()
+            .rev()
+            .take_while(|o| o.file == file)
+            .find(|o| o.node.range().contains(offset))
+    }
+
+    /// A rule parameter: the configured value, or the declared default.
+    pub fn param(&self, meta: &RuleMeta, name: &str) -> &str {
+        self.settings
+            .params
+            .get(meta.info.id)
+            .and_then(|p| p.get(name))
+            .map(String::as_str)
+            .or_else(|| meta.params.iter().find(|p| p.name == name).map(|p| p.default))
+            .unwrap_or_else(|| panic!("rule `{}` has no parameter `{name}`", meta.info.id))
+    }
+}
+
+/// How a run is configured: the command line and `.faultline.yaml` merged.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The Kubernetes version manifests will be applied to.
+    pub kube_version: KubeVersion,
+    /// Rule id → parameter → value.
+    pub params: BTreeMap<String, BTreeMap<String, String>>,
+    /// Rule id → severity that replaces the default.
+    pub severity: BTreeMap<String, Severity>,
+    /// Rules switched off.
+    pub disabled: BTreeSet<String>,
+    /// When set, only these rules run (`--rule`).
+    pub only: Option<BTreeSet<String>>,
+    pub exemptions: Vec<Exemption>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            kube_version: KubeVersion { major: 1, minor: 32 },
+            params: BTreeMap::new(),
+            severity: BTreeMap::new(),
+            disabled: BTreeSet::new(),
+            only: None,
+            exemptions: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn is_enabled(&self, id: &str) -> bool {
+        !self.disabled.contains(id) && self.only.as_ref().is_none_or(|only| only.contains(id))
+    }
+
+    pub fn severity_override(&self, id: &str) -> Option<Severity> {
+        self.severity.get(id).copied()
+    }
+
+    pub fn is_exempt(&self, diag: &Diagnostic) -> bool {
+        self.exemptions.iter().any(|e| e.matches(diag))
+    }
+
+    /// The enabled rules of the registry.
+    pub fn enabled_rules(&self) -> Vec<&'static dyn crate::Rule> {
+        crate::registry::ALL
+            .iter()
+            .copied()
+            .filter(|r| self.is_enabled(r.meta().info.id))
+            .collect()
+    }
+}

@@ -1,0 +1,251 @@
+//! Running rules over the inventory: in parallel, isolated from each other's panics, with
+//! output that does not depend on scheduling.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use faultline_diagnostics::{Category, Diagnostic, Location, ObjectRef, RuleInfo, Severity};
+use faultline_model::pod::PodTemplate;
+use faultline_model::{Object, ObjectId};
+use faultline_syntax::{FileId, TextRange};
+use rayon::prelude::*;
+
+use crate::context::Context;
+use crate::suppress;
+
+/// A rule parameter and its default, as written in `.faultline.yaml` and the rule's doc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub description: &'static str,
+}
+
+/// Everything declared about a rule.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleMeta {
+    pub info: RuleInfo,
+    pub params: &'static [Param],
+}
+
+/// A rule. Each hook receives the narrowest typed view it needs; a rule implements only the
+/// hooks for what it inspects.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Called once per object.
+    fn check_object(&self, _cx: &Context<'_>, _obj: &Object<'_>, _out: &mut Sink<'_>) {}
+
+    /// Called once per Pod and per pod template of a workload.
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        _obj: &Object<'_>,
+        _pod: &PodTemplate<'_>,
+        _out: &mut Sink<'_>,
+    ) {
+    }
+
+    /// Called once per run, for rules about the input as a whole (parse problems, documents
+    /// that are not objects).
+    fn check_run(&self, _cx: &Context<'_>, _out: &mut Sink<'_>) {}
+}
+
+/// A diagnostic plus the object it is about, so suppressions can consult that object.
+pub(crate) struct Found {
+    pub diag: Diagnostic,
+    pub object: Option<ObjectId>,
+}
+
+/// Where a rule reports. It fills in the rule id, category, default severity and object.
+pub struct Sink<'s> {
+    meta: &'static RuleMeta,
+    out: &'s mut Vec<Found>,
+}
+
+impl std::fmt::Debug for Sink<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sink").field("rule", &self.meta.info.id).finish()
+    }
+}
+
+/// The object reference diagnostics carry.
+pub fn object_ref(obj: &Object<'_>) -> ObjectRef {
+    ObjectRef {
+        api_version: obj.api_version.to_owned(),
+        kind: obj.kind.to_owned(),
+        namespace: obj.namespace.map(str::to_owned),
+        name: obj.name.to_owned(),
+    }
+}
+
+impl<'s> Sink<'s> {
+    pub(crate) fn new(meta: &'static RuleMeta, out: &'s mut Vec<Found>) -> Self {
+        Self { meta, out }
+    }
+
+    /// Reports a finding about `obj` at `range` (in the object's file).
+    pub fn report(&mut self, obj: &Object<'_>, range: TextRange, message: impl Into<String>) -> Report<'_> {
+        let diag = self
+            .diagnostic(Location::new(obj.file, range), message)
+            .with_object(object_ref(obj));
+        self.push(diag, Some(obj.id))
+    }
+
+    /// Reports a finding that belongs to no object (a parse error, a file that cannot be read).
+    pub fn report_file(
+        &mut self,
+        file: FileId,
+        range: Option<TextRange>,
+        message: impl Into<String>,
+    ) -> Report<'_> {
+        let diag = self.diagnostic(Location { file, range }, message);
+        self.push(diag, None)
+    }
+
+    fn diagnostic(&self, location: Location, message: impl Into<String>) -> Diagnostic {
+        let info = &self.meta.info;
+        Diagnostic::new(info.id, info.default_severity, info.category, location, message)
+    }
+
+    fn push(&mut self, diag: Diagnostic, object: Option<ObjectId>) -> Report<'_> {
+        self.out.push(Found { diag, object });
+        Report(&mut self.out.last_mut().expect("just pushed").diag)
+    }
+}
+
+/// A finding being filled in.
+#[derive(Debug)]
+pub struct Report<'s>(&'s mut Diagnostic);
+
+impl Report<'_> {
+    /// What to change, in the imperative.
+    pub fn help(self, help: impl Into<String>) -> Self {
+        self.0.help = help.into();
+        self
+    }
+
+    /// A finding of this rule that is less (or more) severe than its default.
+    pub fn severity(self, severity: Severity) -> Self {
+        self.0.severity = severity;
+        self
+    }
+
+    /// Another object involved, pointing at `range` in its file.
+    pub fn related(self, obj: &Object<'_>, range: TextRange, message: impl Into<String>) -> Self {
+        self.0.related.push(faultline_diagnostics::Related {
+            message: message.into(),
+            object: Some(object_ref(obj)),
+            location: Some(Location::new(obj.file, range)),
+        });
+        self
+    }
+
+    /// Another place involved that is not an object.
+    pub fn related_at(self, location: Location, message: impl Into<String>) -> Self {
+        self.0.related.push(faultline_diagnostics::Related {
+            message: message.into(),
+            object: None,
+            location: Some(location),
+        });
+        self
+    }
+}
+
+/// Runs `rules` over everything in `cx` and returns the diagnostics that survive suppressions,
+/// exemptions and severity overrides, in output order.
+pub fn run(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
+    let objects = &cx.inventory.objects;
+    let per_object: Vec<Vec<Found>> = objects
+        .par_iter()
+        .with_min_len(64)
+        .map(|obj| {
+            let mut out = Vec::new();
+            let pod = PodTemplate::of(obj);
+            for rule in rules {
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    let mut sink = Sink::new(rule.meta(), &mut out);
+                    rule.check_object(cx, obj, &mut sink);
+                    if let Some(pod) = &pod {
+                        rule.check_pod(cx, obj, pod, &mut sink);
+                    }
+                }));
+                if let Err(panic) = result {
+                    out.push(internal_error(*rule, Some(obj), panic));
+                }
+            }
+            out
+        })
+        .collect();
+    let per_run: Vec<Vec<Found>> = rules
+        .par_iter()
+        .map(|rule| {
+            let mut out = Vec::new();
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                rule.check_run(cx, &mut Sink::new(rule.meta(), &mut out));
+            }));
+            if let Err(panic) = result {
+                out.push(internal_error(*rule, None, panic));
+            }
+            out
+        })
+        .collect();
+    let comments = suppress::CommentSuppressions::collect(cx);
+    let mut diags: Vec<Diagnostic> = per_object
+        .into_iter()
+        .chain(per_run)
+        .flatten()
+        .filter(|f| !suppress::by_annotation(cx, f))
+        .filter(|f| !comments.suppresses(cx, &f.diag))
+        .map(|f| f.diag)
+        .filter(|d| !cx.settings.is_exempt(d))
+        .map(|mut d| {
+            if let Some(sev) = cx.settings.severity_override(d.rule) {
+                d.severity = sev;
+            }
+            d
+        })
+        .collect();
+    faultline_diagnostics::sort_diagnostics(&mut diags);
+    diags
+}
+
+fn internal_error(
+    rule: &dyn Rule,
+    obj: Option<&Object<'_>>,
+    panic: Box<dyn std::any::Any + Send>,
+) -> Found {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    let id = rule.meta().info.id;
+    let (location, object, message) = match obj {
+        Some(o) => (
+            Location::new(o.file, o.kind_range()),
+            Some(object_ref(o)),
+            format!(
+                "rule `{id}` failed on {}: {what}",
+                object_ref(o)
+            ),
+        ),
+        None => (
+            Location::file(FileId(0)),
+            None,
+            format!("rule `{id}` failed: {what}"),
+        ),
+    };
+    let mut diag = Diagnostic::new(
+        "internal-error",
+        Severity::Error,
+        Category::Internal,
+        location,
+        message,
+    )
+    .with_help("report this as a faultline bug; every other rule and object was still analyzed");
+    diag.object = object;
+    Found {
+        diag,
+        object: obj.map(|o| o.id),
+    }
+}

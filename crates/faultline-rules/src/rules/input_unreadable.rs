@@ -1,0 +1,51 @@
+use faultline_syntax::ProblemKind;
+
+use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports inputs that could not be read as text: missing or unreadable paths, files that
+    /// are not UTF-8 (with the position of the first bad byte) and binary files.
+    ///
+    /// ## Why it matters
+    /// A file that cannot be read is a file nothing was checked in. faultline says so instead
+    /// of passing silently, and exits with code 2 so a CI gate notices.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # (a file saved as UTF-16 or containing NUL bytes)
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata:
+    ///   name: utf8-text
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    pub struct InputUnreadable {
+        id: "input-unreadable",
+        category: Syntax,
+        severity: Error,
+        summary: "an input file could not be read as UTF-8 text",
+        params: [],
+    }
+}
+
+impl Rule for InputUnreadable {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
+        for (i, parsed) in cx.parsed.iter().enumerate() {
+            for p in parsed.problems.iter().filter(|p| p.kind == ProblemKind::Unreadable) {
+                out.report_file(cx.files[i].id, p.range, &p.message)
+                    .help("make the file readable UTF-8 text, or exclude it with `--exclude`");
+            }
+        }
+    }
+}

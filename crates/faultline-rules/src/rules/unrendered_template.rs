@@ -1,0 +1,125 @@
+use faultline_syntax::{ProblemKind, SourceFile, TextRange};
+
+use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports Helm template actions left in the input: `{{ .Values.image }}`,
+    /// `{{- include "chart.labels" . }}`, `{{ if … }}`. It fires on any `{{ … }}` on a line
+    /// that breaks the YAML, and elsewhere only on actions that are unmistakably Helm's
+    /// (`.Values`, `.Release`, `.Chart`, `.Capabilities`, `.Files`, `.Template`, `include`,
+    /// `template`, `toYaml`, `tpl`, `required`, control actions), so that Prometheus alert
+    /// templates (`{{ $labels.instance }}`) and Grafana legends in ConfigMaps are left alone.
+    ///
+    /// ## Why it matters
+    /// A chart's template source is not what reaches the cluster. Checking it instead of
+    /// `helm template` output finds nothing real, and applying it fails or ships the literal
+    /// text `{{ .Values.image }}` as an image name.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Pod
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   containers:
+    ///     - name: web
+    ///       image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Pod
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   containers:
+    ///     - name: web
+    ///       image: "registry.example.com/web:1.4.2"
+    /// ```
+    ///
+    /// ## Options
+    /// None. Run `helm template … | faultline check -` to check a chart.
+    pub struct UnrenderedTemplate {
+        id: "unrendered-template",
+        category: Syntax,
+        severity: Error,
+        summary: "a Helm template action was left unrendered in the input",
+        params: [],
+    }
+}
+
+const HELM_STARTS: &[&str] = &[
+    ".Values", ".Release", ".Chart", ".Capabilities", ".Files", ".Template", "$.Values",
+    "$.Release", "$.Chart", "include ", "template ", "toYaml ", "tpl ", "required ", "if ",
+    "else", "end", "range ", "with ", "define ", "nindent ", "/*",
+];
+
+/// The `{{ … }}` actions in `file`, each with whether it looks like Helm's own.
+fn actions(file: &SourceFile) -> Vec<(TextRange, bool)> {
+    let text = file.text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = memchr_pair(&text[from..]) {
+        let start = from + i;
+        let end = find(&text[start + 2..], b"}}").map_or(text.len(), |j| start + 2 + j + 2);
+        let inner = String::from_utf8_lossy(&text[start + 2..end.saturating_sub(2).max(start + 2)]);
+        let inner = inner.trim_start_matches('-').trim();
+        let helm = HELM_STARTS.iter().any(|p| inner.starts_with(p));
+        out.push((TextRange::new(start as u32, end as u32), helm));
+        from = end;
+    }
+    out
+}
+
+fn memchr_pair(hay: &[u8]) -> Option<usize> {
+    find(hay, b"{{")
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+impl Rule for UnrenderedTemplate {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
+        for (i, parsed) in cx.parsed.iter().enumerate() {
+            let file = &cx.files[i];
+            if !file.text.contains("{{") {
+                continue;
+            }
+            let in_comment = |r: TextRange| parsed.comments.iter().any(|c| c.contains(r.start));
+            let error_lines: Vec<u32> = parsed
+                .problems
+                .iter()
+                .filter(|p| p.kind == ProblemKind::Syntax)
+                .filter_map(|p| p.range)
+                .map(|r| file.lines.line_of(r.start))
+                .collect();
+            let mut last_line = None;
+            for (range, helm) in actions(file) {
+                let line = file.lines.line_of(range.start);
+                if in_comment(range) || last_line == Some(line) {
+                    continue;
+                }
+                if !helm && !error_lines.contains(&line) {
+                    continue;
+                }
+                last_line = Some(line);
+                let action = file.slice(range);
+                let shown: String = action.chars().take(60).collect();
+                let message = format!("unrendered Helm template action `{shown}`");
+                let help = "check the output of `helm template` (e.g. `helm template my-release ./chart | faultline check -`), not the chart's template files";
+                match cx.object_at(file.id, range.start) {
+                    Some(obj) => out.report(obj, range, message).help(help),
+                    None => out.report_file(file.id, Some(range), message).help(help),
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,566 @@
+//! From command-line inputs to parsed sources: discovery, reading, choice of front end.
+//!
+//! Bad input never panics and never vanishes: every file that cannot be used becomes a
+//! [`LoadError`] naming it, and everything wrong inside a readable file is a
+//! [`Problem`](crate::Problem) in its [`ParsedText`].
+//!
+//! # Discovery ([`discover`])
+//!
+//! * A file named on the command line is always taken, whatever its extension, even when hidden
+//!   or ignored; only `exclude` applies to it (a user may pass a shell glob and exclude from it).
+//!   Any non-directory counts as a file, so `<(helm template ..)` (a pipe) works.
+//! * A directory is walked recursively with the `ignore` crate (ripgrep's walker):
+//!   `.gitignore`, `.ignore`, `.git/info/exclude` and the global git excludes apply, also
+//!   outside a git repository (`require_git(false)`: users expect a `.gitignore` next to their
+//!   manifests to count whether or not the directory is a checkout). Hidden files and
+//!   directories are skipped unless [`LoadOptions::hidden`]; [`LoadOptions::no_ignore`] turns
+//!   the ignore files off (like `rg --no-ignore`, it does not show hidden files).
+//! * File filter of a walk: `*.yaml`, `*.yml`, `*.json` (extension compared ASCII
+//!   case-insensitively). Non-empty [`LoadOptions::include`] *replaces* that default, so
+//!   `--include '*.yaml.tpl'` can select other extensions; write `prod/**/*.yaml`, not `prod/**`,
+//!   to narrow. [`LoadOptions::exclude`] always wins, and prunes matching directories.
+//! * A glob matches when it matches either the path relative to the walked root (`a/b.yaml`;
+//!   for a file named on the command line, the path as written without leading `./`) or the
+//!   file name alone. `*` does not cross `/`, `**` does; so `*.yaml` selects at any depth
+//!   through the file name, and `base/*.yaml` only directly under `base/`.
+//! * Symbolic links are followed by default ([`LoadOptions::follow_links`]), as `kubectl -f`
+//!   reads linked files. A link back to an ancestor directory is reported as
+//!   [`LoadErrorKind::SymlinkLoop`] and not entered, so the walk always ends. With
+//!   `follow_links: false` links found inside a walk are skipped (ripgrep's default); links
+//!   named on the command line are always followed.
+//! * Output is sorted by path bytes (stdin first) so [`FileId`]s are deterministic; a file
+//!   reached twice (named twice, or through a link) is kept once, under its smallest path.
+//!   Errors are sorted by path too.
+//!
+//! # Reading ([`read_source`])
+//!
+//! The text is kept byte for byte, so every offset is a file offset. A UTF-8 byte order mark
+//! stays in the text and both parsers skip it (on line 1 it counts as one column, as
+//! [`LineIndex`] counts every character). Files with a NUL byte in their first 8 KiB are binary and skipped
+//! (git's and ripgrep's rule); UTF-16/32 files (PowerShell's `>` writes UTF-16) and invalid
+//! UTF-8 are skipped with an error that points at the first bad byte. Stdin is read once, to
+//! its end: [`discover`] keeps at most one [`Input::Stdin`].
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{self, Read};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+
+use crate::document::ParsedText;
+use crate::text::{FileId, LineCol, LineIndex, SourceFile, TextRange};
+
+/// The display path of standard input.
+pub const STDIN_PATH: &str = "<stdin>";
+
+/// Extensions a directory walk picks up when no `include` glob is given.
+const DEFAULT_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+/// How much of a file is searched for a NUL byte to call it binary (git and ripgrep use 8 KiB).
+const BINARY_PROBE: usize = 8 * 1024;
+
+const UTF8_BOM: &str = "\u{feff}";
+
+/// How inputs are discovered. See the [module docs](self) for the exact rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Globs selecting files in directory walks; non-empty replaces the default
+    /// `*.yaml`/`*.yml`/`*.json` filter.
+    pub include: Vec<String>,
+    /// Globs removing files and directories, in walks and among files named explicitly.
+    pub exclude: Vec<String>,
+    /// Do not read `.gitignore`, `.ignore` or git exclude files.
+    pub no_ignore: bool,
+    /// Walk hidden files and directories too.
+    pub hidden: bool,
+    /// Follow symbolic links inside directory walks (default `true`; loops are reported).
+    pub follow_links: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            include: Vec::new(),
+            exclude: Vec::new(),
+            no_ignore: false,
+            hidden: false,
+            follow_links: true,
+        }
+    }
+}
+
+/// One command-line input.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Input {
+    /// Standard input (the argument `-`).
+    Stdin,
+    Path(PathBuf),
+}
+
+impl Input {
+    /// `-` is stdin, anything else a path.
+    pub fn from_arg(arg: impl AsRef<OsStr>) -> Self {
+        let arg = arg.as_ref();
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+/// A file to read: where it is and how to show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discovered {
+    /// `Input::Path` of a file (never a directory), or `Input::Stdin`.
+    pub input: Input,
+    /// The path as the user wrote it, joined with the part found by walking; `<stdin>`.
+    pub display: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LoadErrorKind {
+    /// The OS refused: missing path, permission denied, broken link, unreadable directory.
+    Io,
+    /// A NUL byte in the first 8 KiB.
+    Binary,
+    /// Not UTF-8 (invalid bytes, or UTF-16/32).
+    Encoding,
+    /// A symbolic link to one of its ancestors; not followed.
+    SymlinkLoop,
+    /// A line of a `.gitignore`/`.ignore` file could not be used; the rest of it still applies.
+    IgnoreFile,
+    /// An `include`/`exclude` glob does not parse; nothing is loaded.
+    InvalidGlob,
+    /// The parser panicked on this file (a bug); the file is skipped and the run goes on.
+    Internal,
+}
+
+/// A file or option that could not be used. Rendered by the CLI as `path[:line:col]: message`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    pub kind: LoadErrorKind,
+    /// The display path of the file or directory (the option name for [`LoadErrorKind::InvalidGlob`]).
+    pub path: String,
+    /// Byte range of the offending bytes, when there are some (the first invalid UTF-8 sequence).
+    pub range: Option<TextRange>,
+    /// 1-based line and column of `range.start` (or of the offending ignore-file line), computed
+    /// here because the file's text is not kept.
+    pub line_col: Option<LineCol>,
+    /// Lowercase, no trailing period.
+    pub message: String,
+}
+
+impl LoadError {
+    fn new(kind: LoadErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            path: path.into(),
+            range: None,
+            line_col: None,
+            message: message.into(),
+        }
+    }
+
+    fn io(path: impl Into<String>, doing: &str, err: &io::Error) -> Self {
+        Self::new(
+            LoadErrorKind::Io,
+            path,
+            format!("{doing}: {}", os_reason(err)),
+        )
+    }
+}
+
+/// Everything [`load_all`] produced. `files[i].id == FileId(i)` and `parsed[i]` belongs to
+/// `files[i]`; files that could not be read get no id and appear only in `errors`.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub files: Vec<SourceFile>,
+    pub parsed: Vec<ParsedText>,
+    pub errors: Vec<LoadError>,
+}
+
+/// Expands inputs into the files to read, sorted by path bytes, duplicates removed.
+pub fn discover(inputs: &[Input], opts: &LoadOptions) -> (Vec<Discovered>, Vec<LoadError>) {
+    let filter = match Filter::new(opts) {
+        Ok(f) => Arc::new(f),
+        Err(errors) => return (Vec::new(), errors),
+    };
+    let mut found: Vec<Input> = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let Input::Path(path) = input else {
+            found.push(Input::Stdin);
+            continue;
+        };
+        match fs::metadata(path) {
+            Err(e) => errors.push(LoadError::io(display(path), "cannot open", &e)),
+            Ok(meta) if meta.is_dir() => walk(path, opts, &filter, &mut found, &mut errors),
+            Ok(_) => {
+                let written: PathBuf = path
+                    .components()
+                    .filter(|c| *c != Component::CurDir)
+                    .collect();
+                if !filter.excluded(&written) {
+                    found.push(Input::Path(path.clone()));
+                }
+            }
+        }
+    }
+
+    found.sort_by(|a, b| sort_key(a).cmp(sort_key(b)));
+    let mut seen = HashSet::new();
+    found.retain(|input| match input {
+        Input::Stdin => seen.insert(None),
+        Input::Path(p) => seen.insert(Some(fs::canonicalize(p).unwrap_or_else(|_| p.clone()))),
+    });
+    let found = found
+        .into_iter()
+        .map(|input| Discovered {
+            display: match &input {
+                Input::Stdin => STDIN_PATH.to_owned(),
+                Input::Path(p) => display(p),
+            },
+            input,
+        })
+        .collect();
+    errors.sort_by(|a, b| (&a.path, a.kind, &a.message).cmp(&(&b.path, b.kind, &b.message)));
+    errors.dedup();
+    (found, errors)
+}
+
+fn sort_key(input: &Input) -> &[u8] {
+    match input {
+        Input::Stdin => &[],
+        Input::Path(p) => p.as_os_str().as_encoded_bytes(),
+    }
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Compiled `include`/`exclude` globs.
+struct Filter {
+    include: Option<GlobSet>,
+    exclude: GlobSet,
+}
+
+impl Filter {
+    fn new(opts: &LoadOptions) -> Result<Self, Vec<LoadError>> {
+        let mut errors = Vec::new();
+        let include = compile("--include", &opts.include, &mut errors);
+        let exclude = compile("--exclude", &opts.exclude, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            include: (!opts.include.is_empty()).then_some(include),
+            exclude,
+        })
+    }
+
+    fn matches(set: &GlobSet, rel: &Path) -> bool {
+        set.is_match(rel) || rel.file_name().is_some_and(|name| set.is_match(name))
+    }
+
+    fn excluded(&self, rel: &Path) -> bool {
+        Self::matches(&self.exclude, rel)
+    }
+
+    /// Whether a walked file at `rel` (relative to the walked root) is selected.
+    fn selects_file(&self, rel: &Path) -> bool {
+        let included = match &self.include {
+            Some(set) => Self::matches(set, rel),
+            None => rel
+                .extension()
+                .and_then(OsStr::to_str)
+                .is_some_and(|ext| DEFAULT_EXTENSIONS.iter().any(|d| ext.eq_ignore_ascii_case(d))),
+        };
+        included && !self.excluded(rel)
+    }
+}
+
+fn compile(option: &str, globs: &[String], errors: &mut Vec<LoadError>) -> GlobSet {
+    let mut set = GlobSetBuilder::new();
+    for glob in globs {
+        match GlobBuilder::new(glob).literal_separator(true).build() {
+            Ok(g) => {
+                set.add(g);
+            }
+            Err(e) => errors.push(LoadError::new(
+                LoadErrorKind::InvalidGlob,
+                option,
+                format!("invalid glob `{glob}`: {}", e.kind()),
+            )),
+        }
+    }
+    set.build().unwrap_or_else(|e| {
+        errors.push(LoadError::new(LoadErrorKind::InvalidGlob, option, e.to_string()));
+        GlobSet::empty()
+    })
+}
+
+fn walk(
+    root: &Path,
+    opts: &LoadOptions,
+    filter: &Arc<Filter>,
+    found: &mut Vec<Input>,
+    errors: &mut Vec<LoadError>,
+) {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .follow_links(opts.follow_links)
+        .hidden(!opts.hidden)
+        .require_git(false)
+        .ignore(!opts.no_ignore)
+        .git_ignore(!opts.no_ignore)
+        .git_global(!opts.no_ignore)
+        .git_exclude(!opts.no_ignore)
+        .parents(!opts.no_ignore);
+    let (filter, root_owned) = (Arc::clone(filter), root.to_path_buf());
+    builder.filter_entry(move |entry| {
+        let rel = entry.path().strip_prefix(&root_owned).unwrap_or(entry.path());
+        if entry.file_type().is_some_and(|t| t.is_dir()) {
+            !filter.excluded(rel)
+        } else {
+            filter.selects_file(rel)
+        }
+    });
+    for result in builder.build() {
+        match result {
+            Err(err) => walk_error(&err, None, None, errors),
+            Ok(entry) => {
+                if let Some(err) = entry.error() {
+                    walk_error(err, None, None, errors);
+                }
+                if entry.file_type().is_some_and(|t| t.is_file()) {
+                    found.push(Input::Path(entry.into_path()));
+                }
+            }
+        }
+    }
+}
+
+/// Flattens an `ignore` error into load errors, keeping the innermost path and line.
+fn walk_error(
+    err: &ignore::Error,
+    path: Option<&Path>,
+    line: Option<u64>,
+    out: &mut Vec<LoadError>,
+) {
+    let shown = || path.map(display).unwrap_or_default();
+    match err {
+        ignore::Error::Partial(errs) => {
+            for e in errs {
+                walk_error(e, path, line, out);
+            }
+        }
+        ignore::Error::WithLineNumber { line, err } => walk_error(err, path, Some(*line), out),
+        ignore::Error::WithPath { path, err } => walk_error(err, Some(path), line, out),
+        ignore::Error::WithDepth { err, .. } => walk_error(err, path, line, out),
+        ignore::Error::Loop { ancestor, child } => out.push(LoadError::new(
+            LoadErrorKind::SymlinkLoop,
+            display(child),
+            format!(
+                "symbolic link loop: points back to `{}`; not followed",
+                display(ancestor)
+            ),
+        )),
+        ignore::Error::Io(e) => {
+            let mut error = match (line, path) {
+                (Some(_), _) => LoadError::io(shown(), "cannot read ignore file", e),
+                (None, Some(p)) if p.is_dir() => LoadError::io(shown(), "cannot read directory", e),
+                (None, Some(p)) if e.kind() == io::ErrorKind::NotFound && is_link(p) => {
+                    LoadError::new(LoadErrorKind::Io, shown(), "broken symbolic link")
+                }
+                (None, _) => LoadError::io(shown(), "cannot read", e),
+            };
+            error.line_col = line.map(|l| LineCol {
+                line: l as u32,
+                column: 1,
+            });
+            out.push(error);
+        }
+        ignore::Error::Glob { glob, err } => {
+            let glob = glob.as_deref().unwrap_or_default();
+            let mut error = LoadError::new(
+                LoadErrorKind::IgnoreFile,
+                shown(),
+                format!("invalid ignore pattern `{glob}`: {}; line ignored", lowercase_first(err)),
+            );
+            error.line_col = line.map(|l| LineCol {
+                line: l as u32,
+                column: 1,
+            });
+            out.push(error);
+        }
+        other => out.push(LoadError::new(
+            LoadErrorKind::IgnoreFile,
+            shown(),
+            lowercase_first(&other.to_string()),
+        )),
+    }
+}
+
+fn is_link(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// The OS's reason without Rust's ` (os error N)` suffix or a wrapper's context, lowercase.
+fn os_reason(err: &io::Error) -> String {
+    // Errors converted from walkdir carry the real I/O error as their source.
+    let inner = err
+        .get_ref()
+        .and_then(|e| e.source())
+        .and_then(|e| e.downcast_ref::<io::Error>())
+        .unwrap_or(err);
+    let text = inner.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => text[..at].to_owned(),
+        _ => text,
+    };
+    lowercase_first(&text)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Reads one discovered input into a [`SourceFile`] with the given id.
+pub fn read_source(id: FileId, d: &Discovered) -> Result<SourceFile, LoadError> {
+    let bytes = match &d.input {
+        Input::Stdin => {
+            let mut buf = Vec::new();
+            io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map_err(|e| LoadError::io(&d.display, "cannot read", &e))?;
+            buf
+        }
+        Input::Path(path) => {
+            fs::read(path).map_err(|e| LoadError::io(&d.display, "cannot read file", &e))?
+        }
+    };
+    source_from_bytes(id, &d.display, bytes)
+}
+
+/// Checks that `bytes` are text (not binary, UTF-8) and makes a [`SourceFile`] of them.
+pub fn source_from_bytes(id: FileId, path: &str, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
+    let encoding = |message: &str| LoadError::new(LoadErrorKind::Encoding, path, message);
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Err(encoding("file is utf-32 encoded; convert it to utf-8"));
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(encoding("file is utf-16 encoded; convert it to utf-8"));
+    }
+    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
+        return Err(LoadError::new(LoadErrorKind::Binary, path, "binary file skipped"));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(id, path, text)),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let utf8 = e.utf8_error();
+            let valid = utf8.valid_up_to();
+            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+            let bad_len = utf8.error_len().unwrap_or(bytes.len() - valid);
+            let bad: Vec<String> = bytes[valid..valid + bad_len]
+                .iter()
+                .map(|b| format!("0x{b:02x}"))
+                .collect();
+            let mut error = encoding(&format!(
+                "invalid utf-8 (byte {}); file skipped",
+                bad.join(" ")
+            ));
+            error.range = Some(TextRange::new(valid as u32, (valid + bad_len) as u32));
+            error.line_col = Some(LineIndex::new(prefix).line_col(prefix, valid as u32));
+            Err(error)
+        }
+    }
+}
+
+/// The parser used for a source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FrontEnd {
+    Yaml,
+    Json,
+}
+
+/// Chooses the front end for a file:
+///
+/// * `.json` (any case) → JSON; `.yaml`/`.yml` → YAML, whatever the content (YAML reads
+///   JSON-shaped text the same way).
+/// * stdin and other names → JSON when the first byte after an optional BOM and JSON
+///   whitespace is `{`, as `kubectl`'s YAML-or-JSON decoder decides; otherwise YAML. A leading
+///   `[` is not enough: `[a, b]` is also a YAML flow sequence, and YAML reads JSON arrays.
+pub fn front_end(path: &str, text: &str) -> FrontEnd {
+    let ext = Path::new(path).extension().and_then(OsStr::to_str);
+    match ext {
+        Some(e) if e.eq_ignore_ascii_case("json") => return FrontEnd::Json,
+        Some(e) if e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml") => {
+            return FrontEnd::Yaml;
+        }
+        _ => {}
+    }
+    let body = text.strip_prefix(UTF8_BOM).unwrap_or(text);
+    match body.trim_start_matches([' ', '\t', '\r', '\n']).as_bytes().first() {
+        Some(b'{') => FrontEnd::Json,
+        _ => FrontEnd::Yaml,
+    }
+}
+
+/// Parses a source with the front end [`front_end`] picks. Never fails.
+///
+/// The text is the file byte for byte; both front ends skip a leading BOM themselves, so offsets
+/// stay file offsets.
+pub fn parse_source(file: &SourceFile) -> ParsedText {
+    match front_end(&file.path, &file.text) {
+        FrontEnd::Yaml => crate::yaml::parse_yaml(&file.text),
+        FrontEnd::Json => crate::json::parse_json(&file.text),
+    }
+}
+
+/// Discovers, reads and parses every input, in parallel; results in [`FileId`] order.
+///
+/// A panic while parsing one file (a parser bug) is caught and reported as
+/// [`LoadErrorKind::Internal`] for that file; the others are unaffected.
+pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
+    let (found, mut errors) = discover(inputs, opts);
+    let results: Vec<Result<(SourceFile, ParsedText), LoadError>> = found
+        .par_iter()
+        .map(|d| {
+            let file = read_source(FileId::default(), d)?;
+            match panic::catch_unwind(AssertUnwindSafe(|| parse_source(&file))) {
+                Ok(parsed) => Ok((file, parsed)),
+                Err(_) => Err(LoadError::new(
+                    LoadErrorKind::Internal,
+                    &d.display,
+                    "internal error: the parser panicked on this file; file skipped",
+                )),
+            }
+        })
+        .collect();
+    let mut loaded = Loaded::default();
+    for result in results {
+        match result {
+            Ok((mut file, parsed)) => {
+                file.id = FileId(loaded.files.len() as u32);
+                loaded.files.push(file);
+                loaded.parsed.push(parsed);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    loaded.errors = errors;
+    loaded
+}
