@@ -96,9 +96,8 @@ fn write_scalar(out: &mut String, v: &V) {
 pub(crate) fn write_str(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    let needs = |c: char| {
-        c < ' ' || matches!(c, '"' | '\\' | '<' | '>' | '&' | '\u{2028}' | '\u{2029}')
-    };
+    let needs =
+        |c: char| c < ' ' || matches!(c, '"' | '\\' | '<' | '>' | '&' | '\u{2028}' | '\u{2029}');
     if !s.chars().any(needs) {
         out.push_str(s);
     } else {

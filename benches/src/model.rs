@@ -54,7 +54,6 @@ pub(crate) struct Ns {
     pub name: String,
     pub domain: &'static str,
     pub system: bool,
-    pub uid: String,
     pub created: i64,
     pub quota: bool,
     pub limitrange: bool,
@@ -231,7 +230,11 @@ impl Cluster {
 
     fn make_node(&self, idx: u32, n: usize) -> Node {
         let mut r = Rng::new(&[self.seed, tag("node"), u64::from(idx)]);
-        let cp_count = if self.flavor == Flavor::Kubeadm { 3.min(n) } else { 0 };
+        let cp_count = if self.flavor == Flavor::Kubeadm {
+            3.min(n)
+        } else {
+            0
+        };
         let role = if (idx as usize) < cp_count {
             NodeRole::ControlPlane
         } else if n > 10 && r.chance(0.06) {
@@ -247,23 +250,52 @@ impl Cluster {
         };
         let (instance_type, cpu, mem_gi) = match (self.flavor, role) {
             (Flavor::Eks, NodeRole::Gpu) => ("g5.2xlarge", 8, 32),
-            (Flavor::Eks, _) => *r.pick(&[("m6i.xlarge", 4, 16), ("m6i.2xlarge", 8, 32), ("r6i.2xlarge", 8, 64), ("c6i.4xlarge", 16, 32)]),
+            (Flavor::Eks, _) => *r.pick(&[
+                ("m6i.xlarge", 4, 16),
+                ("m6i.2xlarge", 8, 32),
+                ("r6i.2xlarge", 8, 64),
+                ("c6i.4xlarge", 16, 32),
+            ]),
             (Flavor::Gke, NodeRole::Gpu) => ("g2-standard-8", 8, 32),
-            (Flavor::Gke, _) => *r.pick(&[("e2-standard-4", 4, 16), ("n2-standard-8", 8, 32), ("n2-highmem-8", 8, 64)]),
+            (Flavor::Gke, _) => *r.pick(&[
+                ("e2-standard-4", 4, 16),
+                ("n2-standard-8", 8, 32),
+                ("n2-highmem-8", 8, 64),
+            ]),
             (Flavor::Aks, NodeRole::Gpu) => ("Standard_NC8as_T4_v3", 8, 56),
-            (Flavor::Aks, _) => *r.pick(&[("Standard_D4s_v5", 4, 16), ("Standard_D8s_v5", 8, 32), ("Standard_E8s_v5", 8, 64)]),
+            (Flavor::Aks, _) => *r.pick(&[
+                ("Standard_D4s_v5", 4, 16),
+                ("Standard_D8s_v5", 8, 32),
+                ("Standard_E8s_v5", 8, 64),
+            ]),
             (Flavor::Kubeadm, _) => *r.pick(&[("bare-metal", 16, 64), ("bare-metal", 32, 128)]),
         };
         let pool = match role {
             NodeRole::ControlPlane => "control-plane".to_string(),
             NodeRole::Gpu => "gpu".to_string(),
-            NodeRole::Worker => ["general", "general", "memory", "spot"][idx as usize % 4].to_string(),
+            NodeRole::Worker => {
+                ["general", "general", "memory", "spot"][idx as usize % 4].to_string()
+            }
         };
         let ip = format!("10.0.{}.{}", 16 + idx / 250, idx % 250 + 4);
         let name = match self.flavor {
-            Flavor::Eks => format!("ip-10-0-{}-{}.{}.compute.internal", 16 + idx / 250, idx % 250 + 4, self.region),
-            Flavor::Gke => format!("gke-{}-{pool}-pool-{}-{}", self.name, r.hex(8), r.k8s_suffix(4)),
-            Flavor::Aks => format!("aks-{pool}-{}-vmss{:06x}", 10_000_000 + r.below(89_999_999), idx),
+            Flavor::Eks => format!(
+                "ip-10-0-{}-{}.{}.compute.internal",
+                16 + idx / 250,
+                idx % 250 + 4,
+                self.region
+            ),
+            Flavor::Gke => format!(
+                "gke-{}-{pool}-pool-{}-{}",
+                self.name,
+                r.hex(8),
+                r.k8s_suffix(4)
+            ),
+            Flavor::Aks => format!(
+                "aks-{pool}-{}-vmss{:06x}",
+                10_000_000 + r.below(89_999_999),
+                idx
+            ),
             Flavor::Kubeadm => match role {
                 NodeRole::ControlPlane => format!("cp-{idx:02}"),
                 _ => format!("worker-{idx:03}"),
@@ -309,11 +341,14 @@ impl Cluster {
             name,
             domain,
             system,
-            uid: r.uuid(),
             created: NOW - r.range(20 * 86_400, 400 * 86_400) as i64,
             quota: !system && r.chance(0.35),
             limitrange: !system && r.chance(0.3),
-            netpol: if system { u8::from(idx == 1) } else { [0, 1, 2, 2, 2][r.below(5) as usize] },
+            netpol: if system {
+                u8::from(idx == 1)
+            } else {
+                [0, 1, 1, 2, 2][r.below(5) as usize]
+            },
             seed: hash(&[self.seed, tag("ns-seed"), u64::from(idx)]),
         }
     }
@@ -351,18 +386,33 @@ impl Cluster {
         } else {
             Workload::Deployment
         };
-        let lang = *r.pick(&[Lang::Java, Lang::Java, Lang::Go, Lang::Go, Lang::Node, Lang::Python]);
+        let lang = *r.pick(&[
+            Lang::Java,
+            Lang::Java,
+            Lang::Go,
+            Lang::Go,
+            Lang::Node,
+            Lang::Python,
+        ]);
         let major = r.range(1, 4);
         let version = format!("{major}.{}.{}", r.range(0, 30), r.range(0, 12));
         let latest_tag = r.chance(0.03);
-        let tag_s = if latest_tag { "latest".to_string() } else { version.clone() };
+        let tag_s = if latest_tag {
+            "latest".to_string()
+        } else {
+            version.clone()
+        };
         let image = match r.below(4) {
             0 => format!("ghcr.io/acme-corp/{name}:{tag_s}"),
             1 => format!("registry.acme.internal/{}/{name}:{tag_s}", ns.domain),
             2 => format!(
                 "{}.dkr.ecr.eu-west-1.amazonaws.com/{name}:{}",
                 100_000_000_000 + r.below(899_999_999_999),
-                if latest_tag { "latest".to_string() } else { format!("{tag_s}-{}", r.hex(7)) }
+                if latest_tag {
+                    "latest".to_string()
+                } else {
+                    format!("{tag_s}-{}", r.hex(7))
+                }
             ),
             _ => format!("europe-docker.pkg.dev/acme-platform/apps/{name}:{tag_s}"),
         };
@@ -371,12 +421,12 @@ impl Cluster {
             r.range(1, 3) as u32
         } else {
             match r.below(100) {
-                0..=14 => 1,
-                15..=34 => 2,
-                35..=59 => 3,
-                60..=74 => r.range(4, 6) as u32,
-                75..=89 => r.range(6, 12) as u32,
-                _ => r.range(12, 40) as u32,
+                0..=9 => 1,
+                10..=24 => 2,
+                25..=49 => 3,
+                50..=69 => r.range(4, 6) as u32,
+                70..=87 => r.range(6, 12) as u32,
+                _ => r.range(15, 60) as u32,
             }
         };
         let profile = if workload == Workload::CronJob {
@@ -391,7 +441,11 @@ impl Cluster {
                 _ => Profile::Healthy,
             }
         };
-        let lang = if profile == Profile::OomKilled && r.chance(0.7) { Lang::Java } else { lang };
+        let lang = if profile == Profile::OomKilled && r.chance(0.7) {
+            Lang::Java
+        } else {
+            lang
+        };
         let missing = if profile == Profile::QuotaExceeded {
             (replicas / 3).max(1).min(replicas)
         } else {
@@ -411,7 +465,11 @@ impl Cluster {
             Lang::Node => *r.pick(&[256, 512, 1024]),
             Lang::Python => *r.pick(&[256, 512, 1024, 2048]),
         };
-        let mem_req_mi = if r.chance(0.3) { mem_lim_mi } else { mem_lim_mi / 2 };
+        let mem_req_mi = if r.chance(0.3) {
+            mem_lim_mi
+        } else {
+            mem_lim_mi / 2
+        };
         let cpu_req_m = *r.pick(&[50, 100, 200, 250, 500, 1000]);
         let cpu_lim_m = r.chance(0.5).then(|| cpu_req_m * *r.pick(&[1, 2, 4]));
         let xmx_mi = (lang == Lang::Java && r.chance(0.75)).then(|| {
@@ -424,8 +482,13 @@ impl Cluster {
         let created = ns.created + r.range(3600, ((NOW - ns.created) as u64 / 2).max(7200)) as i64;
         let rs_created = NOW - r.range(600, ((NOW - created) as u64).max(1200)) as i64;
         let revision = r.range(1, 40) as u32;
-        let n_old = (revision - 1).min(r.below(3) as u32);
-        let svc = if workload == Workload::CronJob || component == "worker" || component == "batch" {
+        let n_old = (revision - 1).min(match r.below(100) {
+            0..=49 => 0,
+            50..=84 => 1,
+            _ => 2,
+        });
+        let svc = if workload == Workload::CronJob || component == "worker" || component == "batch"
+        {
             None
         } else {
             Some(match r.below(100) {
@@ -443,7 +506,11 @@ impl Cluster {
             ns_name: ns.name.clone(),
             domain: ns.domain,
             component,
-            container: if r.chance(0.5) { name.clone() } else { "app".to_string() },
+            container: if r.chance(0.5) {
+                name.clone()
+            } else {
+                "app".to_string()
+            },
             name,
             workload,
             lang,
@@ -457,9 +524,9 @@ impl Cluster {
             port_name,
             metrics_port: r.chance(0.6).then_some(9464),
             grpc,
-            hash: r.k8s_suffix(r.range(9, 10) as usize),
+            hash: pod_template_hash(&mut r),
             revision,
-            old_hashes: (0..n_old).map(|_| r.k8s_suffix(r.range(9, 10) as usize)).collect(),
+            old_hashes: (0..n_old).map(|_| pod_template_hash(&mut r)).collect(),
             created,
             rs_created,
             dep_uid: r.uuid(),
@@ -483,7 +550,8 @@ impl Cluster {
             target_port_typo: svc.is_some() && r.chance(0.02),
             description: r.chance(0.15).then(|| *r.pick(DESCRIPTIONS)),
             latest_tag,
-            extra_label: (name_is(&ns.name, "kube-system") && j == 0).then_some(("k8s-app", "kube-dns")),
+            extra_label: (name_is(&ns.name, "kube-system") && j == 0)
+                .then_some(("k8s-app", "kube-dns")),
             pod_base,
         }
     }
@@ -530,7 +598,10 @@ impl Cluster {
             let job = format!("{}-{sched}", app.name);
             (format!("{job}-{}", r.k8s_suffix(5)), Some(job))
         } else {
-            (format!("{}-{}-{}", app.name, app.hash, r.k8s_suffix(5)), None)
+            (
+                format!("{}-{}-{}", app.name, app.hash, r.k8s_suffix(5)),
+                None,
+            )
         };
         let restarts = match state {
             PodState::CrashLoop => r.range(8, 400) as u32,
@@ -553,6 +624,11 @@ impl Cluster {
             job,
         }
     }
+}
+
+fn pod_template_hash(r: &mut Rng) -> String {
+    let n = r.range(9, 10) as usize;
+    r.k8s_suffix(n)
 }
 
 fn name_is(a: &str, b: &str) -> bool {

@@ -35,14 +35,15 @@ impl V {
         }
     }
 
-    /// Appends to a sequence (no-op on non-sequences).
-    pub(crate) fn append(&mut self, v: impl Into<V>) {
-        if let V::Seq(s) = self {
-            s.push(v.into());
+    /// Looks a key up in a map.
+    pub(crate) fn get(&self, k: &str) -> Option<&V> {
+        match self {
+            V::Map(m) => m.iter().find(|(key, _)| key == k).map(|(_, v)| v),
+            _ => None,
         }
     }
 
-    /// Looks a key up in a map.
+    /// Looks a key up in a map, mutably.
     pub(crate) fn get_mut(&mut self, k: &str) -> Option<&mut V> {
         match self {
             V::Map(m) => m.iter_mut().find(|(key, _)| key == k).map(|(_, v)| v),

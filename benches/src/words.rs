@@ -90,7 +90,10 @@ pub(crate) const SYSTEM: &[(&str, &[&str])] = &[
             "aws-load-balancer-controller",
         ],
     ),
-    ("ingress-nginx", &["ingress-nginx-controller", "ingress-nginx-defaultbackend"]),
+    (
+        "ingress-nginx",
+        &["ingress-nginx-controller", "ingress-nginx-defaultbackend"],
+    ),
     (
         "monitoring",
         &[
@@ -122,12 +125,13 @@ pub(crate) const DESCRIPTIONS: &[&str] = &[
     "Łódź → Kraków routing service «beta»",
 ];
 
-pub(crate) const JAVA_IMAGES: &[&str] = &["eclipse-temurin:17-jre", "eclipse-temurin:21-jre-alpine"];
-
 pub(crate) const SIDECARS: &[(&str, &str)] = &[
     ("envoy", "envoyproxy/envoy:v1.29.2"),
     ("fluent-bit", "cr.fluentbit.io/fluent/fluent-bit:3.0.4"),
-    ("cloud-sql-proxy", "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0"),
+    (
+        "cloud-sql-proxy",
+        "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0",
+    ),
     ("oauth2-proxy", "quay.io/oauth2-proxy/oauth2-proxy:v7.6.0"),
 ];
 

@@ -657,12 +657,7 @@ fn write_double(out: &mut String, s: &str, indent: usize, allow_breaks: bool) {
             col += out.len() - before;
             spaces = false;
         } else if c == ' ' {
-            if allow_breaks
-                && !spaces
-                && col > BEST_WIDTH
-                && i != 0
-                && i != chars.len() - 1
-            {
+            if allow_breaks && !spaces && col > BEST_WIDTH && i != 0 && i != chars.len() - 1 {
                 newline_indent(out, indent);
                 col = indent;
                 if chars.get(i + 1) == Some(&' ') {
@@ -820,7 +815,10 @@ mod tests {
         assert_eq!(choose_style("- x", false), Style::Single);
         assert_eq!(choose_style("a #b", false), Style::Single);
         assert_eq!(choose_style("a#b", false), Style::Plain);
-        assert_eq!(choose_style("支付服务 — Zahlungsdienst", false), Style::Plain);
+        assert_eq!(
+            choose_style("支付服务 — Zahlungsdienst", false),
+            Style::Plain
+        );
         assert_eq!(choose_style("tab\there", false), Style::Double);
         assert_eq!(choose_style("a\nb", false), Style::Literal);
         assert_eq!(choose_style("a \nb", false), Style::Double);
@@ -863,6 +861,9 @@ mod tests {
     fn key_order() {
         let mut keys = vec!["port10", "port9", "a_b", "aB", "ab", "a-b", "Port", "a"];
         keys.sort_by(|a, b| go_yaml_key_cmp(a, b));
-        assert_eq!(keys, ["Port", "a", "a-b", "a_b", "aB", "ab", "port9", "port10"]);
+        assert_eq!(
+            keys,
+            ["Port", "a", "a-b", "a_b", "aB", "ab", "port9", "port10"]
+        );
     }
 }

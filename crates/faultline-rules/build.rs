@@ -20,7 +20,12 @@ fn main() {
     let mut out = String::new();
     for stem in &stems {
         let path = dir.join(format!("{stem}.rs"));
-        writeln!(out, "#[path = {:?}]\npub mod {stem};", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "#[path = {:?}]\npub mod {stem};",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("\n/// Every rule, sorted by id.\npub static ALL: &[&dyn crate::Rule] = &[\n");
     for stem in &stems {

@@ -79,9 +79,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
     }
     for id in args.rules.iter().chain(&args.skip) {
         if registry::find(id).is_none() {
-            return Err(format!(
-                "unknown rule `{id}`; `faultline rules` lists them"
-            ));
+            return Err(format!("unknown rule `{id}`; `faultline rules` lists them"));
         }
     }
     if !args.rules.is_empty() {
@@ -118,7 +116,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
         match e.kind {
             LoadErrorKind::InvalidGlob => return Err(e.message),
             LoadErrorKind::IgnoreFile => {
-                let _ = writeln!(std::io::stderr(), "faultline: warning: {}: {}", e.path, e.message);
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "faultline: warning: {}: {}",
+                    e.path,
+                    e.message
+                );
                 continue;
             }
             _ => {}
@@ -221,9 +224,11 @@ impl SecretRanges {
         let mut by_file: BTreeMap<FileId, Vec<TextRange>> = BTreeMap::new();
         for obj in inventory.objects.iter().filter(|o| o.kind == "Secret") {
             let ranges = by_file.entry(obj.file).or_default();
+            // The whole mapping, keys included: a duplicated key's dropped value is no longer
+            // in the tree, but it is still in the text.
             for key in ["data", "stringData"] {
-                for (_, v) in obj.node.get(key).into_iter().flat_map(|m| m.entries()) {
-                    ranges.push(v.range());
+                if let Some(map) = obj.node.get(key) {
+                    ranges.push(map.range());
                 }
             }
             // kubectl keeps the whole object, values included, in this annotation.
@@ -248,10 +253,10 @@ impl SecretRanges {
     /// A finding located inside a Secret value must not quote it.
     fn scrub_messages(&self, diags: &mut [Diagnostic]) {
         for d in diags {
-            if let Some(range) = d.location.range {
-                if self.overlaps(d.location.file, range) {
-                    d.message = scrub_backticks(&d.message);
-                }
+            if let Some(range) = d.location.range
+                && self.overlaps(d.location.file, range)
+            {
+                d.message = scrub_backticks(&d.message);
             }
         }
     }

@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check manifests or snapshots (files, directories, or `-` for stdin).
-    Check(CheckCmd),
+    Check(Box<CheckCmd>),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -128,7 +128,7 @@ fn eprintln_safe(msg: &str) {
 
 fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Check(cmd) => run_check(cmd),
+        Command::Check(cmd) => run_check(*cmd),
         Command::Rules { format } => {
             let mut out = std::io::stdout().lock();
             let text = match format {

@@ -98,8 +98,13 @@ pub fn scope(kind: &str) -> Scope {
 /// Kinds that carry a pod template, and where it sits.
 pub fn pod_template_path(kind: &str) -> Option<&'static [&'static str]> {
     match kind {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
-        | "Job" | "PodTemplate" => Some(&["spec", "template"]),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job"
+        | "PodTemplate" => Some(&["spec", "template"]),
         "CronJob" => Some(&["spec", "jobTemplate", "spec", "template"]),
         _ => None,
     }

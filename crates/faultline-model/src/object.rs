@@ -77,15 +77,17 @@ impl<'a> Object<'a> {
 /// skipping entries whose key or value is not a scalar. Values that Kubernetes would reject as
 /// non-strings (`app: yes` is a boolean) are passed through as their text; a rule checks types.
 pub fn string_map<'a>(node: Option<NodeRef<'a>>) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-    node.into_iter().flat_map(|n| n.entries()).filter_map(|(k, v)| {
-        let key = k.scalar_text()?;
-        let value = match v.kind() {
-            NodeKind::Null => "",
-            NodeKind::Seq | NodeKind::Map => return None,
-            _ => v.scalar_text()?,
-        };
-        Some((key, value))
-    })
+    node.into_iter()
+        .flat_map(|n| n.entries())
+        .filter_map(|(k, v)| {
+            let key = k.scalar_text()?;
+            let value = match v.kind() {
+                NodeKind::Null => "",
+                NodeKind::Seq | NodeKind::Map => return None,
+                _ => v.scalar_text()?,
+            };
+            Some((key, value))
+        })
 }
 
 /// Why a document is not treated as a Kubernetes object.
@@ -141,8 +143,16 @@ impl<'a> Inventory<'a> {
         };
         let helm_source = doc.helm_source.as_deref();
         if !root.is_map() {
-            let what = if root.is_seq() { "a sequence" } else { "a scalar" };
-            self.not(file, root.range(), format!("the document is {what}, not a mapping"));
+            let what = if root.is_seq() {
+                "a sequence"
+            } else {
+                "a scalar"
+            };
+            self.not(
+                file,
+                root.range(),
+                format!("the document is {what}, not a mapping"),
+            );
             return;
         }
         let api_version = root.get("apiVersion").and_then(|n| n.as_str());
@@ -156,13 +166,21 @@ impl<'a> Inventory<'a> {
             self.not(file, root.range(), format!("the document has no {missing}"));
             return;
         };
-        if let Some(item_kind) = kind.strip_suffix("List") {
-            if let Some(items) = root.get("items").filter(|i| i.is_seq()) {
-                for item in items.items() {
-                    self.add_object(file, item, api_version, item_kind, helm_source, true, options);
-                }
-                return;
+        if let Some(item_kind) = kind.strip_suffix("List")
+            && let Some(items) = root.get("items").filter(|i| i.is_seq())
+        {
+            for item in items.items() {
+                self.add_object(
+                    file,
+                    item,
+                    api_version,
+                    item_kind,
+                    helm_source,
+                    true,
+                    options,
+                );
             }
+            return;
         }
         self.add_object(file, root, api_version, kind, helm_source, false, options);
     }
@@ -178,14 +196,21 @@ impl<'a> Inventory<'a> {
         options: &ModelOptions<'a>,
     ) {
         if !node.is_map() {
-            self.not(file, node.range(), "a list item is not a mapping".to_owned());
+            self.not(
+                file,
+                node.range(),
+                "a list item is not a mapping".to_owned(),
+            );
             return;
         }
         let api_version = node
             .get("apiVersion")
             .and_then(|n| n.as_str())
             .unwrap_or(default_api_version);
-        let kind = node.get("kind").and_then(|n| n.as_str()).unwrap_or(default_kind);
+        let kind = node
+            .get("kind")
+            .and_then(|n| n.as_str())
+            .unwrap_or(default_kind);
         if kind.is_empty() {
             // A plain `kind: List` whose items lack `kind` cannot be typed.
             self.not(file, node.range(), "the list item has no `kind`".to_owned());

@@ -80,7 +80,10 @@ impl<'a> Container<'a> {
     }
 
     /// `resources.requests` or `resources.limits` entries as (resource name, value node).
-    pub fn resources(&self, which: Resources) -> impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
+    pub fn resources(
+        &self,
+        which: Resources,
+    ) -> impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
         let key = match which {
             Resources::Requests => "requests",
             Resources::Limits => "limits",

@@ -63,14 +63,19 @@ pub fn parse_map_selector(node: NodeRef<'_>) -> ParsedSelector<'_> {
         for (k, v) in node.entries() {
             match (k.scalar_text(), text_of(v)) {
                 (Some(k), Some(v_text)) => {
-                    selector.match_labels.push((k.to_owned(), v_text.to_owned()));
+                    selector
+                        .match_labels
+                        .push((k.to_owned(), v_text.to_owned()));
                     value_nodes.push((k, v));
                 }
                 _ => problems.push((v.range(), "a selector value must be a string".to_owned())),
             }
         }
     } else if !node.is_null() {
-        problems.push((node.range(), "a selector must be a map of label keys to values".to_owned()));
+        problems.push((
+            node.range(),
+            "a selector must be a map of label keys to values".to_owned(),
+        ));
     }
     let mut parsed = ParsedSelector {
         node,
@@ -78,7 +83,9 @@ pub fn parse_map_selector(node: NodeRef<'_>) -> ParsedSelector<'_> {
         problems,
     };
     map_validation(&mut parsed, |field| match field {
-        SelectorField::MatchLabelKey(i) => node.entry(value_nodes.get(i)?.0).map(|(k, _)| k.range()),
+        SelectorField::MatchLabelKey(i) => {
+            node.entry(value_nodes.get(i)?.0).map(|(k, _)| k.range())
+        }
         SelectorField::MatchLabelValue(i) => Some(value_nodes.get(i)?.1.range()),
         _ => None,
     });
@@ -99,7 +106,11 @@ pub fn parse_label_selector(node: NodeRef<'_>) -> ParsedSelector<'_> {
         };
     }
     if !node.is_map() {
-        problems.push((node.range(), "a label selector must be a mapping with `matchLabels` and/or `matchExpressions`".to_owned()));
+        problems.push((
+            node.range(),
+            "a label selector must be a mapping with `matchLabels` and/or `matchExpressions`"
+                .to_owned(),
+        ));
     }
     for (k, v) in node.entries() {
         match k.scalar_text() {
@@ -164,8 +175,12 @@ pub fn parse_label_selector(node: NodeRef<'_>) -> ParsedSelector<'_> {
             SelectorField::MatchLabelKey(i) => Some(label_nodes.get(i)?.0.range()),
             SelectorField::MatchLabelValue(i) => Some(label_nodes.get(i)?.1.range()),
             SelectorField::ExpressionKey(i) => expr_nodes.get(i)?.get("key").map(|n| n.range()),
-            SelectorField::ExpressionOperator(i) => expr_nodes.get(i)?.get("operator").map(|n| n.range()),
-            SelectorField::ExpressionValues(i) => expr_field(i, "values").or_else(|| expr_field(i, "operator")),
+            SelectorField::ExpressionOperator(i) => {
+                expr_nodes.get(i)?.get("operator").map(|n| n.range())
+            }
+            SelectorField::ExpressionValues(i) => {
+                expr_field(i, "values").or_else(|| expr_field(i, "operator"))
+            }
             SelectorField::ExpressionValue { expression, value } => expr_nodes
                 .get(expression)?
                 .get("values")?
@@ -177,7 +192,10 @@ pub fn parse_label_selector(node: NodeRef<'_>) -> ParsedSelector<'_> {
     parsed
 }
 
-fn map_validation(parsed: &mut ParsedSelector<'_>, locate: impl Fn(SelectorField) -> Option<TextRange>) {
+fn map_validation(
+    parsed: &mut ParsedSelector<'_>,
+    locate: impl Fn(SelectorField) -> Option<TextRange>,
+) {
     for err in parsed.selector.validate() {
         let range = locate(err.field).unwrap_or_else(|| parsed.node.range());
         parsed.problems.push((range, err.to_string()));
@@ -200,12 +218,30 @@ pub fn selector_sites<'a>(obj: &Object<'a>) -> Vec<SelectorSite<'a>> {
     };
     let get = |key: &str| spec.and_then(|s| s.get(key));
     match obj.kind {
-        "Service" => push(get("selector"), true, SelectorSemantics::ServiceSelector, "spec.selector"),
-        "ReplicationController" => push(get("selector"), true, SelectorSemantics::WorkloadSelector, "spec.selector"),
-        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" => {
-            push(get("selector"), false, SelectorSemantics::WorkloadSelector, "spec.selector")
-        }
-        "Job" => push(get("selector"), false, SelectorSemantics::WorkloadSelector, "spec.selector"),
+        "Service" => push(
+            get("selector"),
+            true,
+            SelectorSemantics::ServiceSelector,
+            "spec.selector",
+        ),
+        "ReplicationController" => push(
+            get("selector"),
+            true,
+            SelectorSemantics::WorkloadSelector,
+            "spec.selector",
+        ),
+        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" => push(
+            get("selector"),
+            false,
+            SelectorSemantics::WorkloadSelector,
+            "spec.selector",
+        ),
+        "Job" => push(
+            get("selector"),
+            false,
+            SelectorSemantics::WorkloadSelector,
+            "spec.selector",
+        ),
         "PodDisruptionBudget" => {
             let sem = if obj.api_version == "policy/v1beta1" {
                 SelectorSemantics::PodDisruptionBudgetV1beta1
@@ -215,12 +251,27 @@ pub fn selector_sites<'a>(obj: &Object<'a>) -> Vec<SelectorSite<'a>> {
             push(get("selector"), false, sem, "spec.selector")
         }
         "NetworkPolicy" => {
-            push(get("podSelector"), false, SelectorSemantics::NetworkPolicyPodSelector, "spec.podSelector");
+            push(
+                get("podSelector"),
+                false,
+                SelectorSemantics::NetworkPolicyPodSelector,
+                "spec.podSelector",
+            );
             for (dir, peers) in [("ingress", "from"), ("egress", "to")] {
                 for rule in get(dir).into_iter().flat_map(|r| r.items()) {
                     for peer in rule.get(peers).into_iter().flat_map(|p| p.items()) {
-                        push(peer.get("podSelector"), false, SelectorSemantics::NetworkPolicyPeerPodSelector, "podSelector");
-                        push(peer.get("namespaceSelector"), false, SelectorSemantics::NetworkPolicyPeerNamespaceSelector, "namespaceSelector");
+                        push(
+                            peer.get("podSelector"),
+                            false,
+                            SelectorSemantics::NetworkPolicyPeerPodSelector,
+                            "podSelector",
+                        );
+                        push(
+                            peer.get("namespaceSelector"),
+                            false,
+                            SelectorSemantics::NetworkPolicyPeerNamespaceSelector,
+                            "namespaceSelector",
+                        );
                     }
                 }
             }

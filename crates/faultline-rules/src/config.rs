@@ -83,7 +83,10 @@ impl Config {
             p.error(at, problem.message.clone());
         }
         if parsed.documents.iter().filter(|d| d.root.is_some()).count() > 1 {
-            p.error(TextRange::default(), "the configuration must be a single YAML document");
+            p.error(
+                TextRange::default(),
+                "the configuration must be a single YAML document",
+            );
         }
         if let Some(root) = parsed.documents.iter().find_map(|d| d.root()) {
             p.root(root);
@@ -206,7 +209,10 @@ impl ConfigParser<'_> {
         match crate::registry::find(id) {
             Some(r) => Some(r.meta()),
             None => {
-                self.error(node.range(), format!("unknown rule `{id}`; `faultline rules` lists them"));
+                self.error(
+                    node.range(),
+                    format!("unknown rule `{id}`; `faultline rules` lists them"),
+                );
                 None
             }
         }
@@ -214,18 +220,28 @@ impl ConfigParser<'_> {
 
     fn rules(&mut self, node: NodeRef<'_>) {
         if !node.is_map() {
-            self.error(node.range(), "`rules` must map rule ids to a level or settings");
+            self.error(
+                node.range(),
+                "`rules` must map rule ids to a level or settings",
+            );
             return;
         }
         for (k, v) in node.entries() {
-            let Some(meta) = self.rule_id(k) else { continue };
+            let Some(meta) = self.rule_id(k) else {
+                continue;
+            };
             let id = meta.info.id.to_owned();
             if v.is_map() {
                 for (sk, sv) in v.entries() {
                     match sk.scalar_text().unwrap_or("") {
                         "severity" | "level" => self.level(&id, sv),
                         "params" => self.params(meta, sv),
-                        other => self.error(sk.range(), format!("unknown rule setting `{other}`; expected `severity` or `params`")),
+                        other => self.error(
+                            sk.range(),
+                            format!(
+                                "unknown rule setting `{other}`; expected `severity` or `params`"
+                            ),
+                        ),
                     }
                 }
             } else {
@@ -245,7 +261,10 @@ impl ConfigParser<'_> {
                 self.config.enabled.insert(id.to_owned(), true);
                 self.config.severity.insert(id.to_owned(), sev);
             }
-            None => self.error(v.range(), "a rule level must be `off`, `on`, `error`, `warning` or `info`"),
+            None => self.error(
+                v.range(),
+                "a rule level must be `off`, `on`, `error`, `warning` or `info`",
+            ),
         }
     }
 
@@ -257,9 +276,23 @@ impl ConfigParser<'_> {
         for (pk, pv) in v.entries() {
             let name = pk.scalar_text().unwrap_or("");
             if !meta.params.iter().any(|p| p.name == name) {
-                let known: Vec<_> = meta.params.iter().map(|p| format!("`{}`", p.name)).collect();
-                let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
-                self.error(pk.range(), format!("rule `{}` has no parameter `{name}` (parameters: {known})", meta.info.id));
+                let known: Vec<_> = meta
+                    .params
+                    .iter()
+                    .map(|p| format!("`{}`", p.name))
+                    .collect();
+                let known = if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                };
+                self.error(
+                    pk.range(),
+                    format!(
+                        "rule `{}` has no parameter `{name}` (parameters: {known})",
+                        meta.info.id
+                    ),
+                );
                 continue;
             }
             let Some(value) = pv.scalar_text().filter(|_| pv.is_scalar() && !pv.is_null()) else {
@@ -284,7 +317,12 @@ impl ConfigParser<'_> {
                 self.error(item.range(), "an exemption must be a mapping with `rule` and optionally `kind`, `namespace`, `name`");
                 continue;
             }
-            let mut ex = Exemption { rule: Glob::new("*").expect("valid").compile_matcher(), kind: None, namespace: None, name: None };
+            let mut ex = Exemption {
+                rule: Glob::new("*").expect("valid").compile_matcher(),
+                kind: None,
+                namespace: None,
+                name: None,
+            };
             let mut has_rule = false;
             for (k, v) in item.entries() {
                 match k.scalar_text().unwrap_or("") {
@@ -305,7 +343,10 @@ impl ConfigParser<'_> {
                 }
             }
             if !has_rule {
-                self.error(item.range(), "an exemption needs a `rule` (a rule id or a glob such as `probe-*`)");
+                self.error(
+                    item.range(),
+                    "an exemption needs a `rule` (a rule id or a glob such as `probe-*`)",
+                );
                 continue;
             }
             self.config.exemptions.push(ex);
@@ -331,7 +372,13 @@ mod tests {
             "kubeVersion: v1.29\nrules:\n  api-removed: off\n  api-deprecated: {severity: error}\nexemptions:\n  - rule: api-*\n    namespace: kube-*\n",
         )
         .unwrap();
-        assert_eq!(c.kube_version, Some(KubeVersion { major: 1, minor: 29 }));
+        assert_eq!(
+            c.kube_version,
+            Some(KubeVersion {
+                major: 1,
+                minor: 29
+            })
+        );
         assert_eq!(c.enabled.get("api-removed"), Some(&false));
         assert_eq!(c.severity.get("api-deprecated"), Some(&Severity::Error));
         assert_eq!(c.exemptions.len(), 1);

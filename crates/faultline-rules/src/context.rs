@@ -22,7 +22,11 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// The innermost object whose node contains `offset` in `file` (a list item rather than
     /// its list), for findings made below the object level such as duplicate keys.
-    pub fn object_at(&self, file: faultline_syntax::FileId, offset: u32) -> Option<&faultline_model::Object<'a>> {
+    pub fn object_at(
+        &self,
+        file: faultline_syntax::FileId,
+        offset: u32,
+    ) -> Option<&faultline_model::Object<'a>> {
         let objects = &self.inventory.objects;
         let end = objects.partition_point(|o| (o.file, o.node.range().start) <= (file, offset));
         objects[..end]
@@ -39,7 +43,12 @@ impl<'a> Context<'a> {
             .get(meta.info.id)
             .and_then(|p| p.get(name))
             .map(String::as_str)
-            .or_else(|| meta.params.iter().find(|p| p.name == name).map(|p| p.default))
+            .or_else(|| {
+                meta.params
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.default)
+            })
             .unwrap_or_else(|| panic!("rule `{}` has no parameter `{name}`", meta.info.id))
     }
 }
@@ -63,7 +72,10 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            kube_version: KubeVersion { major: 1, minor: 32 },
+            kube_version: KubeVersion {
+                major: 1,
+                minor: 32,
+            },
             params: BTreeMap::new(),
             severity: BTreeMap::new(),
             disabled: BTreeSet::new(),

@@ -56,7 +56,11 @@ pub fn rule_page(meta: &RuleMeta) -> String {
     if !meta.params.is_empty() {
         page.push_str("\n### Parameters\n\n| name | default | meaning |\n|---|---|---|\n");
         for p in meta.params {
-            let _ = writeln!(page, "| `{}` | `{}` | {} |", p.name, p.default, p.description);
+            let _ = writeln!(
+                page,
+                "| `{}` | `{}` | {} |",
+                p.name, p.default, p.description
+            );
         }
     }
     let _ = write!(
@@ -87,7 +91,10 @@ pub fn index_page() -> String {
         "# Rules\n\nEvery rule faultline runs, by category. `faultline explain <id>` prints a rule's page; `faultline rules` lists them.\n",
     );
     for (cat, rules) in by_category {
-        let _ = write!(page, "\n## {cat}\n\n| rule | severity | what it finds |\n|---|---|---|\n");
+        let _ = write!(
+            page,
+            "\n## {cat}\n\n| rule | severity | what it finds |\n|---|---|---|\n"
+        );
         for m in rules {
             let _ = writeln!(
                 page,

@@ -64,7 +64,9 @@ pub struct Sink<'s> {
 
 impl std::fmt::Debug for Sink<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sink").field("rule", &self.meta.info.id).finish()
+        f.debug_struct("Sink")
+            .field("rule", &self.meta.info.id)
+            .finish()
     }
 }
 
@@ -84,7 +86,12 @@ impl<'s> Sink<'s> {
     }
 
     /// Reports a finding about `obj` at `range` (in the object's file).
-    pub fn report(&mut self, obj: &Object<'_>, range: TextRange, message: impl Into<String>) -> Report<'_> {
+    pub fn report(
+        &mut self,
+        obj: &Object<'_>,
+        range: TextRange,
+        message: impl Into<String>,
+    ) -> Report<'_> {
         let diag = self
             .diagnostic(Location::new(obj.file, range), message)
             .with_object(object_ref(obj));
@@ -104,7 +111,13 @@ impl<'s> Sink<'s> {
 
     fn diagnostic(&self, location: Location, message: impl Into<String>) -> Diagnostic {
         let info = &self.meta.info;
-        Diagnostic::new(info.id, info.default_severity, info.category, location, message)
+        Diagnostic::new(
+            info.id,
+            info.default_severity,
+            info.category,
+            location,
+            message,
+        )
     }
 
     fn push(&mut self, diag: Diagnostic, object: Option<ObjectId>) -> Report<'_> {
@@ -224,10 +237,7 @@ fn internal_error(
         Some(o) => (
             Location::new(o.file, o.kind_range()),
             Some(object_ref(o)),
-            format!(
-                "rule `{id}` failed on {}: {what}",
-                object_ref(o)
-            ),
+            format!("rule `{id}` failed on {}: {what}", object_ref(o)),
         ),
         None => (
             Location::file(FileId(0)),

@@ -15,9 +15,11 @@ pub mod docs;
 mod engine;
 mod macros;
 pub mod suppress;
+#[doc(hidden)]
+pub mod testing;
 
 pub use context::{Context, Settings};
-pub use engine::{Rule, RuleMeta, Param, Sink, run};
+pub use engine::{Param, Rule, RuleMeta, Sink, run};
 
 /// The registry of every rule, generated from `src/rules/*.rs`.
 pub mod registry {

@@ -48,7 +48,10 @@ impl CommentSuppressions {
             let mut lines = BTreeMap::new();
             for range in &parsed.comments {
                 let text = file.slice(*range);
-                let Some(rest) = text.trim_start_matches('#').trim().strip_prefix(COMMENT_MARKER)
+                let Some(rest) = text
+                    .trim_start_matches('#')
+                    .trim()
+                    .strip_prefix(COMMENT_MARKER)
                 else {
                     continue;
                 };
@@ -74,10 +77,9 @@ impl CommentSuppressions {
 
     /// A comment on the diagnostic's first line, or a comment alone on the line above it.
     pub(crate) fn suppresses(&self, cx: &Context<'_>, diag: &Diagnostic) -> bool {
-        let (Some(lines), Some(range)) = (
-            self.by_file.get(&diag.location.file),
-            diag.location.range,
-        ) else {
+        let (Some(lines), Some(range)) =
+            (self.by_file.get(&diag.location.file), diag.location.range)
+        else {
             return false;
         };
         let file = &cx.files[diag.location.file.0 as usize];

@@ -7,11 +7,12 @@
 //! Architecture invariant: parsing never fails. Every entry point returns what it could build
 //! plus [`Problem`]s with locations.
 
+#[doc(hidden)]
+pub mod chunk;
 pub mod document;
 pub mod json;
 pub mod load;
 pub mod problem;
-#[path = "resolve_tmp.rs"]
 pub mod resolve;
 pub mod text;
 pub mod tree;

@@ -99,6 +99,7 @@ impl Default for LoadOptions {
 pub enum Input {
     /// Standard input (the argument `-`).
     Stdin,
+    /// A file or a directory to walk.
     Path(PathBuf),
 }
 
@@ -123,6 +124,8 @@ pub struct Discovered {
     pub display: String,
 }
 
+/// What went wrong, so the CLI can pick a severity (a binary file among manifests is less
+/// alarming than a path that does not exist).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LoadErrorKind {
     /// The OS refused: missing path, permission denied, broken link, unreadable directory.
@@ -277,10 +280,11 @@ impl Filter {
     fn selects_file(&self, rel: &Path) -> bool {
         let included = match &self.include {
             Some(set) => Self::matches(set, rel),
-            None => rel
-                .extension()
-                .and_then(OsStr::to_str)
-                .is_some_and(|ext| DEFAULT_EXTENSIONS.iter().any(|d| ext.eq_ignore_ascii_case(d))),
+            None => rel.extension().and_then(OsStr::to_str).is_some_and(|ext| {
+                DEFAULT_EXTENSIONS
+                    .iter()
+                    .any(|d| ext.eq_ignore_ascii_case(d))
+            }),
         };
         included && !self.excluded(rel)
     }
@@ -301,7 +305,11 @@ fn compile(option: &str, globs: &[String], errors: &mut Vec<LoadError>) -> GlobS
         }
     }
     set.build().unwrap_or_else(|e| {
-        errors.push(LoadError::new(LoadErrorKind::InvalidGlob, option, e.to_string()));
+        errors.push(LoadError::new(
+            LoadErrorKind::InvalidGlob,
+            option,
+            e.to_string(),
+        ));
         GlobSet::empty()
     })
 }
@@ -325,7 +333,10 @@ fn walk(
         .parents(!opts.no_ignore);
     let (filter, root_owned) = (Arc::clone(filter), root.to_path_buf());
     builder.filter_entry(move |entry| {
-        let rel = entry.path().strip_prefix(&root_owned).unwrap_or(entry.path());
+        let rel = entry
+            .path()
+            .strip_prefix(&root_owned)
+            .unwrap_or(entry.path());
         if entry.file_type().is_some_and(|t| t.is_dir()) {
             !filter.excluded(rel)
         } else {
@@ -392,7 +403,10 @@ fn walk_error(
             let mut error = LoadError::new(
                 LoadErrorKind::IgnoreFile,
                 shown(),
-                format!("invalid ignore pattern `{glob}`: {}; line ignored", lowercase_first(err)),
+                format!(
+                    "invalid ignore pattern `{glob}`: {}; line ignored",
+                    lowercase_first(err)
+                ),
             );
             error.line_col = line.map(|l| LineCol {
                 line: l as u32,
@@ -464,7 +478,11 @@ pub fn source_from_bytes(id: FileId, path: &str, bytes: Vec<u8>) -> Result<Sourc
         return Err(encoding("file is utf-16 encoded; convert it to utf-8"));
     }
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
-        return Err(LoadError::new(LoadErrorKind::Binary, path, "binary file skipped"));
+        return Err(LoadError::new(
+            LoadErrorKind::Binary,
+            path,
+            "binary file skipped",
+        ));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(id, path, text)),
@@ -513,7 +531,11 @@ pub fn front_end(path: &str, text: &str) -> FrontEnd {
         _ => {}
     }
     let body = text.strip_prefix(UTF8_BOM).unwrap_or(text);
-    match body.trim_start_matches([' ', '\t', '\r', '\n']).as_bytes().first() {
+    match body
+        .trim_start_matches([' ', '\t', '\r', '\n'])
+        .as_bytes()
+        .first()
+    {
         Some(b'{') => FrontEnd::Json,
         _ => FrontEnd::Yaml,
     }

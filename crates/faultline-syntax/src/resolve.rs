@@ -33,6 +33,9 @@
 //! it is never rewritten to RFC 3339. `Timestamp` therefore only tells that go-yaml saw a
 //! timestamp (it matters for an explicit `!!timestamp` tag). Month and day are range-checked
 //! (`2001-02-29` is a string, `2000-02-29` a timestamp); `2001-12-14 21:59:43.10 -5` is a string.
+//! `time.Parse` is modelled as in Go 1.20 and later (Kubernetes 1.27+): any number of fractional
+//! digits, zone offsets checked against `+24:60`. Go 1.19 and older reject more than nine
+//! fractional digits and accept any offset; neither changes the JSON Kubernetes sees.
 //!
 //! Integers wider than 64 bits: go-yaml v2.4.0 leaves `0x1_0000_0000_0000_0000` a string and turns
 //! a decimal one into a float (it matches the float pattern). A later change to the
@@ -40,8 +43,9 @@
 //! to a `big.Int` instead; [`is_oversized_int`] flags exactly those scalars.
 //!
 //! Things a rule may want to know about the JSON that Kubernetes then builds: `.inf`/`.nan`
-//! values make `sigs.k8s.io/yaml` fail (JSON has no infinities), quoted and block scalars are
-//! always strings, and an unknown or application tag (`!foo`, `!`) leaves the text a string.
+//! values make `sigs.k8s.io/yaml` fail (`json: unsupported value: +Inf`), quoted and block
+//! scalars are always strings, an unknown or application tag (`!foo`, `!`) leaves the text a
+//! string, and keys are resolved too (a key `y:` becomes the JSON key `"true"`).
 
 use std::fmt::Write as _;
 

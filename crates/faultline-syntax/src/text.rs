@@ -150,7 +150,13 @@ mod tests {
         let off = text.find("memory").unwrap() as u32;
         assert_eq!(idx.line_col(text, off), LineCol { line: 2, column: 1 });
         let off = text.find('服').unwrap() as u32;
-        assert_eq!(idx.line_col(text, off), LineCol { line: 1, column: 14 });
+        assert_eq!(
+            idx.line_col(text, off),
+            LineCol {
+                line: 1,
+                column: 14
+            }
+        );
         assert_eq!(idx.line_range(text, 1), TextRange::new(off + 7, off + 18));
     }
 

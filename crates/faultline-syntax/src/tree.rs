@@ -58,6 +58,16 @@ pub(crate) struct Node {
     b: u32,
 }
 
+/// A node taken off the end of a tree by [`Tree::pop_last`].
+#[derive(Debug)]
+pub(crate) struct Popped {
+    pub(crate) kind: NodeKind,
+    pub(crate) style: Style,
+    pub(crate) range: TextRange,
+    /// A collection's children (a map's keys and values alternate); empty for a scalar.
+    pub(crate) children: Vec<NodeId>,
+}
+
 /// One document's nodes.
 #[derive(Clone, Debug)]
 pub struct Tree {
@@ -148,6 +158,9 @@ impl Tree {
         id
     }
 
+    // Unused since the chunked parser pushes collections with their final range; kept for front
+    // ends that learn a collection's end after pushing it.
+    #[allow(dead_code)]
     pub(crate) fn set_end(&mut self, id: NodeId, end: u32) {
         self.nodes[id.0 as usize].end = end;
     }
@@ -171,6 +184,86 @@ impl Tree {
             n
         }));
         node_base
+    }
+
+    /// Removes the node pushed last, with its children list (or owned text), which must be the
+    /// last entries of their buffers; `None` (tree unchanged) otherwise. The chunked parser uses
+    /// it to take the root off each piece it stitches together, so that the stitched tree holds
+    /// exactly the nodes, in the same order, that a sequential parse would have pushed.
+    pub(crate) fn pop_last(&mut self) -> Option<Popped> {
+        let n = *self.nodes.last()?;
+        let (a, b) = (n.a as usize, n.b as usize);
+        let children = match n.kind {
+            NodeKind::Seq | NodeKind::Map => {
+                let len = if n.kind == NodeKind::Map { 2 * b } else { b };
+                if a + len != self.children.len() {
+                    return None;
+                }
+                self.children.split_off(a)
+            }
+            _ => {
+                if n.flags & OWNED != 0 {
+                    if a + b != self.owned.len() {
+                        return None;
+                    }
+                    self.owned.truncate(a);
+                }
+                Vec::new()
+            }
+        };
+        self.nodes.pop();
+        Some(Popped {
+            kind: n.kind,
+            style: n.style,
+            range: TextRange::new(n.start, n.end),
+            children,
+        })
+    }
+
+    /// Moves every node `delta` bytes further into `source`: for a tree parsed from a copy of
+    /// `source[delta..]`.
+    pub(crate) fn rebase(&mut self, source: Arc<str>, delta: u32) {
+        for n in &mut self.nodes {
+            n.start += delta;
+            n.end += delta;
+            if !matches!(n.kind, NodeKind::Seq | NodeKind::Map) && n.flags & OWNED == 0 {
+                n.a += delta;
+            }
+        }
+        self.source = source;
+    }
+
+    /// `Some(height)` when the tree is plain: every node except `root` is the child of exactly
+    /// one collection and children precede their parent — so there is no alias, no merge key and
+    /// no dropped duplicate key. `height` is the largest number of nested block collections on a
+    /// path from `root` (what the parser's block nesting limit counts).
+    pub(crate) fn plain_block_height(&self, root: NodeId) -> Option<u32> {
+        let mut refs = vec![0u8; self.nodes.len()];
+        let mut height = vec![0u32; self.nodes.len()];
+        for (i, n) in self.nodes.iter().enumerate() {
+            let len = match n.kind {
+                NodeKind::Map => 2 * n.b as usize,
+                NodeKind::Seq => n.b as usize,
+                _ => continue,
+            };
+            let mut h = 0;
+            for c in &self.children[n.a as usize..n.a as usize + len] {
+                let c = c.0 as usize;
+                if c >= i {
+                    return None;
+                }
+                refs[c] = refs[c].saturating_add(1);
+                h = h.max(height[c]);
+            }
+            height[i] = h + u32::from(n.style == Style::Block);
+        }
+        let root = root.0 as usize;
+        let plain = root < refs.len()
+            && refs
+                .iter()
+                .enumerate()
+                .all(|(i, &r)| r == u8::from(i != root));
+        plain.then(|| height[root])
     }
 
     fn raw(&self, id: NodeId) -> &Node {

@@ -24,7 +24,10 @@ const PARALLEL_THRESHOLD: usize = 1 << 20;
 /// Parses a YAML stream. Never fails: problems come back next to the documents.
 pub fn parse_yaml(source: &Arc<str>) -> ParsedText {
     let pieces = split_documents(source);
-    let parse = |range: &TextRange| parse_piece(source, *range);
+    // One huge `kind: List` document (`kubectl get -o yaml`) is cut at its items and parsed in
+    // parallel chunks (see `chunk.rs`); everything else goes straight to `parse_piece`.
+    let options = crate::chunk::ChunkOptions::DEFAULT;
+    let parse = |range: &TextRange| crate::chunk::parse_piece(source, *range, options).0;
     let results: Vec<ParsedText> = if source.len() >= PARALLEL_THRESHOLD && pieces.len() > 1 {
         pieces.par_iter().map(parse).collect()
     } else {
@@ -40,7 +43,8 @@ pub fn parse_yaml(source: &Arc<str>) -> ParsedText {
 /// Byte ranges of the stream's pieces, each starting at a `---` line (except the first).
 pub fn split_documents(text: &str) -> Vec<TextRange> {
     let bytes = text.as_bytes();
-    let has_directive = bytes.first() == Some(&b'%') || memchr::memmem::find(bytes, b"\n%").is_some();
+    let has_directive =
+        bytes.first() == Some(&b'%') || memchr::memmem::find(bytes, b"\n%").is_some();
     let mut starts = vec![0u32];
     if !has_directive {
         for nl in memchr::memmem::find_iter(bytes, b"\n---") {
@@ -69,7 +73,11 @@ pub(crate) fn parse_piece(source: &Arc<str>, piece: TextRange) -> ParsedText {
             Err(e) => {
                 let at = e.marker().byte_offset().unwrap_or(text.len()) as u32 + piece.start;
                 let message = e.info();
-                b.fail(Problem::at(ProblemKind::Syntax, TextRange::empty(at), message));
+                b.fail(Problem::at(
+                    ProblemKind::Syntax,
+                    TextRange::empty(at),
+                    message,
+                ));
                 break;
             }
         }
@@ -151,10 +159,12 @@ impl<'s> Builder<'s> {
             Event::Comment(text, _) => {
                 let range = self.range(&span);
                 self.out.comments.push(range);
-                if self.root.is_none() && self.stack.is_empty() && self.helm_source.is_none() {
-                    if let Some(path) = text.trim().strip_prefix("Source:") {
-                        self.helm_source = Some(path.trim().to_owned());
-                    }
+                if self.root.is_none()
+                    && self.stack.is_empty()
+                    && self.helm_source.is_none()
+                    && let Some(path) = text.trim().strip_prefix("Source:")
+                {
+                    self.helm_source = Some(path.trim().to_owned());
                 }
             }
             Event::Scalar(value, style, anchor, tag) => {
@@ -167,7 +177,9 @@ impl<'s> Builder<'s> {
                     Cow::Borrowed(s) => self.offset_in_text(s),
                     Cow::Owned(_) => None,
                 };
-                let id = self.tree().push_scalar(kind, style, range, &value, borrowed_at);
+                let id = self
+                    .tree()
+                    .push_scalar(kind, style, range, &value, borrowed_at);
                 self.weight.push(1);
                 self.decoded += 1;
                 self.define_anchor(anchor, id);
@@ -239,7 +251,13 @@ impl<'s> Builder<'s> {
         Some((kind, style))
     }
 
-    fn open(&mut self, kind: NodeKind, style: granit_parser::StructureStyle, anchor: usize, start: u32) {
+    fn open(
+        &mut self,
+        kind: NodeKind,
+        style: granit_parser::StructureStyle,
+        anchor: usize,
+        start: u32,
+    ) {
         let style = match style {
             granit_parser::StructureStyle::Block => Style::Block,
             granit_parser::StructureStyle::Flow => Style::Flow,
@@ -347,7 +365,14 @@ impl<'s> Builder<'s> {
         for kv in pairs.chunks_exact(2) {
             let (k, v) = (tree.node(kv[0]), tree.node(kv[1]));
             if k.style() != Style::Plain || k.scalar_text() != Some("<<") {
-                set_entry(&mut entries, &mut self.out.problems, tree, k.id(), v.id(), true);
+                set_entry(
+                    &mut entries,
+                    &mut self.out.problems,
+                    tree,
+                    k.id(),
+                    v.id(),
+                    true,
+                );
                 continue;
             }
             let sources: Vec<_> = if v.is_map() {
@@ -364,7 +389,14 @@ impl<'s> Builder<'s> {
             };
             for src in sources {
                 for (mk, mv) in src.entries() {
-                    set_entry(&mut entries, &mut self.out.problems, tree, mk.id(), mv.id(), false);
+                    set_entry(
+                        &mut entries,
+                        &mut self.out.problems,
+                        tree,
+                        mk.id(),
+                        mv.id(),
+                        false,
+                    );
                 }
             }
         }
@@ -373,7 +405,14 @@ impl<'s> Builder<'s> {
 
     fn end_document(&mut self, end: u32) {
         let tree = self.tree.take();
-        let root = self.root.take();
+        // An empty document (`---` alone, or only comments) yields an empty plain null; it has
+        // no content, so it has no root.
+        let root = self.root.take().filter(|id| {
+            tree.as_ref().is_some_and(|t| {
+                let n = t.node(*id);
+                !(n.is_null() && n.range().is_empty() && n.style() == Style::Plain)
+            })
+        });
         let helm_source = self.helm_source.take();
         let start = self.doc_start;
         if let Some(tree) = tree {
@@ -412,7 +451,10 @@ impl<'s> Builder<'s> {
     fn finish(mut self) -> ParsedText {
         if self.aborted {
             // The document with the error is skipped; its range is kept so callers can say so.
-            self.out.skipped.push(TextRange::new(self.doc_start, self.base + self.text.len() as u32));
+            self.out.skipped.push(TextRange::new(
+                self.doc_start,
+                self.base + self.text.len() as u32,
+            ));
         }
         self.out
     }
@@ -453,7 +495,11 @@ fn set_entry(
             .position(|e| tree.node(e.key).scalar_text() == Some(t))
     });
     let Some(pos) = existing else {
-        entries.push(Entry { key, value, explicit });
+        entries.push(Entry {
+            key,
+            value,
+            explicit,
+        });
         return;
     };
     if explicit && entries[pos].explicit {
@@ -465,11 +511,17 @@ fn set_entry(
                 text.unwrap_or_default()
             ),
         );
-        p.related
-            .push((tree.node(entries[pos].key).range(), "first defined here".to_owned()));
+        p.related.push((
+            tree.node(entries[pos].key).range(),
+            "first defined here".to_owned(),
+        ));
         problems.push(p);
     }
-    entries[pos] = Entry { key, value, explicit };
+    entries[pos] = Entry {
+        key,
+        value,
+        explicit,
+    };
 }
 
 #[cfg(test)]
@@ -485,13 +537,18 @@ mod tests {
 
     #[test]
     fn spans_are_byte_offsets_into_the_whole_file() {
-        let (src, p) = parse("a: 1\n---\n# Source: chart/templates/d.yaml\nkind: Deployment\nname: \"Ünï\"\nport: 8080\n");
+        let (src, p) = parse(
+            "a: 1\n---\n# Source: chart/templates/d.yaml\nkind: Deployment\nname: \"Ünï\"\nport: 8080\n",
+        );
         assert_eq!(p.documents.len(), 2);
         let d = &p.documents[1];
         assert_eq!(d.helm_source.as_deref(), Some("chart/templates/d.yaml"));
         let root = d.root().unwrap();
         let kind = root.get("kind").unwrap();
-        assert_eq!(&src[kind.range().start as usize..kind.range().end as usize], "Deployment");
+        assert_eq!(
+            &src[kind.range().start as usize..kind.range().end as usize],
+            "Deployment"
+        );
         assert_eq!(root.get("name").unwrap().as_str(), Some("Ünï"));
         let port = root.get("port").unwrap();
         assert_eq!(port.kind(), NodeKind::Int);
@@ -531,7 +588,15 @@ mod tests {
             .documents
             .iter()
             .filter_map(|d| d.root())
-            .map(|r| r.entries().next().unwrap().0.scalar_text().unwrap().to_owned())
+            .map(|r| {
+                r.entries()
+                    .next()
+                    .unwrap()
+                    .0
+                    .scalar_text()
+                    .unwrap()
+                    .to_owned()
+            })
             .collect();
         assert_eq!(names, ["a", "c"]);
     }
@@ -546,7 +611,13 @@ mod tests {
         let start = std::time::Instant::now();
         let (_, p) = parse(&text);
         assert!(start.elapsed().as_secs() < 1);
-        assert!(p.problems.iter().any(|p| p.kind == ProblemKind::AliasBudget), "{:?}", p.problems);
+        assert!(
+            p.problems
+                .iter()
+                .any(|p| p.kind == ProblemKind::AliasBudget),
+            "{:?}",
+            p.problems
+        );
         assert!(p.documents.iter().all(|d| d.root.is_none()));
     }
 
@@ -555,7 +626,9 @@ mod tests {
         let text = "[".repeat(10_000) + &"]".repeat(10_000);
         let (_, p) = parse(&text);
         assert_eq!(p.problems.len(), 1);
-        let text = (0..10_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect::<String>();
+        let text = (0..10_000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect::<String>();
         let (_, p) = parse(&text);
         assert_eq!(p.problems.len(), 1);
     }

@@ -106,7 +106,12 @@ fn the_whole_fixture_directory_loads_and_bad_files_become_errors() {
     assert_eq!(
         errors,
         [
-            ("binary.yaml", LoadErrorKind::Binary, None, "binary file skipped"),
+            (
+                "binary.yaml",
+                LoadErrorKind::Binary,
+                None,
+                "binary file skipped"
+            ),
             (
                 "invalid-utf8.yaml",
                 LoadErrorKind::Encoding,
@@ -143,7 +148,10 @@ fn the_whole_fixture_directory_loads_and_bad_files_become_errors() {
     }
     assert_eq!(loaded.parsed.len(), loaded.files.len());
     // The good neighbour is analysed whatever its neighbours hold.
-    let good = files.iter().position(|f| *f == "good-neighbour.yaml").unwrap();
+    let good = files
+        .iter()
+        .position(|f| *f == "good-neighbour.yaml")
+        .unwrap();
     assert_eq!(names(&loaded.parsed[good]), ["good-neighbour"]);
     assert!(loaded.parsed[good].problems.is_empty());
 }
@@ -160,7 +168,11 @@ fn syntax_error_points_at_the_unclosed_flow() {
 fn tab_indentation_is_a_syntax_error() {
     let (f, p) = load_fixture("tabs-indentation.yaml");
     assert_eq!(problems(&f, &p), [(ProblemKind::Syntax, 4, 2)]);
-    assert!(p.problems[0].message.contains("tabs"), "{}", p.problems[0].message);
+    assert!(
+        p.problems[0].message.contains("tabs"),
+        "{}",
+        p.problems[0].message
+    );
 }
 
 #[test]
@@ -173,7 +185,7 @@ fn duplicate_keys_point_at_both_occurrences() {
 
 #[test]
 fn unrendered_helm_templates() {
-    let (f, p) = load_fixture("unrendered-template-quoted.yaml");
+    let (_, p) = load_fixture("unrendered-template-quoted.yaml");
     assert!(p.problems.is_empty(), "{:?}", p.problems);
     let root = p.documents[0].root().unwrap();
     let image = root
@@ -186,7 +198,6 @@ fn unrendered_helm_templates() {
     // `replicas: {{ .Values.replicas }}` is YAML (a mapping keyed by a mapping), never an int;
     // `name: {{ .Release.Name }}-web` is a syntax error at the `-` after `}}`.
     let (f2, p2) = load_fixture("unrendered-template.yaml");
-    let _ = f;
     let syntax: Vec<_> = problems(&f2, &p2)
         .into_iter()
         .filter(|p| p.0 == ProblemKind::Syntax)
@@ -208,7 +219,14 @@ fn empty_whitespace_and_lone_separator_hold_nothing_and_say_nothing() {
         assert!(p.problems.is_empty(), "{name}: {:?}", p.problems);
         assert_eq!(objects(&p), 0, "{name}");
     }
-    for text in ["", " \n\t\n", "---\n", "---\n---\n", "# only a comment\n", "\u{feff}"] {
+    for text in [
+        "",
+        " \n\t\n",
+        "---\n",
+        "---\n---\n",
+        "# only a comment\n",
+        "\u{feff}",
+    ] {
         let f = SourceFile::new(FileId(0), "x.yaml", text);
         let p = parse_source(&f);
         assert!(p.problems.is_empty(), "{text:?}: {:?}", p.problems);
@@ -270,8 +288,12 @@ fn invalid_utf8_reports_the_first_bad_byte() {
     assert_eq!(e.line_col, Some(lc(4, 12)));
 
     // Columns count characters of the valid prefix; a truncated sequence at the end is named.
-    let e = source_from_bytes(FileId(0), "x", b"a: 1\nb: \xc3\xa9\xc3\xa9\xff\n".to_vec()).unwrap_err();
-    assert_eq!((e.line_col, e.range), (Some(lc(2, 6)), Some(TextRange::new(13, 14))));
+    let e =
+        source_from_bytes(FileId(0), "x", b"a: 1\nb: \xc3\xa9\xc3\xa9\xff\n".to_vec()).unwrap_err();
+    assert_eq!(
+        (e.line_col, e.range),
+        (Some(lc(2, 6)), Some(TextRange::new(12, 13)))
+    );
     let e = source_from_bytes(FileId(0), "x", b"a: \xe2\x82".to_vec()).unwrap_err();
     assert_eq!(e.message, "invalid utf-8 (byte 0xe2 0x82); file skipped");
     assert_eq!(e.line_col, Some(lc(1, 4)));
@@ -280,7 +302,10 @@ fn invalid_utf8_reports_the_first_bad_byte() {
 #[test]
 fn binary_and_utf16_files_are_skipped_with_an_error() {
     let e = source_from_bytes(FileId(0), "b", b"kind: x\n\0".to_vec()).unwrap_err();
-    assert_eq!((e.kind, e.message.as_str()), (LoadErrorKind::Binary, "binary file skipped"));
+    assert_eq!(
+        (e.kind, e.message.as_str()),
+        (LoadErrorKind::Binary, "binary file skipped")
+    );
     // A NUL after the first 8 KiB is not looked for (git's rule); the file is text.
     let mut late = vec![b'#'; 9000];
     late.push(0);
@@ -296,7 +321,10 @@ fn binary_and_utf16_files_are_skipped_with_an_error() {
 
 #[test]
 fn a_bom_is_kept_so_offsets_are_file_offsets() {
-    for (path, text) in [("a.yaml", "\u{feff}kind: x\n"), ("a.json", "\u{feff}{\"kind\": \"x\"}")] {
+    for (path, text) in [
+        ("a.yaml", "\u{feff}kind: x\n"),
+        ("a.json", "\u{feff}{\"kind\": \"x\"}"),
+    ] {
         let f = source_from_bytes(FileId(0), path, text.as_bytes().to_vec()).unwrap();
         assert_eq!(&*f.text, text);
         let p = parse_source(&f);
@@ -332,7 +360,11 @@ fn ten_megabyte_scalar_parses_fast() {
     let loaded = load_all(&[Input::Path(dir.path().into())], &LoadOptions::default());
     let took = start.elapsed();
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let big = loaded.parsed[0].documents[0].root().unwrap().path(&["data", "big"]).unwrap();
+    let big = loaded.parsed[0].documents[0]
+        .root()
+        .unwrap()
+        .path(&["data", "big"])
+        .unwrap();
     assert_eq!(big.as_str().map(str::len), Some(10 << 20));
     // Generous for unoptimised builds on a loaded 2-core machine; a quadratic scan would take minutes.
     assert!(took < Duration::from_secs(20), "{took:?}");
@@ -352,6 +384,10 @@ fn missing_paths_are_errors_naming_the_os_reason() {
 
 #[cfg(unix)]
 #[test]
+#[allow(
+    clippy::print_stderr,
+    reason = "a skipped assertion must say so in the test output"
+)]
 fn unreadable_files_and_directories_are_errors() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempdir();
@@ -372,7 +408,12 @@ fn unreadable_files_and_directories_are_errors() {
     let errors: Vec<_> = loaded
         .errors
         .iter()
-        .map(|e| (Path::new(&e.path).file_name().unwrap().to_str().unwrap(), e.message.as_str()))
+        .map(|e| {
+            (
+                Path::new(&e.path).file_name().unwrap().to_str().unwrap(),
+                e.message.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         errors,
@@ -409,7 +450,17 @@ fn symlink_loops_end_the_walk_with_an_error() {
     assert_eq!(found, ["a/x.yaml"]);
     let errors: Vec<_> = errors
         .iter()
-        .map(|e| (e.kind, Path::new(&e.path).strip_prefix(root).unwrap().to_str().unwrap(), e.message.clone()))
+        .map(|e| {
+            (
+                e.kind,
+                Path::new(&e.path)
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap(),
+                e.message.clone(),
+            )
+        })
         .collect();
     let root_shown = root.to_string_lossy();
     assert_eq!(
@@ -420,14 +471,29 @@ fn symlink_loops_end_the_walk_with_an_error() {
                 "a/up",
                 format!("symbolic link loop: points back to `{root_shown}`; not followed")
             ),
-            (LoadErrorKind::Io, "b1", "cannot read: too many levels of symbolic links".to_owned()),
-            (LoadErrorKind::Io, "b2", "cannot read: too many levels of symbolic links".to_owned()),
-            (LoadErrorKind::Io, "dangling.yaml", "broken symbolic link".to_owned()),
+            (
+                LoadErrorKind::Io,
+                "b1",
+                "cannot read: too many levels of symbolic links".to_owned()
+            ),
+            (
+                LoadErrorKind::Io,
+                "b2",
+                "cannot read: too many levels of symbolic links".to_owned()
+            ),
+            (
+                LoadErrorKind::Io,
+                "dangling.yaml",
+                "broken symbolic link".to_owned()
+            ),
         ]
     );
 
     // Not following links: links inside the walk are skipped, quietly.
-    let opts = LoadOptions { follow_links: false, ..LoadOptions::default() };
+    let opts = LoadOptions {
+        follow_links: false,
+        ..LoadOptions::default()
+    };
     assert_eq!(rels(root, &[Input::Path(root.into())], &opts), ["a/x.yaml"]);
 }
 
@@ -445,20 +511,41 @@ fn gitignore_applies_outside_a_repository_unless_no_ignore() {
     write(root, ".hidden/h.yaml", "a: 1\n");
     write(root, ".h.yaml", "a: 1\n");
     let input = [Input::Path(root.into())];
-    assert_eq!(rels(root, &input, &LoadOptions::default()), ["app.yaml", "sub/kept.yml"]);
-    let no_ignore = LoadOptions { no_ignore: true, ..LoadOptions::default() };
+    assert_eq!(
+        rels(root, &input, &LoadOptions::default()),
+        ["app.yaml", "sub/kept.yml"]
+    );
+    let no_ignore = LoadOptions {
+        no_ignore: true,
+        ..LoadOptions::default()
+    };
     assert_eq!(
         rels(root, &input, &no_ignore),
-        ["app.generated.yaml", "app.yaml", "rendered/out.yaml", "sub/kept.yml", "sub/local.yaml"]
+        [
+            "app.generated.yaml",
+            "app.yaml",
+            "rendered/out.yaml",
+            "sub/kept.yml",
+            "sub/local.yaml"
+        ]
     );
-    let hidden = LoadOptions { hidden: true, ..LoadOptions::default() };
+    let hidden = LoadOptions {
+        hidden: true,
+        ..LoadOptions::default()
+    };
     assert_eq!(
         rels(root, &input, &hidden),
         [".h.yaml", ".hidden/h.yaml", "app.yaml", "sub/kept.yml"]
     );
     // Named explicitly, an ignored or hidden file is read anyway.
-    let named = [Input::Path(root.join("rendered/out.yaml")), Input::Path(root.join(".h.yaml"))];
-    assert_eq!(rels(root, &named, &LoadOptions::default()), [".h.yaml", "rendered/out.yaml"]);
+    let named = [
+        Input::Path(root.join("rendered/out.yaml")),
+        Input::Path(root.join(".h.yaml")),
+    ];
+    assert_eq!(
+        rels(root, &named, &LoadOptions::default()),
+        [".h.yaml", "rendered/out.yaml"]
+    );
 }
 
 #[test]
@@ -477,7 +564,13 @@ fn include_and_exclude_globs() {
         write(root, rel, "a: 1\n");
     }
     let input = [Input::Path(root.into())];
-    let all = ["base/a.yaml", "base/c.json", "base/deep/b.yaml", "charts/x/templates/t.yaml", "prod/e.YML"];
+    let all = [
+        "base/a.yaml",
+        "base/c.json",
+        "base/deep/b.yaml",
+        "charts/x/templates/t.yaml",
+        "prod/e.YML",
+    ];
     assert_eq!(rels(root, &input, &LoadOptions::default()), all);
 
     let opts = |include: &[&str], exclude: &[&str]| LoadOptions {
@@ -486,27 +579,50 @@ fn include_and_exclude_globs() {
         ..LoadOptions::default()
     };
     // Include replaces the default filter; `*` does not cross `/`, the file name still matches.
-    assert_eq!(rels(root, &input, &opts(&["*.tpl"], &[])), ["prod/d.yaml.tpl"]);
-    assert_eq!(rels(root, &input, &opts(&["base/*.yaml"], &[])), ["base/a.yaml"]);
+    assert_eq!(
+        rels(root, &input, &opts(&["*.tpl"], &[])),
+        ["prod/d.yaml.tpl"]
+    );
+    assert_eq!(
+        rels(root, &input, &opts(&["base/*.yaml"], &[])),
+        ["base/a.yaml"]
+    );
     assert_eq!(
         rels(root, &input, &opts(&["base/**/*.yaml"], &[])),
         ["base/a.yaml", "base/deep/b.yaml"]
     );
     // Exclude by directory name prunes it; by relative path; by file name.
     assert_eq!(
-        rels(root, &input, &opts(&[], &["charts", "base/deep/**", "*.json"])),
+        rels(
+            root,
+            &input,
+            &opts(&[], &["charts", "base/deep/**", "*.json"])
+        ),
         ["base/a.yaml", "prod/e.YML"]
     );
     // Explicit files take any extension, but exclude still applies to the path as written.
-    let named = [Input::Path(root.join("base/notes.md")), Input::Path(root.join("base/a.yaml"))];
-    assert_eq!(rels(root, &named, &LoadOptions::default()), ["base/a.yaml", "base/notes.md"]);
-    assert_eq!(rels(root, &named, &opts(&["*.json"], &["*.md"])), ["base/a.yaml"]);
+    let named = [
+        Input::Path(root.join("base/notes.md")),
+        Input::Path(root.join("base/a.yaml")),
+    ];
+    assert_eq!(
+        rels(root, &named, &LoadOptions::default()),
+        ["base/a.yaml", "base/notes.md"]
+    );
+    assert_eq!(
+        rels(root, &named, &opts(&["*.json"], &["*.md"])),
+        ["base/a.yaml"]
+    );
 
     let (found, errors) = discover(&input, &opts(&["a[b"], &[]));
     assert!(found.is_empty());
     assert_eq!(errors[0].kind, LoadErrorKind::InvalidGlob);
     assert_eq!(errors[0].path, "--include");
-    assert!(errors[0].message.starts_with("invalid glob `a[b`: "), "{}", errors[0].message);
+    assert!(
+        errors[0].message.starts_with("invalid glob `a[b`: "),
+        "{}",
+        errors[0].message
+    );
 }
 
 #[test]
@@ -524,7 +640,9 @@ fn output_is_sorted_deduplicated_and_stable() {
         Input::Path(root.join("b.yaml")),
         Input::Stdin,
     ];
-    let expected = ["<stdin>", "A.yaml", "a-b.yaml", "a.yaml", "a/b.yaml", "b.yaml"];
+    let expected = [
+        "<stdin>", "A.yaml", "a-b.yaml", "a.yaml", "a/b.yaml", "b.yaml",
+    ];
     for _ in 0..3 {
         assert_eq!(rels(root, &inputs, &LoadOptions::default()), expected);
     }

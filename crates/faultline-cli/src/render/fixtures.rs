@@ -231,7 +231,10 @@ fn no_format_shows_the_secret() {
     for format in Format::ALL {
         for color in [false, true] {
             let out = fx.render_with(format, color);
-            assert!(!out.contains("hunter2"), "{format} leaks the secret:\n{out}");
+            assert!(
+                !out.contains("hunter2"),
+                "{format} leaks the secret:\n{out}"
+            );
         }
     }
 }

@@ -26,7 +26,7 @@ use std::io::{self, Write};
 use std::ops::Range;
 
 use annotate_snippets::{
-    AnnotationKind, Group, Level, Origin, Renderer, Snippet, normalize_untrusted_str,
+    AnnotationKind, Element, Level, Origin, Renderer, Snippet, normalize_untrusted_str,
 };
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_syntax::{FileId, SourceFile, TextRange};
@@ -75,6 +75,17 @@ pub fn summary_line(counts: Counts, ctx: &RenderContext<'_>) -> String {
     )
 }
 
+/// Related places at most this many lines from a snippet join it instead of getting their own.
+const NEAR_LINES: u32 = 8;
+
+/// A range to underline: the primary one, or a related one with its label.
+#[derive(Debug)]
+struct Mark {
+    range: TextRange,
+    label: Option<String>,
+    primary: bool,
+}
+
 /// One diagnostic, without a trailing newline.
 fn render_one(
     renderer: &Renderer,
@@ -82,28 +93,36 @@ fn render_one(
     files: &[SourceFile],
     ctx: &RenderContext<'_>,
 ) -> String {
-    let primary_file = file(files, d.location.file);
-    let primary = d
-        .location
-        .range
-        .map(|r| Excerpt::new(primary_file, r, ctx.redact));
+    let f = file(files, d.location.file);
+    let object = object_label(d.object.as_ref());
 
-    // Related places in the primary file get their own snippet; the rest become notes.
-    let mut secondary = Vec::new();
+    // Ranges to draw, grouped into snippets: the primary range first, then related places in
+    // the same file (joining a snippet when they are near it). Other places become notes.
+    let mut groups: Vec<Vec<Mark>> = Vec::new();
+    if let Some(range) = d.location.range {
+        groups.push(vec![Mark {
+            range,
+            label: object.clone(),
+            primary: true,
+        }]);
+    }
     let mut notes = Vec::new();
     for rel in &d.related {
         let obj = object_label(rel.object.as_ref());
         match rel.location {
             Some(loc) if loc.file == d.location.file && d.location.range.is_some() => {
-                match loc.range {
-                    Some(r) => {
-                        let label = match &obj {
-                            Some(o) => format!("{} ({o})", rel.message),
-                            None => rel.message.clone(),
-                        };
-                        secondary.push((Excerpt::new(primary_file, r, ctx.redact), label));
-                    }
-                    None => notes.push(note_text(&rel.message, Some(&primary_file.path), obj)),
+                let Some(range) = loc.range else {
+                    notes.push(note_text(&rel.message, Some(&f.path), obj));
+                    continue;
+                };
+                let mark = Mark {
+                    range,
+                    label: Some(note_text(&rel.message, None, obj)),
+                    primary: false,
+                };
+                match groups.iter_mut().find(|g| is_near(f, g, range)) {
+                    Some(g) => g.push(mark),
+                    None => groups.push(vec![mark]),
                 }
             }
             Some(loc) => {
@@ -113,61 +132,95 @@ fn render_one(
             None => notes.push(note_text(&rel.message, None, obj)),
         }
     }
+    let excerpts: Vec<Option<Excerpt<'_>>> = groups
+        .iter()
+        .map(|g| {
+            let ranges: Vec<TextRange> = g.iter().map(|m| m.range).collect();
+            Excerpt::new(f, &ranges, ctx.redact)
+        })
+        .collect();
 
+    let mut elements: Vec<Element<'_>> = Vec::new();
+    let mut object_shown = false;
+    if d.location.range.is_none() {
+        elements.push(Origin::path(f.path.as_str()).into());
+    }
+    for (marks, ex) in groups.iter().zip(&excerpts) {
+        match ex {
+            Some(ex) => {
+                let mut snippet = ex.snippet(&f.path);
+                for (m, span) in marks.iter().zip(&ex.spans) {
+                    let kind = if m.primary {
+                        object_shown |= m.label.is_some();
+                        AnnotationKind::Primary
+                    } else {
+                        AnnotationKind::Context
+                    };
+                    snippet = snippet.annotation(kind.span(span.clone()).label(m.label.as_deref()));
+                }
+                elements.push(snippet.into());
+            }
+            // Too long to draw: positions only.
+            None => {
+                for m in marks {
+                    let lc = f.line_col(m.range.start);
+                    if m.primary {
+                        elements.push(
+                            Origin::path(f.path.as_str())
+                                .line(lc.line as usize)
+                                .char_column(lc.column as usize)
+                                .into(),
+                        );
+                    } else {
+                        let at = format!("{}:{}:{}", f.path, lc.line, lc.column);
+                        let label = m.label.as_deref().unwrap_or_default();
+                        notes.push(note_text(label, Some(&at), None));
+                    }
+                }
+            }
+        }
+    }
+    if !object_shown && let Some(o) = &object {
+        notes.insert(0, format!("in {o}"));
+    }
+    for n in &notes {
+        elements.push(Level::NOTE.message(normalize_untrusted_str(n)).into());
+    }
+    if !d.help.is_empty() {
+        elements.push(Level::HELP.message(normalize_untrusted_str(&d.help)).into());
+    }
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
         Severity::Info => Level::INFO,
     };
-    let object = object_label(d.object.as_ref());
-    let mut group = level.primary_title(d.message.as_str()).id(d.rule);
-    let mut object_shown = false;
-    let mut group = match &primary {
-        Some(Some(ex)) => {
-            let mut ann = AnnotationKind::Primary.span(ex.span.clone());
-            if let Some(o) = &object {
-                ann = ann.label(o.as_str());
-                object_shown = true;
-            }
-            group.element(ex.snippet(&primary_file.path).annotation(ann))
-        }
-        // Too long to draw: position only.
-        Some(None) => {
-            let lc = primary_file.line_col(d.location.range.unwrap_or_default().start);
-            group = group.element(
-                Origin::path(primary_file.path.as_str())
-                    .line(lc.line as usize)
-                    .char_column(lc.column as usize),
-            );
-            group
-        }
-        None => group.element(Origin::path(primary_file.path.as_str())),
-    };
-    for (ex, label) in &secondary {
-        match ex {
-            Some(ex) => {
-                group = group.element(
-                    ex.snippet(&primary_file.path).annotation(
-                        AnnotationKind::Context
-                            .span(ex.span.clone())
-                            .label(label.as_str()),
-                    ),
-                );
-            }
-            None => notes.push(label.clone()),
-        }
-    }
-    if !object_shown && let Some(o) = &object {
-        group = group.element(Level::NOTE.message(normalize_untrusted_str(&format!("in {o}"))));
-    }
-    for n in &notes {
-        group = group.element(Level::NOTE.message(normalize_untrusted_str(n)));
-    }
-    if !d.help.is_empty() {
-        group = group.element(Level::HELP.message(normalize_untrusted_str(&d.help)));
-    }
+    let group = level
+        .primary_title(d.message.as_str())
+        .id(d.rule)
+        .elements(elements);
     let text = renderer.render(&[group]);
     text.trim_end_matches('\n').to_owned()
+}
+
+/// 0-based first and last line of a range.
+fn line_span(f: &SourceFile, r: TextRange) -> (u32, u32) {
+    let first = f.lines.line_of(r.start);
+    let last = if r.end > r.start {
+        f.lines.line_of(r.end - 1)
+    } else {
+        first
+    };
+    (first, last.max(first))
+}
+
+/// Whether `range` is within [`NEAR_LINES`] of the lines `group` covers.
+fn is_near(f: &SourceFile, group: &[Mark], range: TextRange) -> bool {
+    let (lo, hi) = group
+        .iter()
+        .map(|m| line_span(f, m.range))
+        .fold((u32::MAX, 0), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)));
+    let (a, b) = line_span(f, range);
+    a <= hi.saturating_add(NEAR_LINES) && b.saturating_add(NEAR_LINES) >= lo
 }
 
 /// `message at path:line:col (Kind/ns/name)`.
@@ -185,33 +238,36 @@ fn note_text(message: &str, at: Option<&str>, object: Option<String>) -> String 
     s
 }
 
-/// The whole lines around a range, with redacted characters masked, ready for a [`Snippet`].
+/// The whole lines around some ranges of one file, with redacted characters masked, ready for
+/// a [`Snippet`].
 #[derive(Debug)]
 struct Excerpt<'f> {
     source: Cow<'f, str>,
     /// 1-based number of the first line.
     line_start: usize,
-    /// The range, relative to `source`.
-    span: Range<usize>,
+    /// The ranges, relative to `source`, in the order given.
+    spans: Vec<Range<usize>>,
 }
 
 impl<'f> Excerpt<'f> {
     /// `None` when the lines are too long to draw.
     fn new(
         file: &'f SourceFile,
-        range: TextRange,
+        ranges: &[TextRange],
         redact: &dyn Fn(FileId, TextRange) -> bool,
     ) -> Option<Self> {
         let text: &str = &file.text;
         let len = text.len() as u32;
-        let start = floor_char_boundary(text, range.start.min(len));
-        let end = floor_char_boundary(text, range.end.clamp(start, len));
-        let first = file.lines.line_of(start);
-        let last = if end > start {
-            file.lines.line_of(end - 1)
-        } else {
-            first
-        };
+        let ranges: Vec<TextRange> = ranges
+            .iter()
+            .map(|r| {
+                let start = floor_char_boundary(text, r.start.min(len));
+                let end = floor_char_boundary(text, r.end.clamp(start, len));
+                TextRange::new(start, end)
+            })
+            .collect();
+        let first = ranges.iter().map(|&r| line_span(file, r).0).min()?;
+        let last = ranges.iter().map(|&r| line_span(file, r).1).max()?;
         let lines_start = file.lines.line_range(text, first).start;
         let lines_end = file.lines.line_range(text, last).end.max(lines_start);
         if lines_end - lines_start > MAX_EXCERPT_BYTES {
@@ -219,20 +275,23 @@ impl<'f> Excerpt<'f> {
         }
         let raw = &text[lines_start as usize..lines_end as usize];
         // A range may end on the line break it covers; the snippet stops before it.
-        let rel_start = (start - lines_start).min(raw.len() as u32) as usize;
-        let rel_end = (end.min(lines_end) - lines_start).max(rel_start as u32) as usize;
+        let rel = |offset: u32| (offset.clamp(lines_start, lines_end) - lines_start) as usize;
         let lines_range = TextRange::new(lines_start, lines_end);
-        let (source, span) = if redact(file.id, lines_range) {
+        let (source, spans) = if redact(file.id, lines_range) {
             let masked = Masked::new(raw, lines_start, file.id, redact);
-            let span = masked.remap(rel_start)..masked.remap(rel_end);
-            (Cow::Owned(masked.text), span)
+            let spans = ranges
+                .iter()
+                .map(|r| masked.remap(rel(r.start))..masked.remap(rel(r.end)))
+                .collect();
+            (Cow::Owned(masked.text), spans)
         } else {
-            (Cow::Borrowed(raw), rel_start..rel_end)
+            let spans = ranges.iter().map(|r| rel(r.start)..rel(r.end)).collect();
+            (Cow::Borrowed(raw), spans)
         };
         Some(Excerpt {
             source,
             line_start: first as usize + 1,
-            span,
+            spans,
         })
     }
 
@@ -258,12 +317,7 @@ struct Masked {
 }
 
 impl Masked {
-    fn new(
-        raw: &str,
-        base: u32,
-        file: FileId,
-        redact: &dyn Fn(FileId, TextRange) -> bool,
-    ) -> Self {
+    fn new(raw: &str, base: u32, file: FileId, redact: &dyn Fn(FileId, TextRange) -> bool) -> Self {
         let mut text = String::with_capacity(raw.len());
         let mut shrinks = Vec::new();
         let mut saved = 0;
@@ -277,8 +331,9 @@ impl Masked {
             }
             for (i, c) in line.char_indices() {
                 let at = base + (line_start + i) as u32;
-                let hide =
-                    c != '\n' && c != '\r' && redact(file, TextRange::new(at, at + c.len_utf8() as u32));
+                let hide = c != '\n'
+                    && c != '\r'
+                    && redact(file, TextRange::new(at, at + c.len_utf8() as u32));
                 if hide {
                     text.push('*');
                     if c.len_utf8() > 1 {
@@ -304,7 +359,7 @@ impl Masked {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{SECRET_VALUE, Fixture};
+    use super::super::fixtures::{Fixture, SECRET_VALUE};
     use super::*;
 
     #[test]
@@ -324,6 +379,92 @@ mod tests {
         assert!(!colored.contains(SECRET_VALUE));
     }
 
+    /// A multi-line range, an empty range at the end of the file, a related place too far
+    /// away to share the snippet, and a redacted block scalar.
+    #[test]
+    fn snippet_shapes() {
+        use faultline_diagnostics::{Category, Location};
+        let mut text = String::from("kind: Secret\ndata:\n  key: |\n    c2VjcmV0\n    bW9yZQ==\n");
+        for i in 0..20 {
+            text.push_str(&format!("pad{i}: x\n"));
+        }
+        text.push_str("last: y");
+        let f = SourceFile::new(FileId(0), "s.yaml", text.as_str());
+        let block = TextRange::new(
+            text.find("c2V").unwrap() as u32,
+            text.find("==").unwrap() as u32 + 2,
+        );
+        let redact = move |_: FileId, r: TextRange| r.start < block.end && block.start < r.end;
+        let key = text.find("key").unwrap() as u32;
+        let far = text.find("pad19").unwrap() as u32;
+        let end = text.len() as u32;
+        let diags = [
+            Diagnostic::new(
+                "multi-line",
+                Severity::Warning,
+                Category::Syntax,
+                Location::new(FileId(0), TextRange::new(key, block.end)),
+                "a block scalar",
+            )
+            .with_related(
+                "far away",
+                None,
+                Some(Location::new(FileId(0), TextRange::new(far, far + 5))),
+            ),
+            Diagnostic::new(
+                "at-eof",
+                Severity::Error,
+                Category::Syntax,
+                Location::new(FileId(0), TextRange::empty(end)),
+                "unexpected end of file",
+            ),
+        ];
+        let ctx = RenderContext {
+            tool_version: "0",
+            rules: &[],
+            summary: super::super::Summary {
+                files: 1,
+                objects: 1,
+            },
+            color: false,
+            redact: &redact,
+        };
+        let mut out = Vec::new();
+        render(&mut out, &diags, std::slice::from_ref(&f), &ctx).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("c2VjcmV0") && !out.contains("bW9yZQ=="));
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn crlf_lines() {
+        use faultline_diagnostics::{Category, Location};
+        let text = "a: 1\r\nb: 2\r\nc: 3\r\n";
+        let f = SourceFile::new(FileId(0), "crlf.yaml", text);
+        let d = Diagnostic::new(
+            "r",
+            Severity::Error,
+            Category::Syntax,
+            Location::new(FileId(0), TextRange::new(3, 11)),
+            "m",
+        );
+        let ctx = RenderContext {
+            tool_version: "0",
+            rules: &[],
+            summary: super::super::Summary::default(),
+            color: false,
+            redact: &super::super::redact_nothing,
+        };
+        let mut out = Vec::new();
+        render(&mut out, &[d], std::slice::from_ref(&f), &ctx).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains('\r') && !out.contains('\u{240D}'), "{out}");
+        assert!(
+            out.contains("1 | a: 1") && out.contains("2 | b: 2"),
+            "{out}"
+        );
+    }
+
     #[test]
     fn masks_multibyte_secret_and_keeps_columns() {
         let text = "k: ünï\nv: ßé x\n";
@@ -332,9 +473,9 @@ mod tests {
         let secret = TextRange::new(secret_start, secret_start + "ßé".len() as u32);
         let redact = move |_: FileId, r: TextRange| r.start < secret.end && secret.start < r.end;
         let x = text.find('x').unwrap() as u32;
-        let ex = Excerpt::new(&f, TextRange::new(x, x + 1), &redact).unwrap();
+        let ex = Excerpt::new(&f, &[TextRange::new(x, x + 1)], &redact).unwrap();
         assert_eq!(ex.source, "v: ** x");
-        assert_eq!(&ex.source[ex.span.clone()], "x");
+        assert_eq!(&ex.source[ex.spans[0].clone()], "x");
         assert_eq!(ex.line_start, 2);
     }
 
@@ -344,8 +485,12 @@ mod tests {
         text.push_str("last: line\n");
         let f = SourceFile::new(FileId(0), "big.yaml", text.as_str());
         let at = text.rfind("line").unwrap() as u32;
-        let ex = Excerpt::new(&f, TextRange::new(at, at + 4), &super::super::redact_nothing)
-            .unwrap();
+        let ex = Excerpt::new(
+            &f,
+            &[TextRange::new(at, at + 4)],
+            &super::super::redact_nothing,
+        )
+        .unwrap();
         assert_eq!(ex.source, "last: line");
         assert_eq!(ex.line_start, 200_001);
     }
@@ -355,6 +500,13 @@ mod tests {
         let text = format!("{{\"a\": \"{}\", \"b\": 1}}", "x".repeat(100_000));
         let f = SourceFile::new(FileId(0), "min.json", text.as_str());
         let at = text.find("\"b\"").unwrap() as u32;
-        assert!(Excerpt::new(&f, TextRange::new(at, at + 3), &super::super::redact_nothing).is_none());
+        assert!(
+            Excerpt::new(
+                &f,
+                &[TextRange::new(at, at + 3)],
+                &super::super::redact_nothing
+            )
+            .is_none()
+        );
     }
 }

@@ -238,7 +238,10 @@ mod tests {
         assert_eq!(serde_json::to_string_pretty(&report).unwrap() + "\n", out);
 
         let v: Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(keys(&v), set(&["version", "tool", "summary", "diagnostics"]));
+        assert_eq!(
+            keys(&v),
+            set(&["version", "tool", "summary", "diagnostics"])
+        );
         assert_eq!(v["version"], 1);
         assert_eq!(keys(&v["tool"]), set(&["name", "version"]));
         assert_eq!(

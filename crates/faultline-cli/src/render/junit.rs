@@ -55,7 +55,10 @@ pub fn render(
     }
     writeln!(out, "    </properties>")?;
     if diags.is_empty() {
-        writeln!(out, r#"    <testcase classname="faultline" name="faultline"/>"#)?;
+        writeln!(
+            out,
+            r#"    <testcase classname="faultline" name="faultline"/>"#
+        )?;
     }
     for d in diags {
         testcase(out, d, files)?;
@@ -188,7 +191,10 @@ mod tests {
             escape_attr("<a href=\"x\">'&'\n\t\r</a>"),
             "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&#10;&#9;&#13;&lt;/a&gt;"
         );
-        assert_eq!(escape_text("esc\u{1b}[31m nul\0 ok\u{10FFFF}"), "esc\u{FFFD}[31m nul\u{FFFD} ok\u{10FFFF}");
+        assert_eq!(
+            escape_text("esc\u{1b}[31m nul\0 ok\u{10FFFF}"),
+            "esc\u{FFFD}[31m nul\u{FFFD} ok\u{10FFFF}"
+        );
         assert_eq!(escape_attr("\u{FFFE}"), "\u{FFFD}");
     }
 

@@ -182,7 +182,11 @@ pub(crate) fn object_label(object: Option<&ObjectRef>) -> Option<String> {
 }
 
 /// `path:line:col`, or `path` for a file-level location.
-pub(crate) fn location_label(files: &[SourceFile], file_id: FileId, range: Option<TextRange>) -> String {
+pub(crate) fn location_label(
+    files: &[SourceFile],
+    file_id: FileId,
+    range: Option<TextRange>,
+) -> String {
     let f = file(files, file_id);
     match range {
         Some(r) => {

@@ -89,6 +89,15 @@ impl Rule for ApiDeprecated {
                 change.api_version, change.kind, change.removed_in.major, change.removed_in.minor
             ),
         )
-        .help(format!("change `apiVersion` to `{}` before upgrading to {}.{}", change.replacement, change.removed_in.major, change.removed_in.minor));
+        .help(match api_versions::replacement_at(obj.api_version, obj.kind, target) {
+            Some(to) => format!(
+                "change `apiVersion` to `{to}` before upgrading to {}.{}",
+                change.removed_in.major, change.removed_in.minor
+            ),
+            None => format!(
+                "plan to replace the `{}` before upgrading to {}.{}; the API has no successor for it",
+                change.kind, change.removed_in.major, change.removed_in.minor
+            ),
+        });
     }
 }

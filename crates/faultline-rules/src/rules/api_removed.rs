@@ -82,6 +82,10 @@ impl Rule for ApiRemoved {
                 target.major, target.minor
             ),
         )
-        .help(format!("change `apiVersion` to `{}`{note}", change.replacement));
+        .help(match api_versions::replacement_at(obj.api_version, obj.kind, target) {
+            Some(to) => format!("change `apiVersion` to `{to}`{note}"),
+            None if change.note.is_empty() => format!("remove the `{}`; it has no replacement in the API", change.kind),
+            None => format!("remove the `{}`: {}", change.kind, change.note),
+        });
     }
 }

@@ -1,0 +1,35 @@
+//! Running the whole pipeline on in-memory text, for tests of rules, docs and fixtures.
+
+use std::sync::Arc;
+
+use faultline_diagnostics::Diagnostic;
+use faultline_model::{Inventory, ModelOptions};
+use faultline_syntax::{FileId, SourceFile};
+
+use crate::{Context, Settings};
+
+/// Parses each `(path, text)` as the CLI would and runs every enabled rule.
+pub fn check_texts(
+    inputs: &[(&str, &str)],
+    settings: &Settings,
+) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let files: Vec<SourceFile> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, (path, text))| SourceFile::new(FileId(i as u32), *path, Arc::<str>::from(*text)))
+        .collect();
+    let parsed: Vec<_> = files
+        .iter()
+        .map(faultline_syntax::load::parse_source)
+        .collect();
+    let options = ModelOptions::default();
+    let inventory = Inventory::build(&parsed, &options);
+    let cx = Context {
+        files: &files,
+        parsed: &parsed,
+        inventory: &inventory,
+        settings,
+    };
+    let diags = crate::run(&cx, &settings.enabled_rules());
+    (files, diags)
+}
