@@ -259,3 +259,53 @@ fn internal_error(
         object: obj.map(|o| o.id),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Settings;
+    use crate::testing::check_texts;
+
+    struct Panics;
+    static PANICS_META: RuleMeta = RuleMeta {
+        info: RuleInfo {
+            id: "test-panics",
+            category: Category::Internal,
+            default_severity: Severity::Warning,
+            summary: "panics on ConfigMaps named boom",
+            doc: "",
+        },
+        params: &[],
+    };
+
+    impl Rule for Panics {
+        fn meta(&self) -> &'static RuleMeta {
+            &PANICS_META
+        }
+        fn check_object(&self, _cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
+            if obj.name == "boom" {
+                panic!("index out of bounds");
+            }
+            out.report(obj, obj.kind_range(), "seen");
+        }
+    }
+
+    #[test]
+    fn a_panicking_rule_becomes_internal_error_and_the_run_goes_on() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: boom}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+        let (files, _) = check_texts(&[("x.yaml", text)], &Settings::default());
+        let parsed: Vec<_> = files.iter().map(faultline_syntax::load::parse_source).collect();
+        let inventory = faultline_model::Inventory::build(&parsed, &Default::default());
+        let settings = Settings::default();
+        let cx = Context { files: &files, parsed: &parsed, inventory: &inventory, settings: &settings };
+        let diags = run(&cx, &[&Panics]);
+        let seen = diags.iter().filter(|d| d.rule == "test-panics").count();
+        assert_eq!(seen, 2, "the other objects were still checked");
+        let internal: Vec<_> = diags.iter().filter(|d| d.rule == "internal-error").collect();
+        assert_eq!(internal.len(), 1);
+        assert_eq!(
+            internal[0].message,
+            "rule `test-panics` failed on ConfigMap/default/boom: index out of bounds"
+        );
+    }
+}
