@@ -170,8 +170,8 @@ struct Layout {
     head: TextRange,
     /// Start of the `items:` line.
     items_line: u32,
-    /// Where the sequential parser starts the `items` sequence: after the first `-`, the blanks
-    /// and the comment that follow it on its line.
+    /// Where the sequential parser starts the `items` sequence: after the first `-` and the
+    /// blanks that follow it (the first item starts with a scalar on that line).
     seq_start: u32,
     chunks: Vec<Chunk>,
     /// From the first column-0 line after the items to the document's end.
@@ -243,10 +243,6 @@ fn find_layout(source: &str, piece: TextRange, target: usize) -> Option<Layout> 
     let mut seq_start = first_item + 1;
     while matches!(bytes.get(seq_start), Some(b' ' | b'\t')) {
         seq_start += 1;
-    }
-    if bytes.get(seq_start) == Some(&b'#') {
-        seq_start +=
-            memchr::memchr2(b'\r', b'\n', &bytes[seq_start..]).unwrap_or(bytes.len() - seq_start);
     }
     let abs = |offset: usize| (base + offset) as u32;
     Some(Layout {

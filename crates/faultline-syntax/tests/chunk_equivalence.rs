@@ -217,10 +217,29 @@ fn value() -> impl Strategy<Value = Val> {
     })
 }
 
-fn item() -> impl Strategy<Value = (Val, Option<Comment>)> {
+/// How a top-level item's first line is written.
+#[derive(Clone, Copy, Debug)]
+enum Dash {
+    /// `- key: value`
+    Inline,
+    /// `-   key: value`
+    Spaces,
+    /// `-` alone, the item on the next lines.
+    Alone,
+    /// `- # comment`, the item on the next lines.
+    Comment,
+}
+
+fn item() -> impl Strategy<Value = (Val, Option<Comment>, Dash)> {
     (
         prop_oneof![8 => map_of(value()), 1 => scalar(), 1 => value()],
         comment(),
+        prop_oneof![
+            12 => Just(Dash::Inline),
+            1 => Just(Dash::Spaces),
+            1 => Just(Dash::Alone),
+            1 => Just(Dash::Comment),
+        ],
     )
 }
 
@@ -330,7 +349,7 @@ fn emit_seq(out: &mut String, items: &[(Val, Option<Comment>)], col: usize, inli
 
 #[derive(Clone, Debug)]
 struct ListDoc {
-    items: Vec<(Val, Option<Comment>)>,
+    items: Vec<(Val, Option<Comment>, Dash)>,
     kind: &'static str,
     helm_comment: bool,
     kind_in_head: bool,
@@ -395,7 +414,27 @@ fn render(d: &ListDoc) -> String {
         } else {
             out.push('\n');
         }
-        emit_seq(&mut out, &d.items, 0, false);
+        for (v, c, dash) in &d.items {
+            write_comment(&mut out, c, 0);
+            match (dash, v) {
+                (Dash::Spaces, Val::Map(e)) if !e.is_empty() => {
+                    out.push_str("-   ");
+                    emit_map(&mut out, e, 4, true);
+                }
+                (Dash::Alone | Dash::Comment, Val::Map(e)) if !e.is_empty() => {
+                    out.push_str(if matches!(dash, Dash::Alone) {
+                        "-\n"
+                    } else {
+                        "- # c\n"
+                    });
+                    emit_map(&mut out, e, 2, false);
+                }
+                _ => {
+                    out.push('-');
+                    emit_value(&mut out, v, 0, After::Dash);
+                }
+            }
+        }
         write_comment(&mut out, &d.trailing_comment, 0);
     }
     if !d.kind_in_head {
@@ -427,7 +466,7 @@ fn starts_with_scalar(line: &str) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(20000))]
 
     /// Well-formed lists are chunked (one item per chunk here) and equal the sequential parse.
     #[test]

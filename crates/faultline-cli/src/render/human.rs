@@ -9,16 +9,19 @@
 //!    |
 //!   ::: path:line:col
 //!    |
-//!  9 |     memory: 2Gi
-//!    |             --- related message (same file)
+//! 90 |     memory: 2Gi
+//!    |             --- related message (same file; within 8 lines it shares the snippet above)
+//!    |
 //!    = note: related message at other.yaml:3:9 (Secret/prod/db)
 //!    = help: what to change
 //!
 //! 1 error, 0 warnings, 0 infos in 2 files (3 objects)
 //! ```
 //!
-//! Snippets are cut from the source by the line index (only the lines of the range), so the cost
-//! does not grow with the file. Every character of a snippet that [`RenderContext::redact`]
+//! Snippets are cut from the source by the line index (only the lines of the ranges), so the
+//! cost does not grow with the file; lines over 64 KiB get `path:line:col` and no snippet.
+//! Messages and notes go through `normalize_untrusted_str`, so control characters from
+//! manifests cannot drive the terminal. Every character of a snippet that [`RenderContext::redact`]
 //! reports is replaced by `*` (line breaks kept), so Secret values never reach the terminal.
 
 use std::borrow::Cow;
