@@ -313,7 +313,9 @@ fn probe(
         }
         obj! { "httpGet" => h }
     };
-    p.push("initialDelaySeconds", initial);
+    if initial > 0 {
+        p.push("initialDelaySeconds", initial);
+    }
     p.push("periodSeconds", period);
     if mode.live() || failure != 3 {
         p.push("failureThreshold", failure);
@@ -361,7 +363,8 @@ fn main_container(app: &App, mode: Mode, version: Option<&str>, api_access: Opti
             V::from(image)
         },
     );
-    if mode.live() || r.chance(0.5) {
+    let explicit_pull = r.chance(0.5);
+    if mode.live() || explicit_pull {
         c.push(
             "imagePullPolicy",
             if app.latest_tag {
@@ -626,18 +629,22 @@ fn pod_spec(app: &App, mode: Mode, version: Option<&str>, api_access: Option<&st
 
 fn template_annotations(app: &App, mode: Mode) -> Option<V> {
     let mut r = Rng::new(&[app.seed, tag("tmpl-ann")]);
+    let scrape = r.chance(0.7);
+    let checksum = r.chance(0.8);
+    let digest = r.hex(64);
+    let restarted = r.chance(0.25);
     let mut a = V::map();
     let mut any = false;
-    if app.metrics_port.is_some() && r.chance(0.7) {
+    if app.metrics_port.is_some() && scrape {
         a.push("prometheus.io/scrape", V::qstr("true"));
         a.push("prometheus.io/port", V::qstr("9464"));
         any = true;
     }
-    if mode == Mode::Helm || (app.helm && r.chance(0.8)) {
-        a.push("checksum/config", r.hex(64));
+    if mode == Mode::Helm || (app.helm && checksum) {
+        a.push("checksum/config", digest);
         any = true;
     }
-    if mode.live() && r.chance(0.25) {
+    if mode.live() && restarted {
         a.push("kubectl.kubernetes.io/restartedAt", ts(app.rs_created - 30));
         any = true;
     }
@@ -740,14 +747,15 @@ pub(crate) fn deployment(c: &Cluster, app: &App, mode: Mode) -> V {
         spec.push("replicas", app.replicas);
     }
     let mut r = Rng::new(&[app.seed, tag("deploy-spec")]);
+    let short_history = r.chance(0.3);
+    let custom_strategy = r.chance(0.3);
+    if mode.live() || short_history {
+        spec.push("revisionHistoryLimit", if short_history { 3 } else { 10 });
+    }
     if mode.live() {
-        spec.push("revisionHistoryLimit", 10);
         spec.push("progressDeadlineSeconds", 600);
-    } else if r.chance(0.3) {
-        spec.push("revisionHistoryLimit", 3);
     }
     spec.push("selector", obj! { "matchLabels" => selector_labels(app) });
-    let custom_strategy = r.chance(0.3);
     if mode.live() || custom_strategy {
         let (surge, unavail) = if custom_strategy {
             (V::from(1), V::from(0))
@@ -1175,12 +1183,15 @@ fn pod_status(c: &Cluster, app: &App, p: &Pod) -> V {
         PodState::NotReady => (running(p.started), obj! {}, false, true),
         PodState::CrashLoop => (waiting(), last_term(1, "Error", &mut r), false, false),
         PodState::OomCrashLoop => (waiting(), last_term(137, "OOMKilled", &mut r), false, false),
-        PodState::OomRecovered => (
-            running(NOW - r.range(60, 20_000) as i64),
-            last_term(137, "OOMKilled", &mut r),
-            true,
-            true,
-        ),
+        PodState::OomRecovered => {
+            let last = last_term(137, "OOMKilled", &mut r);
+            let fin = match last.get("terminated").and_then(|t| t.get("finishedAt")) {
+                Some(V::Str(s)) => s.to_string(),
+                _ => ts(NOW - 60),
+            };
+            let restarted = obj! { "running" => obj!{ "startedAt" => fin } };
+            (restarted, last, true, true)
+        }
         PodState::Succeeded | PodState::Failed => {
             let ok = p.state == PodState::Succeeded;
             let term = obj! { "terminated" => obj!{

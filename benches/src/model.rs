@@ -21,6 +21,8 @@ pub(crate) struct Cluster {
     pub region: &'static str,
     pub kube_version: String,
     pub nodes: Vec<Node>,
+    /// Indices of nodes workloads are scheduled on (workers; not control plane or GPU nodes).
+    pub schedulable: Vec<usize>,
     pub namespaces: Vec<Ns>,
 }
 
@@ -214,11 +216,18 @@ impl Cluster {
             region,
             kube_version,
             nodes: Vec::with_capacity(n_nodes),
+            schedulable: Vec::new(),
             namespaces: Vec::with_capacity(n_ns),
         };
         for i in 0..n_nodes {
             let node = c.make_node(i as u32, n_nodes);
             c.nodes.push(node);
+        }
+        c.schedulable = (0..c.nodes.len())
+            .filter(|&i| c.nodes[i].role == NodeRole::Worker)
+            .collect();
+        if c.schedulable.is_empty() {
+            c.schedulable = (0..c.nodes.len()).collect();
         }
         let mut used = std::collections::HashSet::new();
         for i in 0..n_ns.max(SYSTEM.len() + 1) {
@@ -564,8 +573,8 @@ impl Cluster {
     pub(crate) fn pod(&self, app: &App, k: u32) -> Pod {
         let mut r = Rng::new(&[app.seed, tag("pod"), u64::from(k)]);
         let g = app.pod_base + u64::from(k);
-        let n_nodes = self.nodes.len().max(1) as u64;
-        let node_idx = (g % n_nodes) as usize;
+        let n_nodes = self.schedulable.len().max(1) as u64;
+        let node_idx = self.schedulable[(g % n_nodes) as usize];
         let slot = (g / n_nodes) % 508 + 2;
         let ip = {
             let hi = 64 + node_idx / 128;

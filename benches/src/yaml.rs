@@ -831,13 +831,13 @@ mod tests {
         let y = doc(obj! {
             "spec" => obj!{ "containers" => arr![obj!{"name" => "a", "ports" => arr![obj!{"containerPort" => 80}]}] },
             "apiVersion" => "v1",
-            "data" => obj!{ "x" => "line1\n\nline2\n", "y" => "no-newline\nend" },
+            "data" => obj!{ "x" => "line1\n\nline2\n", "z" => "no-newline\nend" },
             "empty" => obj!{},
             "list" => arr![],
         });
         assert_eq!(
             y,
-            "apiVersion: v1\ndata:\n  x: |\n    line1\n\n    line2\n  y: |-\n    no-newline\n    end\nempty: {}\nlist: []\nspec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: 80\n"
+            "apiVersion: v1\ndata:\n  x: |\n    line1\n\n    line2\n  z: |-\n    no-newline\n    end\nempty: {}\nlist: []\nspec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: 80\n"
         );
     }
 
@@ -847,7 +847,7 @@ mod tests {
         let y = doc(obj! { "message" => msg });
         assert_eq!(
             y,
-            "message: 'Liveness probe failed: Get \"http://10.64.3.17:8080/healthz\": context\n  deadline exceeded (Client.Timeout exceeded while awaiting headers)'\n"
+            "message: 'Liveness probe failed: Get \"http://10.64.3.17:8080/healthz\": context deadline\n  exceeded (Client.Timeout exceeded while awaiting headers)'\n"
         );
         let plain = "-Xms512m -Xmx2048m -XX:+UseG1GC -XX:MaxGCPauseMillis=200 -XX:+HeapDumpOnOutOfMemoryError -Dfile.encoding=UTF-8";
         let y = doc(obj! { "value" => plain });

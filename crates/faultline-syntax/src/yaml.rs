@@ -169,6 +169,12 @@ impl<'s> Builder<'s> {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let range = self.range(&span);
+                // granit reports an empty node (`key:` with no value) as a zero-width `~`.
+                let value = if range.is_empty() && style == ScalarStyle::Plain && value == "~" {
+                    Cow::Borrowed("")
+                } else {
+                    value
+                };
                 let (kind, style) = match self.scalar_kind(&value, style, tag.as_deref(), range) {
                     Some(ks) => ks,
                     None => return,
@@ -284,7 +290,9 @@ impl<'s> Builder<'s> {
             if children.len() % 2 == 1 {
                 children.pop();
             }
-            children = self.normalize_map(children);
+            if !children.is_empty() {
+                children = self.normalize_map(children);
+            }
         }
         let weight = children
             .iter()
@@ -631,5 +639,29 @@ mod tests {
             .collect::<String>();
         let (_, p) = parse(&text);
         assert_eq!(p.problems.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod regressions {
+    use super::*;
+
+    /// yaml-test-suite Q5MG: an empty flow map completing before any scalar panicked.
+    #[test]
+    fn empty_flow_map_before_any_scalar() {
+        for text in ["{}", "- {}", "[{}]", "\t{}\n"] {
+            let p = parse_yaml(&Arc::from(text));
+            let root = p.documents[0].root().expect("a root");
+            assert!(root.is_map() || root.is_seq(), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_empty_value_has_empty_text() {
+        let p = parse_yaml(&Arc::from("a:\nb: ~\n"));
+        let root = p.documents[0].root().unwrap();
+        assert_eq!(root.get("a").unwrap().scalar_text(), Some(""));
+        assert_eq!(root.get("b").unwrap().scalar_text(), Some("~"));
+        assert!(root.get("a").unwrap().is_null());
     }
 }

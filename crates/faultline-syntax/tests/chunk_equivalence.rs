@@ -466,7 +466,7 @@ fn starts_with_scalar(line: &str) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(20000))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Well-formed lists are chunked (one item per chunk here) and equal the sequential parse.
     #[test]

@@ -42,11 +42,6 @@ const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
         "DK95/01",
         "granit-parser accepts a tab as indentation of a quoted-scalar continuation line",
     ),
-    // Bugs in yaml.rs, reported to its owner:
-    (
-        "Q5MG",
-        "yaml.rs panics (\"a map has nodes\") when `{}` completes before any scalar: `{}`, `- {}`, `[{}]`",
-    ),
 ];
 
 #[test]
