@@ -127,7 +127,7 @@ pub(crate) fn write_multidoc<W: Write>(opts: &GenOptions, w: W) -> io::Result<u6
 /// Writes `files` small manifest files (Deployment + Service + ConfigMap each, some with
 /// NetworkPolicies) under `root/<namespace>/<app>.yaml`.
 pub(crate) fn write_manifest_dir(root: &Path, files: usize, seed: u64) -> io::Result<()> {
-    let n_ns = (files / 40).clamp(1, 200) + 3;
+    let n_ns = (files / 25).clamp(4, 200) + 3;
     let c = Cluster::new(seed, 3, n_ns);
     let team = c.namespaces.len() - 3;
     let mut buf = String::with_capacity(16 * 1024);
@@ -150,7 +150,8 @@ pub(crate) fn write_manifest_dir(root: &Path, files: usize, seed: u64) -> io::Re
         docs.push(svc);
         docs.push(kube::configmap(&app, Mode::Authored));
         if i / team == 0 || app.seed % 7 == 0 {
-            docs.extend(kube::network_policies(&c, ns, Mode::Authored));
+            let level = if i / team == 0 { 2 } else { 1 };
+            docs.extend(kube::network_policies_at(&c, ns, Mode::Authored, level));
         }
         buf.clear();
         for (k, mut d) in docs.into_iter().enumerate() {

@@ -1808,7 +1808,12 @@ fn app_selector(c: &Cluster, ns: &Ns, j: u32) -> V {
 
 /// Network policies as authored (Authored mode) or live.
 pub(crate) fn network_policies(c: &Cluster, ns: &Ns, mode: Mode) -> Vec<V> {
-    if ns.netpol == 0 {
+    network_policies_at(c, ns, mode, ns.netpol)
+}
+
+/// Network policies of a namespace with `level` 0 (none), 1 (deny + DNS) or 2 (full set).
+pub(crate) fn network_policies_at(c: &Cluster, ns: &Ns, mode: Mode, level: u8) -> Vec<V> {
+    if level == 0 {
         return Vec::new();
     }
     let mut r = Rng::new(&[ns.seed, tag("netpol")]);
@@ -1845,7 +1850,7 @@ pub(crate) fn network_policies(c: &Cluster, ns: &Ns, mode: Mode) -> Vec<V> {
             },
         ));
     }
-    if ns.netpol >= 2 && !ns.system {
+    if level >= 2 && !ns.system {
         out.push((
             "allow-from-ingress-nginx",
             obj! {
@@ -2494,7 +2499,8 @@ pub(crate) fn events(c: &Cluster, app: &App, round: u32) -> Vec<V> {
             ));
         }
         _ => {
-            if round == 0 || r.chance(0.5) {
+            let p_normal = if round == 0 { 0.15 } else { 0.5 };
+            if r.chance(p_normal) {
                 let (reason, msg) = match r.below(4) {
                     0 => (
                         "Pulled",

@@ -168,7 +168,7 @@ fn yaml_list_layout() {
                 "item at line {} starts with {rest:?}",
                 i + 1
             );
-        } else if indent == 0 {
+        } else if indent == 0 && !line.is_empty() {
             assert!(
                 ["apiVersion: v1", "items:", "kind: List", "metadata:"].contains(&line),
                 "unexpected top-level line {}: {line:?}",

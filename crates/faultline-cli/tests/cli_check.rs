@@ -385,6 +385,7 @@ fn sarif_validator() -> jsonschema::Validator {
 #[test]
 fn sarif_of_real_runs_validates_against_the_schema() {
     let validator = sarif_validator();
+    assert!(!validator.is_valid(&serde_json::json!({"version": "2.1.0", "runs": [{}]})));
     for path in ["testdata/demo", "testdata/bad-input", "testdata/rules"] {
         let r = run(&["check", "--no-config", "--format", "sarif", path]);
         assert!(matches!(r.code, 1 | 2), "{path}: {}", r.stderr);
