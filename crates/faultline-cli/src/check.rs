@@ -164,7 +164,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
     secrets.scrub_messages(&mut diagnostics);
     progress.finish();
 
-    let rule_infos: Vec<RuleInfo> = registry::ALL.iter().map(|r| r.meta().info).collect();
+    let rule_infos = rule_infos();
     let redact = |file: FileId, range: TextRange| secrets.overlaps(file, range);
     let ctx = RenderContext {
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -316,6 +316,23 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Every rule's metadata with its documentation as Markdown (without the leading space each
+/// line of a doc comment carries). Built once per process.
+pub fn rule_infos() -> Vec<RuleInfo> {
+    static DOCS: std::sync::OnceLock<Vec<RuleInfo>> = std::sync::OnceLock::new();
+    DOCS.get_or_init(|| {
+        registry::ALL
+            .iter()
+            .map(|r| {
+                let mut info = r.meta().info;
+                info.doc = Box::leak(faultline_rules::docs::clean_doc(info.doc).into_boxed_str());
+                info
+            })
+            .collect()
+    })
+    .clone()
 }
 
 /// `faultline rules` as a table.

@@ -92,9 +92,12 @@ impl<'s> Sink<'s> {
         range: TextRange,
         message: impl Into<String>,
     ) -> Report<'_> {
-        let diag = self
+        let mut diag = self
             .diagnostic(Location::new(obj.file, range), message)
             .with_object(object_ref(obj));
+        if let Some(template) = obj.helm_source {
+            diag = diag.with_related(format!("rendered from the Helm template `{template}`"), None, None);
+        }
         self.push(diag, Some(obj.id))
     }
 
@@ -307,5 +310,13 @@ mod tests {
             internal[0].message,
             "rule `test-panics` failed on ConfigMap/default/boom: index out of bounds"
         );
+    }
+
+    #[test]
+    fn findings_in_helm_output_name_the_template() {
+        let text = "---\n# Source: shop/templates/pdb.yaml\napiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: api}\nspec: {minAvailable: 1}\n";
+        let (_, diags) = check_texts(&[("<stdin>", text)], &Settings::default());
+        let d = diags.iter().find(|d| d.rule == "api-removed").expect("fires");
+        assert_eq!(d.related[0].message, "rendered from the Helm template `shop/templates/pdb.yaml`");
     }
 }

@@ -253,7 +253,13 @@ fn pascal_case(id: &str) -> String {
 }
 
 /// The first paragraph of a rule doc that is not a heading.
+/// The text under `## What it does` (rule docs put the paragraph right below the heading),
+/// else the first paragraph that is not a heading.
 fn first_paragraph(doc: &str) -> Option<&str> {
+    let body = |block: &'static str| -> Option<&str> { doc.split(block).nth(1) };
+    if let Some(rest) = body("## What it does\n") {
+        return rest.split("\n\n").map(str::trim).find(|p| !p.is_empty());
+    }
     doc.split("\n\n")
         .map(str::trim)
         .find(|p| !p.is_empty() && !p.starts_with('#'))

@@ -64,7 +64,9 @@ fn actions(file: &SourceFile) -> Vec<(TextRange, bool)> {
     let mut from = 0;
     while let Some(i) = memchr_pair(&text[from..]) {
         let start = from + i;
-        let end = find(&text[start + 2..], b"}}").map_or(text.len(), |j| start + 2 + j + 2);
+        // An action ends on its own line; a stray `{{` must not swallow the next real action.
+        let line_end = find(&text[start..], b"\n").map_or(text.len(), |j| start + j);
+        let end = find(&text[start + 2..line_end], b"}}").map_or(line_end, |j| start + 2 + j + 2);
         let inner = String::from_utf8_lossy(&text[start + 2..end.saturating_sub(2).max(start + 2)]);
         let inner = inner.trim_start_matches('-').trim();
         let helm = HELM_STARTS.iter().any(|p| inner.starts_with(p));
