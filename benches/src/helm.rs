@@ -105,7 +105,7 @@ pub(crate) fn write_multidoc<W: Write>(opts: &GenOptions, w: W) -> io::Result<u6
         1.0
     };
     let mb = (opts.target_bytes as f64 / 1e6 / per_yaml_mb).max(1.0);
-    let n_ns = (20.0 + 60.0 * mb.log10()).clamp(20.0, 200.0) as usize;
+    let n_ns = (8.0 + 48.0 * mb.log10()).clamp(12.0, 200.0) as usize;
     let c = Cluster::new(opts.seed, 3, n_ns);
     let mut sink = Sink::new(w, opts.target_bytes as u64, opts.format, Layout::MultiDoc);
     let mut per_ns = vec![0u32; c.namespaces.len()];
@@ -137,7 +137,7 @@ pub(crate) fn write_manifest_dir(root: &Path, files: usize, seed: u64) -> io::Re
         let app = c.app(ns_idx as u32, (i / team) as u32, 0);
         let style = YamlStyle {
             sort: false,
-            indentless: app.seed % 2 == 0,
+            indentless: app.seed.is_multiple_of(2),
         };
         let mut docs = vec![kube::deployment(&c, &app, Mode::Authored)];
         let mut svc = kube::service(&c, &app, Mode::Authored);
@@ -149,7 +149,7 @@ pub(crate) fn write_manifest_dir(root: &Path, files: usize, seed: u64) -> io::Re
         }
         docs.push(svc);
         docs.push(kube::configmap(&app, Mode::Authored));
-        if i / team == 0 || app.seed % 7 == 0 {
+        if i / team == 0 || app.seed.is_multiple_of(7) {
             let level = if i / team == 0 { 2 } else { 1 };
             docs.extend(kube::network_policies_at(&c, ns, Mode::Authored, level));
         }
@@ -166,7 +166,11 @@ pub(crate) fn write_manifest_dir(root: &Path, files: usize, seed: u64) -> io::Re
         }
         let dir = root.join(&ns.name);
         std::fs::create_dir_all(&dir)?;
-        let ext = if app.seed % 10 == 0 { "yml" } else { "yaml" };
+        let ext = if app.seed.is_multiple_of(10) {
+            "yml"
+        } else {
+            "yaml"
+        };
         std::fs::write(dir.join(format!("{}.{ext}", app.name)), buf.as_bytes())?;
     }
     Ok(())

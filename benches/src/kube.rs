@@ -1269,11 +1269,11 @@ fn pod_status(c: &Cluster, app: &App, p: &Pod) -> V {
             _ => "Running",
         },
     );
-    if let Some(ip) = &p.ip {
-        if !done {
-            st.push("podIP", ip.clone());
-            st.push("podIPs", arr![obj! { "ip" => ip.clone() }]);
-        }
+    if let Some(ip) = &p.ip
+        && !done
+    {
+        st.push("podIP", ip.clone());
+        st.push("podIPs", arr![obj! { "ip" => ip.clone() }]);
     }
     st.push("qosClass", qos);
     st.push("startTime", ts(p.created + 1));

@@ -180,7 +180,7 @@ pub(crate) struct Pod {
 }
 
 pub(crate) fn cpu_qty(m: u32) -> String {
-    if m % 1000 == 0 {
+    if m.is_multiple_of(1000) {
         (m / 1000).to_string()
     } else {
         format!("{m}m")
@@ -188,7 +188,7 @@ pub(crate) fn cpu_qty(m: u32) -> String {
 }
 
 pub(crate) fn mem_qty(mi: u32) -> String {
-    if mi % 1024 == 0 {
+    if mi.is_multiple_of(1024) {
         format!("{}Gi", mi / 1024)
     } else {
         format!("{mi}Mi")
@@ -450,6 +450,12 @@ impl Cluster {
                 _ => Profile::Healthy,
             }
         };
+        // a guaranteed sprinkle of unschedulable pods, whatever the seed
+        let profile = if workload == Workload::Deployment && j == 2 && ns_idx % 5 == 4 {
+            Profile::Pending
+        } else {
+            profile
+        };
         let lang = if profile == Profile::OomKilled && r.chance(0.7) {
             Lang::Java
         } else {
@@ -590,8 +596,8 @@ impl Cluster {
                     PodState::Succeeded
                 }
             }
-            (_, Profile::CrashLoop) if k % 2 == 0 => PodState::CrashLoop,
-            (_, Profile::OomKilled) if k % 2 == 0 => PodState::OomCrashLoop,
+            (_, Profile::CrashLoop) if k.is_multiple_of(2) => PodState::CrashLoop,
+            (_, Profile::OomKilled) if k.is_multiple_of(2) => PodState::OomCrashLoop,
             (_, Profile::OomKilled) => PodState::OomRecovered,
             (_, Profile::Pending) if last => PodState::Pending,
             (_, Profile::NotReady) if k == 0 => PodState::NotReady,

@@ -14,7 +14,7 @@ use crate::words::SYSTEM;
 use crate::{Format, GenOptions, Layout};
 
 /// Share of the target left to events.
-const EVENT_SHARE: f64 = 0.03;
+const EVENT_SHARE: f64 = 0.025;
 /// Apps are measured exactly (rendered once while planning) until this many bytes; beyond it their
 /// size is predicted from their pod count with a least-squares fit over the measured ones, so
 /// planning costs at most this much extra rendering.
@@ -72,7 +72,7 @@ fn shape(target: u64, format: Format) -> (usize, usize) {
         Format::Json => 2.3,
     };
     let mb = (target as f64 / 1e6 / per_yaml_mb).max(0.01);
-    let n_ns = (12.0 + 63.0 * mb.max(1.0).log10()).clamp(12.0, 200.0) as usize;
+    let n_ns = (8.0 + 48.0 * mb.max(1.0).log10()).clamp(12.0, 200.0) as usize;
     let n_nodes = (mb * 4.0).clamp(3.0, 4000.0) as usize;
     (n_ns, n_nodes)
 }

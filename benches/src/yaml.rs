@@ -178,11 +178,23 @@ pub(crate) fn choose_style(s: &str, simple_key: bool) -> Style {
         if simple_key {
             return Style::Double;
         }
-        let a = analyze(s);
-        return if a.block_allowed {
+        // block_allowed = !(trailing space || space before a break || special characters)
+        let printable = if s.is_ascii() {
+            s.bytes().all(|c| c == b'\n' || (b' '..=b'~').contains(&c))
+        } else {
+            s.chars().all(is_printable)
+        };
+        return if printable && !s.ends_with(' ') && !s.contains(" \n") {
             Style::Literal
         } else {
             Style::Double
+        };
+    }
+    if trivially_plain(s.as_bytes()) {
+        return if resolves_to_non_string(s) || is_base60_float(s) {
+            Style::Double
+        } else {
+            Style::Plain
         };
     }
     if resolves_to_non_string(s) || is_base60_float(s) {
@@ -198,6 +210,25 @@ pub(crate) fn choose_style(s: &str, simple_key: bool) -> Style {
     }
 }
 
+/// Fast path: no blanks, no breaks, no indicator in first position, `:` never last. Such a
+/// string is a valid plain scalar unless it resolves to a non-string (checked by the caller).
+fn trivially_plain(b: &[u8]) -> bool {
+    let Some(&first) = b.first() else {
+        return false;
+    };
+    if !(first.is_ascii_alphanumeric() || first == b'/') {
+        return false;
+    }
+    b.iter().enumerate().all(|(i, &c)| match c {
+        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => true,
+        b'-' | b'.' | b'_' | b'/' | b'=' | b'+' | b'@' | b'%' | b'(' | b')' | b'~' | b'$' => true,
+        b'^' | b'&' | b'*' | b'!' | b'?' | b'<' | b'>' | b';' | b',' | b'[' | b']' | b'{' => true,
+        b'}' | b'#' | b'"' | b'\'' | b'|' | b'`' => true,
+        b':' => i + 1 < b.len(),
+        _ => false,
+    })
+}
+
 #[derive(Debug)]
 struct Analysis {
     block_plain_allowed: bool,
@@ -209,20 +240,24 @@ fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
-fn is_blankz(c: Option<char>) -> bool {
-    match c {
-        None => true,
-        Some(c) => c == ' ' || c == '\t' || is_break(c),
-    }
-}
-
 /// libyaml's `IS_PRINTABLE` (note: excludes TAB and everything outside the BMP).
 fn is_printable(c: char) -> bool {
     matches!(c, '\n' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
         && c != '\u{feff}'
 }
 
-/// libyaml `yaml_emitter_analyze_scalar` (block context only).
+/// Is there a blank, a line break or the end of the string at byte `i`?
+fn blankz_at(b: &[u8], i: usize) -> bool {
+    match b.get(i) {
+        None | Some(b' ' | b'\t' | b'\r' | b'\n') => true,
+        Some(0xC2) => b.get(i + 1) == Some(&0x85),
+        Some(0xE2) => b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9)),
+        _ => false,
+    }
+}
+
+/// libyaml `yaml_emitter_analyze_scalar` (block context only), byte-wise with a char decode only
+/// for non-ASCII input.
 fn analyze(s: &str) -> Analysis {
     if s.is_empty() {
         return Analysis {
@@ -231,7 +266,8 @@ fn analyze(s: &str) -> Analysis {
             block_allowed: false,
         };
     }
-    let mut block_indicators = s.starts_with("---") || s.starts_with("...");
+    let b = s.as_bytes();
+    let mut block_indicators = b.starts_with(b"---") || b.starts_with(b"...");
     let mut line_breaks = false;
     let mut special = false;
     let (mut leading_space, mut leading_break) = (false, false);
@@ -239,30 +275,41 @@ fn analyze(s: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let (mut previous_space, mut previous_break) = (false, false);
     let mut preceded_by_ws = true;
-    let mut it = s.chars().peekable();
-    let mut first = true;
-    while let Some(c) = it.next() {
-        let next = it.peek().copied();
-        let last = next.is_none();
-        let followed_by_ws = is_blankz(next);
+    let mut i = 0;
+    while i < b.len() {
+        let c0 = b[i];
+        let (c, w) = if c0 < 0x80 {
+            (c0 as char, 1)
+        } else {
+            let c = s[i..].chars().next().unwrap_or('\u{fffd}');
+            (c, c.len_utf8())
+        };
+        let first = i == 0;
+        let last = i + w == b.len();
         if first {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_indicators = true,
-                '?' | ':' | '-' if followed_by_ws => block_indicators = true,
+                '?' | ':' | '-' if blankz_at(b, i + w) => block_indicators = true,
                 _ => {}
             }
         } else {
             match c {
-                ':' if followed_by_ws => block_indicators = true,
+                ':' if blankz_at(b, i + w) => block_indicators = true,
                 '#' if preceded_by_ws => block_indicators = true,
                 _ => {}
             }
         }
-        if !is_printable(c) {
+        let printable = if w == 1 {
+            c == '\n' || (' '..='~').contains(&c)
+        } else {
+            is_printable(c)
+        };
+        if !printable {
             special = true;
         }
-        if is_break(c) {
+        let brk = is_break(c);
+        if brk {
             line_breaks = true;
         }
         if c == ' ' {
@@ -277,7 +324,7 @@ fn analyze(s: &str) -> Analysis {
             }
             previous_space = true;
             previous_break = false;
-        } else if is_break(c) {
+        } else if brk {
             if first {
                 leading_break = true;
             }
@@ -293,8 +340,8 @@ fn analyze(s: &str) -> Analysis {
             previous_space = false;
             previous_break = false;
         }
-        preceded_by_ws = is_blankz(Some(c));
-        first = false;
+        preceded_by_ws = c == ' ' || c == '\t' || brk;
+        i += w;
     }
     let mut a = Analysis {
         block_plain_allowed: true,

@@ -30,7 +30,26 @@ fn main() {
     let src: Arc<str> = Arc::from(generate(mb));
     let size = src.len() as f64 / 1e6;
     println!("input {size:.1} MB, {} threads", rayon::current_num_threads());
-    for round in 0..3 {
+    if mode == "pools" {
+        let p1 = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let p2 = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let (mut s, mut c1, mut c2) = (f64::MAX, f64::MAX, f64::MAX);
+        for _ in 0..5 {
+            let t = Instant::now();
+            drop(parse_yaml_sequential(&src));
+            s = s.min(t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            drop(p1.install(|| parse_yaml_with(&src, ChunkOptions::DEFAULT)));
+            c1 = c1.min(t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            drop(p2.install(|| parse_yaml_with(&src, ChunkOptions::DEFAULT)));
+            c2 = c2.min(t.elapsed().as_secs_f64());
+        }
+        println!("best of 5: sequential {:.1} MB/s, chunked 1 thread {:.1} MB/s, chunked 2 threads {:.1} MB/s", size / s, size / c1, size / c2);
+        return;
+    }
+    let rounds: usize = std::env::args().nth(3).map_or(3, |s| s.parse().unwrap());
+    for round in 0..rounds {
         if mode == "seq" || mode == "both" {
             let t = Instant::now();
             let p = parse_yaml_sequential(&src);
