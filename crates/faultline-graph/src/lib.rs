@@ -146,15 +146,43 @@ spec: {containers: [{name: c, image: i}]}
                 .collect(),
             match_expressions: exprs,
         };
-        assert_eq!(names(&index, &inv, &index.select("shop", &sel(&[("app", "api")], vec![]))), ["api-1"]);
-        assert_eq!(names(&index, &inv, &index.select("shop", &sel(&[], vec![]))), ["web", "api-1"]);
+        assert_eq!(
+            names(
+                &index,
+                &inv,
+                &index.select("shop", &sel(&[("app", "api")], vec![]))
+            ),
+            ["api-1"]
+        );
+        assert_eq!(
+            names(&index, &inv, &index.select("shop", &sel(&[], vec![]))),
+            ["web", "api-1"]
+        );
         let not_front = Requirement {
             key: "tier".into(),
             op: Operator::NotIn,
             values: vec!["front".into()],
         };
-        assert_eq!(names(&index, &inv, &index.select("shop", &sel(&[], vec![not_front]))), ["api-1"]);
-        assert!(index.select("shop", &sel(&[("app", "nope")], vec![])).is_empty());
-        assert_eq!(names(&index, &inv, &index.select("other", &sel(&[("app", "api")], vec![]))), ["api-2"]);
+        assert_eq!(
+            names(
+                &index,
+                &inv,
+                &index.select("shop", &sel(&[], vec![not_front]))
+            ),
+            ["api-1"]
+        );
+        assert!(
+            index
+                .select("shop", &sel(&[("app", "nope")], vec![]))
+                .is_empty()
+        );
+        assert_eq!(
+            names(
+                &index,
+                &inv,
+                &index.select("other", &sel(&[("app", "api")], vec![]))
+            ),
+            ["api-2"]
+        );
     }
 }

@@ -96,7 +96,11 @@ impl<'s> Sink<'s> {
             .diagnostic(Location::new(obj.file, range), message)
             .with_object(object_ref(obj));
         if let Some(template) = obj.helm_source {
-            diag = diag.with_related(format!("rendered from the Helm template `{template}`"), None, None);
+            diag = diag.with_related(
+                format!("rendered from the Helm template `{template}`"),
+                None,
+                None,
+            );
         }
         self.push(diag, Some(obj.id))
     }
@@ -297,14 +301,25 @@ mod tests {
     fn a_panicking_rule_becomes_internal_error_and_the_run_goes_on() {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: boom}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
         let (files, _) = check_texts(&[("x.yaml", text)], &Settings::default());
-        let parsed: Vec<_> = files.iter().map(faultline_syntax::load::parse_source).collect();
+        let parsed: Vec<_> = files
+            .iter()
+            .map(faultline_syntax::load::parse_source)
+            .collect();
         let inventory = faultline_model::Inventory::build(&parsed, &Default::default());
         let settings = Settings::default();
-        let cx = Context { files: &files, parsed: &parsed, inventory: &inventory, settings: &settings };
+        let cx = Context {
+            files: &files,
+            parsed: &parsed,
+            inventory: &inventory,
+            settings: &settings,
+        };
         let diags = run(&cx, &[&Panics]);
         let seen = diags.iter().filter(|d| d.rule == "test-panics").count();
         assert_eq!(seen, 2, "the other objects were still checked");
-        let internal: Vec<_> = diags.iter().filter(|d| d.rule == "internal-error").collect();
+        let internal: Vec<_> = diags
+            .iter()
+            .filter(|d| d.rule == "internal-error")
+            .collect();
         assert_eq!(internal.len(), 1);
         assert_eq!(
             internal[0].message,
@@ -316,7 +331,13 @@ mod tests {
     fn findings_in_helm_output_name_the_template() {
         let text = "---\n# Source: shop/templates/pdb.yaml\napiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: api}\nspec: {minAvailable: 1}\n";
         let (_, diags) = check_texts(&[("<stdin>", text)], &Settings::default());
-        let d = diags.iter().find(|d| d.rule == "api-removed").expect("fires");
-        assert_eq!(d.related[0].message, "rendered from the Helm template `shop/templates/pdb.yaml`");
+        let d = diags
+            .iter()
+            .find(|d| d.rule == "api-removed")
+            .expect("fires");
+        assert_eq!(
+            d.related[0].message,
+            "rendered from the Helm template `shop/templates/pdb.yaml`"
+        );
     }
 }

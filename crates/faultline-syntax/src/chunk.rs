@@ -13,25 +13,34 @@
 //!   resourceVersion: ""
 //! ```
 //!
-//! of 100 MB to 1 GB, which the `---` splitter of [`crate::yaml`] cannot cut. Its `items:`
-//! sequence is written without indentation, so every item starts with a `-` at column 0, and a
-//! column-0 `-` line can only be a new item (a block scalar or plain scalar in an item needs at
-//! least one column of indentation; a quoted scalar or flow collection cut there leaves the
-//! piece before the cut unterminated, which is a syntax error). The document is therefore cut
-//! into the *head* (up to the first item), groups of items (each parsed as a standalone block
-//! sequence), and the *tail* (from the first column-0 line after the items that is not a `-`
-//! item, a comment or a blank line); the pieces are parsed in parallel and stitched into one
-//! tree that is identical, node for node, to the sequential parse: same node order (each
-//! piece's root is popped before its nodes are appended, and the `items` sequence and the root
-//! mapping are pushed where the sequential parse closes them), ranges, comments and problems.
+//! of 100 MB to 1 GB, which the `---` splitter of [`crate::yaml`] cannot cut (typed lists such
+//! as `kind: PodList` look the same; the kind is not looked at). Its `items:` sequence is
+//! written without indentation, so every item starts with a `-` at column 0, and a column-0
+//! `-` line can only be a new item: block and plain scalars inside an item need at least one
+//! column of indentation, and a quoted scalar or flow collection cut there leaves the piece
+//! before the cut unterminated, which is a syntax error.
 //!
-//! The stitched result is used only when every piece parses without any problem, has no alias
-//! or merge key (aliases and the go-yaml alias budget are document-wide) and stays below the
-//! parser's block nesting limit minus one (a chunk is one collection shallower than the whole
-//! document). Otherwise the document is parsed sequentially, so problems are always the
-//! sequential ones. Layouts that are not recognised — an indented `  - ` items sequence, a
-//! flow-style document, `items` as the last key, tabs or `...` at column 0, lone `\r` line
-//! breaks, `%` directives — are parsed sequentially without trying.
+//! The document is cut into the *head* (up to the first item), chunks of items, and the *tail*
+//! (from the first column-0 line after the items that is not a `-` item, a comment or a blank
+//! line). Each piece but the tail is parsed through the `-` that follows it (the last chunk
+//! from a copy ending in `-`), so that its last item ends exactly as in the sequential parse,
+//! before a column-0 line rather than at the end of the input; the empty item that `-` makes
+//! is dropped. Chunks are parsed in parallel as standalone block sequences, whose items come
+//! out as in the `items:` sequence, and stitched into one tree that is identical, node for
+//! node, to the sequential parse: same node order (each piece's root is popped before its
+//! nodes are appended, and the `items` sequence and the root mapping are pushed where the
+//! sequential parse closes them), ranges, scalar text, comments.
+//!
+//! The stitched result is used only when every piece parses without any problem (so problems,
+//! duplicate keys included, are always the sequential parse's), has no alias or merge key
+//! (aliases and the go-yaml alias budget are document-wide), and stays below the parser's block
+//! nesting limit minus one (a chunk is one collection shallower than the whole document), and
+//! when the head and the tail share no key. Otherwise the document is parsed again,
+//! sequentially. Layouts that are not recognised are parsed sequentially without trying: an
+//! indented `  - ` items sequence, flow style or JSON, `items` as the last key, `items` beyond
+//! the first MiB, a tail over 1 MiB (tabs or `...` at column 0 end the items early), lone `\r`
+//! line breaks, `%` directives. Chunks are only cut before items that start with a scalar
+//! (`- apiVersion: …`, not `- {…}` or `-` alone), and the first item must be one.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -399,7 +408,7 @@ fn pop_lookahead_item(tree: &mut Tree, items: &mut Vec<NodeId>) -> Option<()> {
 }
 
 fn parse_chunk(source: &Arc<str>, chunk: &Chunk, last: bool) -> Option<Part> {
-    let mut part = if last {
+    let part = if last {
         // The tail's first line does not start with a `-`: parse a copy ending in one.
         let mut text = String::with_capacity(chunk.range.len() as usize + 1);
         text.push_str(&source[chunk.range.start as usize..chunk.range.end as usize]);

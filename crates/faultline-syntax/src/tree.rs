@@ -423,6 +423,26 @@ impl<'t> NodeRef<'t> {
         keys.iter().try_fold(self, |node, key| node.get(key))
     }
 
+    /// The innermost node under this one whose range contains `offset` (this node if no child
+    /// does).
+    pub fn descendant_at(self, offset: u32) -> NodeRef<'t> {
+        let mut node = self;
+        'down: loop {
+            let children: Vec<NodeRef<'t>> = match node.kind() {
+                NodeKind::Map => node.entries().flat_map(|(k, v)| [k, v]).collect(),
+                NodeKind::Seq => node.items().collect(),
+                _ => return node,
+            };
+            for child in children {
+                if child.id != node.id && child.range().contains(offset) {
+                    node = child;
+                    continue 'down;
+                }
+            }
+            return node;
+        }
+    }
+
     /// The range a diagnostic about the field `key` should underline: from the key through
     /// its value (`initialDelaySeconds: 2`).
     pub fn field_range(self, key: &str) -> Option<TextRange> {

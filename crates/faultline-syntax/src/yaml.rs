@@ -65,14 +65,52 @@ pub fn split_documents(text: &str) -> Vec<TextRange> {
 
 /// Parses one piece of a stream; offsets in the result are relative to the whole source.
 pub(crate) fn parse_piece(source: &Arc<str>, piece: TextRange) -> ParsedText {
-    let text = &source[piece.start as usize..piece.end as usize];
-    let mut b = Builder::new(source, text, piece.start);
-    for event in Parser::new_from_str(text) {
+    let original = &source[piece.start as usize..piece.end as usize];
+    let mut patched: Option<String> = None;
+    // go-yaml (libyaml) skips tabs as whitespace inside flow collections, where the YAML spec
+    // and granit-parser reject them as indentation. Kubernetes accepts such files, so a tab that
+    // starts a line inside `[...]`/`{...}` is read as a space (same byte length, so every
+    // offset stays put) and the piece is parsed again.
+    for _ in 0..64 {
+        let text = patched.as_deref().unwrap_or(original);
+        match parse_text(source, text, piece.start) {
+            Ok(parsed) => return parsed,
+            Err((parsed, at)) => {
+                let local = (at - piece.start) as usize;
+                let line_start = text[..local.min(text.len())]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
+                let lead = &text[line_start..];
+                let indent = lead.len() - lead.trim_start_matches([' ', '\t']).len();
+                if !lead[..indent].contains('\t') {
+                    return parsed;
+                }
+                let mut fixed = text.to_owned();
+                fixed.replace_range(line_start..line_start + indent, &" ".repeat(indent));
+                patched = Some(fixed);
+            }
+        }
+    }
+    parse_text(source, original, piece.start).unwrap_or_else(|(parsed, _)| parsed)
+}
+
+/// Parses `text` (the piece at `base`). On a syntax error inside a flow collection, returns the
+/// result together with the error offset so the caller may retry.
+fn parse_text(source: &Arc<str>, text: &str, base: u32) -> Result<ParsedText, (ParsedText, u32)> {
+    let mut options = granit_parser::Options::default();
+    // Real manifests carry long comment blocks; the default of 96 rejects valid files.
+    options.max_buffered_comment_events = 1 << 16;
+    let mut b = Builder::new(source, text, base);
+    let mut flow_error = None;
+    for event in Parser::new_from_str_with_options(text, options) {
         match event {
             Ok((event, span)) => b.event(event, span),
             Err(e) => {
-                let at = e.marker().byte_offset().unwrap_or(text.len()) as u32 + piece.start;
+                let at = e.marker().byte_offset().unwrap_or(text.len()) as u32 + base;
                 let message = e.info();
+                if message.contains("tab") && continues_flow(text, (at - base) as usize) {
+                    flow_error = Some(at);
+                }
                 b.fail(Problem::at(
                     ProblemKind::Syntax,
                     TextRange::empty(at),
@@ -85,7 +123,19 @@ pub(crate) fn parse_piece(source: &Arc<str>, piece: TextRange) -> ParsedText {
             break;
         }
     }
-    b.finish()
+    match flow_error {
+        Some(at) => Err((b.finish(), at)),
+        None => Ok(b.finish()),
+    }
+}
+
+/// Whether the line holding `at` continues a flow collection: the last non-blank character
+/// before the line is `[`, `{` or `,`. (The parser reports a tab error while looking ahead,
+/// before the collection's start event reaches the builder, so the text is what tells.)
+fn continues_flow(text: &str, at: usize) -> bool {
+    let at = at.min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    text[..line_start].trim_end().ends_with(['[', '{', ','])
 }
 
 struct Frame {
@@ -663,5 +713,35 @@ mod regressions {
         assert_eq!(root.get("a").unwrap().scalar_text(), Some(""));
         assert_eq!(root.get("b").unwrap().scalar_text(), Some("~"));
         assert!(root.get("a").unwrap().is_null());
+    }
+}
+
+#[cfg(test)]
+mod go_yaml_compat {
+    use super::*;
+
+    #[test]
+    fn a_tab_starting_a_line_inside_a_flow_sequence_is_whitespace() {
+        let text = "args:\n  [\n\t  \"-jar\",\n    \"app.jar\"\n  ]\n";
+        let p = parse_yaml(&Arc::from(text));
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let args = p.documents[0].root().unwrap().get("args").unwrap();
+        let items: Vec<_> = args.items().map(|i| i.as_str().unwrap()).collect();
+        assert_eq!(items, ["-jar", "app.jar"]);
+        let first = args.items().next().unwrap().range();
+        assert_eq!(&text[first.start as usize..first.end as usize], "\"-jar\"");
+    }
+
+    #[test]
+    fn a_tab_indenting_a_block_is_still_an_error() {
+        let p = parse_yaml(&Arc::from("a:\n\tb: 1\n"));
+        assert_eq!(p.problems.len(), 1);
+    }
+
+    #[test]
+    fn long_comment_blocks_are_fine() {
+        let text = "a:\n".to_owned() + &"  # comment\n".repeat(500) + "  - 1\n";
+        let p = parse_yaml(&Arc::from(text.as_str()));
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
     }
 }

@@ -54,12 +54,7 @@ fn check(text: &str, options: ChunkOptions) -> (ParsedText, ChunkStats) {
     let src: Arc<str> = Arc::from(text);
     let sequential = parse_yaml_sequential(&src);
     let (chunked, stats) = parse_yaml_with(&src, options);
-    if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        assert_same(&chunked, &sequential)
-    })) {
-        std::fs::write("/tmp/chunk_fail.yaml", text).unwrap();
-        std::panic::resume_unwind(e);
-    }
+    assert_same(&chunked, &sequential);
     (chunked, stats)
 }
 

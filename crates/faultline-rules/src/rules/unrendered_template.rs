@@ -1,4 +1,4 @@
-use faultline_syntax::{ProblemKind, SourceFile, TextRange};
+use faultline_syntax::{ProblemKind, SourceFile, Style, TextRange};
 
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
@@ -6,10 +6,11 @@ declare_rule! {
     /// ## What it does
     /// Reports Helm template actions left in the input: `{{ .Values.image }}`,
     /// `{{- include "chart.labels" . }}`, `{{ if … }}`. It fires on any `{{ … }}` on a line
-    /// that breaks the YAML, and elsewhere only on actions that are unmistakably Helm's
-    /// (`.Values`, `.Release`, `.Chart`, `.Capabilities`, `.Files`, `.Template`, `include`,
-    /// `template`, `toYaml`, `tpl`, `required`, control actions), so that Prometheus alert
-    /// templates (`{{ $labels.instance }}`) and Grafana legends in ConfigMaps are left alone.
+    /// that breaks the YAML, and elsewhere only on actions that are unmistakably Helm's (they
+    /// name `.Values`, `.Release`, `.Chart`, `.Capabilities`, `.Files`, `.Template`, `include`,
+    /// `toYaml`, `tpl`, `required` or `nindent`) outside block scalars. Prometheus alert
+    /// templates (`{{ $labels.instance }}`, `{{ with $labels.cluster }}`), Grafana legends and
+    /// templates kept as data in a `|` block (Istio's sidecar injector) are left alone.
     ///
     /// ## Why it matters
     /// A chart's template source is not what reaches the cluster. Checking it instead of
@@ -51,10 +52,12 @@ declare_rule! {
     }
 }
 
-const HELM_STARTS: &[&str] = &[
-    ".Values", ".Release", ".Chart", ".Capabilities", ".Files", ".Template", "$.Values",
-    "$.Release", "$.Chart", "include ", "template ", "toYaml ", "tpl ", "required ", "if ",
-    "else", "end", "range ", "with ", "define ", "nindent ", "/*",
+/// Names only Helm's template engine gives meaning to. Go-template keywords (`if`, `with`,
+/// `range`, `end`) are shared with Prometheus, Alertmanager and Argo templates, so they count
+/// only together with one of these.
+const HELM_ONLY: &[&str] = &[
+    ".Values", ".Release.", ".Chart.", ".Capabilities.", ".Files.", ".Template.", "include \"",
+    "toYaml", "tpl ", "required \"", "nindent ",
 ];
 
 /// The `{{ … }}` actions in `file`, each with whether it looks like Helm's own.
@@ -68,8 +71,7 @@ fn actions(file: &SourceFile) -> Vec<(TextRange, bool)> {
         let line_end = find(&text[start..], b"\n").map_or(text.len(), |j| start + j);
         let end = find(&text[start + 2..line_end], b"}}").map_or(line_end, |j| start + 2 + j + 2);
         let inner = String::from_utf8_lossy(&text[start + 2..end.saturating_sub(2).max(start + 2)]);
-        let inner = inner.trim_start_matches('-').trim();
-        let helm = HELM_STARTS.iter().any(|p| inner.starts_with(p));
+        let helm = HELM_ONLY.iter().any(|p| inner.contains(p));
         out.push((TextRange::new(start as u32, end as u32), helm));
         from = end;
     }
@@ -109,7 +111,18 @@ impl Rule for UnrenderedTemplate {
                 if in_comment(range) || last_line == Some(line) {
                     continue;
                 }
-                if !helm && !error_lines.contains(&line) {
+                let broken_line = error_lines.contains(&line);
+                if !helm && !broken_line {
+                    continue;
+                }
+                let object = cx.object_at(file.id, range.start);
+                // A template kept as data (a ConfigMap holding Istio's injection template, say)
+                // sits in a block scalar; rendered output never puts Helm actions there.
+                if !broken_line
+                    && object.is_some_and(|o| {
+                        matches!(o.node.descendant_at(range.start).style(), Style::Literal | Style::Folded)
+                    })
+                {
                     continue;
                 }
                 last_line = Some(line);
@@ -117,7 +130,7 @@ impl Rule for UnrenderedTemplate {
                 let shown: String = action.chars().take(60).collect();
                 let message = format!("unrendered Helm template action `{shown}`");
                 let help = "check the output of `helm template` (e.g. `helm template my-release ./chart | faultline check -`), not the chart's template files";
-                match cx.object_at(file.id, range.start) {
+                match object {
                     Some(obj) => out.report(obj, range, message).help(help),
                     None => out.report_file(file.id, Some(range), message).help(help),
                 };

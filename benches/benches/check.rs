@@ -1,0 +1,51 @@
+//! End-to-end `faultline check` of one small manifest, in process: configuration, loading,
+//! parsing, inventory, every rule, redaction and JSON rendering (into a sink).
+//!
+//! `cargo bench -p faultline-benches --bench check`. The wall time of the real binary (process
+//! start included) is measured from the shell; see `benches/README.md`.
+
+use std::path::{Path, PathBuf};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use faultline_cli::check::{self, CheckArgs};
+use faultline_cli::render::Format;
+
+fn args(path: &Path) -> CheckArgs {
+    CheckArgs {
+        paths: vec![path.display().to_string()],
+        format: Format::Json,
+        fail_on: None,
+        rules: Vec::new(),
+        skip: Vec::new(),
+        namespace: None,
+        kube_version: None,
+        config: None,
+        no_config: true,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: false,
+        color: false,
+        progress: false,
+        cwd: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    }
+}
+
+fn small_manifest(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo/payment-service.yaml");
+    let args = args(&path);
+    let outcome = check::run(&args, &mut std::io::sink()).expect("check failed");
+    assert!(
+        !outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "input-unreadable"),
+        "{} is unreadable",
+        path.display()
+    );
+    c.bench_function("check/payment-service.yaml/json", |b| {
+        b.iter(|| check::run(&args, &mut std::io::sink()).expect("check failed"));
+    });
+}
+
+criterion_group!(benches, small_manifest);
+criterion_main!(benches);

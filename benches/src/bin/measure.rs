@@ -1,0 +1,219 @@
+//! `measure --file PATH [--threads N] [--rules] [--namespace NS]`
+//!
+//! Reads one file the way `faultline check` does, parses it, builds the inventory (and, with
+//! `--rules`, runs every enabled rule), and prints the time of each stage, the parse + model
+//! throughput, the number of objects, and the peak resident set size (`VmHWM` from
+//! `/proc/self/status`) against the input size. This is how the memory targets are measured;
+//! criterion measures time only.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use faultline_model::{Inventory, ModelOptions};
+use faultline_rules::{Context, Settings};
+use faultline_syntax::FileId;
+use faultline_syntax::load::{parse_source, source_from_bytes};
+
+const USAGE: &str = "usage: measure --file PATH [--threads N] [--rules] [--namespace NS]";
+
+struct Args {
+    file: PathBuf,
+    threads: Option<usize>,
+    rules: bool,
+    namespace: String,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut file = None;
+    let mut threads = None;
+    let mut rules = false;
+    let mut namespace = "default".to_owned();
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let (flag, inline) = match flag.split_once('=') {
+            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
+            None => (flag, None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Err(String::new()),
+            "--file" | "-f" => file = Some(PathBuf::from(value()?)),
+            "--threads" | "-j" => {
+                let v = value()?;
+                let n: usize = v.parse().map_err(|_| format!("bad thread count {v:?}"))?;
+                if n == 0 {
+                    return Err("--threads must be at least 1".to_owned());
+                }
+                threads = Some(n);
+            }
+            "--rules" => rules = true,
+            "--namespace" | "-n" => namespace = value()?,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let file = file.ok_or_else(|| "--file PATH is required".to_owned())?;
+    Ok(Args {
+        file,
+        threads,
+        rules,
+        namespace,
+    })
+}
+
+/// A `kB` field of `/proc/self/status` (`VmHWM`, `VmRSS`), in bytes; 0 where unavailable.
+fn proc_status_bytes(field: &str) -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+/// One line per stage: elapsed seconds, then the peak and current RSS so far.
+#[allow(clippy::print_stdout)]
+fn stage(name: &str, secs: f64, input: u64) {
+    let hwm = proc_status_bytes("VmHWM");
+    let rss = proc_status_bytes("VmRSS");
+    println!(
+        "{name:<12} {secs:>8.3} s   {:>8.1} MB/s   peak RSS so far {:>8.1} MB ({:.2}x input), RSS now {:>8.1} MB",
+        mb(input) / secs.max(1e-9),
+        mb(hwm),
+        hwm as f64 / input.max(1) as f64,
+        mb(rss),
+    );
+}
+
+#[allow(clippy::print_stdout)]
+fn measure(args: &Args) -> Result<(), String> {
+    let path = args.file.display().to_string();
+    let threads = rayon::current_num_threads();
+
+    let t = Instant::now();
+    let bytes = std::fs::read(&args.file).map_err(|e| format!("{path}: {e}"))?;
+    let file = source_from_bytes(FileId(0), &path, bytes).map_err(|e| e.message)?;
+    let read = t.elapsed().as_secs_f64();
+    let input = file.text.len() as u64;
+    println!("file         {path}");
+    println!("bytes        {input} ({:.1} MB)", mb(input));
+    println!("threads      {threads}");
+    stage("read", read, input);
+
+    let t = Instant::now();
+    let parsed = vec![parse_source(&file)];
+    let parse = t.elapsed().as_secs_f64();
+    stage("parse", parse, input);
+
+    let t = Instant::now();
+    let options = ModelOptions {
+        default_namespace: &args.namespace,
+    };
+    let inventory = Inventory::build(&parsed, &options);
+    let model = t.elapsed().as_secs_f64();
+    stage("model", model, input);
+
+    let mut rules_secs = None;
+    let mut diagnostics = 0;
+    if args.rules {
+        let settings = Settings::default();
+        let files = std::slice::from_ref(&file);
+        let cx = Context {
+            files,
+            parsed: &parsed,
+            inventory: &inventory,
+            settings: &settings,
+        };
+        let rules = settings.enabled_rules();
+        let t = Instant::now();
+        diagnostics = faultline_rules::run(&cx, &rules).len();
+        let secs = t.elapsed().as_secs_f64();
+        stage("rules", secs, input);
+        rules_secs = Some(secs);
+    }
+
+    let p = &parsed[0];
+    let peak = proc_status_bytes("VmHWM");
+    let parse_model = parse + model;
+    println!(
+        "documents    {}   problems {}   skipped {}",
+        p.documents.len(),
+        p.problems.len(),
+        p.skipped.len()
+    );
+    println!(
+        "objects      {}   not objects {}",
+        inventory.objects.len(),
+        inventory.not_objects.len()
+    );
+    if args.rules {
+        println!("diagnostics  {diagnostics}");
+    }
+    println!("--");
+    println!(
+        "parse+model  {parse_model:.3} s   {:.1} MB/s   ({threads} threads)",
+        mb(input) / parse_model.max(1e-9)
+    );
+    if let Some(r) = rules_secs {
+        let all = parse_model + r;
+        println!(
+            "+rules       {all:.3} s   {:.1} MB/s",
+            mb(input) / all.max(1e-9)
+        );
+    }
+    println!(
+        "peak RSS     {:.1} MB   ratio {:.2}x input",
+        mb(peak),
+        peak as f64 / input.max(1) as f64
+    );
+    // Dropping the trees of a 1 GB input takes a while and is not part of any figure.
+    std::mem::forget(inventory);
+    std::mem::forget(parsed);
+    std::mem::forget(file);
+    Ok(())
+}
+
+#[allow(clippy::print_stderr)]
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("measure: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match args.threads {
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(|| measure(&args)),
+            Err(e) => Err(format!("cannot start {n} threads: {e}")),
+        },
+        None => measure(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("measure: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
