@@ -78,10 +78,13 @@ impl<'a> LabelIndex<'a> {
             .match_labels
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
-            .chain(selector.match_expressions.iter().filter_map(|r| {
-                (r.op == Operator::In && r.values.len() == 1)
-                    .then(|| (r.key.as_str(), r.values[0].as_str()))
-            }));
+            .chain(
+                selector
+                    .match_expressions
+                    .iter()
+                    .filter(|r| r.op == Operator::In && r.values.len() == 1)
+                    .map(|r| (r.key.as_str(), r.values[0].as_str())),
+            );
         let candidates = equalities
             .map(|(k, v)| {
                 self.by_label

@@ -39,7 +39,8 @@
 //! sequentially. Layouts that are not recognised are parsed sequentially without trying: an
 //! indented `  - ` items sequence, flow style or JSON, `items` as the last key, `items` beyond
 //! the first MiB, a tail over 1 MiB (tabs or `...` at column 0 end the items early), lone `\r`
-//! line breaks, `%` directives. Chunks are only cut before items that start with a scalar
+//! line breaks, `%` directives, more than 63 lines indented with a tab (see
+//! `MAX_TAB_INDENTED_LINES`). Chunks are only cut before items that start with a scalar
 //! (`- apiVersion: …`, not `- {…}` or `-` alone), and the first item must be one.
 
 use std::collections::HashSet;
@@ -67,6 +68,11 @@ const BATCH_PER_THREAD: usize = 8;
 /// `items` sequence of the whole document but only the sequence of a chunk, so a chunk within
 /// one level of it could parse where the whole document does not.
 const MAX_CHUNK_HEIGHT: u32 = 250;
+
+/// `yaml::parse_piece` re-reads a tab in the indentation of a line inside a flow collection as a
+/// space, for at most 63 lines per piece. A document with more lines indented with a tab could
+/// parse whole differently than in chunks, so it is not chunked.
+const MAX_TAB_INDENTED_LINES: usize = 63;
 
 /// When to cut a document into chunks. Hidden: for tests and benchmarks.
 #[doc(hidden)]
@@ -197,10 +203,6 @@ struct Chunk {
 fn find_layout(source: &str, piece: TextRange, target: usize) -> Option<Layout> {
     let base = piece.start as usize;
     let bytes = &source.as_bytes()[base..piece.end as usize];
-    // A lone `\r` is a line break to YAML but not to the line scan below.
-    if memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n')) {
-        return None;
-    }
     let mut at = 0;
     let items_line = loop {
         let line = &bytes[at..];
@@ -218,6 +220,12 @@ fn find_layout(source: &str, piece: TextRange, target: usize) -> Option<Layout> 
     }
     let first_item = at;
     if !is_item_line(&bytes[first_item..]) || !starts_with_scalar(&bytes[first_item..]) {
+        return None;
+    }
+    // A lone `\r` is a line break to YAML but not to the line scan below.
+    if memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n'))
+        || tab_indented_lines(bytes) > MAX_TAB_INDENTED_LINES
+    {
         return None;
     }
 
@@ -268,6 +276,33 @@ fn chunk(base: usize, start: usize, end: usize, items: u32) -> Chunk {
         range: TextRange::new((base + start) as u32, (base + end) as u32),
         items,
     }
+}
+
+/// Lines whose indentation holds a tab, counted up to one more than the limit.
+fn tab_indented_lines(bytes: &[u8]) -> usize {
+    let mut lines = 0;
+    // Whether the previous tab was in its line's indentation.
+    let mut previous = false;
+    for tab in memchr::memchr_iter(b'\t', bytes) {
+        let mut i = tab;
+        let (indentation, same_line) = loop {
+            match i.checked_sub(1).map(|j| bytes[j]) {
+                None | Some(b'\n') => break (true, false),
+                Some(b' ') => i -= 1,
+                // Only spaces since the previous tab: the same line, and indentation if it was.
+                Some(b'\t') => break (previous, true),
+                Some(_) => break (false, false),
+            }
+        };
+        previous = indentation;
+        if indentation && !same_line {
+            lines += 1;
+            if lines > MAX_TAB_INDENTED_LINES {
+                break;
+            }
+        }
+    }
+    lines
 }
 
 /// Start of the line after the one at `at` (or the end of the text).
