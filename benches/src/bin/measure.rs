@@ -90,51 +90,89 @@ fn proc_status_bytes(field: &str) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// CPU time (user + system, all threads) this process has used so far, in seconds, from
+/// `/proc/self/stat` (clock ticks, assumed 100 Hz as on every Linux target).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the `(comm)`, which may contain spaces: state is field 3, utime 14, stime 15.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) as f64 / 100.0
+}
+
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1e6
 }
 
-/// One line per stage: elapsed seconds, then the peak and current RSS so far.
+/// A stage's wall-clock start and CPU-time start.
+struct Clock {
+    wall: Instant,
+    cpu: f64,
+}
+
+impl Clock {
+    fn start() -> Self {
+        Clock {
+            wall: Instant::now(),
+            cpu: cpu_seconds(),
+        }
+    }
+}
+
+/// One line per stage: wall seconds, throughput, CPU seconds (a CPU/wall ratio well below the
+/// thread count means the machine was busy with something else), then peak and current RSS.
 #[allow(clippy::print_stdout)]
-fn stage(name: &str, secs: f64, input: u64) {
+fn stage(name: &str, clock: &Clock, input: u64) -> f64 {
+    let secs = clock.wall.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - clock.cpu;
     let hwm = proc_status_bytes("VmHWM");
     let rss = proc_status_bytes("VmRSS");
     println!(
-        "{name:<12} {secs:>8.3} s   {:>8.1} MB/s   peak RSS so far {:>8.1} MB ({:.2}x input), RSS now {:>8.1} MB",
+        "{name:<12} {secs:>8.3} s   {:>8.1} MB/s   cpu {cpu:>7.2} s   peak RSS so far {:>8.1} MB ({:.2}x input), RSS now {:>8.1} MB",
         mb(input) / secs.max(1e-9),
         mb(hwm),
         hwm as f64 / input.max(1) as f64,
         mb(rss),
     );
+    secs
 }
 
 #[allow(clippy::print_stdout)]
 fn measure(args: &Args) -> Result<(), String> {
     let path = args.file.display().to_string();
     let threads = rayon::current_num_threads();
+    let baseline = proc_status_bytes("VmRSS");
 
-    let t = Instant::now();
+    let t = Clock::start();
     let bytes = std::fs::read(&args.file).map_err(|e| format!("{path}: {e}"))?;
     let file = source_from_bytes(FileId(0), &path, bytes).map_err(|e| e.message)?;
-    let read = t.elapsed().as_secs_f64();
     let input = file.text.len() as u64;
     println!("file         {path}");
     println!("bytes        {input} ({:.1} MB)", mb(input));
     println!("threads      {threads}");
-    stage("read", read, input);
+    println!("baseline RSS {:.1} MB (before reading)", mb(baseline));
+    stage("read", &t, input);
 
-    let t = Instant::now();
+    let t = Clock::start();
     let parsed = vec![parse_source(&file)];
-    let parse = t.elapsed().as_secs_f64();
-    stage("parse", parse, input);
+    let parse = stage("parse", &t, input);
 
-    let t = Instant::now();
+    let t = Clock::start();
     let options = ModelOptions {
         default_namespace: &args.namespace,
     };
     let inventory = Inventory::build(&parsed, &options);
-    let model = t.elapsed().as_secs_f64();
-    stage("model", model, input);
+    let model = stage("model", &t, input);
 
     let mut rules_secs = None;
     let mut diagnostics = 0;
@@ -148,11 +186,9 @@ fn measure(args: &Args) -> Result<(), String> {
             settings: &settings,
         };
         let rules = settings.enabled_rules();
-        let t = Instant::now();
+        let t = Clock::start();
         diagnostics = faultline_rules::run(&cx, &rules).len();
-        let secs = t.elapsed().as_secs_f64();
-        stage("rules", secs, input);
-        rules_secs = Some(secs);
+        rules_secs = Some(stage("rules", &t, input));
     }
 
     let p = &parsed[0];

@@ -38,6 +38,13 @@ const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
         "QB6E",
         "granit-parser accepts quoted-scalar lines indented less than their block mapping",
     ),
+    // Deliberate: faultline reads YAML as Kubernetes does. libyaml (and so go-yaml v2) skips a
+    // tab as whitespace whenever `flow_level > 0`, even at the start of a line, where YAML 1.2
+    // forbids it; real manifests rely on that (netpol-analyzer's acs-security-demos).
+    (
+        "Y79Y/003",
+        "a tab starting a line inside a flow sequence: rejected by YAML 1.2, accepted by go-yaml",
+    ),
     (
         "DK95/01",
         "granit-parser accepts a tab as indentation of a quoted-scalar continuation line",
