@@ -1,10 +1,11 @@
-//! `measure --file PATH [--threads N] [--rules] [--namespace NS]`
+//! `measure --file PATH [--threads N] [--rules] [--chunk-stats] [--namespace NS]`
 //!
 //! Reads one file the way `faultline check` does, parses it, builds the inventory (and, with
 //! `--rules`, runs every enabled rule), and prints the time of each stage, the parse + model
 //! throughput, the number of objects, and the peak resident set size (`VmHWM` from
 //! `/proc/self/status`) against the input size. This is how the memory targets are measured;
-//! criterion measures time only.
+//! criterion measures time only. `--chunk-stats` parses a YAML file a second time, after every
+//! figure, to report what the `kind: List` chunker did (chunks, fallbacks to a sequential parse).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
