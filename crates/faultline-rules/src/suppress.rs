@@ -1,7 +1,7 @@
 //! Suppressions written in the input: the `faultline.dev/ignore` annotation on an object and
 //! `# faultline:ignore rule-id` comments on or above the offending line.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use faultline_diagnostics::Diagnostic;
 use faultline_syntax::FileId;
@@ -14,6 +14,7 @@ pub const ANNOTATION: &str = "faultline.dev/ignore";
 /// The comment marker: `# faultline:ignore rule-a, rule-b` (or `all`).
 pub const COMMENT_MARKER: &str = "faultline:ignore";
 
+/// Whether a comma- or space-separated list of rule ids names `rule` (or says `all`).
 fn list_names(list: &str, rule: &str) -> bool {
     list.split([',', ' '])
         .map(str::trim)
@@ -37,7 +38,7 @@ pub(crate) fn by_annotation(cx: &Context<'_>, found: &Found) -> bool {
 /// Per file, the 0-based lines that carry an ignore comment and the rules each one names.
 #[derive(Debug, Default)]
 pub(crate) struct CommentSuppressions {
-    by_file: BTreeMap<FileId, BTreeMap<u32, (bool, BTreeSet<String>)>>,
+    by_file: BTreeMap<FileId, BTreeMap<u32, (bool, String)>>,
 }
 
 impl CommentSuppressions {
@@ -60,12 +61,7 @@ impl CommentSuppressions {
                 let own_line = file.text[line_start as usize..range.start as usize]
                     .trim()
                     .is_empty();
-                let rules = rest
-                    .split([',', ' '])
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_owned)
-                    .collect();
+                let rules = rest.trim().to_owned();
                 lines.insert(line, (own_line, rules));
             }
             if !lines.is_empty() {
@@ -84,9 +80,8 @@ impl CommentSuppressions {
         };
         let file = &cx.files[diag.location.file.0 as usize];
         let line = file.lines.line_of(range.start);
-        let names = |rules: &BTreeSet<String>| {
-            rules.is_empty() || rules.iter().any(|r| r == diag.rule || r == "all")
-        };
+        // A bare marker silences every rule on its line.
+        let names = |rules: &String| rules.is_empty() || list_names(rules, diag.rule);
         let same = lines.get(&line).is_some_and(|(_, r)| names(r));
         let above = line > 0
             && lines

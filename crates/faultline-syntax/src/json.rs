@@ -16,19 +16,16 @@
 //!   `skipped`) and parsing resumes at the next line that starts with `{`, if any.
 //! * Nesting is tracked on an explicit stack and limited to [`MAX_DEPTH`] levels.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::document::{Document, ParsedText};
+use crate::keys::{dedupe, has_duplicate_key};
 use crate::problem::{Problem, ProblemKind};
 use crate::text::TextRange;
 use crate::tree::{NodeId, NodeKind, Style, Tree};
 
 /// Arrays and objects nested deeper than this are a syntax error.
 pub const MAX_DEPTH: usize = 1000;
-
-/// Maps with more pairs than this are checked for duplicate keys through a hash set.
-const SMALL_MAP: usize = 16;
 
 /// Parses a stream of JSON values. Never fails: problems come back next to the documents.
 pub fn parse_json(source: &Arc<str>) -> ParsedText {
@@ -506,56 +503,6 @@ fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
         let d = (b as char).to_digit(16)?;
         Some(acc * 16 + d)
     })
-}
-
-fn key_text(tree: &Tree, key: NodeId) -> &str {
-    tree.node(key).scalar_text().unwrap_or_default()
-}
-
-fn has_duplicate_key(tree: &Tree, pairs: &[NodeId]) -> bool {
-    let n = pairs.len() / 2;
-    if n <= SMALL_MAP {
-        (1..n).any(|i| {
-            let k = key_text(tree, pairs[2 * i]);
-            (0..i).any(|j| key_text(tree, pairs[2 * j]) == k)
-        })
-    } else {
-        let mut seen = HashSet::with_capacity(n);
-        pairs
-            .iter()
-            .step_by(2)
-            .any(|&k| !seen.insert(key_text(tree, k)))
-    }
-}
-
-/// Reduces duplicate keys to the last value, in the first key's position, reporting each
-/// repetition against the occurrence it replaces (as the YAML front end does).
-fn dedupe(tree: &Tree, pairs: &[NodeId], problems: &mut Vec<Problem>) -> Vec<NodeId> {
-    let mut entries: Vec<[NodeId; 2]> = Vec::with_capacity(pairs.len() / 2);
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(pairs.len() / 2);
-    for kv in pairs.chunks_exact(2) {
-        let text = key_text(tree, kv[0]);
-        match index.get(text) {
-            Some(&pos) => {
-                let mut p = Problem::at(
-                    ProblemKind::DuplicateKey,
-                    tree.node(kv[0]).range(),
-                    format!("duplicate key `{text}`; Kubernetes keeps only this last value"),
-                );
-                p.related.push((
-                    tree.node(entries[pos][0]).range(),
-                    "first defined here".to_owned(),
-                ));
-                problems.push(p);
-                entries[pos] = [kv[0], kv[1]];
-            }
-            None => {
-                index.insert(text, entries.len());
-                entries.push([kv[0], kv[1]]);
-            }
-        }
-    }
-    entries.into_iter().flatten().collect()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 pub mod chunk;
 pub mod document;
 pub mod json;
+mod keys;
 pub mod load;
 pub mod problem;
 pub mod resolve;

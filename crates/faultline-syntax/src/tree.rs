@@ -158,13 +158,6 @@ impl Tree {
         id
     }
 
-    // Unused since the chunked parser pushes collections with their final range; kept for front
-    // ends that learn a collection's end after pushing it.
-    #[allow(dead_code)]
-    pub(crate) fn set_end(&mut self, id: NodeId, end: u32) {
-        self.nodes[id.0 as usize].end = end;
-    }
-
     /// Appends every node of `other` (which must share this tree's source), returning the
     /// offset to add to `other`'s node ids. Used to stitch chunk-parsed pieces together.
     pub(crate) fn absorb(&mut self, other: Tree) -> u32 {

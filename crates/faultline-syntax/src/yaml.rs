@@ -13,6 +13,7 @@ use granit_parser::{Event, Parser, ScalarStyle, Span};
 use rayon::prelude::*;
 
 use crate::document::{Document, ParsedText};
+use crate::keys::{Entries, dedupe, has_duplicate_key};
 use crate::problem::{Problem, ProblemKind};
 use crate::resolve::{self, Resolved};
 use crate::text::TextRange;
@@ -419,26 +420,32 @@ impl<'s> Builder<'s> {
     /// the earlier map wins (it is applied last).
     fn normalize_map(&mut self, pairs: Vec<NodeId>) -> Vec<NodeId> {
         let tree = self.tree.as_ref().expect("a map has nodes");
-        let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len() / 2);
+        let is_merge = |id: NodeId| {
+            let k = tree.node(id);
+            k.style() == Style::Plain && k.scalar_text() == Some("<<")
+        };
+        let has_merge = pairs.iter().step_by(2).any(|&k| is_merge(k));
+        if !has_merge {
+            return if has_duplicate_key(tree, &pairs) {
+                dedupe(tree, &pairs, &mut self.out.problems)
+            } else {
+                pairs
+            };
+        }
+        let problems = &mut self.out.problems;
+        let mut entries = Entries::new(tree, pairs.len() / 2);
         for kv in pairs.chunks_exact(2) {
-            let (k, v) = (tree.node(kv[0]), tree.node(kv[1]));
-            if k.style() != Style::Plain || k.scalar_text() != Some("<<") {
-                set_entry(
-                    &mut entries,
-                    &mut self.out.problems,
-                    tree,
-                    k.id(),
-                    v.id(),
-                    true,
-                );
+            if !is_merge(kv[0]) {
+                entries.set(kv[0], kv[1], true, problems);
                 continue;
             }
+            let v = tree.node(kv[1]);
             let sources: Vec<_> = if v.is_map() {
                 vec![v]
             } else if v.is_seq() && v.items().all(|i| i.is_map()) {
                 v.items().rev().collect()
             } else {
-                self.out.problems.push(Problem::at(
+                problems.push(Problem::at(
                     ProblemKind::Syntax,
                     v.range(),
                     "a `<<` merge key needs a mapping or a sequence of mappings",
@@ -447,18 +454,11 @@ impl<'s> Builder<'s> {
             };
             for src in sources {
                 for (mk, mv) in src.entries() {
-                    set_entry(
-                        &mut entries,
-                        &mut self.out.problems,
-                        tree,
-                        mk.id(),
-                        mv.id(),
-                        false,
-                    );
+                    entries.set(mk.id(), mv.id(), false, problems);
                 }
             }
         }
-        entries.into_iter().flat_map(|e| [e.key, e.value]).collect()
+        entries.into_pairs()
     }
 
     fn end_document(&mut self, end: u32) {
@@ -530,56 +530,6 @@ fn allowed_alias_ratio(decoded: u64) -> f64 {
     } else {
         0.99 - 0.89 * ((d - SMALL) / (LARGE - SMALL))
     }
-}
-
-struct Entry {
-    key: NodeId,
-    value: NodeId,
-    explicit: bool,
-}
-
-fn set_entry(
-    entries: &mut Vec<Entry>,
-    problems: &mut Vec<Problem>,
-    tree: &Tree,
-    key: NodeId,
-    value: NodeId,
-    explicit: bool,
-) {
-    let text = tree.node(key).scalar_text();
-    let existing = text.and_then(|t| {
-        entries
-            .iter()
-            .position(|e| tree.node(e.key).scalar_text() == Some(t))
-    });
-    let Some(pos) = existing else {
-        entries.push(Entry {
-            key,
-            value,
-            explicit,
-        });
-        return;
-    };
-    if explicit && entries[pos].explicit {
-        let mut p = Problem::at(
-            ProblemKind::DuplicateKey,
-            tree.node(key).range(),
-            format!(
-                "duplicate key `{}`; Kubernetes keeps only this last value",
-                text.unwrap_or_default()
-            ),
-        );
-        p.related.push((
-            tree.node(entries[pos].key).range(),
-            "first defined here".to_owned(),
-        ));
-        problems.push(p);
-    }
-    entries[pos] = Entry {
-        key,
-        value,
-        explicit,
-    };
 }
 
 #[cfg(test)]

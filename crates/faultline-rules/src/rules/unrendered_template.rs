@@ -62,28 +62,21 @@ const HELM_ONLY: &[&str] = &[
 
 /// The `{{ … }}` actions in `file`, each with whether it looks like Helm's own.
 fn actions(file: &SourceFile) -> Vec<(TextRange, bool)> {
-    let text = file.text.as_bytes();
+    let text: &str = &file.text;
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(i) = memchr_pair(&text[from..]) {
+    while let Some(i) = text[from..].find("{{") {
         let start = from + i;
         // An action ends on its own line; a stray `{{` must not swallow the next real action.
-        let line_end = find(&text[start..], b"\n").map_or(text.len(), |j| start + j);
-        let end = find(&text[start + 2..line_end], b"}}").map_or(line_end, |j| start + 2 + j + 2);
-        let inner = String::from_utf8_lossy(&text[start + 2..end.saturating_sub(2).max(start + 2)]);
+        let line_end = text[start..].find('\n').map_or(text.len(), |j| start + j);
+        let close = text[start + 2..line_end].find("}}");
+        let inner = &text[start + 2..close.map_or(line_end, |j| start + 2 + j)];
+        let end = close.map_or(line_end, |j| start + 2 + j + 2);
         let helm = HELM_ONLY.iter().any(|p| inner.contains(p));
         out.push((TextRange::new(start as u32, end as u32), helm));
         from = end;
     }
     out
-}
-
-fn memchr_pair(hay: &[u8]) -> Option<usize> {
-    find(hay, b"{{")
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 impl Rule for UnrenderedTemplate {
@@ -136,5 +129,19 @@ impl Rule for UnrenderedTemplate {
                 };
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unclosed_action_before_non_ascii_text_is_read_safely() {
+        let file = SourceFile::new(faultline_syntax::FileId(0), "x.yaml", "a: {{ .Values.é\nb: {{ .Release.Name }}\n");
+        let found = actions(&file);
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|(_, helm)| *helm));
+        assert_eq!(file.slice(found[1].0), "{{ .Release.Name }}");
     }
 }
