@@ -15,6 +15,7 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use faultline_benches::{Format, GenOptions, Layout, generate_manifest_dir, generate_to};
+use faultline_graph::Graph;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::{Context, Settings};
 use faultline_syntax::load::{self, Input, LoadOptions, parse_source, source_from_bytes};
@@ -154,12 +155,8 @@ fn check_dir(root: &Path) -> usize {
     let loaded = load::load_all(&[Input::Path(root.to_owned())], &LoadOptions::default());
     let inventory = Inventory::build(&loaded.parsed, &ModelOptions::default());
     let settings = Settings::default();
-    let cx = Context {
-        files: &loaded.files,
-        parsed: &loaded.parsed,
-        inventory: &inventory,
-        settings: &settings,
-    };
+    let graph = Graph::build(&inventory);
+    let cx = Context::new(&loaded.files, &loaded.parsed, &graph, &settings);
     let diagnostics = faultline_rules::run(&cx, &settings.enabled_rules());
     black_box(inventory.objects.len()) + black_box(diagnostics.len())
 }

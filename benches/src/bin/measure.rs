@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use faultline_graph::Graph;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::{Context, Settings};
 use faultline_syntax::FileId;
@@ -180,14 +181,10 @@ fn measure(args: &Args) -> Result<(), String> {
     if args.rules {
         let settings = Settings::default();
         let files = std::slice::from_ref(&file);
-        let cx = Context {
-            files,
-            parsed: &parsed,
-            inventory: &inventory,
-            settings: &settings,
-        };
         let rules = settings.enabled_rules();
         let t = Clock::start();
+        let graph = Graph::build(&inventory);
+        let cx = Context::new(files, &parsed, &graph, &settings);
         diagnostics = faultline_rules::run(&cx, &rules).len();
         rules_secs = Some(stage("rules", &t, input));
     }

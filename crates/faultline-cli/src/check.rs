@@ -151,13 +151,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
         default_namespace: &namespace,
     };
     let inventory = Inventory::build(&parsed, &model_options);
+    progress.stage("building the graph");
+    let graph = faultline_graph::Graph::build(&inventory);
     progress.stage(&format!("checking {} objects", inventory.objects.len()));
-    let cx = Context {
-        files: &files,
-        parsed: &parsed,
-        inventory: &inventory,
-        settings: &settings,
-    };
+    let cx = Context::new(&files, &parsed, &graph, &settings);
     let rules = settings.enabled_rules();
     let mut diagnostics = faultline_rules::run(&cx, &rules);
     let secrets = SecretRanges::collect(&inventory);

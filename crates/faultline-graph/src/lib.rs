@@ -1,16 +1,30 @@
-//! The label index over every pod shape of a run (real Pods and the pod templates of
-//! workloads), built once, so that evaluating a selector looks up the rarest of its labels
-//! instead of scanning every pod.
+//! The graph of a run: the label index over every pod shape (real Pods and the pod templates
+//! of workloads), built once so that evaluating a selector looks up the rarest of its labels
+//! instead of scanning every pod, and the typed relations between objects built on it.
 //!
 //! Architecture invariant: selectors are evaluated here, never by rules scanning all pairs.
-//! The typed relations (Service → pods, NetworkPolicy → pods, PDB, HPA, …) are added on top of
-//! this index by the graph/NetworkPolicy work.
 
 use std::collections::HashMap;
 
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels, Operator};
 use faultline_model::{Inventory, ObjectId};
+
+/// Everything a run knows about how its objects relate, built once from the whole input.
+#[derive(Debug)]
+pub struct Graph<'a> {
+    pub inventory: &'a Inventory<'a>,
+    pub pods: LabelIndex<'a>,
+}
+
+impl<'a> Graph<'a> {
+    pub fn build(inventory: &'a Inventory<'a>) -> Self {
+        Self {
+            inventory,
+            pods: LabelIndex::build(inventory),
+        }
+    }
+}
 
 /// Index of a pod shape in [`LabelIndex::pods`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,5 +1,7 @@
 //! Kubernetes objects found in parsed documents, and the inventory of all of them.
 
+use std::collections::HashMap;
+
 use faultline_syntax::{Document, FileId, NodeKind, NodeRef, ParsedText, TextRange};
 
 use crate::kinds::{self, Scope};
@@ -103,6 +105,9 @@ pub struct NotAnObject {
 pub struct Inventory<'a> {
     pub objects: Vec<Object<'a>>,
     pub not_objects: Vec<NotAnObject>,
+    /// (kind, namespace, name) → the last object with that identity, as `kubectl apply` of
+    /// the whole input would leave it.
+    by_identity: HashMap<(&'a str, Option<&'a str>, &'a str), ObjectId>,
 }
 
 /// Options that decide how objects are read.
@@ -135,6 +140,18 @@ impl<'a> Inventory<'a> {
 
     pub fn get(&self, id: ObjectId) -> &Object<'a> {
         &self.objects[id.0 as usize]
+    }
+
+    /// The object of `kind` named `name` in `namespace` (`None` for cluster-scoped kinds).
+    pub fn find(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&Object<'a>> {
+        self.by_identity
+            .get(&(kind, namespace, name))
+            .map(|id| self.get(*id))
+    }
+
+    /// Every object of `kind`, in input order.
+    pub fn of_kind<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s Object<'a>> + 's {
+        self.objects.iter().filter(move |o| o.kind == kind)
     }
 
     fn add_document(&mut self, file: FileId, doc: &'a Document, options: &ModelOptions<'a>) {
@@ -228,6 +245,9 @@ impl<'a> Inventory<'a> {
             (Scope::Unknown, None) => (None, false),
         };
         let id = ObjectId(self.objects.len() as u32);
+        if !name.is_empty() {
+            self.by_identity.insert((kind, namespace, name), id);
+        }
         self.objects.push(Object {
             id,
             file,

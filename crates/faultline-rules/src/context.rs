@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use faultline_diagnostics::{Diagnostic, Severity};
+use faultline_graph::Graph;
 use faultline_model::Inventory;
 use faultline_syntax::{ParsedText, SourceFile};
 
@@ -16,10 +17,28 @@ pub struct Context<'a> {
     pub files: &'a [SourceFile],
     pub parsed: &'a [ParsedText],
     pub inventory: &'a Inventory<'a>,
+    /// How the objects select and reference each other.
+    pub graph: &'a Graph<'a>,
     pub settings: &'a Settings,
 }
 
 impl<'a> Context<'a> {
+    /// The context of a run over `graph`'s inventory.
+    pub fn new(
+        files: &'a [SourceFile],
+        parsed: &'a [ParsedText],
+        graph: &'a Graph<'a>,
+        settings: &'a Settings,
+    ) -> Self {
+        Self {
+            files,
+            parsed,
+            inventory: graph.inventory,
+            graph,
+            settings,
+        }
+    }
+
     /// The innermost object whose node contains `offset` in `file` (a list item rather than
     /// its list), for findings made below the object level such as duplicate keys.
     pub fn object_at(

@@ -307,12 +307,8 @@ mod tests {
             .collect();
         let inventory = faultline_model::Inventory::build(&parsed, &Default::default());
         let settings = Settings::default();
-        let cx = Context {
-            files: &files,
-            parsed: &parsed,
-            inventory: &inventory,
-            settings: &settings,
-        };
+        let graph = faultline_graph::Graph::build(&inventory);
+        let cx = Context::new(&files, &parsed, &graph, &settings);
         let diags = run(&cx, &[&Panics]);
         let seen = diags.iter().filter(|d| d.rule == "test-panics").count();
         assert_eq!(seen, 2, "the other objects were still checked");

@@ -24,12 +24,8 @@ pub fn check_texts(
         .collect();
     let options = ModelOptions::default();
     let inventory = Inventory::build(&parsed, &options);
-    let cx = Context {
-        files: &files,
-        parsed: &parsed,
-        inventory: &inventory,
-        settings,
-    };
+    let graph = faultline_graph::Graph::build(&inventory);
+    let cx = Context::new(&files, &parsed, &graph, settings);
     let diags = crate::run(&cx, &settings.enabled_rules());
     (files, diags)
 }

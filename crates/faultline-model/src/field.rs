@@ -1,0 +1,53 @@
+//! A typed value read from the tree, together with the node it came from.
+
+use faultline_syntax::{NodeRef, TextRange};
+
+/// A value of a typed view (`maxReplicas: 10` as `Field { value: 10, node }`): rules use the
+/// value and point their diagnostics at `node`.
+#[derive(Clone, Copy, Debug)]
+pub struct Field<'a, T> {
+    pub value: T,
+    pub node: NodeRef<'a>,
+}
+
+impl<'a, T> Field<'a, T> {
+    /// Where the value is written.
+    pub fn range(&self) -> TextRange {
+        self.node.range()
+    }
+
+    /// Converts the value, keeping the node.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<'a, U> {
+        Field {
+            value: f(self.value),
+            node: self.node,
+        }
+    }
+}
+
+/// `parent.key` as an integer, when it is one.
+pub fn int<'a>(parent: Option<NodeRef<'a>>, key: &str) -> Option<Field<'a, i64>> {
+    let node = parent?.get(key)?;
+    Some(Field {
+        value: node.as_i64()?,
+        node,
+    })
+}
+
+/// `parent.key` as a string, when it is a non-null scalar.
+pub fn str<'a>(parent: Option<NodeRef<'a>>, key: &str) -> Option<Field<'a, &'a str>> {
+    let node = parent?.get(key)?;
+    Some(Field {
+        value: node.as_str()?,
+        node,
+    })
+}
+
+/// `parent.key` as a boolean, when it is one.
+pub fn bool<'a>(parent: Option<NodeRef<'a>>, key: &str) -> Option<Field<'a, bool>> {
+    let node = parent?.get(key)?;
+    Some(Field {
+        value: node.as_bool()?,
+        node,
+    })
+}
