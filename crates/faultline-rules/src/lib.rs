@@ -9,6 +9,7 @@
 //! overrides, suppressions and output order.
 
 pub mod api_versions;
+mod common;
 pub mod config;
 mod context;
 pub mod docs;
