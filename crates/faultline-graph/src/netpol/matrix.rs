@@ -113,6 +113,15 @@ impl NetworkModel<'_> {
                 }
             }
         }
+        for (d, conn) in self.ingress_controller_targets() {
+            for wd in &self.class(d).workloads {
+                add(
+                    MatrixPeer::IngressController,
+                    MatrixPeer::Workload(*wd),
+                    &conn,
+                );
+            }
+        }
         let mut lines: Vec<MatrixLine> = pairs
             .into_iter()
             .map(|((s, d), conn)| MatrixLine {

@@ -9,6 +9,7 @@ pub mod ip;
 pub mod matrix;
 pub mod model;
 pub mod policy;
+pub mod services;
 
 pub use conn::{ConnSet, PortSet, Protocol};
 pub use matrix::{MatrixLine, MatrixPeer};
