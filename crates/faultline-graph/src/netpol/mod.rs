@@ -17,3 +17,6 @@ pub use diff::{DiffKind, DiffLine, PeerName};
 pub use matrix::{MatrixLine, MatrixPeer};
 pub use model::{ClassId, Endpoint, NetOptions, NetworkModel, RuleRef, WorkloadId};
 pub use policy::{Direction, Policy, read_policy};
+
+#[cfg(test)]
+mod tests;
