@@ -24,7 +24,7 @@ impl<'a> Namespace<'a> {
             .chain(name.map(|name| (NAMESPACE_NAME_LABEL, name)))
     }
     fields! { (.object.status())
-        /// `Active` or `Terminating`.
+        /// `Active` (also when absent) or `Terminating`.
         phase: str = "phase",
     }
     /// `spec.finalizers` (`kubernetes`): a namespace stays `Terminating` until they are gone.

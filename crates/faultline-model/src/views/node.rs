@@ -26,9 +26,16 @@ impl<'a> Node<'a> {
     pub fn capacity(self) -> impl Iterator<Item = ResourceQuantity<'a>> + 'a {
         quantities(self.object.node.path(&["status", "capacity"]))
     }
-    /// What pods can request: capacity less system reservations.
+    /// What pods can request: capacity less system reservations. Without
+    /// `status.allocatable` it is `status.capacity`, as API defaulting copies it.
     pub fn allocatable(self) -> impl Iterator<Item = ResourceQuantity<'a>> + 'a {
-        quantities(self.object.node.path(&["status", "allocatable"]))
+        let status = self.object.status();
+        let written = status.and_then(|s| s.get("allocatable"));
+        quantities(
+            written
+                .filter(|n| !n.is_null())
+                .or_else(|| status.and_then(|s| s.get("capacity"))),
+        )
     }
     pub fn addresses(self) -> impl Iterator<Item = NodeAddress<'a>> + 'a {
         items(self.object.node.path(&["status", "addresses"]))
@@ -174,5 +181,16 @@ status:
         assert_eq!(node.conditions().count(), 0);
         assert_eq!(node.capacity().count(), 0);
         assert!(node.kubelet_version().is_none());
+    }
+
+    #[test]
+    fn allocatable_defaults_to_capacity() {
+        let s = yaml(
+            "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus:\n  capacity: {cpu: '4'}\n  allocatable: null\n",
+        );
+        let alloc: Vec<_> = Node::of(s.obj(0)).unwrap().allocatable().collect();
+        assert_eq!(alloc.len(), 1);
+        assert_eq!(alloc[0].quantity.value, Quantity::parse("4"));
+        assert_eq!(s.at(alloc[0].quantity.node), (5, 19));
     }
 }
