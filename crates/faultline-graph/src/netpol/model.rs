@@ -452,6 +452,11 @@ impl<'a> NetworkModel<'a> {
             .collect()
     }
 
+    /// Every workload's `ns/name[Kind]`.
+    pub fn workload_names(&self) -> std::collections::BTreeSet<String> {
+        self.workloads.iter().map(Workload::label).collect()
+    }
+
     pub fn class(&self, c: ClassId) -> &Class<'a> {
         &self.classes[c.0 as usize]
     }
