@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels};
+use faultline_model::views::Namespace;
 use faultline_model::{Object, ObjectId};
 
 use super::conn::{ConnSet, Protocol};
@@ -216,15 +217,12 @@ impl<'a> NetworkModel<'a> {
 
         // Namespaces: declared ones with their labels, then every namespace in use.
         let mut namespaces: BTreeMap<&'a str, Labels> = BTreeMap::new();
-        for ns in inventory.of_kind("Namespace") {
-            let mut labels: Labels = ns
+        for ns in inventory.of_kind("Namespace").filter_map(Namespace::of) {
+            let labels: Labels = ns
                 .labels()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect();
-            labels
-                .entry("kubernetes.io/metadata.name".to_owned())
-                .or_insert_with(|| ns.name.to_owned());
-            namespaces.insert(ns.name, labels);
+            namespaces.insert(ns.object.name, labels);
         }
         let used = graph
             .pods
