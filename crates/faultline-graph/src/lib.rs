@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+pub mod netpol;
+
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels, Operator};
 use faultline_model::{Inventory, ObjectId};

@@ -13,6 +13,7 @@ pub mod probe;
 pub mod quantity;
 pub mod selector;
 pub mod selectors;
+pub mod views;
 pub mod workload;
 
 pub use field::Field;

@@ -1,9 +1,11 @@
 //! What a rule may look at.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::Graph;
+use faultline_graph::netpol::{NetOptions, NetworkModel};
 use faultline_model::Inventory;
 use faultline_syntax::{ParsedText, SourceFile};
 
@@ -20,6 +22,8 @@ pub struct Context<'a> {
     /// How the objects select and reference each other.
     pub graph: &'a Graph<'a>,
     pub settings: &'a Settings,
+    /// The NetworkPolicy model, built on first use by a network rule.
+    network: OnceLock<NetworkModel<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -36,7 +40,14 @@ impl<'a> Context<'a> {
             inventory: graph.inventory,
             graph,
             settings,
+            network: OnceLock::new(),
         }
+    }
+
+    /// The NetworkPolicy model of the run (pod classes, isolation, peers), built once.
+    pub fn network(&self) -> &NetworkModel<'a> {
+        self.network
+            .get_or_init(|| NetworkModel::build(self.graph, self.settings.network))
     }
 
     /// The innermost object whose node contains `offset` in `file` (a list item rather than
@@ -86,6 +97,8 @@ pub struct Settings {
     /// When set, only these rules run (`--rule`).
     pub only: Option<BTreeSet<String>>,
     pub exemptions: Vec<Exemption>,
+    /// How NetworkPolicies are evaluated where CNIs differ.
+    pub network: NetOptions,
 }
 
 impl Default for Settings {
@@ -100,6 +113,7 @@ impl Default for Settings {
             disabled: BTreeSet::new(),
             only: None,
             exemptions: Vec::new(),
+            network: NetOptions::default(),
         }
     }
 }
