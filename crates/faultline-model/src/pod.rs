@@ -1,6 +1,6 @@
 //! Pods, pod templates and containers.
 
-use faultline_syntax::{NodeKind, NodeRef, TextRange};
+use faultline_syntax::{NodeRef, TextRange};
 
 use crate::field::{self, Field};
 use crate::kinds;
@@ -182,7 +182,7 @@ impl<'a> Container<'a> {
     pub fn resource_quantity(&self, which: Resources, name: &str) -> Option<Field<'a, Quantity>> {
         let node = self.resource(which, name)?;
         Some(Field {
-            value: quantity_at(node)?,
+            value: crate::views::quantity(node).ok()?,
             node,
         })
     }
@@ -210,17 +210,6 @@ impl<'a> Container<'a> {
                 .flat_map(|list| list.items())
                 .filter(|item| item.as_str().is_some())
         })
-    }
-}
-
-/// A scalar as `resource.Quantity` reads it (strings trimmed, as the API server's JSON decoder
-/// does), when it is a valid quantity.
-pub fn quantity_at(node: NodeRef<'_>) -> Option<Quantity> {
-    match node.kind() {
-        NodeKind::Str | NodeKind::Int | NodeKind::Float => {
-            Quantity::parse(node.scalar_text()?.trim()).ok()
-        }
-        _ => None,
     }
 }
 

@@ -1,6 +1,55 @@
-//! Small helpers shared by rules: parameter parsing and number formatting for messages.
+//! Small helpers shared by rules: parameter parsing, LimitRange defaults and number
+//! formatting for messages.
+
+use faultline_model::pod::Resources;
+use faultline_model::quantity::Quantity;
+use faultline_model::{Field, Object};
 
 use crate::{Context, RuleMeta};
+
+/// A request or limit the LimitRanger admission plugin gives a container that does not write
+/// one, and the LimitRange it comes from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LimitRangeDefault<'a> {
+    pub limit_range: Object<'a>,
+    pub quantity: Field<'a, Quantity>,
+}
+
+/// The default for `resource` that the LimitRanges of `obj`'s namespace (in the input) give
+/// its containers, as the API server fills it in: a limit from `default`, else `max`; a request
+/// from `defaultRequest`, else `default`, else `max`, else `min` (`SetDefaults_LimitRangeItem`).
+/// The first LimitRange by name that has one wins, as admission applies them in that order.
+pub(crate) fn limit_range_default<'a>(
+    cx: &Context<'a>,
+    obj: &Object<'_>,
+    which: Resources,
+    resource: &str,
+) -> Option<LimitRangeDefault<'a>> {
+    let keys: &[&str] = match which {
+        Resources::Limits => &["default", "max"],
+        Resources::Requests => &["defaultRequest", "default", "max", "min"],
+    };
+    cx.limit_ranges(obj.namespace?).find_map(|lr| {
+        lr.limits()
+            .filter(|item| item.type_().is_some_and(|t| t.value == "Container"))
+            .find_map(|item| {
+                keys.iter().find_map(|key| {
+                    faultline_model::views::quantities(item.node.get(key))
+                        .find(|q| q.name.value == resource)
+                        .and_then(|q| {
+                            Some(Field {
+                                value: q.quantity.value.ok()?,
+                                node: q.quantity.node,
+                            })
+                        })
+                })
+            })
+            .map(|quantity| LimitRangeDefault {
+                limit_range: lr.object,
+                quantity,
+            })
+    })
+}
 
 /// An integer parameter; a value that is not one falls back to the declared default.
 pub(crate) fn int_param(cx: &Context<'_>, meta: &RuleMeta, name: &str) -> i64 {

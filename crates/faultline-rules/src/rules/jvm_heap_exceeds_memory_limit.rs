@@ -3,7 +3,7 @@ use faultline_model::Object;
 use faultline_model::jvm::{self, HeapFlag, HeapSize};
 use faultline_model::pod::{Container, ContainerKind, PodTemplate, Resources};
 
-use crate::common::human_bytes;
+use crate::common::{human_bytes, limit_range_default};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -24,6 +24,9 @@ declare_rule! {
     /// - heap leaving less than 25 % of the limit for non-heap memory: warning;
     /// - `MaxRAMPercentage` of 100 or more: error; above 80: warning;
     /// - a heap flag but no memory limit: warning.
+    ///
+    /// A container without its own memory limit is compared with the default limit a
+    /// `LimitRange` of its namespace (in the input) gives it.
     ///
     /// ## Why it matters
     /// The heap is only part of a JVM's memory: metaspace, thread stacks, the code cache,
@@ -134,7 +137,7 @@ impl Rule for JvmHeapExceedsMemoryLimit {
 
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
@@ -145,11 +148,17 @@ impl Rule for JvmHeapExceedsMemoryLimit {
             let Some(flag) = settings.max_heap.or(settings.max_ram) else {
                 continue;
             };
-            let Some(limit) = c.resource_quantity(Resources::Limits, "memory") else {
-                if c.resource(Resources::Limits, "memory").is_none() {
-                    report_limit_missing(obj, &c, &flag, out);
-                }
-                continue;
+            let (limit, from) = match c.resource_quantity(Resources::Limits, "memory") {
+                Some(limit) => (limit, None),
+                // Written but not a quantity: `invalid-quantity` reports it.
+                None if c.resource(Resources::Limits, "memory").is_some() => continue,
+                None => match limit_range_default(cx, obj, Resources::Limits, "memory") {
+                    Some(d) => (d.quantity, Some(d.limit_range)),
+                    None => {
+                        report_limit_missing(obj, &c, &flag, out);
+                        continue;
+                    }
+                },
             };
             let limit_text = limit.node.scalar_text().unwrap_or_default().trim();
             let limit_nanos = limit.value.nanos();
@@ -204,10 +213,15 @@ impl Rule for JvmHeapExceedsMemoryLimit {
                 ),
                 HeapSize::RamPercent(_) => continue,
             };
-            out.report(obj, flag.range, message)
-                .severity(severity)
-                .help(help)
-                .related_at(Location::new(obj.file, limit.range()), "the memory limit");
+            let report = out.report(obj, flag.range, message).severity(severity).help(help);
+            match from {
+                None => report.related_at(Location::new(obj.file, limit.range()), "the memory limit"),
+                Some(lr) => report.related(
+                    &lr,
+                    limit.range(),
+                    format!("the memory limit LimitRange `{}` gives the container", lr.name),
+                ),
+            };
         }
     }
 }

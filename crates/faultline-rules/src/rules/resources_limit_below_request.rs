@@ -1,7 +1,9 @@
 use faultline_diagnostics::Location;
 use faultline_model::Object;
 use faultline_model::pod::{PodTemplate, Resources};
+use faultline_syntax::NodeRef;
 
+use crate::common::limit_range_default;
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -10,7 +12,9 @@ declare_rule! {
     /// huge pages, an extended resource) is larger than its limit for the same resource. The
     /// comparison is exact (`1Gi` is more than `1G`, `1000m` equals `1`). Values that are not
     /// valid quantities are left to `invalid-quantity`. Every container is checked, init
-    /// containers included.
+    /// containers included. A request without a limit is compared with the default limit a
+    /// `LimitRange` of the namespace (in the input) gives the container: admission fills that
+    /// limit in and then rejects the pod just the same.
     ///
     /// ## Why it matters
     /// The API server rejects the pod ("must be less than or equal to the limit"), and for a
@@ -73,6 +77,10 @@ declare_rule! {
     }
 }
 
+fn written(n: NodeRef<'_>) -> String {
+    n.scalar_text().unwrap_or_default().trim().to_owned()
+}
+
 impl Rule for ResourcesLimitBelowRequest {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -80,7 +88,7 @@ impl Rule for ResourcesLimitBelowRequest {
 
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
@@ -90,33 +98,51 @@ impl Rule for ResourcesLimitBelowRequest {
                 let Some(name) = key.scalar_text() else {
                     continue;
                 };
-                let (Some(request), Some(limit)) = (
-                    c.resource_quantity(Resources::Requests, name),
-                    c.resource_quantity(Resources::Limits, name),
-                ) else {
+                let Some(request) = c.resource_quantity(Resources::Requests, name) else {
                     continue;
+                };
+                // The container's own limit, or the default a LimitRange gives it.
+                let (limit, from) = match c.resource_quantity(Resources::Limits, name) {
+                    Some(limit) => (limit, None),
+                    None if c.resource(Resources::Limits, name).is_some() => continue,
+                    None => match limit_range_default(cx, obj, Resources::Limits, name) {
+                        Some(d) => (d.quantity, Some(d.limit_range)),
+                        None => continue,
+                    },
                 };
                 if limit.value >= request.value {
                     continue;
                 }
-                let written = |n: faultline_syntax::NodeRef<'_>| {
-                    n.scalar_text().unwrap_or_default().trim().to_owned()
+                let whose = match &from {
+                    None => "its limit".to_owned(),
+                    Some(lr) => format!("the default limit from LimitRange `{}`", lr.name),
                 };
-                out.report(
-                    obj,
-                    request.range(),
-                    format!(
-                        "container `{}` requests {} {name} but its limit is {}; the API server rejects requests above limits",
-                        c.name(),
-                        written(request.node),
-                        written(limit.node),
+                let report = out
+                    .report(
+                        obj,
+                        request.range(),
+                        format!(
+                            "container `{}` requests {} {name} but {whose} is {}; the API server rejects requests above limits",
+                            c.name(),
+                            written(request.node),
+                            written(limit.node),
+                        ),
+                    )
+                    .help(format!(
+                        "lower `resources.requests.{name}` to at most {} or set a higher `resources.limits.{name}`",
+                        written(limit.node)
+                    ));
+                match from {
+                    None => report.related_at(
+                        Location::new(obj.file, limit.range()),
+                        format!("the {name} limit"),
                     ),
-                )
-                .help(format!(
-                    "lower `resources.requests.{name}` to at most {} or raise the limit",
-                    written(limit.node)
-                ))
-                .related_at(Location::new(obj.file, limit.range()), format!("the {name} limit"));
+                    Some(lr) => report.related(
+                        &lr,
+                        limit.range(),
+                        format!("the default {name} limit"),
+                    ),
+                };
             }
         }
     }

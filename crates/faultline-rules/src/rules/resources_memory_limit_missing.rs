@@ -1,13 +1,14 @@
 use faultline_model::Object;
 use faultline_model::pod::{PodTemplate, Resources};
 
+use crate::common::limit_range_default;
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
     /// Reports app containers and sidecars without `resources.limits.memory`. Init containers
-    /// that run to completion are skipped. A `LimitRange` default in the namespace is not
-    /// taken into account yet. CPU limits are deliberately not required: a CPU limit throttles
+    /// that run to completion are skipped. A default limit that a `LimitRange` of the
+    /// namespace (in the input) gives containers counts as set. CPU limits are deliberately not required: a CPU limit throttles
     /// a container even on an idle node, and the CPU request already decides its share under
     /// contention.
     ///
@@ -81,13 +82,15 @@ impl Rule for ResourcesMemoryLimitMissing {
 
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
         for c in pod.containers().filter(|c| c.is_long_running()) {
-            if c.resource(Resources::Limits, "memory").is_some() {
+            if c.resource(Resources::Limits, "memory").is_some()
+                || limit_range_default(cx, obj, Resources::Limits, "memory").is_some()
+            {
                 continue;
             }
             let request = c

@@ -1,6 +1,7 @@
 use faultline_model::Object;
 use faultline_model::pod::{PodTemplate, Resources};
 
+use crate::common::limit_range_default;
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -13,8 +14,9 @@ declare_rule! {
     /// missing). A request written as a value the API rejects counts as set too
     /// (`invalid-quantity` reports it). Init containers that run to completion are skipped:
     /// the pod's request is the larger of their requests and the sum of the app containers',
-    /// so a missing one lowers nothing. A `LimitRange` default in the namespace is not taken
-    /// into account yet.
+    /// so a missing one lowers nothing. A default that a `LimitRange` of the namespace (in the
+    /// input) gives containers counts as set: the LimitRanger admission plugin fills it in
+    /// when the pod is created.
     ///
     /// ## Why it matters
     /// The scheduler places pods by their requests. A container without them is counted as
@@ -88,7 +90,7 @@ impl Rule for ResourcesRequestsMissing {
 
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
@@ -99,6 +101,7 @@ impl Rule for ResourcesRequestsMissing {
                 .filter(|r| {
                     c.resource(Resources::Requests, r).is_none()
                         && c.resource(Resources::Limits, r).is_none()
+                        && limit_range_default(cx, obj, Resources::Requests, r).is_none()
                 })
                 .collect();
             if missing.is_empty() {
