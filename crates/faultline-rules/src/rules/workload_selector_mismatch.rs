@@ -115,7 +115,7 @@ impl Rule for WorkloadSelectorMismatch {
                 out.report(
                     obj,
                     at,
-                    format!("{} `{}` has no `spec.selector`; `apps/v1` requires one that matches the pod template's labels", obj.kind, obj.name),
+                    format!("`spec.selector` is missing; an `apps/v1` {} requires one that matches the pod template's labels", obj.kind),
                 )
                 .help(format!(
                     "add `spec.selector.matchLabels` with the template's labels ({})",
@@ -134,7 +134,7 @@ impl Rule for WorkloadSelectorMismatch {
                 out.report(
                     obj,
                     site.node.range(),
-                    format!("{} `{}` has an empty `spec.selector`, which the API server rejects", obj.kind, obj.name),
+                    format!("`spec.selector` is empty, which the API server rejects for a {}", obj.kind),
                 )
                 .help("select the pods by the template's labels with `matchLabels`");
             }
