@@ -166,6 +166,9 @@ struct Segment<'a> {
 
 type Vars<'a> = HashMap<&'a str, Vec<Segment<'a>>>;
 
+/// How much text one expansion may produce before further references stay unexpanded.
+const MAX_EXPANDED: usize = 64 * 1024;
+
 /// Expands `$(VAR)` references like the kubelet (`$$` is a literal `$`, unknown variables stay
 /// as written), keeping for each piece the node it comes from.
 fn expand<'a>(
@@ -187,7 +190,12 @@ fn expand<'a>(
             && let Some(end) = inner.find(')')
         {
             let name = &inner[..end];
-            match vars.get(name) {
+            match vars.get(name).filter(|value| {
+                // Variables that double each other grow exponentially; the kubelet would build
+                // them, but no JVM flag hides past this much text.
+                let len: usize = out.iter().chain(value.iter()).map(|s| s.text.len()).sum();
+                len + literal.len() <= MAX_EXPANDED
+            }) {
                 Some(value) => {
                     if !literal.is_empty() {
                         out.push(Segment {

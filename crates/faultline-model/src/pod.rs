@@ -41,6 +41,11 @@ impl<'a> PodTemplate<'a> {
         field::str(Some(self.spec), "restartPolicy")
     }
 
+    /// App containers and sidecars: the containers that run for the pod's whole life.
+    pub fn long_running_containers(&self) -> impl Iterator<Item = Container<'a>> + 'a {
+        self.containers().filter(|c| c.is_long_running())
+    }
+
     /// Init, regular and ephemeral containers, in that order.
     pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + 'a {
         let spec = self.spec;

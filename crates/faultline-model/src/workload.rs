@@ -182,12 +182,7 @@ impl<'a> Strategy<'a> {
     /// with a type the API rejects.
     pub fn max_surge(&self) -> Option<Defaulted<'a, IntOrString>> {
         let default = match self.workload.kind {
-            WorkloadKind::Deployment
-                if self.workload.object.api_version == "extensions/v1beta1" =>
-            {
-                IntOrString::Int(1)
-            }
-            WorkloadKind::Deployment => IntOrString::Str("25%".to_owned()),
+            WorkloadKind::Deployment => self.deployment_default(),
             WorkloadKind::DaemonSet => IntOrString::Int(0),
             _ => return None,
         };
@@ -198,12 +193,7 @@ impl<'a> Strategy<'a> {
     /// `extensions/v1beta1`), 1 for a DaemonSet and a StatefulSet.
     pub fn max_unavailable(&self) -> Option<Defaulted<'a, IntOrString>> {
         let default = match self.workload.kind {
-            WorkloadKind::Deployment
-                if self.workload.object.api_version == "extensions/v1beta1" =>
-            {
-                IntOrString::Int(1)
-            }
-            WorkloadKind::Deployment => IntOrString::Str("25%".to_owned()),
+            WorkloadKind::Deployment => self.deployment_default(),
             _ => IntOrString::Int(1),
         };
         self.int_or_percent("maxUnavailable", default)
@@ -217,6 +207,16 @@ impl<'a> Strategy<'a> {
         match self.rolling_update().and_then(|r| r.get("partition")) {
             None => Some(Defaulted::default_value(0)),
             Some(_) => field::int(self.rolling_update(), "partition").map(Defaulted::written),
+        }
+    }
+
+    /// A Deployment's `maxSurge` and `maxUnavailable` default: 25%, or 1 in
+    /// `extensions/v1beta1`.
+    fn deployment_default(&self) -> IntOrString {
+        if self.workload.object.api_version == "extensions/v1beta1" {
+            IntOrString::Int(1)
+        } else {
+            IntOrString::Str("25%".to_owned())
         }
     }
 

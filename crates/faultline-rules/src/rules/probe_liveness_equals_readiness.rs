@@ -119,7 +119,7 @@ impl Rule for ProbeLivenessEqualsReadiness {
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
-        for c in pod.containers().filter(|c| c.is_long_running()) {
+        for c in pod.long_running_containers() {
             let (Some(live), Some(ready)) = (
                 Probe::of(&c, ProbeKind::Liveness),
                 Probe::of(&c, ProbeKind::Readiness),

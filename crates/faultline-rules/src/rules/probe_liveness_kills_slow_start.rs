@@ -124,7 +124,7 @@ impl Rule for ProbeLivenessKillsSlowStart {
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
-        for c in pod.containers().filter(|c| c.is_long_running()) {
+        for c in pod.long_running_containers() {
             if Probe::of(&c, ProbeKind::Startup).is_some() {
                 continue;
             }
@@ -183,7 +183,7 @@ impl Rule for ProbeLivenessKillsSlowStart {
                 )
                 .help(format!(
                     "add a startupProbe that allows at least {budget} s (for example periodSeconds 5 and failureThreshold {}), or widen the liveness window (initialDelaySeconds + periodSeconds × failureThreshold) to at least {budget} s",
-                    (budget + 4) / 5
+                    budget.saturating_add(4) / 5
                 ));
             if jvm.is_none() {
                 report = report.severity(Severity::Info);

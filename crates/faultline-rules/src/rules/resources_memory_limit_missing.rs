@@ -87,7 +87,7 @@ impl Rule for ResourcesMemoryLimitMissing {
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
-        for c in pod.containers().filter(|c| c.is_long_running()) {
+        for c in pod.long_running_containers() {
             if c.resource(Resources::Limits, "memory").is_some()
                 || limit_range_default(cx, obj, Resources::Limits, "memory").is_some()
             {

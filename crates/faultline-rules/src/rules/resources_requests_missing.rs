@@ -95,7 +95,7 @@ impl Rule for ResourcesRequestsMissing {
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
-        for c in pod.containers().filter(|c| c.is_long_running()) {
+        for c in pod.long_running_containers() {
             let missing: Vec<&str> = ["cpu", "memory"]
                 .into_iter()
                 .filter(|r| {
