@@ -94,10 +94,10 @@ kind: Deployment
 metadata:
   name: web
 spec:
+  selector: {matchLabels: {app: web}}
   template:
-    spec:
-      containers:
-        - {name: web, image: nginx, resources: {limits: {memory: 2GB}}}
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 2GB}}}]}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -268,7 +268,7 @@ spec:
   template:
     spec:
       containers:
-        - {name: a, image: agent, resources: {limits: {memory: 1GB}}}
+        - {name: a, image: agent, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 1GB}}}
 ---
 apiVersion: extensions/v1beta1
 kind: Deployment
@@ -310,7 +310,7 @@ spec:
   template:
     spec:
       containers:
-        - {name: a, image: a, resources: {limits: {memory: 1GB}}}
+        - {name: a, image: a, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 1GB}}}
 ---
 apiVersion: extensions/v1beta1
 kind: Deployment
@@ -322,7 +322,7 @@ spec:
   template:
     spec:
       containers:
-        - {name: a, image: a, resources: {limits: {memory: 1GB}}}
+        - {name: a, image: a, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 1GB}}}
 ---
 apiVersion: extensions/v1beta1
 kind: Deployment
@@ -332,7 +332,7 @@ spec:
   template:
     spec:
       containers:
-        - {name: a, image: a, resources: {limits: {memory: 1GB}}}
+        - {name: a, image: a, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 1GB}}}
 ";
     let (_dir, root) = workspace(&[("m.yaml", manifests)]);
     let (code, v) = check_json(&root, &["m.yaml"]);
