@@ -157,12 +157,18 @@ pub struct Strategy<'a> {
 }
 
 impl<'a> Strategy<'a> {
-    /// `type`; every kind defaults to `RollingUpdate`. `None` when written with a type the API
-    /// rejects.
+    /// `type`, defaulting to `RollingUpdate` (`OnDelete` for a DaemonSet in
+    /// `extensions/v1beta1` and a StatefulSet in `apps/v1beta1`). `None` when written with a
+    /// type the API rejects.
     pub fn type_(&self) -> Option<Defaulted<'a, &'a str>> {
+        let default = match (self.workload.kind, self.workload.object.api_version) {
+            (WorkloadKind::DaemonSet, "extensions/v1beta1")
+            | (WorkloadKind::StatefulSet, "apps/v1beta1") => "OnDelete",
+            _ => "RollingUpdate",
+        };
         match self.node.and_then(|n| n.get("type")) {
-            None => Some(Defaulted::default_value("RollingUpdate")),
-            Some(n) if n.is_null() => Some(Defaulted::default_value("RollingUpdate")),
+            None => Some(Defaulted::default_value(default)),
+            Some(n) if n.is_null() => Some(Defaulted::default_value(default)),
             Some(_) => field::str(self.node, "type").map(Defaulted::written),
         }
     }

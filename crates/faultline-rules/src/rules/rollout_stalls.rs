@@ -19,7 +19,9 @@ declare_rule! {
     ///   No pod could be added or removed, so the deployment controller overrides
     ///   `maxUnavailable` to 1 and takes one ready pod down at a time, which is more than the
     ///   configuration allows (with one replica, all of them). Omitted fields default to 25%
-    ///   (1 in `extensions/v1beta1`).
+    ///   (1 in `extensions/v1beta1`). When a HorizontalPodAutoscaler in the input scales the
+    ///   Deployment, its `minReplicas` (default 1) is used instead of `replicas`: the HPA sets
+    ///   the count, and rounding bites hardest at its minimum.
     ///
     /// **DaemonSet** (`updateStrategy.type: RollingUpdate`, the default; `maxUnavailable`
     /// defaults to 1 and `maxSurge` to 0): both 0 is an **error**, and so is both non-zero
@@ -133,7 +135,7 @@ impl Rule for RolloutStalls {
         &Self::META
     }
 
-    fn check_object(&self, _cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
+    fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(w) = Workload::of(obj) else { return };
         let Some(strategy) = w.strategy().filter(|s| s.is_rolling_update()) else {
             return;
@@ -144,7 +146,7 @@ impl Rule for RolloutStalls {
                 let (Some(surge), Some(unavailable)) = (strategy.max_surge(), unavailable) else {
                     return;
                 };
-                deployment(obj, &w, &strategy, &surge, &unavailable, out);
+                deployment(cx, obj, &w, &strategy, &surge, &unavailable, out);
             }
             WorkloadKind::DaemonSet => {
                 let (Some(surge), Some(unavailable)) = (strategy.max_surge(), unavailable) else {
@@ -194,7 +196,27 @@ impl Rule for RolloutStalls {
     }
 }
 
+/// The `minReplicas` (default 1) of a HorizontalPodAutoscaler in the input that scales `obj`,
+/// with the HPA: the controller then sets `replicas`, and rounding bites hardest at the minimum.
+fn hpa_min_replicas<'a>(cx: &Context<'a>, obj: &Object<'_>) -> Option<(i64, &'a Object<'a>)> {
+    cx.inventory
+        .of_kind("HorizontalPodAutoscaler")
+        .filter(|h| h.namespace == obj.namespace)
+        .find_map(|h| {
+            let spec = h.spec()?;
+            let target = spec.get("scaleTargetRef")?;
+            let is_target = target.get("kind")?.as_str()? == obj.kind
+                && target.get("name")?.as_str()? == obj.name;
+            let min = match spec.get("minReplicas") {
+                None => 1,
+                Some(n) => n.as_i64()?,
+            };
+            is_target.then_some((min, h))
+        })
+}
+
 fn deployment(
+    cx: &Context<'_>,
     obj: &Object<'_>,
     w: &Workload<'_>,
     strategy: &Strategy<'_>,
@@ -218,9 +240,17 @@ fn deployment(
         }
         return;
     }
-    let Some(replicas) = w.desired_replicas().filter(|r| r.value > 0) else {
-        return;
+    let hpa = hpa_min_replicas(cx, obj);
+    let replicas = match hpa {
+        Some((min, _)) => Defaulted::default_value(min),
+        None => match w.desired_replicas() {
+            Some(r) => r,
+            None => return,
+        },
     };
+    if replicas.value <= 0 {
+        return;
+    }
     let n = replicas.value;
     let (Ok(surge_pods), Ok(unavailable_pods)) = (
         surge.value.scaled_value(n, true),
@@ -232,9 +262,9 @@ fn deployment(
         return;
     }
     let consequence = if n == 1 {
-        "so every rollout takes the only replica down".to_owned()
+        ", so every rollout takes the only replica down".to_owned()
     } else {
-        format!("and takes 1 of {n} replicas down at a time")
+        format!(" and takes 1 of {n} replicas down at a time")
     };
     let anchor = if unavailable.is_written() {
         unavailable
@@ -246,15 +276,23 @@ fn deployment(
             obj,
             at(obj, strategy, anchor),
             format!(
-                "`maxSurge` {} and `maxUnavailable` {} both resolve to 0 pods for {n} replica{} (surge rounds up, unavailable rounds down), so a rollout could not progress; the controller then overrides `maxUnavailable` to 1 {consequence}",
+                "`maxSurge` {} and `maxUnavailable` {} both resolve to 0 pods for {n} replica{} ({}surge rounds up, unavailable rounds down), so a rollout could not progress; the controller then overrides `maxUnavailable` to 1{consequence}",
                 shown(surge),
                 shown(unavailable),
                 if n == 1 { "" } else { "s" },
+                if hpa.is_some() { "its HorizontalPodAutoscaler's minimum; " } else { "" },
             ),
         )
         .severity(Severity::Warning)
         .help("set `maxSurge: 1` so that each new pod starts before an old one stops, or write `maxUnavailable: 1` if taking a pod down is acceptable");
-    if let Some(r) = replicas.node {
-        report.related_at(Location::new(obj.file, r.range()), "replicas");
+    match (hpa, replicas.node) {
+        (Some((_, h)), _) => {
+            let at = h.spec().and_then(|s| s.entry("minReplicas")).map_or(h.kind_range(), |(k, v)| k.range().cover(v.range()));
+            report.related(h, at, "the HorizontalPodAutoscaler's minimum");
+        }
+        (None, Some(r)) => {
+            report.related_at(Location::new(obj.file, r.range()), "replicas");
+        }
+        (None, None) => {}
     }
 }
