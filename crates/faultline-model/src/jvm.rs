@@ -404,6 +404,19 @@ fn narrow(node: NodeRef<'_>, needle: &str) -> TextRange {
 /// `JAVA_OPTS` (which start scripts put on the command line), `command` and `args`, and
 /// finally `_JAVA_OPTIONS`, which overrides the command line.
 pub fn heap_settings<'a>(container: &Container<'a>) -> HeapSettings<'a> {
+    // Every flag comes from an env value or a command-line item: without `-X` in any of them
+    // there is nothing to expand or scan (the common case, kept free of allocation).
+    let mentions_flag = |s: &str| s.contains("-X");
+    if !container
+        .env()
+        .filter_map(|v| v.value)
+        .any(|v| mentions_flag(v.value))
+        && !container
+            .command_line()
+            .any(|item| item.as_str().is_some_and(mentions_flag))
+    {
+        return HeapSettings::default();
+    }
     let mut vars: Vars<'a> = HashMap::new();
     for var in container.env() {
         let name = var.name.value;

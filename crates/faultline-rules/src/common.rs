@@ -19,12 +19,21 @@ pub(crate) struct LimitRangeDefault<'a> {
 /// its containers, as the API server fills it in: a limit from `default`, else `max`; a request
 /// from `defaultRequest`, else `default`, else `max`, else `min` (`SetDefaults_LimitRangeItem`).
 /// The first LimitRange by name that has one wins, as admission applies them in that order.
+///
+/// A Pod read from a cluster (it has a `uid` or a `status`) has been admitted already: what the
+/// LimitRanger gave it is written in it, and a LimitRange created later gives it nothing. Only
+/// pods still to be created (manifests, and the templates of workloads) get defaults.
 pub(crate) fn limit_range_default<'a>(
     cx: &Context<'a>,
     obj: &Object<'_>,
     which: Resources,
     resource: &str,
 ) -> Option<LimitRangeDefault<'a>> {
+    if obj.kind == "Pod"
+        && (obj.status().is_some() || obj.node.path(&["metadata", "uid"]).is_some())
+    {
+        return None;
+    }
     let keys: &[&str] = match which {
         Resources::Limits => &["default", "max"],
         Resources::Requests => &["defaultRequest", "default", "max", "min"],
