@@ -5,6 +5,7 @@
 //! of pods so that the cost follows the number of distinct classes, not of pod pairs.
 
 pub mod conn;
+pub mod explain;
 pub mod ip;
 pub mod matrix;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod policy;
 pub mod services;
 
 pub use conn::{ConnSet, PortSet, Protocol};
+pub use explain::{Miss, NearMiss, PolicyRef, Reason, Side, Verdict};
 pub use matrix::{MatrixLine, MatrixPeer};
 pub use model::{ClassId, Endpoint, NetOptions, NetworkModel, RuleRef, WorkloadId};
 pub use policy::{Direction, Policy, read_policy};

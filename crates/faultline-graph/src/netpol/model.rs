@@ -118,6 +118,8 @@ pub struct NetworkModel<'a> {
     pub workloads: Vec<Workload<'a>>,
     /// Pod id → class, `None` for pods left out.
     pub pod_class: Vec<Option<ClassId>>,
+    /// Object (Pod or workload) → the class of its pod shape.
+    object_class: HashMap<ObjectId, ClassId>,
     /// Namespace → labels, including the implicit `kubernetes.io/metadata.name`.
     pub namespaces: BTreeMap<&'a str, Labels>,
     /// Every `ipBlock` peer: (policy, direction, rule, peer index).
@@ -263,6 +265,7 @@ impl<'a> NetworkModel<'a> {
         let mut classes: Vec<Class<'a>> = Vec::new();
         let mut workloads: Vec<Workload<'a>> = Vec::new();
         let mut pod_class = vec![None; graph.pods.pods.len()];
+        let mut object_class = HashMap::new();
         for (i, shape) in graph.pods.pods.iter().enumerate() {
             let obj = inventory.get(shape.object);
             let Some(template) = PodTemplate::of(obj) else {
@@ -330,6 +333,7 @@ impl<'a> NetworkModel<'a> {
                 w.classes.push(class);
             }
             pod_class[i] = Some(class);
+            object_class.insert(obj.id, class);
         }
 
         let mut model = NetworkModel {
@@ -339,6 +343,7 @@ impl<'a> NetworkModel<'a> {
             classes,
             workloads,
             pod_class,
+            object_class,
             namespaces,
             ip_peers,
             isolating: [Vec::new(), Vec::new()],
@@ -450,6 +455,11 @@ impl<'a> NetworkModel<'a> {
             .filter(|c| self.classes[*c].ip_peers.binary_search(&n).is_ok())
             .map(|c| ClassId(c as u32))
             .collect()
+    }
+
+    /// The class of a Pod's or workload's pod shape.
+    pub fn class_of(&self, object: ObjectId) -> Option<ClassId> {
+        self.object_class.get(&object).copied()
     }
 
     pub fn class(&self, c: ClassId) -> &Class<'a> {
