@@ -15,5 +15,7 @@ pub mod services;
 pub use conn::{ConnSet, PortSet, Protocol};
 pub use explain::{Miss, NearMiss, PolicyRef, Reason, Side, Verdict};
 pub use matrix::{MatrixLine, MatrixPeer};
-pub use model::{ClassId, Endpoint, NetOptions, NetworkModel, RuleRef, WorkloadId};
+pub use model::{
+    ClassId, Coverage, Endpoint, NetOptions, NetworkModel, RuleRef, WorkloadId, is_live,
+};
 pub use policy::{Direction, Policy, read_policy};

@@ -2,7 +2,7 @@
 //! isolate each class, and what every policy peer matches, so that connectivity is computed
 //! per class pair rather than per pod pair.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use faultline_model::pod::PodTemplate;
@@ -107,6 +107,53 @@ pub enum Endpoint {
     AnyPod,
 }
 
+/// What the input shows of the cluster: rules that report something as missing (a selector
+/// that matches nothing) first ask whether the input could show it.
+#[derive(Debug, Default)]
+pub struct Coverage<'a> {
+    /// Namespaces with at least one pod shape (Pod or workload template).
+    pub pod_namespaces: BTreeSet<&'a str>,
+    /// Namespaces with Pods exported from a cluster ([`is_live`]): the input is a snapshot
+    /// of their pods.
+    pub live_pod_namespaces: BTreeSet<&'a str>,
+    /// The input holds Namespace objects exported from a cluster: it lists every namespace.
+    pub live_namespaces: bool,
+}
+
+impl Coverage<'_> {
+    /// Whether the input shows any pod of `namespace`.
+    pub fn shows_pods(&self, namespace: &str) -> bool {
+        self.pod_namespaces.contains(namespace)
+    }
+
+    /// Whether the input is a snapshot of `namespace`'s pods.
+    pub fn pods_complete(&self, namespace: &str) -> bool {
+        self.live_pod_namespaces.contains(namespace)
+    }
+}
+
+/// Whether an object was exported from a cluster (`kubectl get -o yaml`) rather than written
+/// as a manifest: it carries what only the API server sets (`uid`, `resourceVersion`, a
+/// `creationTimestamp`, a controller's `ownerReferences`, or `status`).
+pub fn is_live(obj: &Object<'_>) -> bool {
+    let meta = obj.metadata();
+    let set = |key: &str| {
+        meta.and_then(|m| m.get(key)).is_some_and(|n| {
+            !n.is_null()
+                && if n.is_scalar() {
+                    n.scalar_text().is_some_and(|t| !t.is_empty())
+                } else {
+                    !n.is_empty()
+                }
+        })
+    };
+    set("uid")
+        || set("resourceVersion")
+        || set("creationTimestamp")
+        || set("ownerReferences")
+        || obj.status().is_some_and(|s| !s.is_empty())
+}
+
 /// The network view of a run.
 #[derive(Debug)]
 pub struct NetworkModel<'a> {
@@ -122,6 +169,8 @@ pub struct NetworkModel<'a> {
     object_class: HashMap<ObjectId, ClassId>,
     /// Namespace → labels, including the implicit `kubernetes.io/metadata.name`.
     pub namespaces: BTreeMap<&'a str, Labels>,
+    /// How much of the cluster the input shows, for rules that must not guess.
+    pub coverage: Coverage<'a>,
     /// Every `ipBlock` peer: (policy, direction, rule, peer index).
     pub ip_peers: Vec<(RuleRef, usize)>,
     /// Per class and direction, the valid policies that select it and isolate it.
@@ -336,6 +385,18 @@ impl<'a> NetworkModel<'a> {
             object_class.insert(obj.id, class);
         }
 
+        let mut coverage = Coverage {
+            live_namespaces: inventory.of_kind("Namespace").any(is_live),
+            ..Coverage::default()
+        };
+        for shape in &graph.pods.pods {
+            coverage.pod_namespaces.insert(shape.namespace);
+            let obj = inventory.get(shape.object);
+            if obj.kind == "Pod" && is_live(obj) {
+                coverage.live_pod_namespaces.insert(shape.namespace);
+            }
+        }
+
         let mut model = NetworkModel {
             graph,
             options,
@@ -345,6 +406,7 @@ impl<'a> NetworkModel<'a> {
             pod_class,
             object_class,
             namespaces,
+            coverage,
             ip_peers,
             isolating: [Vec::new(), Vec::new()],
             peer_matches: HashMap::new(),
