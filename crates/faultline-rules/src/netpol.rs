@@ -192,25 +192,47 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Whether `short` abbreviates `long`: its letters in order, starting alike (`svc`, `service`).
+fn abbreviates(short: &str, long: &str) -> bool {
+    let mut rest = long.chars();
+    short.len() >= 2
+        && short.len() < long.len()
+        && short.chars().next() == long.chars().next()
+        && short.chars().all(|c| rest.any(|l| l == c))
+}
+
 /// Whether two different label keys or values look like one misspelt or abbreviated as the
-/// other: equal but for case, at most two edits apart, one inside the other, or sharing the
-/// first word of several (`user-svc`/`user-service`, `frontend`/`front-end`).
+/// other: equal but for case; word by word equal or abbreviated (`user-svc`, `user-service`);
+/// or one or two edits apart (`celico-node`, `frontend`/`front-end`). Words that differ as
+/// short enumerations (`team-a`/`team-b`, `v1`/`v2`) and different names that merely share a
+/// part (`prometheus`/`prometheus-adapter`, `redis-master`/`redis-replica`) are not typos.
 pub(crate) fn similar(a: &str, b: &str) -> bool {
     if a == b {
         return false;
     }
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let first = |s: &str| {
-        s.split(['-', '_', '.', '/'])
-            .next()
-            .unwrap_or("")
-            .to_owned()
-    };
-    let words = |s: &str| s.split(['-', '_', '.', '/']).count();
-    a.eq_ignore_ascii_case(b)
-        || (short.len() >= 3 && edit_distance(a, b) <= 2)
-        || (short.len() >= 3 && long.contains(short))
-        || (first(a).len() >= 3 && first(a) == first(b) && words(a) > 1 && words(b) > 1)
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    let split =
+        |s: &'_ str| -> Vec<String> { s.split(['-', '_', '.', '/']).map(str::to_owned).collect() };
+    let (wa, wb) = (split(a), split(b));
+    if wa.len() == wb.len() {
+        let diffs: Vec<(&String, &String)> = wa.iter().zip(&wb).filter(|(x, y)| x != y).collect();
+        if let [(x, y)] = diffs[..]
+            && x.len() <= 2
+            && y.len() <= 2
+        {
+            return false;
+        }
+        if diffs
+            .iter()
+            .all(|(x, y)| abbreviates(x, y) || abbreviates(y, x))
+        {
+            return true;
+        }
+    }
+    let short = a.len().min(b.len());
+    short >= 4 && edit_distance(a, b) <= if short >= 8 { 2 } else { 1 }
 }
 
 /// How labels miss a selector by exactly one key or one value.
@@ -362,14 +384,23 @@ pub(crate) fn describe_one_off<T>(names: &[String], closest: &Closest<T>) -> Str
     }
 }
 
-/// How sure a "matches nothing" finding is: a warning when the input is a snapshot of the
+/// How sure a "matches no pod" finding is: a warning when the input is a snapshot of the
 /// namespaces' pods, or when a pod misses by what looks like a typo; otherwise information,
-/// since the pods may be deployed by something that is not in the input (another chart).
-pub(crate) fn certainty(net: &NetworkModel<'_>, namespaces: &[&str], typo: bool) -> Severity {
-    if typo || namespaces.iter().all(|ns| net.coverage.pods_complete(ns)) {
-        Severity::Warning
+/// since the pods may be deployed by something that is not in the input (another chart);
+/// `None` (say nothing) when custom resources in those namespaces may have an operator
+/// create the pods.
+pub(crate) fn certainty(
+    net: &NetworkModel<'_>,
+    namespaces: &[&str],
+    typo: bool,
+) -> Option<Severity> {
+    let cov = &net.coverage;
+    if typo || namespaces.iter().all(|ns| cov.pods_complete(ns)) {
+        Some(Severity::Warning)
+    } else if namespaces.iter().any(|ns| cov.operator_pods_possible(ns)) {
+        None
     } else {
-        Severity::Info
+        Some(Severity::Info)
     }
 }
 
@@ -400,6 +431,10 @@ mod tests {
         assert!(similar("frontend", "front-end"));
         assert!(similar("celico-node", "calico-node"));
         assert!(similar("Web", "web"));
+        assert!(similar("ap", "app"));
+        assert!(!similar("prometheus", "prometheus-adapter"));
+        assert!(!similar("redis-master", "redis-replica"));
+        assert!(!similar("team-a", "team-b"));
         assert!(!similar("prometheus", "myapp"));
         assert!(!similar("payment-api", "order-api"));
         assert!(!similar("db", "web"));

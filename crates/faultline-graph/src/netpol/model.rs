@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
+use faultline_model::kinds::Scope;
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels};
 use faultline_model::{Object, ObjectId};
@@ -118,6 +119,11 @@ pub struct Coverage<'a> {
     pub live_pod_namespaces: BTreeSet<&'a str>,
     /// The input holds Namespace objects exported from a cluster: it lists every namespace.
     pub live_namespaces: bool,
+    /// Namespaces holding custom resources (kinds faultline does not know): an operator may
+    /// create pods from them (a `Prometheus` becomes a StatefulSet the input does not show).
+    pub custom_resource_namespaces: BTreeSet<&'a str>,
+    /// Custom resources without a namespace exist; they may land in any namespace.
+    pub unscoped_custom_resources: bool,
 }
 
 impl Coverage<'_> {
@@ -129,6 +135,11 @@ impl Coverage<'_> {
     /// Whether the input is a snapshot of `namespace`'s pods.
     pub fn pods_complete(&self, namespace: &str) -> bool {
         self.live_pod_namespaces.contains(namespace)
+    }
+
+    /// Whether an operator may create pods in `namespace` that the input does not show.
+    pub fn operator_pods_possible(&self, namespace: &str) -> bool {
+        self.unscoped_custom_resources || self.custom_resource_namespaces.contains(namespace)
     }
 }
 
@@ -389,6 +400,16 @@ impl<'a> NetworkModel<'a> {
             live_namespaces: inventory.of_kind("Namespace").any(is_live),
             ..Coverage::default()
         };
+        for obj in &inventory.objects {
+            if obj.scope == Scope::Unknown {
+                match obj.namespace {
+                    Some(ns) => {
+                        coverage.custom_resource_namespaces.insert(ns);
+                    }
+                    None => coverage.unscoped_custom_resources = true,
+                }
+            }
+        }
         for shape in &graph.pods.pods {
             coverage.pod_namespaces.insert(shape.namespace);
             let obj = inventory.get(shape.object);

@@ -320,7 +320,10 @@ fn check_pods<'a>(
         return;
     }
     let near = closest_classes(net, &namespaces, sel);
-    let severity = certainty(net, &namespaces, near.as_ref().is_some_and(Closest::typo));
+    let Some(severity) = certainty(net, &namespaces, near.as_ref().is_some_and(Closest::typo))
+    else {
+        return;
+    };
     let where_ = namespaces
         .iter()
         .map(|n| format!("`{n}`"))

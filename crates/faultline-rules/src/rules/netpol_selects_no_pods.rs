@@ -131,7 +131,9 @@ impl Rule for NetpolSelectsNoPods {
             .unwrap_or_else(|| obj.kind_range());
         let closest = closest_classes(net, &[ns], &policy.pod_selector);
         let typo = closest.as_ref().is_some_and(|c| c.typo());
-        let severity = certainty(net, &[ns], typo);
+        let Some(severity) = certainty(net, &[ns], typo) else {
+            return;
+        };
         let shown = workloads_of(net, &net.select_classes(ns, &Default::default())).len();
         let mut message = format!(
             "NetworkPolicy `{}` selects no pod: podSelector `{}` matches no pod of the {shown} workload(s) the input shows in `{ns}`",
