@@ -47,8 +47,8 @@ pub(crate) fn isolation_range(policy: &Policy<'_>, dir: Direction) -> TextRange 
     {
         return item.range();
     }
-    spec.and_then(|s| s.field_range(dir.as_str()))
-        .or_else(|| spec.and_then(|s| s.field_range("podSelector")))
+    spec.and_then(|s| field_anchor(s, dir.as_str()))
+        .or_else(|| spec.and_then(|s| field_anchor(s, "podSelector")))
         .or_else(|| policy.node.field_range("spec"))
         .unwrap_or_else(|| policy.node.range())
 }
