@@ -14,6 +14,7 @@ mod context;
 pub mod docs;
 mod engine;
 mod macros;
+mod hosts;
 mod netpol;
 pub mod suppress;
 #[doc(hidden)]

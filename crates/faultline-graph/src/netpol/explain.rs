@@ -40,6 +40,8 @@ pub enum Miss {
     OtherNamespace {
         policy_namespace: String,
         namespace: String,
+        /// `the source pod` or `the destination pod`.
+        who: &'static str,
     },
     /// The peer's `namespaceSelector` does not match the pod's namespace.
     NamespaceSelector {
@@ -56,6 +58,8 @@ pub enum Miss {
         failed: Vec<String>,
         /// The namespaces the selector looks in, when it matches no pod in any of them.
         selects_nothing_in: Option<Vec<String>>,
+        /// `the source pod` or `the destination pod`.
+        who: &'static str,
     },
     /// A pod/namespace peer cannot match an address outside the cluster.
     NotAPod { address: String },
@@ -120,9 +124,10 @@ impl fmt::Display for Miss {
             Miss::OtherNamespace {
                 policy_namespace,
                 namespace,
+                who,
             } => write!(
                 f,
-                "the peer has no `namespaceSelector`, so it selects pods in `{policy_namespace}` only; the pod is in `{namespace}`"
+                "the peer has no `namespaceSelector`, so it selects pods in `{policy_namespace}` only; {who} is in `{namespace}`"
             ),
             Miss::NamespaceSelector {
                 selector,
@@ -144,6 +149,7 @@ impl fmt::Display for Miss {
                 selector,
                 failed,
                 selects_nothing_in,
+                who,
             } => {
                 match selects_nothing_in {
                     Some(namespaces) => write!(
@@ -155,7 +161,7 @@ impl fmt::Display for Miss {
                             .collect::<Vec<_>>()
                             .join(", ")
                     )?,
-                    None => write!(f, "podSelector `{selector}` does not match the pod")?,
+                    None => write!(f, "podSelector `{selector}` does not match {who}")?,
                 }
                 if !failed.is_empty() {
                     write!(f, "; {}", failed.join("; "))?;
@@ -373,8 +379,8 @@ impl fmt::Display for Verdict<'_> {
     }
 }
 
-/// The pods' labels for the failing requirements of `selector`: `app=user-svc: the pod has
-/// app=user-service`, `tier: the pod has no tier label`.
+/// What `who` has for each requirement of `selector` it fails: `` `app=user-svc`: the source
+/// pod has app=user-service ``, `` `tier`: the source pod has no `tier` label ``.
 pub fn describe_misses(selector: &LabelSelector, labels: &Labels, who: &str) -> Vec<String> {
     let has = |key: &str| match labels.get(key) {
         Some(v) => format!("{who} has {key}={v}"),
@@ -552,7 +558,7 @@ impl<'a> NetworkModel<'a> {
                 .enumerate()
                 .map(|(i, peer)| {
                     let base = format!("{}.{}[{i}]", field_path(r), r.dir.peers_key());
-                    self.peer_reasons(policy, peer, &base, other)
+                    self.peer_reasons(policy, r.dir, peer, &base, other)
                 })
                 .min_by_key(|reasons| reasons.iter().map(|r| r.miss.weight()).sum::<usize>());
             out.extend(closest.into_iter().flatten());
@@ -592,14 +598,19 @@ impl<'a> NetworkModel<'a> {
         out
     }
 
-    /// Why `peer` (of `policy`) does not match `other`; empty when it does.
+    /// Why `peer` (of a `dir` rule of `policy`) does not match `other`; empty when it does.
     pub fn peer_reasons(
         &self,
         policy: &Policy<'a>,
+        dir: Direction,
         peer: &Peer<'a>,
         base: &str,
         other: Endpoint,
     ) -> Vec<Reason<'a>> {
+        let who = match dir {
+            Direction::Ingress => "the source pod",
+            Direction::Egress => "the destination pod",
+        };
         let mut out = Vec::new();
         let at = |node: Option<NodeRef<'a>>, key: &str, miss: Miss| Reason {
             node: node.unwrap_or(peer.node),
@@ -637,12 +648,11 @@ impl<'a> NetworkModel<'a> {
                         .map(|ip| ip.to_string())
                         .collect();
                     if !self.options.ipblock_matches_pods {
-                        "the pod (ipBlock peers match only addresses outside the cluster here)"
-                            .to_owned()
+                        format!("{who} (ipBlock peers match only addresses outside the cluster here)")
                     } else if ips.is_empty() {
-                        "the pod (its IP is not in the input)".to_owned()
+                        format!("{who} (its IP is not in the input)")
                     } else {
-                        format!("the pod's IP ({})", ips.join(", "))
+                        format!("the IP of {who} ({})", ips.join(", "))
                     }
                 }
             };
@@ -695,6 +705,7 @@ impl<'a> NetworkModel<'a> {
                 Miss::OtherNamespace {
                     policy_namespace: policy.namespace.to_owned(),
                     namespace: class.namespace.to_owned(),
+                    who,
                 },
             )),
             Some(sel) => {
@@ -731,9 +742,10 @@ impl<'a> NetworkModel<'a> {
                 "podSelector",
                 Miss::PodSelector {
                     selector: sel.to_string(),
-                    failed: describe_misses(sel, &class.labels, "the pod"),
+                    failed: describe_misses(sel, &class.labels, who),
                     selects_nothing_in: selects_nothing
                         .then(|| namespaces.iter().map(|n| (*n).to_owned()).collect()),
+                    who,
                 },
             ));
         }
@@ -868,7 +880,7 @@ spec:
             assert_eq!(
                 near.reasons[0].miss.to_string(),
                 "podSelector `app=user-svc` matches no pod in `prod`; \
-                 `app=user-svc`: the pod has app=user-service"
+                 `app=user-svc`: the source pod has app=user-service"
             );
             // The node is the selector as written.
             assert!(near.reasons[0].node.is_map());
@@ -929,7 +941,7 @@ spec:
             assert!(
                 reasons.contains(
                     &"the peer has no `namespaceSelector`, so it selects pods in `prod` only; \
-                  the pod is in `shop`"
+                  the source pod is in `shop`"
                         .to_owned()
                 )
             );
@@ -951,7 +963,7 @@ spec:
   egress: no policy isolates the source; allowed
   ingress: the destination is isolated by prod/payment-ingress; denied
     nearest rule: prod/payment-ingress spec.ingress[0]
-      spec.ingress[0].from[0].podSelector: podSelector `app=user-svc` matches no pod in `prod`; `app=user-svc`: the pod has app=user-service
+      spec.ingress[0].from[0].podSelector: podSelector `app=user-svc` matches no pod in `prod`; `app=user-svc`: the source pod has app=user-service
 "
             );
             let out = m.explain(
