@@ -115,12 +115,7 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
         let token = &text[start..i];
         let host = token.trim_end_matches('.');
         let labels: Vec<&str> = host.split('.').collect();
-        if host.is_empty()
-            || !labels
-                .iter()
-                .enumerate()
-                .all(|(n, l)| label_ok(l, n == 0))
-        {
+        if host.is_empty() || !labels.iter().enumerate().all(|(n, l)| label_ok(l, n == 0)) {
             continue;
         }
         let before = &text[..start];
@@ -132,10 +127,7 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
                     .is_some_and(|w| w.contains("://")));
         let mut port = None;
         if host.len() == token.len() && bytes.get(i) == Some(&b':') {
-            let digits = text[i + 1..]
-                .bytes()
-                .take_while(u8::is_ascii_digit)
-                .count();
+            let digits = text[i + 1..].bytes().take_while(u8::is_ascii_digit).count();
             let after = bytes.get(i + 1 + digits).copied();
             if digits > 0 && after.is_none_or(|b| !host_char(b) && b != b':') {
                 port = text[i + 1..i + 1 + digits]
@@ -158,8 +150,8 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
 /// Whether an env variable (or ConfigMap key) name says it holds an address.
 fn address_name(name: &str) -> bool {
     const HINTS: &[&str] = &[
-        "HOST", "ADDR", "SERVER", "SERVICE", "SVC", "ENDPOINT", "URL", "URI", "BROKER",
-        "UPSTREAM", "BACKEND", "TARGET", "PEER", "REMOTE", "DSN",
+        "HOST", "ADDR", "SERVER", "SERVICE", "SVC", "ENDPOINT", "URL", "URI", "BROKER", "UPSTREAM",
+        "BACKEND", "TARGET", "PEER", "REMOTE", "DSN",
     ];
     let upper = name.to_ascii_uppercase();
     HINTS.iter().any(|h| upper.contains(h))
@@ -305,7 +297,10 @@ pub(crate) fn host_refs(cx: &Context<'_>, obj: &Object<'_>) -> Vec<HostRef> {
         .into_iter()
         .flat_map(|v| v.items())
     {
-        let vname = volume.get("name").and_then(|n| n.scalar_text()).unwrap_or("");
+        let vname = volume
+            .get("name")
+            .and_then(|n| n.scalar_text())
+            .unwrap_or("");
         let direct = volume.path(&["configMap", "name"]).into_iter();
         let projected = volume
             .path(&["projected", "sources"])
@@ -360,14 +355,20 @@ mod tests {
         assert!(hosts("redis:7.2").is_empty());
         assert!(hosts("10.0.0.1:80").is_empty());
         assert!(hosts("MY_SVC_HOST Redis").is_empty());
-        assert!(hosts("at 10:30 in app.py").len() == 1, "only app.py, which no Service matches");
+        assert!(
+            hosts("at 10:30 in app.py").len() == 1,
+            "only app.py, which no Service matches"
+        );
     }
 
     #[test]
     fn service_forms() {
         assert_eq!(service_name("redis", true, "shop"), Some(("shop", "redis")));
         assert_eq!(service_name("redis", false, "shop"), None);
-        assert_eq!(service_name("redis.cache", false, "shop"), Some(("cache", "redis")));
+        assert_eq!(
+            service_name("redis.cache", false, "shop"),
+            Some(("cache", "redis"))
+        );
         assert_eq!(
             service_name("api.prod.svc.cluster.local", false, "shop"),
             Some(("prod", "api"))

@@ -13,8 +13,8 @@ pub mod config;
 mod context;
 pub mod docs;
 mod engine;
-mod macros;
 mod hosts;
+mod macros;
 mod netpol;
 pub mod suppress;
 #[doc(hidden)]

@@ -648,7 +648,9 @@ impl<'a> NetworkModel<'a> {
                         .map(|ip| ip.to_string())
                         .collect();
                     if !self.options.ipblock_matches_pods {
-                        format!("{who} (ipBlock peers match only addresses outside the cluster here)")
+                        format!(
+                            "{who} (ipBlock peers match only addresses outside the cluster here)"
+                        )
                     } else if ips.is_empty() {
                         format!("{who} (its IP is not in the input)")
                     } else {

@@ -13,6 +13,7 @@ use faultline_model::pod::PodTemplate;
 use faultline_model::selector::LabelSelector;
 
 use crate::engine::Report;
+use crate::hosts::{HostRef, host_refs};
 use crate::netpol::{
     anchor, host_network, isolation_range, relate_workloads, valid_policy_of, workload_list,
     workloads_of,
@@ -35,9 +36,13 @@ declare_rule! {
     /// `namespaceSelector` (a `podSelector` alone only in `kube-system`). A path to
     /// NodeLocal DNSCache (an `ipBlock` holding 169.254.20.10) counts as well.
     ///
-    /// No DNS, or TCP only, is an error; UDP without TCP is a warning. Pods on the host
-    /// network, and pods with `dnsPolicy: Default` or `None` (they do not use the cluster
-    /// DNS), are left out.
+    /// No DNS while other egress is allowed, or TCP only, is an error; UDP without TCP is a
+    /// warning. Pods that may send nothing at all (every policy isolating their egress has
+    /// no egress rule) need DNS only if they connect somewhere: an error when their
+    /// configuration names a host (a URL, `host:port` or a Service of the input, read as
+    /// `netpol-blocks-service-dependency` reads it), a warning otherwise, since a complete
+    /// lockdown can be deliberate. Pods on the host network, and pods with `dnsPolicy:
+    /// Default` or `None` (they do not use the cluster DNS), are left out.
     ///
     /// ## Why it matters
     /// Every connection by name starts with a lookup. A default-deny egress policy without a
@@ -168,7 +173,10 @@ fn servers(cx: &Context<'_>, net: &NetworkModel<'_>) -> Servers {
 /// How much DNS a class can reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Reach {
+    /// No DNS, while other egress is allowed.
     Nothing,
+    /// No egress at all.
+    Lockdown,
     TcpOnly,
     UdpOnly,
 }
@@ -235,7 +243,18 @@ fn reach(net: &NetworkModel<'_>, c: ClassId, servers: &Servers) -> Option<Reach>
         (true, true) => None,
         (true, false) => Some(Reach::UdpOnly),
         (false, true) => Some(Reach::TcpOnly),
-        (false, false) => Some(Reach::Nothing),
+        (false, false) => {
+            let lockdown = net.isolating(c, Direction::Egress).iter().all(|p| {
+                net.policies[*p]
+                    .rules(Direction::Egress)
+                    .is_none_or(<[_]>::is_empty)
+            });
+            Some(if lockdown {
+                Reach::Lockdown
+            } else {
+                Reach::Nothing
+            })
+        }
     }
 }
 
@@ -272,7 +291,8 @@ impl Rule for NetpolBlocksDns {
             Servers::Unknown => false,
         };
         // Each class is reported once, by the first policy (in input order) isolating it.
-        let mut groups: BTreeMap<Reach, Vec<ClassId>> = BTreeMap::new();
+        let mut groups: BTreeMap<(Reach, Severity), (Vec<ClassId>, Option<HostRef>)> =
+            BTreeMap::new();
         for c in net.select_classes(policy.namespace, &policy.pod_selector) {
             if net.isolating(c, Direction::Egress).first() != Some(&pi)
                 || is_server(c)
@@ -281,27 +301,72 @@ impl Rule for NetpolBlocksDns {
             {
                 continue;
             }
-            if let Some(r) = reach(net, c, &servers) {
-                groups.entry(r).or_default().push(c);
+            let Some(r) = reach(net, c, &servers) else {
+                continue;
+            };
+            // A pod that may send nothing at all needs DNS only if it connects somewhere.
+            let connects = if r == Reach::Lockdown {
+                connection(cx, net, c)
+            } else {
+                None
+            };
+            let severity = match r {
+                Reach::Nothing | Reach::TcpOnly => Severity::Error,
+                Reach::Lockdown if connects.is_some() => Severity::Error,
+                Reach::Lockdown | Reach::UdpOnly => Severity::Warning,
+            };
+            let group = groups.entry((r, severity)).or_default();
+            group.0.push(c);
+            if group.1.is_none() {
+                group.1 = connects;
             }
         }
-        for (r, classes) in groups {
-            report(cx, net, obj, pi, &servers, r, &classes, out);
+        for ((r, severity), (classes, connects)) in groups {
+            let found = Found {
+                pi,
+                reach: r,
+                severity,
+                connects,
+            };
+            report(cx, net, obj, &servers, &found, &classes, out);
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A host the pods of a class are configured to connect to by name (a URL, `host:port`, or
+/// a Service of the input).
+fn connection(cx: &Context<'_>, net: &NetworkModel<'_>, c: ClassId) -> Option<HostRef> {
+    let ns = net.class(c).namespace;
+    net.class(c).workloads.iter().find_map(|w| {
+        let obj = cx.inventory.get(net.workload(*w).object);
+        host_refs(cx, obj).into_iter().find(|r| {
+            r.explicit
+                || r.service_name(ns).is_some_and(|(ns, name)| {
+                    cx.inventory.find("Service", Some(ns), name).is_some()
+                })
+        })
+    })
+}
+
+/// One finding: the classes a policy leaves without DNS in the same way.
+struct Found {
+    pi: PolicyIdx,
+    reach: Reach,
+    severity: Severity,
+    /// For a lockdown: where the pods are configured to connect by name.
+    connects: Option<HostRef>,
+}
+
 fn report(
     cx: &Context<'_>,
     net: &NetworkModel<'_>,
     obj: &Object<'_>,
-    pi: PolicyIdx,
     servers: &Servers,
-    r: Reach,
+    found: &Found,
     classes: &[ClassId],
     out: &mut Sink<'_>,
 ) {
+    let (pi, r) = (found.pi, found.reach);
     let policy = &net.policies[pi];
     let workloads = workloads_of(net, classes);
     let who = workload_list(net, &workloads, 3);
@@ -329,6 +394,16 @@ fn report(
         Reach::Nothing => format!(
             "no NetworkPolicy lets {them} reach {target} on port 53 over UDP or TCP: every name lookup fails"
         ),
+        Reach::Lockdown => match &found.connects {
+            Some(h) => format!(
+                "allows {them} no egress at all, DNS included, yet {they} configuration connects to `{}` ({}): the name lookup fails first",
+                h.written(),
+                h.what
+            ),
+            None => format!(
+                "allows {them} no egress at all, DNS included: if {they} code connects to anything by name, every lookup fails"
+            ),
+        },
         Reach::TcpOnly => format!(
             "NetworkPolicies let {them} reach {target} on TCP port 53 only: lookups start over UDP and fail"
         ),
@@ -345,8 +420,10 @@ fn report(
         .help(format!(
             "allow {they} egress to the cluster DNS on UDP and TCP port 53: a rule with `to: [{{namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: kube-system}}}}, podSelector: {{matchLabels: {{k8s-app: kube-dns}}}}}}]` and `ports: [{{protocol: UDP, port: 53}}, {{protocol: TCP, port: 53}}]`"
         ));
-    if r == Reach::UdpOnly {
-        report = report.severity(Severity::Warning);
+    report = report.severity(found.severity);
+    if let Some(h) = &found.connects {
+        let holder = cx.inventory.get(h.holder);
+        report = report.related(holder, h.range, format!("the address `{}`", h.written()));
     }
     // The other policies that isolate the same pods for egress.
     let others: BTreeSet<PolicyIdx> = classes
@@ -388,7 +465,7 @@ fn relate_nearest<'r>(
     r: Reach,
 ) -> Report<'r> {
     let protocol = match r {
-        Reach::TcpOnly | Reach::Nothing => Protocol::Udp,
+        Reach::TcpOnly | Reach::Nothing | Reach::Lockdown => Protocol::Udp,
         Reach::UdpOnly => Protocol::Tcp,
     };
     let Some((d, port)) = servers.iter().find_map(|(d, target)| {
