@@ -154,11 +154,11 @@ impl EndpointSpec {
     }
 }
 
+/// An endpoint and the port to ask about on it.
+type Target = (Endpoint, Option<(Protocol, u16)>);
+
 /// The classes (with the port to ask about on each) an endpoint spec names.
-fn resolve(
-    model: &NetworkModel<'_>,
-    spec: &EndpointSpec,
-) -> Result<Vec<(Endpoint, Option<(Protocol, u16)>)>, String> {
+fn resolve(model: &NetworkModel<'_>, spec: &EndpointSpec) -> Result<Vec<Target>, String> {
     if let Some(ip) = spec.ip {
         let ip = u32::from(ip);
         return Ok(vec![(Endpoint::External((ip, ip)), spec.port)]);
