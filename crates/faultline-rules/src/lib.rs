@@ -14,7 +14,9 @@ pub mod config;
 mod context;
 pub mod docs;
 mod engine;
+mod hosts;
 mod macros;
+mod netpol;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
