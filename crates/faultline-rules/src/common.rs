@@ -15,49 +15,99 @@ pub(crate) struct LimitRangeDefault<'a> {
     pub quantity: Field<'a, Quantity>,
 }
 
+/// Whether `obj` is a Pod read from a cluster (it has a `uid` or a `status`): admission is
+/// behind it, and what the LimitRanger gave it is written in it.
+pub(crate) fn already_admitted(obj: &Object<'_>) -> bool {
+    obj.kind == "Pod" && (obj.status().is_some() || obj.node.path(&["metadata", "uid"]).is_some())
+}
+
+/// Whether `obj`'s controller is in the input (a ReplicaSet of a Deployment, a Job of a
+/// CronJob, a Pod of either): the owner's pod template is the one that creates pods, so rules
+/// about pods still to be created look at the owner only.
+pub(crate) fn is_managed(_cx: &Context<'_>, _obj: &Object<'_>) -> bool {
+    false // TODO(graphrel): cx.graph.owner(obj.id).is_some()
+}
+
 /// The default for `resource` that the LimitRanges of `obj`'s namespace (in the input) give
-/// its containers, as the API server fills it in: a limit from `default`, else `max`; a request
-/// from `defaultRequest`, else `default`, else `max`, else `min` (`SetDefaults_LimitRangeItem`).
-/// The first LimitRange by name that has one wins, as admission applies them in that order.
-///
-/// A Pod read from a cluster (it has a `uid` or a `status`) has been admitted already: what the
-/// LimitRanger gave it is written in it, and a LimitRange created later gives it nothing. Only
-/// pods still to be created (manifests, and the templates of workloads) get defaults.
+/// its containers; see [`limit_range_defaults`].
 pub(crate) fn limit_range_default<'a>(
     cx: &Context<'a>,
     obj: &Object<'_>,
     which: Resources,
     resource: &str,
 ) -> Option<LimitRangeDefault<'a>> {
-    if obj.kind == "Pod"
-        && (obj.status().is_some() || obj.node.path(&["metadata", "uid"]).is_some())
-    {
-        return None;
+    limit_range_defaults(cx, obj, which)
+        .into_iter()
+        .find(|(name, _)| *name == resource)
+        .map(|(_, d)| d)
+}
+
+/// Every request (or limit) the LimitRanges of `obj`'s namespace (in the input) give a
+/// container that does not write one, as the API server fills them in: a limit from
+/// `default`, else `max`; a request from `defaultRequest`, else `default`, else `max`, else `min`
+/// (`SetDefaults_LimitRangeItem`). Within a LimitRange the last `Container` item naming a
+/// resource wins (the LimitRanger merges them into one map); across LimitRanges the first by
+/// name wins, as admission applies them in turn and never overwrites a value already set.
+/// Values that are not quantities are skipped (the API server rejects such a LimitRange).
+///
+/// A Pod read from a cluster has been admitted already: what the LimitRanger gave it is written
+/// in it, and a LimitRange created later gives it nothing. Only pods still to be created
+/// (manifests, and the templates of workloads) get defaults.
+pub(crate) fn limit_range_defaults<'a>(
+    cx: &Context<'a>,
+    obj: &Object<'_>,
+    which: Resources,
+) -> Vec<(&'a str, LimitRangeDefault<'a>)> {
+    let mut out: Vec<(&'a str, LimitRangeDefault<'a>)> = Vec::new();
+    let Some(namespace) = obj.namespace else {
+        return out;
+    };
+    if already_admitted(obj) {
+        return out;
     }
     let keys: &[&str] = match which {
         Resources::Limits => &["default", "max"],
         Resources::Requests => &["defaultRequest", "default", "max", "min"],
     };
-    cx.limit_ranges(obj.namespace?).find_map(|lr| {
-        lr.limits()
-            .filter(|item| item.type_().is_some_and(|t| t.value == "Container"))
-            .find_map(|item| {
-                keys.iter().find_map(|key| {
-                    faultline_model::views::quantities(item.node.get(key))
-                        .find(|q| q.name.value == resource)
-                        .and_then(|q| {
-                            Some(Field {
-                                value: q.quantity.value.ok()?,
-                                node: q.quantity.node,
-                            })
-                        })
-                })
-            })
-            .map(|quantity| LimitRangeDefault {
-                limit_range: lr.object,
-                quantity,
-            })
-    })
+    for lr in cx.limit_ranges(namespace) {
+        let mut mine: Vec<(&'a str, LimitRangeDefault<'a>)> = Vec::new();
+        let items = lr
+            .limits()
+            .filter(|item| item.type_().is_some_and(|t| t.value == "Container"));
+        for item in items {
+            let mut from_item: Vec<(&'a str, Field<'a, Quantity>)> = Vec::new();
+            for key in keys {
+                for q in faultline_model::views::quantities(item.node.get(key)) {
+                    if from_item.iter().any(|(n, _)| *n == q.name.value) {
+                        continue;
+                    }
+                    if let Ok(value) = q.quantity.value {
+                        let quantity = Field {
+                            value,
+                            node: q.quantity.node,
+                        };
+                        from_item.push((q.name.value, quantity));
+                    }
+                }
+            }
+            for (name, quantity) in from_item {
+                let d = LimitRangeDefault {
+                    limit_range: lr.object,
+                    quantity,
+                };
+                match mine.iter_mut().find(|(n, _)| *n == name) {
+                    Some(slot) => slot.1 = d,
+                    None => mine.push((name, d)),
+                }
+            }
+        }
+        for (name, d) in mine {
+            if !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, d));
+            }
+        }
+    }
+    out
 }
 
 /// An integer parameter; a value that is not one falls back to the declared default.

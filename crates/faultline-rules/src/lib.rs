@@ -8,6 +8,7 @@
 //! [`Context`], and report only through [`Sink`]. The engine, not the rule, decides severity
 //! overrides, suppressions and output order.
 
+mod admission;
 pub mod api_versions;
 mod common;
 pub mod config;
@@ -17,6 +18,7 @@ mod engine;
 mod hosts;
 mod macros;
 mod netpol;
+mod quota;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
