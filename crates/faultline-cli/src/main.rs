@@ -79,6 +79,10 @@ struct CheckCmd {
     /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
     #[arg(long, short = 'n')]
     namespace: Option<String>,
+    /// The input holds every object the workloads need: report references to absent
+    /// ConfigMaps, Secrets, claims and the like as warnings, not as information.
+    #[arg(long)]
+    complete: bool,
     /// The Kubernetes version the manifests target (e.g. 1.30).
     #[arg(long)]
     kube_version: Option<String>,
@@ -202,6 +206,7 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         skip: cmd.skip,
         namespace: cmd.namespace,
         kube_version: cmd.kube_version,
+        complete: cmd.complete,
         config: cmd.config,
         no_config: cmd.no_config,
         include: cmd.include,

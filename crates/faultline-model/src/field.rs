@@ -51,3 +51,28 @@ pub fn bool<'a>(parent: Option<NodeRef<'a>>, key: &str) -> Option<Field<'a, bool
         node,
     })
 }
+
+/// `parent.key` as a non-empty name: any non-null scalar's text (`name: 123` names `"123"`,
+/// as the API would read a quoted string).
+pub fn name<'a>(parent: Option<NodeRef<'a>>, key: &str) -> Option<Field<'a, &'a str>> {
+    let node = parent?.get(key)?;
+    let value = node
+        .scalar_text()
+        .filter(|t| !node.is_null() && !t.is_empty())?;
+    Some(Field { value, node })
+}
+
+/// `parent.key` as an `IntOrString` (`targetPort: 8080`, `minAvailable: "50%"`), when it is
+/// an integer or a string.
+pub fn int_or_str<'a>(
+    parent: Option<NodeRef<'a>>,
+    key: &str,
+) -> Option<Field<'a, crate::intorstr::IntOrString>> {
+    use crate::intorstr::IntOrString;
+    let node = parent?.get(key)?;
+    let value = match node.as_str() {
+        Some(s) => IntOrString::Str(s.to_owned()),
+        None => IntOrString::Int(node.as_i64()?),
+    };
+    Some(Field { value, node })
+}

@@ -14,6 +14,7 @@ mod context;
 pub mod docs;
 mod engine;
 mod macros;
+mod presence;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;

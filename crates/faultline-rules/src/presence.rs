@@ -1,0 +1,171 @@
+//! What the input says about objects it does not contain, shared by the rules that report
+//! references to absent objects, and small readers for workload fields those rules need.
+//!
+//! A rendered Helm chart or a directory of manifests is rarely everything a cluster holds:
+//! Secrets come from a vault, ConfigMaps from another chart, the StorageClass from the cloud
+//! provider. An absent target is therefore a warning only when the input is declared complete
+//! (`--complete`, `complete: true`) or is a snapshot that contains objects of that kind at
+//! all (an export that left out every Secret says nothing about any one Secret); otherwise
+//! it is information.
+
+use faultline_diagnostics::Severity;
+use faultline_graph::edit_distance;
+use faultline_model::{Field, Object, ObjectId, field};
+
+use faultline_graph::PodId;
+use faultline_model::pod::PodTemplate;
+use faultline_model::selector::{LabelSelector, Labels};
+use faultline_syntax::TextRange;
+
+use crate::Context;
+use crate::engine::object_ref;
+
+/// How strongly the input shows that an object of `kind` it lacks is really missing.
+pub(crate) fn absent_severity(cx: &Context<'_>, kind: &str) -> Severity {
+    if cx.settings.complete || (cx.graph.is_snapshot() && cx.graph.has_kind(kind)) {
+        Severity::Warning
+    } else {
+        Severity::Info
+    }
+}
+
+/// Whether a label selector that matches nothing in `namespace` is a finding, or may select
+/// pods the input does not show:
+///
+/// - in a snapshot, real pods are there: judged whenever the input has any pod at all;
+/// - pods an operator creates from a custom resource (whose labels the selector matches) are
+///   never in manifests: not judged;
+/// - with `--complete`: judged;
+/// - otherwise judged only when some pod shape in the namespace carries one of the
+///   selector's label keys, so a near miss (`app=user-svc` against `app=user-service`) is
+///   caught while a chart's Service selecting pods another chart deploys is left alone.
+pub(crate) fn judge_empty_selection(
+    cx: &Context<'_>,
+    namespace: &str,
+    selector: &LabelSelector,
+) -> bool {
+    if cx.graph.is_snapshot() {
+        return !cx.graph.pods.pods.is_empty();
+    }
+    if cx.graph.operator_resource(namespace, selector).is_some() {
+        return false;
+    }
+    if cx.settings.complete {
+        return true;
+    }
+    let keys: Vec<&str> = selector
+        .match_labels
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .chain(selector.match_expressions.iter().map(|r| r.key.as_str()))
+        .collect();
+    cx.graph.pods.in_namespace(namespace).iter().any(|p| {
+        keys.iter()
+            .any(|k| cx.graph.pods.pod(*p).labels.contains_key(*k))
+    })
+}
+
+/// Whether some scalar under `node` mentions the number `n` on its own (`18080`,
+/// `--port=18080`, `0.0.0.0:18080`, but not `180800`).
+pub(crate) fn mentions_number(node: faultline_syntax::NodeRef<'_>, n: i64) -> bool {
+    let needle = n.to_string();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if node.is_map() {
+            stack.extend(node.entries().map(|(_, v)| v));
+        } else if node.is_seq() {
+            stack.extend(node.items());
+        } else if let Some(text) = node.scalar_text() {
+            let bytes = text.as_bytes();
+            let found = text.match_indices(&needle).any(|(i, _)| {
+                let before = i.checked_sub(1).map(|j| bytes[j]);
+                let after = bytes.get(i + needle.len()).copied();
+                !before.is_some_and(|b| b.is_ascii_digit())
+                    && !after.is_some_and(|b| b.is_ascii_digit())
+            });
+            if found {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `spec.replicas` as written.
+pub(crate) fn replicas_field<'a>(obj: &Object<'a>) -> Option<Field<'a, i64>> {
+    field::int(obj.spec(), "replicas")
+}
+
+/// How many pods a workload runs at the least: its `spec.replicas` (1 when absent), or the
+/// `minReplicas` of an autoscaler that scales it, since the autoscaler owns the count; a bare
+/// Pod is one. `None` for kinds whose count the manifests do not say (DaemonSets: one per
+/// node; Jobs; custom resources).
+pub(crate) fn fewest_pods(cx: &Context<'_>, workload: ObjectId) -> Option<(i64, Option<ObjectId>)> {
+    let obj = cx.inventory.get(workload);
+    match obj.kind {
+        "Pod" => Some((1, None)),
+        "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController" => {
+            let hpa = cx
+                .graph
+                .referring(workload, faultline_graph::Relation::ScaleTarget)
+                .into_iter()
+                .next();
+            if let Some(h) = hpa {
+                let view =
+                    faultline_model::views::hpa::HorizontalPodAutoscaler::of(cx.inventory.get(h))?;
+                return Some((view.min_replicas(), Some(h)));
+            }
+            Some((replicas_field(obj).map_or(1, |f| f.value), None))
+        }
+        _ => None,
+    }
+}
+
+/// Names of `kind` in `namespace` within a small edit distance of `name`, closest first, for
+/// "did you mean" hints. Scans one kind, and is called only for a reference already missing.
+pub(crate) fn similar_name<'a>(
+    cx: &Context<'a>,
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+) -> Option<&'a str> {
+    cx.inventory
+        .of_kind(kind)
+        .filter(|o| o.namespace == namespace && !o.name.is_empty())
+        .map(|o| (edit_distance(name, o.name), o.name))
+        .filter(|(d, n)| *d <= (name.len().max(n.len()) / 4).max(1))
+        .min()
+        .map(|(_, n)| n)
+}
+
+/// How `labels` of a near miss read against the selector: `app=user-service`, `tier` absent.
+pub(crate) fn near_miss(selector: &LabelSelector, labels: &Labels) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (k, _) in &selector.match_labels {
+        match labels.get(k) {
+            Some(v) => parts.push(format!("`{k}={v}`")),
+            None => parts.push(format!("no `{k}` label")),
+        }
+    }
+    for r in &selector.match_expressions {
+        match labels.get(&r.key) {
+            Some(v) => parts.push(format!("`{}={v}`", r.key)),
+            None => parts.push(format!("no `{}` label", r.key)),
+        }
+    }
+    parts.dedup();
+    parts.join(", ")
+}
+
+/// Where a pod shape's labels are written, for related locations.
+pub(crate) fn labels_range(obj: &Object<'_>) -> TextRange {
+    PodTemplate::of(obj)
+        .and_then(|t| t.metadata)
+        .and_then(|m| m.get("labels"))
+        .map_or_else(|| obj.kind_range(), |l| l.range())
+}
+
+/// The pod shape's object, named as `Kind/namespace/name`.
+pub(crate) fn shape_name(cx: &Context<'_>, pod: PodId) -> String {
+    object_ref(cx.inventory.get(cx.graph.pods.pod(pod).object)).to_string()
+}

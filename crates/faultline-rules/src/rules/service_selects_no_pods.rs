@@ -1,0 +1,163 @@
+use faultline_model::Object;
+use faultline_model::selector::Selection;
+
+use crate::presence::{judge_empty_selection, labels_range, near_miss, shape_name};
+use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a Service whose selector matches no Pod and no workload pod template in its
+    /// namespace, and names the pod that comes closest. Services without a selector (their
+    /// Endpoints are written by hand or by another controller) and `ExternalName` Services
+    /// are not checked.
+    ///
+    /// A rendered chart is often installed beside others, and its Service may select pods a
+    /// different chart deploys; so the rule judges a namespace only when the input shows its
+    /// pods: it has at least one pod or pod template there, or it is a cluster snapshot, or
+    /// it is declared complete (`--complete`).
+    ///
+    /// ## Why it matters
+    /// The Service gets no endpoints. Clients resolve its name and then fail with
+    /// "connection refused" or time out, while every pod looks healthy. A one-character
+    /// difference between the selector and the pod labels is the usual cause.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: user-svc
+    ///   namespace: prod
+    /// spec:
+    ///   selector:
+    ///     app: user-svc
+    ///   ports:
+    ///     - port: 80
+    ///       targetPort: 8080
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: user-service
+    ///   namespace: prod
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app: user-service
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app: user-service
+    ///     spec:
+    ///       containers:
+    ///         - name: app
+    ///           image: registry.example.com/user-service:2.1.0
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: user-svc
+    ///   namespace: prod
+    /// spec:
+    ///   selector:
+    ///     app: user-service
+    ///   ports:
+    ///     - port: 80
+    ///       targetPort: 8080
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: user-service
+    ///   namespace: prod
+    /// spec:
+    ///   selector:
+    ///     matchLabels:
+    ///       app: user-service
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         app: user-service
+    ///     spec:
+    ///       containers:
+    ///         - name: app
+    ///           image: registry.example.com/user-service:2.1.0
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - Services: <https://kubernetes.io/docs/concepts/services-networking/service/#services-without-selectors>
+    /// - Debugging Services: <https://kubernetes.io/docs/tasks/debug/debug-application/debug-service/#does-the-service-have-any-endpoints>
+    pub struct ServiceSelectsNoPods {
+        id: "service-selects-no-pods",
+        category: Services,
+        severity: Error,
+        summary: "a Service selector matches no pod, so the Service has no endpoints",
+        params: [],
+    }
+}
+
+impl Rule for ServiceSelectsNoPods {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
+        let Some(sel) = cx.graph.selection(obj.id).filter(|_| obj.is("Service")) else {
+            return;
+        };
+        let (Some(node), Some(namespace)) = (sel.node, obj.namespace) else {
+            return;
+        };
+        if !sel.valid || sel.scope != Selection::ByLabels || !sel.pods.is_empty() {
+            return;
+        }
+        if !judge_empty_selection(cx, namespace, &sel.selector) {
+            return;
+        }
+        let selector = &sel.selector;
+        let mut message =
+            format!("selector `{selector}` matches no pod or pod template in namespace `{namespace}`");
+        let closest = cx.graph.pods.closest(namespace, selector);
+        if let Some(c) = closest {
+            let labels = &cx.graph.pods.pod(c).labels;
+            message.push_str(&format!(
+                "; closest: {} has {}",
+                shape_name(cx, c),
+                near_miss(selector, labels)
+            ));
+        }
+        // The same selector in another namespace: the Service may be in the wrong one.
+        let elsewhere = cx
+            .graph
+            .pods
+            .namespaces()
+            .into_iter()
+            .filter(|ns| *ns != namespace)
+            .find_map(|ns| cx.graph.pods.select(ns, selector).first().copied());
+        if let Some(p) = elsewhere {
+            message.push_str(&format!("; it would match {}", shape_name(cx, p)));
+        }
+        let mut report = out
+            .report(obj, node.range(), message)
+            .help(format!(
+                "make the selector equal the pod template labels (`kubectl get pods -n {namespace} -l {selector}` must list the pods), or fix the labels"
+            ));
+        if let Some(c) = closest {
+            let pod_obj = cx.inventory.get(cx.graph.pods.pod(c).object);
+            report = report.related(pod_obj, labels_range(pod_obj), "the closest pod labels");
+        }
+        for e in cx
+            .graph
+            .referring(obj.id, faultline_graph::Relation::EndpointsOf)
+        {
+            let ep = cx.inventory.get(e);
+            report = report.related(ep, ep.kind_range(), "the Service's endpoints in the snapshot");
+        }
+    }
+}
