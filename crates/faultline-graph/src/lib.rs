@@ -398,6 +398,14 @@ pub fn generated_label(kind: &str, name: &str, key: &str, value: Option<&str>) -
 }
 
 impl PodShape<'_> {
+    /// Whether the shape's pods carry the label `key`: written, or added by the controller.
+    pub fn has_label(&self, key: &str) -> bool {
+        self.labels.contains_key(key)
+            || self
+                .template_of
+                .is_some_and(|(kind, name)| generated_label(kind, name, key, None).is_some())
+    }
+
     /// Whether `selector` matches this shape. For a template, a requirement on a label the
     /// workload's controller adds to its pods is judged by what the controller would write.
     pub fn matches(&self, selector: &LabelSelector) -> bool {

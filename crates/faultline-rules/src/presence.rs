@@ -59,10 +59,11 @@ pub(crate) fn judge_empty_selection(
         .map(|(k, _)| k.as_str())
         .chain(selector.match_expressions.iter().map(|r| r.key.as_str()))
         .collect();
-    cx.graph.pods.in_namespace(namespace).iter().any(|p| {
-        keys.iter()
-            .any(|k| cx.graph.pods.pod(*p).labels.contains_key(*k))
-    })
+    cx.graph
+        .pods
+        .in_namespace(namespace)
+        .iter()
+        .any(|p| keys.iter().any(|k| cx.graph.pods.pod(*p).has_label(k)))
 }
 
 /// Whether some scalar under `node` mentions the number `n` on its own (`18080`,
