@@ -726,7 +726,11 @@ fn helm_template_stream_on_stdin() {
     assert_eq!(v["summary"]["objects"], 2);
     assert_eq!(
         positions(&v),
-        ["<stdin>:21:23 invalid-quantity", "<stdin>:24:1 api-removed"]
+        [
+            "<stdin>:21:23 invalid-quantity",
+            "<stdin>:24:1 api-removed",
+            "<stdin>:29:17 pdb-blocks-eviction"
+        ]
     );
     for d in diagnostics(&v) {
         assert_eq!(d["object"]["namespace"], "shop");
