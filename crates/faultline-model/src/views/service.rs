@@ -57,7 +57,8 @@ impl<'a> Service<'a> {
 
     /// The selector when the Service has one: a nil or empty `spec.selector` means the
     /// Service manages no endpoints (they are written by hand or by another controller), and
-    /// an `ExternalName` Service ignores its selector.
+    /// an `ExternalName` Service ignores its selector. A malformed selector is returned with
+    /// its problems.
     pub fn selector(&self) -> Option<ParsedSelector<'a>> {
         if self.service_type() == ServiceType::ExternalName {
             return None;
@@ -65,7 +66,9 @@ impl<'a> Service<'a> {
         let node = self.selector_node()?;
         let parsed = parse_map_selector(node);
         let semantics = SelectorSemantics::ServiceSelector;
-        (semantics.resolve(Some(&parsed.selector)) != crate::selector::Selection::Nothing)
+        // A malformed selector is kept, so that nobody reads "selects nothing" into it.
+        (!parsed.is_valid()
+            || semantics.resolve(Some(&parsed.selector)) != crate::selector::Selection::Nothing)
             .then_some(parsed)
     }
 
