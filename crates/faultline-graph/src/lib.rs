@@ -7,17 +7,18 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+pub mod netpol;
+
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels, Operator, label_distance};
+use faultline_model::views::NAMESPACE_NAME_LABEL;
 use faultline_model::{Inventory, ObjectId};
 use faultline_syntax::{FileId, NodeRef};
 use rayon::prelude::*;
 
 pub mod relations;
 
-pub use relations::{
-    BackendPortMatch, IngressBackend, METADATA_NAME, PodSelection, Reference, Relation,
-};
+pub use relations::{BackendPortMatch, IngressBackend, PodSelection, Reference, Relation};
 
 /// Everything a run knows about how its objects relate, built once from the whole input.
 ///
@@ -239,7 +240,7 @@ impl<'a> Graph<'a> {
         match self.namespaces.get(namespace) {
             Some(labels) => Cow::Borrowed(labels),
             None => Cow::Owned(Labels::from([(
-                METADATA_NAME.to_owned(),
+                NAMESPACE_NAME_LABEL.to_owned(),
                 namespace.to_owned(),
             )])),
         }

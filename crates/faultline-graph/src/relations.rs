@@ -10,6 +10,9 @@ use faultline_model::views::hpa::HorizontalPodAutoscaler;
 use faultline_model::views::ingress::{BackendPort, Ingress, ServiceBackend};
 use faultline_model::views::pdb::PodDisruptionBudget;
 use faultline_model::views::service::Service;
+use faultline_model::views::{
+    ClaimClass, EndpointSlice, Namespace, PersistentVolumeClaim, SERVICE_NAME_LABEL, ServiceAccount,
+};
 use faultline_model::{Field, Inventory, Object, ObjectId, field};
 use faultline_syntax::NodeRef;
 
@@ -219,6 +222,11 @@ impl<'a> Refs<'_, 'a> {
         });
     }
 
+    /// A reference without keys that the pod cannot do without.
+    fn named(&mut self, relation: Relation, kind: &'a str, name: Field<'a, &'a str>, site: String) {
+        self.push(relation, kind, name, vec![], false, site);
+    }
+
     /// `items[].key` of a ConfigMap or Secret volume source.
     fn item_keys(source: NodeRef<'a>) -> Vec<Field<'a, &'a str>> {
         source
@@ -271,25 +279,11 @@ impl<'a> Refs<'_, 'a> {
             .or_else(|| field::name(Some(spec), "serviceAccount"))
         {
             let site = format!("`{}`", sa_key(spec));
-            self.push(
-                Relation::ServiceAccount,
-                "ServiceAccount",
-                sa,
-                vec![],
-                false,
-                site,
-            );
+            self.named(Relation::ServiceAccount, "ServiceAccount", sa, site);
         }
         if let Some(pc) = field::name(Some(spec), "priorityClassName") {
             let site = "`priorityClassName`".to_owned();
-            self.push(
-                Relation::PriorityClass,
-                "PriorityClass",
-                pc,
-                vec![],
-                false,
-                site,
-            );
+            self.named(Relation::PriorityClass, "PriorityClass", pc, site);
         }
         self.image_pull_secrets(spec);
         for c in pod.containers() {
@@ -347,7 +341,7 @@ impl<'a> Refs<'_, 'a> {
                 && !claim_templates.contains(&claim.value)
             {
                 let kind = "PersistentVolumeClaim";
-                self.push(Relation::Volume, kind, claim, vec![], false, site.clone());
+                self.named(Relation::Volume, kind, claim, site.clone());
             }
             let sources = vol.path(&["projected", "sources"]);
             for source in sources.into_iter().flat_map(|s| s.items()) {
@@ -357,14 +351,7 @@ impl<'a> Refs<'_, 'a> {
         if obj.kind == "Pod"
             && let Some(node) = field::name(Some(spec), "nodeName")
         {
-            self.push(
-                Relation::ScheduledOn,
-                "Node",
-                node,
-                vec![],
-                false,
-                "`nodeName`".into(),
-            );
+            self.named(Relation::ScheduledOn, "Node", node, "`nodeName`".into());
         }
     }
 
@@ -373,14 +360,7 @@ impl<'a> Refs<'_, 'a> {
         for item in list.into_iter().flat_map(|l| l.items()) {
             if let Some(name) = field::name(Some(item), "name") {
                 let site = "`imagePullSecrets`".to_owned();
-                self.push(
-                    Relation::ImagePullSecret,
-                    "Secret",
-                    name,
-                    vec![],
-                    false,
-                    site,
-                );
+                self.named(Relation::ImagePullSecret, "Secret", name, site);
             }
         }
     }
@@ -395,49 +375,36 @@ impl<'a> Refs<'_, 'a> {
             "StatefulSet" => {
                 if let Some(svc) = field::name(spec, "serviceName") {
                     let site = "`serviceName`".to_owned();
-                    self.push(
-                        Relation::GoverningService,
-                        "Service",
-                        svc,
-                        vec![],
-                        false,
-                        site,
-                    );
+                    self.named(Relation::GoverningService, "Service", svc, site);
                 }
                 let templates = spec.and_then(|s| s.get("volumeClaimTemplates"));
                 for t in templates.into_iter().flat_map(|t| t.items()) {
                     if let Some(class) = field::name(t.get("spec"), "storageClassName") {
                         let tname = t.path(&["metadata", "name"]).and_then(|n| n.scalar_text());
                         let site = format!("claim template `{}`", tname.unwrap_or(""));
-                        self.push(
-                            Relation::StorageClass,
-                            "StorageClass",
-                            class,
-                            vec![],
-                            false,
-                            site,
-                        );
+                        self.named(Relation::StorageClass, "StorageClass", class, site);
                     }
                 }
             }
             "PersistentVolumeClaim" => {
-                if let Some(class) = field::name(spec, "storageClassName") {
+                // The view honours the beta annotation, which wins over the field.
+                let class = PersistentVolumeClaim::of(&obj).map(|c| c.storage_class());
+                if let Some(ClaimClass::Named(class)) = class {
                     let site = "`storageClassName`".to_owned();
-                    self.push(
-                        Relation::StorageClass,
-                        "StorageClass",
-                        class,
-                        vec![],
-                        false,
-                        site,
-                    );
+                    self.named(Relation::StorageClass, "StorageClass", class, site);
                 }
             }
-            "ServiceAccount" => self.image_pull_secrets(obj.node),
+            "ServiceAccount" => {
+                let sa = ServiceAccount::of(&obj);
+                for name in sa.into_iter().flat_map(|sa| sa.image_pull_secrets()) {
+                    let site = "`imagePullSecrets`".to_owned();
+                    self.named(Relation::ImagePullSecret, "Secret", name, site);
+                }
+            }
             "Ingress" => {
                 for tls in Ingress::of(&obj).into_iter().flat_map(|i| i.tls_secrets()) {
                     let site = "`tls[].secretName`".to_owned();
-                    self.push(Relation::TlsSecret, "Secret", tls, vec![], false, site);
+                    self.named(Relation::TlsSecret, "Secret", tls, site);
                 }
             }
             "HorizontalPodAutoscaler" => {
@@ -446,20 +413,19 @@ impl<'a> Refs<'_, 'a> {
                     && let (Some(kind), Some(name)) = (t.kind, t.name)
                 {
                     let site = "`scaleTargetRef`".to_owned();
-                    self.push(Relation::ScaleTarget, kind.value, name, vec![], false, site);
+                    self.named(Relation::ScaleTarget, kind.value, name, site);
                 }
             }
             "Endpoints" => {
                 if let Some(name) = field::name(obj.metadata(), "name") {
                     let site = "`metadata.name`".to_owned();
-                    self.push(Relation::EndpointsOf, "Service", name, vec![], false, site);
+                    self.named(Relation::EndpointsOf, "Service", name, site);
                 }
             }
             "EndpointSlice" => {
-                let labels = obj.node.path(&["metadata", "labels"]);
-                if let Some(name) = field::name(labels, "kubernetes.io/service-name") {
-                    let site = "label `kubernetes.io/service-name`".to_owned();
-                    self.push(Relation::EndpointsOf, "Service", name, vec![], false, site);
+                if let Some(name) = EndpointSlice::of(&obj).and_then(|e| e.service_name()) {
+                    let site = format!("label `{SERVICE_NAME_LABEL}`");
+                    self.named(Relation::EndpointsOf, "Service", name, site);
                 }
             }
             _ => {}
@@ -475,7 +441,7 @@ impl<'a> Refs<'_, 'a> {
             )
         {
             let site = "`metadata.ownerReferences`".to_owned();
-            self.push(Relation::Owner, kind.value, name, vec![], false, site);
+            self.named(Relation::Owner, kind.value, name, site);
         }
     }
 }
@@ -581,19 +547,16 @@ pub(crate) fn namespace_labels<'a>(
 ) -> std::collections::HashMap<&'a str, faultline_model::selector::Labels> {
     inv.of_kind("Namespace")
         .filter(|ns| !ns.name.is_empty())
+        .filter_map(Namespace::of)
         .map(|ns| {
-            let mut labels: faultline_model::selector::Labels = ns
+            let labels = ns
                 .labels()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect();
-            labels.insert(METADATA_NAME.to_owned(), ns.name.to_owned());
-            (ns.name, labels)
+            (ns.object.name, labels)
         })
         .collect()
 }
-
-/// The label the API server puts on every namespace, with the namespace's name.
-pub const METADATA_NAME: &str = "kubernetes.io/metadata.name";
 
 /// Whether the object carries what only the API server writes: a `uid`, a `resourceVersion`,
 /// a `creationTimestamp`, or (for a Pod) a non-empty `status`. `kubectl get -o yaml` output

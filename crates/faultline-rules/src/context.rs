@@ -1,9 +1,11 @@
 //! What a rule may look at.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::Graph;
+use faultline_graph::netpol::{NetOptions, NetworkModel};
 use faultline_model::Inventory;
 use faultline_syntax::{ParsedText, SourceFile};
 
@@ -20,6 +22,8 @@ pub struct Context<'a> {
     /// How the objects select and reference each other.
     pub graph: &'a Graph<'a>,
     pub settings: &'a Settings,
+    /// The NetworkPolicy model, built on first use by a network rule.
+    network: OnceLock<NetworkModel<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -36,7 +40,14 @@ impl<'a> Context<'a> {
             inventory: graph.inventory,
             graph,
             settings,
+            network: OnceLock::new(),
         }
+    }
+
+    /// The NetworkPolicy model of the run (pod classes, isolation, peers), built once.
+    pub fn network(&self) -> &NetworkModel<'a> {
+        self.network
+            .get_or_init(|| NetworkModel::build(self.graph, self.settings.network))
     }
 
     /// The innermost object whose node contains `offset` in `file` (a list item rather than
@@ -89,6 +100,8 @@ pub struct Settings {
     /// The input is declared complete (`--complete`, `complete: true`): an object it does not
     /// contain does not exist.
     pub complete: bool,
+    /// How NetworkPolicies are evaluated where CNIs differ.
+    pub network: NetOptions,
 }
 
 impl Default for Settings {
@@ -104,6 +117,7 @@ impl Default for Settings {
             only: None,
             exemptions: Vec::new(),
             complete: false,
+            network: NetOptions::default(),
         }
     }
 }

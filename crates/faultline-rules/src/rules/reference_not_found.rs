@@ -1,4 +1,5 @@
 use faultline_model::Object;
+use faultline_model::views::{ConfigMap, Secret};
 
 use crate::presence::{absent_severity, similar_name};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
@@ -115,22 +116,12 @@ declare_rule! {
     }
 }
 
-/// The keys a ConfigMap or Secret holds, or `None` when they cannot be known.
+/// The keys a ConfigMap or Secret holds.
 fn keys_of<'a>(obj: &Object<'a>) -> Option<Vec<&'a str>> {
-    let maps: &[&str] = match obj.kind {
-        "ConfigMap" => &["data", "binaryData"],
-        "Secret" => &["data", "stringData"],
-        _ => return None,
-    };
-    let mut keys = Vec::new();
-    for m in maps {
-        match obj.node.get(m) {
-            Some(n) if n.is_map() => keys.extend(n.entries().filter_map(|(k, _)| k.scalar_text())),
-            Some(n) if !n.is_null() => return None,
-            _ => {}
-        }
+    if let Some(cm) = ConfigMap::of(obj) {
+        return Some(cm.keys().map(|k| k.name.value).collect());
     }
-    Some(keys)
+    Secret::of(obj).map(|s| s.keys().map(|k| k.name.value).collect())
 }
 
 impl Rule for ReferenceNotFound {

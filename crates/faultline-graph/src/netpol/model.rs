@@ -1,0 +1,586 @@
+//! The network model of a run: pods grouped into equivalence classes, the policies that
+//! isolate each class, and what every policy peer matches, so that connectivity is computed
+//! per class pair rather than per pod pair.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use faultline_model::pod::PodTemplate;
+use faultline_model::selector::{LabelSelector, Labels};
+use faultline_model::views::Namespace;
+use faultline_model::{Object, ObjectId};
+
+use super::conn::{ConnSet, Protocol};
+use super::ip::{Interval, IpBlock};
+use super::policy::{ContainerPort, Direction, Peer, Policy, Rule, read_policy};
+use crate::{Graph, PodId};
+
+/// How the evaluator reads the corner cases where CNIs and analyzers differ.
+#[derive(Clone, Copy, Debug)]
+pub struct NetOptions {
+    /// `ipBlock` peers match pods whose IPs the input knows (as real CNIs do). Off, they
+    /// match only addresses outside the cluster (np-guard's netpol-analyzer model).
+    pub ipblock_matches_pods: bool,
+}
+
+impl Default for NetOptions {
+    fn default() -> Self {
+        Self {
+            ipblock_matches_pods: true,
+        }
+    }
+}
+
+/// Index into [`NetworkModel::classes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassId(pub u32);
+
+/// Index into [`NetworkModel::workloads`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkloadId(pub u32);
+
+/// Index into [`NetworkModel::policies`].
+pub type PolicyIdx = usize;
+
+/// Pods that no selector or policy can tell apart: same namespace, labels, container ports
+/// and the same `ipBlock` peers containing their IPs.
+#[derive(Clone, Debug)]
+pub struct Class<'a> {
+    pub namespace: &'a str,
+    pub labels: Labels,
+    pub ports: Vec<ContainerPort>,
+    /// The blocks (by [`NetworkModel::ip_blocks`] index) that hold the pods' IP.
+    pub ip_blocks: Vec<u32>,
+    /// The pods of the class, in input order.
+    pub pods: Vec<PodId>,
+    pub workloads: Vec<WorkloadId>,
+}
+
+/// What connection lists call a peer: the pods of one owner, `ns/name[Kind]`.
+#[derive(Clone, Debug)]
+pub struct Workload<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    /// The workload object, or the Pod when the owner is not in the input.
+    pub object: ObjectId,
+    pub classes: Vec<ClassId>,
+}
+
+impl Workload<'_> {
+    /// `ns/name[Kind]`.
+    pub fn label(&self) -> String {
+        format!("{}/{}[{}]", self.namespace, self.name, self.kind)
+    }
+}
+
+/// What one peer of one rule matches among the classes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PeerMatch {
+    /// Every class (and every pod the input does not show): the peer selects all pods of
+    /// all namespaces.
+    pub all: bool,
+    /// Sorted.
+    pub classes: Vec<ClassId>,
+}
+
+impl PeerMatch {
+    fn contains(&self, c: ClassId) -> bool {
+        self.all || self.classes.binary_search(&c).is_ok()
+    }
+}
+
+/// A rule's address: policy, direction, index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleRef {
+    pub policy: PolicyIdx,
+    pub dir: Direction,
+    pub rule: usize,
+}
+
+/// Who is on the other end of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    Class(ClassId),
+    /// An address range outside the cluster: a cell of the `ipBlock` partition.
+    External(Interval),
+    /// A pod of unknown namespace and labels (the ingress controller of an Ingress).
+    AnyPod,
+}
+
+/// The network view of a run.
+#[derive(Debug)]
+pub struct NetworkModel<'a> {
+    pub graph: &'a Graph<'a>,
+    pub options: NetOptions,
+    /// Every NetworkPolicy of the input, valid or not (see [`Policy::problems`]).
+    pub policies: Vec<Policy<'a>>,
+    pub classes: Vec<Class<'a>>,
+    pub workloads: Vec<Workload<'a>>,
+    /// Pod id → class, `None` for pods left out.
+    pub pod_class: Vec<Option<ClassId>>,
+    /// Namespace → labels, including the implicit `kubernetes.io/metadata.name`.
+    pub namespaces: BTreeMap<&'a str, Labels>,
+    /// The distinct `ipBlock`s of the valid policies.
+    pub ip_blocks: Vec<IpBlock>,
+    /// Per class and direction, the valid policies that select it and isolate it.
+    isolating: [Vec<Vec<PolicyIdx>>; 2],
+    /// Per (rule, peer index), what the peer matches.
+    peer_matches: HashMap<(RuleRef, usize), Arc<PeerMatch>>,
+}
+
+fn dir_index(dir: Direction) -> usize {
+    match dir {
+        Direction::Ingress => 0,
+        Direction::Egress => 1,
+    }
+}
+
+/// `status.podIPs` / `status.podIP` of a Pod.
+pub fn pod_ips(obj: &Object<'_>) -> Vec<IpAddr> {
+    let status = obj.status();
+    let mut ips: Vec<IpAddr> = status
+        .and_then(|s| s.get("podIPs"))
+        .into_iter()
+        .flat_map(|l| l.items())
+        .filter_map(|i| i.get("ip")?.as_str()?.parse().ok())
+        .collect();
+    if let Some(ip) = status
+        .and_then(|s| s.get("podIP"))
+        .and_then(|n| n.as_str())
+        .and_then(|s| s.parse().ok())
+        && !ips.contains(&ip)
+    {
+        ips.push(ip);
+    }
+    ips
+}
+
+/// The container ports of a pod shape (ports of init containers count: sidecars listen too).
+pub fn container_ports(template: &PodTemplate<'_>) -> Vec<ContainerPort> {
+    let mut out: Vec<ContainerPort> = template
+        .containers()
+        .flat_map(|c| c.ports().collect::<Vec<_>>())
+        .filter_map(|p| {
+            let number = p.get("containerPort")?.as_i64()?;
+            let number = u16::try_from(number).ok().filter(|n| *n > 0)?;
+            let protocol = match p.get("protocol").and_then(|n| n.as_str()) {
+                None => Protocol::Tcp,
+                Some(s) => Protocol::parse(s)?,
+            };
+            Some(ContainerPort {
+                name: p.get("name").and_then(|n| n.as_str()).map(str::to_owned),
+                number,
+                protocol,
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The owner connection lists group a pod under: its controller ownerReference (not a Node),
+/// or the object itself.
+fn owner_of<'a>(obj: &Object<'a>) -> (&'a str, &'a str) {
+    if obj.kind == "Pod"
+        && let Some(owner) = obj
+            .node
+            .path(&["metadata", "ownerReferences"])
+            .into_iter()
+            .flat_map(|o| o.items())
+            .find(|o| {
+                o.get("controller").and_then(|c| c.as_bool()) == Some(true)
+                    && o.get("kind").and_then(|k| k.as_str()) != Some("Node")
+            })
+        && let Some(name) = owner.get("name").and_then(|n| n.as_str())
+    {
+        // An owner written without a kind keeps the pod's (as netpol-analyzer reads it).
+        let kind = owner
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .filter(|k| !k.is_empty())
+            .unwrap_or(obj.kind);
+        return (kind, name);
+    }
+    (obj.kind, obj.name)
+}
+
+impl<'a> NetworkModel<'a> {
+    pub fn build(graph: &'a Graph<'a>, options: NetOptions) -> Self {
+        let inventory = graph.inventory;
+        let policies: Vec<Policy<'a>> = inventory
+            .of_kind("NetworkPolicy")
+            .filter_map(read_policy)
+            .collect();
+
+        // Namespaces: declared ones with their labels, then every namespace in use.
+        let mut namespaces: BTreeMap<&'a str, Labels> = BTreeMap::new();
+        for ns in inventory.of_kind("Namespace").filter_map(Namespace::of) {
+            let labels: Labels = ns
+                .labels()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            namespaces.insert(ns.object.name, labels);
+        }
+        let used = graph
+            .pods
+            .pods
+            .iter()
+            .map(|p| p.namespace)
+            .chain(policies.iter().map(|p| p.namespace));
+        for ns in used {
+            namespaces.entry(ns).or_insert_with(|| {
+                Labels::from([("kubernetes.io/metadata.name".to_owned(), ns.to_owned())])
+            });
+        }
+
+        // The distinct ipBlocks of valid policies (the same block in many policies is one).
+        let mut ip_blocks: Vec<IpBlock> = Vec::new();
+        for policy in policies.iter().filter(|p| p.problems.is_empty()) {
+            for dir in [Direction::Ingress, Direction::Egress] {
+                for rule in policy.rules(dir).into_iter().flatten() {
+                    for block in rule.peers.iter().flatten().filter_map(|p| p.ip.as_ref()) {
+                        if !ip_blocks.contains(block) {
+                            ip_blocks.push(block.clone());
+                        }
+                    }
+                }
+            }
+        }
+
+        // Classes and workloads.
+        type ClassKey<'k> = (&'k str, Labels, Vec<ContainerPort>, Vec<u32>);
+        let mut class_ids: HashMap<ClassKey<'a>, ClassId> = HashMap::new();
+        let mut workload_ids: HashMap<(&'a str, &'a str, &'a str), WorkloadId> = HashMap::new();
+        let mut classes: Vec<Class<'a>> = Vec::new();
+        let mut workloads: Vec<Workload<'a>> = Vec::new();
+        let mut pod_class = vec![None; graph.pods.pods.len()];
+        for (i, shape) in graph.pods.pods.iter().enumerate() {
+            let obj = inventory.get(shape.object);
+            let Some(template) = PodTemplate::of(obj) else {
+                continue;
+            };
+            let ips = if obj.kind == "Pod" {
+                pod_ips(obj)
+            } else {
+                Vec::new()
+            };
+            let ip_sig: Vec<u32> = if options.ipblock_matches_pods && !ips.is_empty() {
+                (0..ip_blocks.len() as u32)
+                    .filter(|b| ips.iter().any(|ip| ip_blocks[*b as usize].contains(*ip)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let key = (
+                shape.namespace,
+                shape.labels.clone(),
+                container_ports(&template),
+                ip_sig,
+            );
+            let class = *class_ids.entry(key).or_insert_with_key(|key| {
+                classes.push(Class {
+                    namespace: key.0,
+                    labels: key.1.clone(),
+                    ports: key.2.clone(),
+                    ip_blocks: key.3.clone(),
+                    pods: Vec::new(),
+                    workloads: Vec::new(),
+                });
+                ClassId(classes.len() as u32 - 1)
+            });
+            let (kind, name) = owner_of(obj);
+            let workload = *workload_ids
+                .entry((shape.namespace, kind, name))
+                .or_insert_with(|| {
+                    workloads.push(Workload {
+                        namespace: shape.namespace,
+                        name,
+                        kind,
+                        object: obj.id,
+                        classes: Vec::new(),
+                    });
+                    WorkloadId(workloads.len() as u32 - 1)
+                });
+            let c = &mut classes[class.0 as usize];
+            c.pods.push(PodId(i as u32));
+            if !c.workloads.contains(&workload) {
+                c.workloads.push(workload);
+            }
+            let w = &mut workloads[workload.0 as usize];
+            if !w.classes.contains(&class) {
+                w.classes.push(class);
+            }
+            pod_class[i] = Some(class);
+        }
+
+        let mut model = NetworkModel {
+            graph,
+            options,
+            policies,
+            classes,
+            workloads,
+            pod_class,
+            namespaces,
+            ip_blocks,
+            isolating: [Vec::new(), Vec::new()],
+            peer_matches: HashMap::new(),
+        };
+        model.isolating = [
+            model.compute_isolating(Direction::Ingress),
+            model.compute_isolating(Direction::Egress),
+        ];
+        model.peer_matches = model.compute_peer_matches();
+        model
+    }
+
+    /// The classes of the pods `selector` matches in `namespace`.
+    pub fn select_classes(&self, namespace: &str, selector: &LabelSelector) -> Vec<ClassId> {
+        let mut out: Vec<ClassId> = self
+            .graph
+            .pods
+            .select(namespace, selector)
+            .into_iter()
+            .filter_map(|p| self.pod_class[p.0 as usize])
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn compute_isolating(&self, dir: Direction) -> Vec<Vec<PolicyIdx>> {
+        let mut out = vec![Vec::new(); self.classes.len()];
+        for (pi, policy) in self.policies.iter().enumerate() {
+            if !policy.problems.is_empty() || !policy.isolates(dir) {
+                continue;
+            }
+            for c in self.select_classes(policy.namespace, &policy.pod_selector) {
+                out[c.0 as usize].push(pi);
+            }
+        }
+        out
+    }
+
+    /// The namespaces a peer's `namespaceSelector` picks (its policy's own when absent).
+    pub fn peer_namespaces(&self, policy: &Policy<'a>, peer: &Peer<'_>) -> Vec<&'a str> {
+        match &peer.namespaces {
+            None => vec![policy.namespace],
+            Some(sel) => self
+                .namespaces
+                .iter()
+                .filter(|(_, labels)| sel.matches(labels))
+                .map(|(ns, _)| *ns)
+                .collect(),
+        }
+    }
+
+    fn compute_peer_matches(&self) -> HashMap<(RuleRef, usize), Arc<PeerMatch>> {
+        // Classes per ipBlock, from one pass over the classes.
+        let mut by_block: Vec<Vec<ClassId>> = vec![Vec::new(); self.ip_blocks.len()];
+        for (c, class) in self.classes.iter().enumerate() {
+            for b in &class.ip_blocks {
+                by_block[*b as usize].push(ClassId(c as u32));
+            }
+        }
+        // Identical peers in many policies (the DNS rule of every namespace) are matched once:
+        // keyed by selectors and, when there is no namespaceSelector, the policy's namespace.
+        type PeerKey<'k> = (
+            Option<LabelSelector>,
+            Option<LabelSelector>,
+            Option<&'k str>,
+        );
+        let mut seen: HashMap<PeerKey<'a>, Arc<PeerMatch>> = HashMap::new();
+        let mut out = HashMap::new();
+        for (pi, policy) in self.policies.iter().enumerate() {
+            if !policy.problems.is_empty() {
+                continue;
+            }
+            for dir in [Direction::Ingress, Direction::Egress] {
+                for rule in policy.rules(dir).into_iter().flatten() {
+                    let r = RuleRef {
+                        policy: pi,
+                        dir,
+                        rule: rule.index,
+                    };
+                    for (i, peer) in rule.peers.iter().flatten().enumerate() {
+                        let m = if let Some(block) = &peer.ip {
+                            let b = self
+                                .ip_blocks
+                                .iter()
+                                .position(|x| x == block)
+                                .expect("every valid block is listed");
+                            Arc::new(PeerMatch {
+                                all: false,
+                                classes: by_block[b].clone(),
+                            })
+                        } else if peer.matches_any_pod() {
+                            Arc::new(PeerMatch {
+                                all: true,
+                                ..PeerMatch::default()
+                            })
+                        } else {
+                            let own = peer.namespaces.is_none().then_some(policy.namespace);
+                            let key = (peer.namespaces.clone(), peer.pods.clone(), own);
+                            seen.entry(key)
+                                .or_insert_with(|| Arc::new(self.match_peer(policy, peer)))
+                                .clone()
+                        };
+                        out.insert((r, i), m);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn match_peer(&self, policy: &Policy<'a>, peer: &Peer<'_>) -> PeerMatch {
+        let pods = peer.pods.clone().unwrap_or_default();
+        let mut classes: Vec<ClassId> = self
+            .peer_namespaces(policy, peer)
+            .into_iter()
+            .flat_map(|ns| self.select_classes(ns, &pods))
+            .collect();
+        classes.sort_unstable();
+        classes.dedup();
+        PeerMatch {
+            all: false,
+            classes,
+        }
+    }
+
+    /// Every workload's `ns/name[Kind]`.
+    pub fn workload_names(&self) -> std::collections::BTreeSet<String> {
+        self.workloads.iter().map(Workload::label).collect()
+    }
+
+    pub fn class(&self, c: ClassId) -> &Class<'a> {
+        &self.classes[c.0 as usize]
+    }
+
+    pub fn workload(&self, w: WorkloadId) -> &Workload<'a> {
+        &self.workloads[w.0 as usize]
+    }
+
+    pub fn rule(&self, r: RuleRef) -> &Rule<'a> {
+        &self.policies[r.policy]
+            .rules(r.dir)
+            .expect("an isolating direction")[r.rule]
+    }
+
+    /// The valid policies that select the class and isolate it in `dir`.
+    pub fn isolating(&self, c: ClassId, dir: Direction) -> &[PolicyIdx] {
+        &self.isolating[dir_index(dir)][c.0 as usize]
+    }
+
+    /// Whether peer `i` of rule `r` matches `other`.
+    pub fn peer_matches(&self, r: RuleRef, i: usize, other: Endpoint) -> bool {
+        let Some(m) = self.peer_matches.get(&(r, i)) else {
+            return false;
+        };
+        match other {
+            Endpoint::Class(c) => m.contains(c),
+            Endpoint::External(cell) => {
+                let peer = &self.rule(r).peers.as_ref().expect("has peers")[i];
+                peer.ip.as_ref().is_some_and(|b| b.contains_cell(cell))
+            }
+            Endpoint::AnyPod => m.all,
+        }
+    }
+
+    /// Whether rule `r` admits `other` as a peer (a rule without peers admits everyone).
+    pub fn rule_matches(&self, r: RuleRef, other: Endpoint) -> bool {
+        match &self.rule(r).peers {
+            None => true,
+            Some(peers) => (0..peers.len()).any(|i| self.peer_matches(r, i, other)),
+        }
+    }
+
+    /// What `pod`'s policies allow in `dir` with `other` (the source for ingress, the
+    /// destination for egress); `dst_ports` are the destination's container ports.
+    pub fn side(
+        &self,
+        dir: Direction,
+        pod: ClassId,
+        other: Endpoint,
+        dst_ports: &[ContainerPort],
+    ) -> ConnSet {
+        let policies = self.isolating(pod, dir);
+        if policies.is_empty() {
+            return ConnSet::all();
+        }
+        let mut out = ConnSet::empty();
+        for &pi in policies {
+            for rule in self.policies[pi].rules(dir).into_iter().flatten() {
+                let r = RuleRef {
+                    policy: pi,
+                    dir,
+                    rule: rule.index,
+                };
+                if self.rule_matches(r, other) {
+                    out.add(&rule.allowed_ports(dst_ports));
+                    if out.is_all() {
+                        return out;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The connections allowed from `src` to `dst`: what the source's egress policies and
+    /// the destination's ingress policies both allow.
+    pub fn allowed(&self, src: Endpoint, dst: Endpoint) -> ConnSet {
+        let no_ports: &[ContainerPort] = &[];
+        let dst_ports = match dst {
+            Endpoint::Class(d) => &self.class(d).ports[..],
+            _ => no_ports,
+        };
+        let ingress = match dst {
+            Endpoint::Class(d) => self.side(Direction::Ingress, d, src, dst_ports),
+            _ => ConnSet::all(),
+        };
+        if ingress.is_empty() {
+            return ingress;
+        }
+        let egress = match src {
+            Endpoint::Class(s) => self.side(Direction::Egress, s, dst, dst_ports),
+            _ => ConnSet::all(),
+        };
+        ingress.intersect(&egress)
+    }
+
+    /// The classes that can be on the other end of `c`'s traffic in `dir` at all: every class
+    /// when `c` is not isolated in `dir` or one of its rules admits every pod; otherwise the
+    /// union of what its rules' peers match.
+    pub fn candidates(&self, c: ClassId, dir: Direction) -> Option<Vec<ClassId>> {
+        let policies = self.isolating(c, dir);
+        if policies.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for &pi in policies {
+            for rule in self.policies[pi].rules(dir).into_iter().flatten() {
+                let Some(peers) = &rule.peers else {
+                    return None;
+                };
+                let r = RuleRef {
+                    policy: pi,
+                    dir,
+                    rule: rule.index,
+                };
+                for i in 0..peers.len() {
+                    let m = &self.peer_matches[&(r, i)];
+                    if m.all {
+                        return None;
+                    }
+                    out.extend_from_slice(&m.classes);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+}
