@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 pub mod netpol;
 
-use faultline_model::pod::PodTemplate;
+use faultline_model::kinds;
+use faultline_model::object::string_map;
 use faultline_model::selector::{LabelSelector, Labels, Operator, label_distance};
 use faultline_model::views::NAMESPACE_NAME_LABEL;
 use faultline_model::{Inventory, ObjectId};
@@ -18,7 +19,9 @@ use rayon::prelude::*;
 
 pub mod relations;
 
-pub use relations::{BackendPortMatch, IngressBackend, PodSelection, Reference, Relation};
+pub use relations::{
+    BackendPortMatch, IngressBackend, PodSelection, Reference, Relation, from_a_cluster,
+};
 
 /// Everything a run knows about how its objects relate, built once from the whole input.
 ///
@@ -42,6 +45,8 @@ pub struct Graph<'a> {
     namespaces: HashMap<&'a str, Labels>,
     /// (kind, namespace) → how many objects the input has.
     counts: HashMap<(&'a str, Option<&'a str>), u32>,
+    /// The same, counting only objects exported from a cluster.
+    cluster_counts: HashMap<(&'a str, Option<&'a str>), u32>,
     snapshot: bool,
 }
 
@@ -81,16 +86,22 @@ impl<'a> Graph<'a> {
                     || {
                         (
                             relations::namespace_labels(inventory),
-                            objects.par_iter().any(relations::from_a_cluster),
+                            objects.par_iter().any(from_a_cluster),
                         )
                     },
                 )
             },
         );
         let mut counts: HashMap<(&'a str, Option<&'a str>), u32> = HashMap::new();
+        let mut cluster_counts: HashMap<(&'a str, Option<&'a str>), u32> = HashMap::new();
         for o in objects {
-            *counts.entry((o.kind, o.namespace)).or_default() += 1;
-            *counts.entry((o.kind, Some(ANY_NAMESPACE))).or_default() += 1;
+            let from_cluster = snapshot && from_a_cluster(o);
+            for key in [(o.kind, o.namespace), (o.kind, Some(ANY_NAMESPACE))] {
+                *counts.entry(key).or_default() += 1;
+                if from_cluster {
+                    *cluster_counts.entry(key).or_default() += 1;
+                }
+            }
         }
         let mut referrers: HashMap<ObjectId, Vec<u32>> = HashMap::new();
         for (i, r) in references.iter().enumerate() {
@@ -107,6 +118,7 @@ impl<'a> Graph<'a> {
             referrers,
             namespaces,
             counts,
+            cluster_counts,
             snapshot,
         }
     }
@@ -126,7 +138,7 @@ impl<'a> Graph<'a> {
             return None;
         }
         let to_labels = |node: Option<NodeRef<'a>>| -> Labels {
-            faultline_model::object::string_map(node)
+            string_map(node)
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect()
         };
@@ -134,8 +146,7 @@ impl<'a> Graph<'a> {
             .objects
             .iter()
             .filter(|o| {
-                o.scope == faultline_model::kinds::Scope::Unknown
-                    && o.namespace.is_none_or(|ns| ns == namespace)
+                o.scope == kinds::Scope::Unknown && o.namespace.is_none_or(|ns| ns == namespace)
             })
             .find(|o| {
                 [
@@ -147,6 +158,14 @@ impl<'a> Graph<'a> {
                 .any(|path| selector.matches(&to_labels(o.node.path(path))))
             })
             .map(|o| o.id)
+    }
+
+    /// Whether the part of the input exported from a cluster has objects of `kind` in
+    /// `namespace` (`None`: cluster-scoped kinds, or any namespace): then it shows which of
+    /// them exist there.
+    pub fn snapshot_has(&self, kind: &str, namespace: Option<&str>) -> bool {
+        let key = (kind, Some(namespace.unwrap_or(ANY_NAMESPACE)));
+        self.cluster_counts.get(&key).is_some_and(|n| *n > 0)
     }
 
     /// Whether the input has any object of `kind`, in any namespace.
@@ -448,18 +467,25 @@ pub struct LabelIndex<'a> {
 }
 
 impl<'a> LabelIndex<'a> {
-    /// Indexes every Pod and every workload's pod template.
+    /// Indexes every Pod and every workload's pod template (by the template's labels, so a
+    /// template without a `spec` still counts).
     pub fn build(inventory: &Inventory<'a>) -> Self {
         let mut index = LabelIndex::default();
         for obj in &inventory.objects {
-            let Some(template) = PodTemplate::of(obj) else {
-                continue;
+            // The pod's metadata: a Pod's own, or a workload template's. A template without a
+            // `spec` is still indexed: its labels are what selectors are written against.
+            let metadata = if obj.kind == "Pod" {
+                obj.metadata()
+            } else {
+                match kinds::pod_template_path(obj.kind).and_then(|p| obj.node.path(p)) {
+                    Some(template) => template.get("metadata"),
+                    None => continue,
+                }
             };
             let Some(namespace) = obj.namespace else {
                 continue;
             };
-            let labels: Labels = template
-                .labels()
+            let labels: Labels = string_map(metadata.and_then(|m| m.get("labels")))
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect();
             let id = PodId(index.pods.len() as u32);

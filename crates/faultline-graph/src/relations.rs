@@ -562,7 +562,7 @@ pub(crate) fn namespace_labels<'a>(
 /// a `creationTimestamp`, or (for a Pod) a non-empty `status`. `kubectl get -o yaml` output
 /// (a `List` export included) always does; rendered charts and hand-written manifests do not,
 /// even when they use `kind: List` or an empty `status: {}` (CRDs often carry a `status`).
-pub(crate) fn from_a_cluster(obj: &Object<'_>) -> bool {
+pub fn from_a_cluster(obj: &Object<'_>) -> bool {
     let meta = obj.metadata();
     let server_set = ["uid", "resourceVersion", "creationTimestamp"]
         .iter()

@@ -4,12 +4,12 @@
 //! A rendered Helm chart or a directory of manifests is rarely everything a cluster holds:
 //! Secrets come from a vault, ConfigMaps from another chart, the StorageClass from the cloud
 //! provider. An absent target is therefore a warning only when the input is declared complete
-//! (`--complete`, `complete: true`) or is a snapshot that contains objects of that kind at
-//! all (an export that left out every Secret says nothing about any one Secret); otherwise
-//! it is information.
+//! (`--complete`, `complete: true`) or the reference comes from a cluster export that
+//! contains objects of that kind in that namespace (an export that left out every Secret says
+//! nothing about any one Secret); otherwise it is information.
 
 use faultline_diagnostics::Severity;
-use faultline_graph::edit_distance;
+use faultline_graph::{edit_distance, from_a_cluster};
 use faultline_model::{Field, Object, ObjectId, field};
 
 use faultline_graph::PodId;
@@ -20,9 +20,18 @@ use faultline_syntax::TextRange;
 use crate::Context;
 use crate::engine::object_ref;
 
-/// How strongly the input shows that an object of `kind` it lacks is really missing.
-pub(crate) fn absent_severity(cx: &Context<'_>, kind: &str) -> Severity {
-    if cx.settings.complete || (cx.graph.is_snapshot() && cx.graph.has_kind(kind)) {
+/// How strongly the input shows that an object of `kind` that `referrer` names and the input
+/// lacks is really missing: a warning when the input is declared complete, or when the
+/// referrer comes from a cluster export that holds objects of that kind in that namespace
+/// (any namespace for cluster-scoped kinds); information otherwise.
+pub(crate) fn absent_severity(
+    cx: &Context<'_>,
+    referrer: &Object<'_>,
+    kind: &str,
+    namespace: Option<&str>,
+) -> Severity {
+    let shown = from_a_cluster(referrer) && cx.graph.snapshot_has(kind, namespace);
+    if cx.settings.complete || shown {
         Severity::Warning
     } else {
         Severity::Info
@@ -32,25 +41,29 @@ pub(crate) fn absent_severity(cx: &Context<'_>, kind: &str) -> Severity {
 /// Whether a label selector that matches nothing in `namespace` is a finding, or may select
 /// pods the input does not show:
 ///
-/// - in a snapshot, real pods are there: judged whenever the input has any pod at all;
+/// - for an object exported from a cluster, the real pods are there: judged whenever the
+///   export holds Pods at all;
 /// - pods an operator creates from a custom resource (whose labels the selector matches) are
 ///   never in manifests: not judged;
 /// - with `--complete`: judged;
+/// - when the selector matches pods in another namespace of the input: judged (the object is
+///   most likely in the wrong namespace);
 /// - otherwise judged only when some pod shape in the namespace carries one of the
 ///   selector's label keys, so a near miss (`app=user-svc` against `app=user-service`) is
 ///   caught while a chart's Service selecting pods another chart deploys is left alone.
 pub(crate) fn judge_empty_selection(
     cx: &Context<'_>,
+    object: &Object<'_>,
     namespace: &str,
     selector: &LabelSelector,
 ) -> bool {
-    if cx.graph.is_snapshot() {
-        return !cx.graph.pods.pods.is_empty();
+    if from_a_cluster(object) {
+        return cx.graph.snapshot_has("Pod", None);
     }
     if cx.graph.operator_resource(namespace, selector).is_some() {
         return false;
     }
-    if cx.settings.complete {
+    if cx.settings.complete || matches_elsewhere(cx, namespace, selector).is_some() {
         return true;
     }
     let keys: Vec<&str> = selector
@@ -64,6 +77,20 @@ pub(crate) fn judge_empty_selection(
         .in_namespace(namespace)
         .iter()
         .any(|p| keys.iter().any(|k| cx.graph.pods.pod(*p).has_label(k)))
+}
+
+/// The first pod shape outside `namespace` that `selector` matches, by namespace name.
+pub(crate) fn matches_elsewhere(
+    cx: &Context<'_>,
+    namespace: &str,
+    selector: &LabelSelector,
+) -> Option<PodId> {
+    cx.graph
+        .pods
+        .namespaces()
+        .into_iter()
+        .filter(|ns| *ns != namespace)
+        .find_map(|ns| cx.graph.pods.select(ns, selector).first().copied())
 }
 
 /// Whether some scalar under `node` mentions the number `n` on its own (`18080`,

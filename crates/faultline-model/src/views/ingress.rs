@@ -58,24 +58,55 @@ impl<'a> Ingress<'a> {
         field::name(self.spec, "ingressClassName")
     }
 
-    /// Every Service backend: the default backend first, then each rule's paths in order.
-    pub fn backends(&self) -> Vec<ServiceBackend<'a>> {
+    /// Whether the object uses the `networking.k8s.io/v1` backend form (`service.name`,
+    /// `service.port`, `defaultBackend`) rather than the v1beta1 one (`serviceName`,
+    /// `servicePort`, `backend`).
+    pub fn is_v1(&self) -> bool {
+        !self.object.api_version.ends_with("v1beta1")
+    }
+
+    /// Every backend mapping where this version keeps them: the default backend first, then
+    /// each rule's paths in order.
+    pub fn backend_nodes(&self) -> Vec<(NodeRef<'a>, bool)> {
         let mut out = Vec::new();
         let Some(spec) = self.spec else { return out };
-        for key in ["defaultBackend", "backend"] {
-            if let Some(b) = spec.get(key).and_then(|b| backend(b, true)) {
-                out.push(b);
-            }
+        let default_key = if self.is_v1() {
+            "defaultBackend"
+        } else {
+            "backend"
+        };
+        if let Some(b) = spec.get(default_key).filter(|b| b.is_map()) {
+            out.push((b, true));
         }
         for rule in spec.get("rules").into_iter().flat_map(|r| r.items()) {
             let paths = rule.path(&["http", "paths"]);
             for path in paths.into_iter().flat_map(|p| p.items()) {
-                if let Some(b) = path.get("backend").and_then(|b| backend(b, false)) {
-                    out.push(b);
+                if let Some(b) = path.get("backend").filter(|b| b.is_map()) {
+                    out.push((b, false));
                 }
             }
         }
         out
+    }
+
+    /// Every Service backend, in the order of [`Self::backend_nodes`].
+    pub fn backends(&self) -> Vec<ServiceBackend<'a>> {
+        self.backend_nodes()
+            .into_iter()
+            .filter_map(|(node, default)| backend(node, default, self.is_v1()))
+            .collect()
+    }
+
+    /// Backends that name neither a Service (in this version's form) nor a `resource`: the API
+    /// server rejects them (a v1 Ingress written with `serviceName`, for example).
+    pub fn invalid_backends(&self) -> Vec<NodeRef<'a>> {
+        self.backend_nodes()
+            .into_iter()
+            .filter(|(node, default)| {
+                node.get("resource").is_none() && backend(*node, *default, self.is_v1()).is_none()
+            })
+            .map(|(node, _)| node)
+            .collect()
     }
 
     /// `spec.tls[].secretName`.
@@ -89,8 +120,9 @@ impl<'a> Ingress<'a> {
     }
 }
 
-fn backend(node: NodeRef<'_>, default: bool) -> Option<ServiceBackend<'_>> {
-    if let Some(service) = node.get("service") {
+fn backend(node: NodeRef<'_>, default: bool, v1: bool) -> Option<ServiceBackend<'_>> {
+    if v1 {
+        let service = node.get("service")?;
         let name = field::name(Some(service), "name")?;
         let port = service.get("port");
         let port = field::int(port, "number")

@@ -1,5 +1,5 @@
 use faultline_diagnostics::Severity;
-use faultline_graph::Relation;
+use faultline_graph::{Relation, from_a_cluster};
 use faultline_model::Object;
 use faultline_model::views::hpa::HorizontalPodAutoscaler;
 
@@ -13,8 +13,8 @@ declare_rule! {
     /// `maxReplicas`, or whose `maxReplicas` is below 1 (errors: the API server rejects both).
     ///
     /// Also warns, on the workload, when a Deployment, StatefulSet or ReplicaSet that an
-    /// autoscaler scales sets `spec.replicas` itself. Snapshots are not judged for this, since
-    /// the API server writes `replicas` into every stored workload.
+    /// autoscaler scales sets `spec.replicas` itself. Workloads exported from a cluster are not
+    /// judged for this, since the API server writes `replicas` into every stored workload.
     ///
     /// ## Why it matters
     /// The autoscaler owns the replica count. A `replicas` in the manifest resets it on every
@@ -91,14 +91,12 @@ impl Rule for HpaReplicasInvalid {
                 let _ = report;
             }
         }
-        if cx.graph.is_snapshot() {
-            return;
-        }
         let Some(target) = cx.graph.reference(obj.id, Relation::ScaleTarget).and_then(|r| r.target) else {
             return;
         };
         let workload = cx.inventory.get(target);
-        if !matches!(workload.kind, "Deployment" | "StatefulSet" | "ReplicaSet") {
+        // The API server writes `replicas` into every stored workload.
+        if from_a_cluster(workload) || !matches!(workload.kind, "Deployment" | "StatefulSet" | "ReplicaSet") {
             return;
         }
         let Some(replicas) = replicas_field(workload) else { return };

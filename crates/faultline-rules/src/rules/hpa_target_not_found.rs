@@ -13,8 +13,8 @@ declare_rule! {
     /// `scaleTargetRef` kind or name is reported too.
     ///
     /// A missing target is an error when the input shows the namespace's workloads (it has a
-    /// pod or pod template there, is a snapshot, or is declared `--complete`), and
-    /// information otherwise.
+    /// pod, a pod template or an object of the target's kind there, or is declared
+    /// `--complete`), and information otherwise.
     ///
     /// ## Why it matters
     /// The autoscaler reports `FailedGetScale` and never scales anything: the workload stays
@@ -129,8 +129,7 @@ impl Rule for HpaTargetNotFound {
             return;
         }
         let shows = cx.settings.complete
-            || cx.graph.is_snapshot()
-            || !cx.graph.pods.in_namespace(namespace).is_empty()
+                        || !cx.graph.pods.in_namespace(namespace).is_empty()
             || cx.graph.count(kind, obj.namespace) > 0;
         let mut message = format!("`scaleTargetRef` names {kind} `{name}`, which is not in namespace `{namespace}`");
         if let Some(similar) = similar_name(cx, kind, obj.namespace, name) {

@@ -1,6 +1,7 @@
 use faultline_diagnostics::Severity;
 use faultline_graph::{BackendPortMatch, Relation};
 use faultline_model::Object;
+use faultline_model::views::ingress::Ingress;
 use faultline_model::views::service::Service;
 
 use crate::presence::{absent_severity, similar_name};
@@ -9,7 +10,8 @@ use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Reports Ingress backends (rule paths and the default backend, in `networking.k8s.io/v1`
-    /// and the old `serviceName`/`servicePort` form) whose Service is not in the namespace,
+    /// and the old `serviceName`/`servicePort` form) that name no Service in their version's
+    /// form (a v1 Ingress written with `serviceName`), whose Service is not in the namespace,
     /// or whose Service has no port with that number or name (a backend's number is the
     /// Service's `port`, not its `targetPort`). Also reports a `tls[].secretName` whose Secret
     /// is absent, unless cert-manager is asked to create it (a `cert-manager.io/issuer`,
@@ -17,10 +19,10 @@ declare_rule! {
     /// `Certificate` with that `secretName`).
     ///
     /// A missing port is always an error. A missing Service is an error when the input shows
-    /// the namespace's Services (it has at least one there, or is a snapshot, or is declared
-    /// `--complete`), and information otherwise. A missing TLS Secret follows the policy of
-    /// `reference-not-found`: a warning for complete inputs and snapshots that hold Secrets,
-    /// information otherwise.
+    /// the namespace's Services (it has at least one there, or is declared `--complete`), and
+    /// information otherwise. A missing TLS Secret follows the policy of `reference-not-found`:
+    /// a warning for complete inputs and for cluster exports that hold Secrets in that
+    /// namespace, information otherwise.
     ///
     /// ## Why it matters
     /// The controller answers that path with 503 (or 404 for the default backend), and a
@@ -128,14 +130,24 @@ impl Rule for IngressBackendNotFound {
             return;
         }
         let namespace = obj.namespace.unwrap_or("default");
+        if let Some(ingress) = Ingress::of(obj) {
+            let (form, other) = if ingress.is_v1() {
+                ("`service: {name, port}`", "`serviceName`/`servicePort`")
+            } else {
+                ("`serviceName`/`servicePort`", "`service: {name, port}`")
+            };
+            for node in ingress.invalid_backends() {
+                out.report(obj, node.range(), format!("this backend names no Service: `{}` writes {form}, and {other} is not read", obj.api_version))
+                    .help(format!("write the backend as {form} (or a `resource`)"));
+            }
+        }
         for b in cx.graph.backends_of(obj.id) {
             let name = b.backend.service.value;
             let which = if b.backend.default { "the default backend" } else { "a backend" };
             match (b.service, b.port) {
                 (None, _) => {
                     let shows_services = cx.settings.complete
-                        || cx.graph.is_snapshot()
-                        || cx.graph.count("Service", obj.namespace) > 0;
+                                                || cx.graph.count("Service", obj.namespace) > 0;
                     let severity = if shows_services { Severity::Error } else { Severity::Info };
                     let mut message =
                         format!("{which} names Service `{name}`, which is not in namespace `{namespace}`");
@@ -193,7 +205,7 @@ impl Rule for IngressBackendNotFound {
                 r.name.range(),
                 format!("TLS Secret `{name}` is not in namespace `{namespace}`; the controller serves its default certificate instead"),
             )
-            .severity(absent_severity(cx, "Secret"))
+            .severity(absent_severity(cx, obj, "Secret", obj.namespace))
             .help("create the `kubernetes.io/tls` Secret in the Ingress's namespace, or let cert-manager issue it with a `cert-manager.io/cluster-issuer` annotation");
         }
     }

@@ -120,7 +120,7 @@ impl Rule for PdbSelectsNoPods {
                 out.report(obj, range, message)
                     .help("add a `selector` with the `matchLabels` of the pods to protect");
             }
-            Selection::ByLabels if judge_empty_selection(cx, namespace, &sel.selector) => {
+            Selection::ByLabels if judge_empty_selection(cx, obj, namespace, &sel.selector) => {
                 let Some(node) = sel.node else { return };
                 let selector = &sel.selector;
                 let mut message = format!(

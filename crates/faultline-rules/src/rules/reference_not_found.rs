@@ -20,9 +20,10 @@ declare_rule! {
     /// Manifests and charts often rely on objects created elsewhere (Secrets from a vault,
     /// another chart's ConfigMap, the provider's StorageClass). So an absent object is a
     /// **warning** only when the input is declared complete (`--complete`, or `complete: true`
-    /// in `.faultline.yaml`) or is a cluster snapshot (objects carry `uid`,
-    /// `resourceVersion` or pod `status`) that holds objects of that kind at all; otherwise it
-    /// is **information**. A key missing from a ConfigMap or Secret that *is* in the input is
+    /// in `.faultline.yaml`), or when the referring object comes from a cluster export
+    /// (objects carry `uid`, `resourceVersion`, `creationTimestamp` or pod `status`) that
+    /// holds objects of that kind in that namespace (an export that left out every Secret
+    /// says nothing about any one Secret); otherwise it is **information**. A key missing from a ConfigMap or Secret that *is* in the input is
     /// always a warning.
     ///
     /// ## Why it matters
@@ -147,7 +148,7 @@ impl Rule for ReferenceNotFound {
                 if let Some(similar) = similar_name(cx, r.kind, r.namespace, name) {
                     message.push_str(&format!("; did you mean `{similar}`?"));
                 }
-                let severity = absent_severity(cx, r.kind);
+                let severity = absent_severity(cx, obj, r.kind, r.namespace);
                 let help = if severity == faultline_diagnostics::Severity::Info {
                     format!("make sure {} `{name}` exists where this is applied, or mark the reference `optional: true`; pass `--complete` if the input holds everything", r.kind)
                 } else {

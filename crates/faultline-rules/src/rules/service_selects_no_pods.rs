@@ -1,7 +1,9 @@
 use faultline_model::Object;
 use faultline_model::selector::Selection;
 
-use crate::presence::{judge_empty_selection, labels_range, near_miss, shape_name};
+use crate::presence::{
+    judge_empty_selection, labels_range, matches_elsewhere, near_miss, shape_name,
+};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -11,10 +13,18 @@ declare_rule! {
     /// Endpoints are written by hand or by another controller) and `ExternalName` Services
     /// are not checked.
     ///
+    /// Labels the controllers add to the pods they create count: a per-pod Service of a
+    /// StatefulSet (`statefulset.kubernetes.io/pod-name: web-0`), `job-name`,
+    /// `pod-template-hash`.
+    ///
     /// A rendered chart is often installed beside others, and its Service may select pods a
-    /// different chart deploys; so the rule judges a namespace only when the input shows its
-    /// pods: it has at least one pod or pod template there, or it is a cluster snapshot, or
-    /// it is declared complete (`--complete`).
+    /// different chart or an operator deploys. So, unless the input is a cluster snapshot
+    /// (whose real pods are all there) or is declared complete (`--complete`), the rule
+    /// judges a selector only when the input shows it was meant for pods it contains: some
+    /// pod or pod template in the namespace carries one of the selector's label keys, or the
+    /// selector matches pods in another namespace (the Service is in the wrong one). Pods an
+    /// operator creates from a custom resource whose labels the selector matches (the
+    /// Prometheus operator's `Alertmanager`) are never judged missing.
     ///
     /// ## Why it matters
     /// The Service gets no endpoints. Clients resolve its name and then fail with
@@ -117,7 +127,7 @@ impl Rule for ServiceSelectsNoPods {
         if !sel.valid || sel.scope != Selection::ByLabels || !sel.pods.is_empty() {
             return;
         }
-        if !judge_empty_selection(cx, namespace, &sel.selector) {
+        if !judge_empty_selection(cx, obj, namespace, &sel.selector) {
             return;
         }
         let selector = &sel.selector;
@@ -133,14 +143,7 @@ impl Rule for ServiceSelectsNoPods {
             ));
         }
         // The same selector in another namespace: the Service may be in the wrong one.
-        let elsewhere = cx
-            .graph
-            .pods
-            .namespaces()
-            .into_iter()
-            .filter(|ns| *ns != namespace)
-            .find_map(|ns| cx.graph.pods.select(ns, selector).first().copied());
-        if let Some(p) = elsewhere {
+        if let Some(p) = matches_elsewhere(cx, namespace, selector) {
             message.push_str(&format!("; it would match {}", shape_name(cx, p)));
         }
         let mut report = out
