@@ -3,24 +3,13 @@
 //! Needs `../shared`: fails when `CI` is set and it is missing, skips with a message otherwise.
 #![allow(clippy::print_stderr)]
 
+mod common;
+use common::corpora;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
-
-fn corpora() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
-}
 
 /// `rule path:line` of every error and warning.
 fn findings(args: &[&str], root: &Path) -> BTreeSet<String> {

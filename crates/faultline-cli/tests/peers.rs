@@ -8,26 +8,15 @@
 //! `CI` is set and it is missing, skips with a message otherwise.
 #![allow(clippy::print_stderr)]
 
+mod common;
+use common::corpora;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use faultline_rules::Settings;
 use faultline_rules::testing::check_texts;
 use serde_json::Value;
-
-fn corpora() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
-}
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)

@@ -17,8 +17,9 @@ use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels};
 use faultline_syntax::TextRange;
 
-use crate::Context;
+use crate::engine::Report;
 use crate::engine::object_ref;
+use crate::{Context, Sink};
 
 /// How strongly the input shows that an object of `kind` that `referrer` names and the input
 /// lacks is really missing: a warning when the input is declared complete, or when the
@@ -167,7 +168,7 @@ pub(crate) fn similar_name<'a>(
 }
 
 /// How `labels` of a near miss read against the selector: `app=user-service`, `tier` absent.
-pub(crate) fn near_miss(selector: &LabelSelector, labels: &Labels) -> String {
+fn near_miss(selector: &LabelSelector, labels: &Labels) -> String {
     let mut parts: Vec<String> = Vec::new();
     for (k, _) in &selector.match_labels {
         match labels.get(k) {
@@ -186,7 +187,7 @@ pub(crate) fn near_miss(selector: &LabelSelector, labels: &Labels) -> String {
 }
 
 /// Where a pod shape's labels are written, for related locations.
-pub(crate) fn labels_range(obj: &Object<'_>) -> TextRange {
+fn labels_range(obj: &Object<'_>) -> TextRange {
     PodTemplate::of(obj)
         .and_then(|t| t.metadata)
         .and_then(|m| m.get("labels"))
@@ -194,6 +195,37 @@ pub(crate) fn labels_range(obj: &Object<'_>) -> TextRange {
 }
 
 /// The pod shape's object, named as `Kind/namespace/name`.
-pub(crate) fn shape_name(cx: &Context<'_>, pod: PodId) -> String {
+fn shape_name(cx: &Context<'_>, pod: PodId) -> String {
     object_ref(cx.inventory.get(cx.graph.pods.pod(pod).object)).to_string()
+}
+
+/// Reports `selector` (written at `node`) matching nothing in `namespace`: the message names
+/// the closest pod shape and how its labels differ, and a namespace where the selector does
+/// match; the closest shape's labels are a related location.
+pub(crate) fn report_empty_selection<'s>(
+    cx: &Context<'_>,
+    obj: &Object<'_>,
+    node: faultline_syntax::NodeRef<'_>,
+    namespace: &str,
+    selector: &LabelSelector,
+    out: &'s mut Sink<'_>,
+) -> Report<'s> {
+    let mut message =
+        format!("selector `{selector}` matches no pod or pod template in namespace `{namespace}`");
+    let closest = cx.graph.pods.closest(namespace, selector);
+    if let Some(c) = closest {
+        let labels = &cx.graph.pods.pod(c).labels;
+        let miss = near_miss(selector, labels);
+        message.push_str(&format!("; closest: {} has {miss}", shape_name(cx, c)));
+    }
+    // The same selector in another namespace: the object may be in the wrong one.
+    if let Some(p) = matches_elsewhere(cx, namespace, selector) {
+        message.push_str(&format!("; it would match {}", shape_name(cx, p)));
+    }
+    let mut report = out.report(obj, node.range(), message);
+    if let Some(c) = closest {
+        let pod_obj = cx.inventory.get(cx.graph.pods.pod(c).object);
+        report = report.related(pod_obj, labels_range(pod_obj), "the closest pod labels");
+    }
+    report
 }

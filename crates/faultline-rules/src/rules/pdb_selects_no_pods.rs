@@ -2,7 +2,7 @@ use faultline_model::Object;
 use faultline_model::selector::Selection;
 use faultline_model::views::pdb::PodDisruptionBudget;
 
-use crate::presence::{judge_empty_selection, labels_range, near_miss, shape_name};
+use crate::presence::{judge_empty_selection, report_empty_selection};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -122,26 +122,8 @@ impl Rule for PdbSelectsNoPods {
             }
             Selection::ByLabels if judge_empty_selection(cx, obj, namespace, &sel.selector) => {
                 let Some(node) = sel.node else { return };
-                let selector = &sel.selector;
-                let mut message = format!(
-                    "selector `{selector}` matches no pod or pod template in namespace `{namespace}`"
-                );
-                let closest = cx.graph.pods.closest(namespace, selector);
-                if let Some(c) = closest {
-                    let labels = &cx.graph.pods.pod(c).labels;
-                    message.push_str(&format!(
-                        "; closest: {} has {}",
-                        shape_name(cx, c),
-                        near_miss(selector, labels)
-                    ));
-                }
-                let report = out
-                    .report(obj, node.range(), message)
+                report_empty_selection(cx, obj, node, namespace, &sel.selector, out)
                     .help("make the selector match the labels of the pods the budget should protect");
-                if let Some(c) = closest {
-                    let pod_obj = cx.inventory.get(cx.graph.pods.pod(c).object);
-                    report.related(pod_obj, labels_range(pod_obj), "the closest pod labels");
-                }
             }
             _ => {}
         }

@@ -1,9 +1,7 @@
 use faultline_model::Object;
 use faultline_model::selector::Selection;
 
-use crate::presence::{
-    judge_empty_selection, labels_range, matches_elsewhere, near_miss, shape_name,
-};
+use crate::presence::{judge_empty_selection, report_empty_selection};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -130,31 +128,11 @@ impl Rule for ServiceSelectsNoPods {
         if !judge_empty_selection(cx, obj, namespace, &sel.selector) {
             return;
         }
-        let selector = &sel.selector;
-        let mut message =
-            format!("selector `{selector}` matches no pod or pod template in namespace `{namespace}`");
-        let closest = cx.graph.pods.closest(namespace, selector);
-        if let Some(c) = closest {
-            let labels = &cx.graph.pods.pod(c).labels;
-            message.push_str(&format!(
-                "; closest: {} has {}",
-                shape_name(cx, c),
-                near_miss(selector, labels)
-            ));
-        }
-        // The same selector in another namespace: the Service may be in the wrong one.
-        if let Some(p) = matches_elsewhere(cx, namespace, selector) {
-            message.push_str(&format!("; it would match {}", shape_name(cx, p)));
-        }
-        let mut report = out
-            .report(obj, node.range(), message)
-            .help(format!(
-                "make the selector equal the pod template labels (`kubectl get pods -n {namespace} -l {selector}` must list the pods), or fix the labels"
-            ));
-        if let Some(c) = closest {
-            let pod_obj = cx.inventory.get(cx.graph.pods.pod(c).object);
-            report = report.related(pod_obj, labels_range(pod_obj), "the closest pod labels");
-        }
+        let help = format!(
+            "make the selector equal the pod template labels (`kubectl get pods -n {namespace} -l {}` must list the pods), or fix the labels",
+            sel.selector
+        );
+        let mut report = report_empty_selection(cx, obj, node, namespace, &sel.selector, out).help(help);
         for e in cx
             .graph
             .referring(obj.id, faultline_graph::Relation::EndpointsOf)
