@@ -44,7 +44,9 @@ pub struct Graph<'a> {
     referrers: HashMap<ObjectId, Vec<u32>>,
     namespaces: HashMap<&'a str, Labels>,
     /// (kind, namespace) → how many objects the input has.
-    counts: HashMap<(&'a str, Option<&'a str>), u32>,
+    by_kind: HashMap<(&'a str, Option<&'a str>), Vec<ObjectId>>,
+    /// Objects of kinds faultline does not know (custom resources), in input order.
+    custom_resources: Vec<ObjectId>,
     /// The same, counting only objects exported from a cluster.
     cluster_counts: HashMap<(&'a str, Option<&'a str>), u32>,
     snapshot: bool,
@@ -92,13 +94,16 @@ impl<'a> Graph<'a> {
                 )
             },
         );
-        let mut counts: HashMap<(&'a str, Option<&'a str>), u32> = HashMap::new();
+        let mut by_kind: HashMap<(&'a str, Option<&'a str>), Vec<ObjectId>> = HashMap::new();
         let mut cluster_counts: HashMap<(&'a str, Option<&'a str>), u32> = HashMap::new();
+        let mut custom_resources = Vec::new();
         for o in objects {
-            let from_cluster = snapshot && from_a_cluster(o);
-            for key in [(o.kind, o.namespace), (o.kind, Some(ANY_NAMESPACE))] {
-                *counts.entry(key).or_default() += 1;
-                if from_cluster {
+            by_kind.entry((o.kind, o.namespace)).or_default().push(o.id);
+            if o.scope == kinds::Scope::Unknown {
+                custom_resources.push(o.id);
+            }
+            if snapshot && from_a_cluster(o) {
+                for key in [(o.kind, o.namespace), (o.kind, Some(ANY_NAMESPACE))] {
                     *cluster_counts.entry(key).or_default() += 1;
                 }
             }
@@ -117,15 +122,24 @@ impl<'a> Graph<'a> {
             backends,
             referrers,
             namespaces,
-            counts,
+            by_kind,
+            custom_resources,
             cluster_counts,
             snapshot,
         }
     }
 
+    /// The objects of `kind` in `namespace` (`None`: cluster-scoped, or a custom resource
+    /// written without a namespace), in input order.
+    pub fn objects_of<'s>(&'s self, kind: &'s str, namespace: Option<&'s str>) -> &'s [ObjectId] {
+        // The map is covariant in its keys' lifetimes: look up with the caller's.
+        let by_kind: &'s HashMap<(&'s str, Option<&'s str>), Vec<ObjectId>> = &self.by_kind;
+        by_kind.get(&(kind, namespace)).map_or(&[], Vec::as_slice)
+    }
+
     /// How many objects of `kind` the input has in `namespace` (`None`: cluster-scoped).
-    pub fn count(&self, kind: &str, namespace: Option<&str>) -> u32 {
-        self.counts.get(&(kind, namespace)).copied().unwrap_or(0)
+    pub fn count(&self, kind: &str, namespace: Option<&str>) -> usize {
+        self.objects_of(kind, namespace).len()
     }
 
     /// A custom resource in `namespace` whose own labels, or the pod labels it declares
@@ -142,12 +156,10 @@ impl<'a> Graph<'a> {
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect()
         };
-        self.inventory
-            .objects
+        self.custom_resources
             .iter()
-            .filter(|o| {
-                o.scope == kinds::Scope::Unknown && o.namespace.is_none_or(|ns| ns == namespace)
-            })
+            .map(|id| self.inventory.get(*id))
+            .filter(|o| o.namespace.is_none_or(|ns| ns == namespace))
             .find(|o| {
                 [
                     &["metadata", "labels"][..],
@@ -166,11 +178,6 @@ impl<'a> Graph<'a> {
     pub fn snapshot_has(&self, kind: &str, namespace: Option<&str>) -> bool {
         let key = (kind, Some(namespace.unwrap_or(ANY_NAMESPACE)));
         self.cluster_counts.get(&key).is_some_and(|n| *n > 0)
-    }
-
-    /// Whether the input has any object of `kind`, in any namespace.
-    pub fn has_kind(&self, kind: &str) -> bool {
-        self.count(kind, Some(ANY_NAMESPACE)) > 0
     }
 
     /// What a Service or PodDisruptionBudget selects. `None` for other kinds and for Services

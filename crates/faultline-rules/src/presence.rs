@@ -158,10 +158,16 @@ pub(crate) fn similar_name<'a>(
     namespace: Option<&str>,
     name: &str,
 ) -> Option<&'a str> {
-    cx.inventory
-        .of_kind(kind)
-        .filter(|o| o.namespace == namespace && !o.name.is_empty())
-        .map(|o| (edit_distance(name, o.name), o.name))
+    let candidates = cx.graph.objects_of(kind, namespace);
+    // A hint is not worth a quadratic scan of a huge namespace.
+    if candidates.len() > 500 {
+        return None;
+    }
+    candidates
+        .iter()
+        .map(|id| cx.inventory.get(*id).name)
+        .filter(|n| !n.is_empty())
+        .map(|n| (edit_distance(name, n), n))
         .filter(|(d, n)| *d <= (name.len().max(n.len()) / 4).max(1))
         .min()
         .map(|(_, n)| n)

@@ -113,10 +113,12 @@ fn issued_by_cert_manager(cx: &Context<'_>, obj: &Object<'_>, name: &str) -> boo
             .annotation("kubernetes.io/tls-acme")
             .and_then(|n| n.scalar_text())
             == Some("true");
+    let certificates = [obj.namespace, None]
+        .into_iter()
+        .flat_map(|ns| cx.graph.objects_of("Certificate", ns));
     annotated
-        || cx.inventory.of_kind("Certificate").any(|c| {
-            c.namespace == obj.namespace
-                && c.node.path(&["spec", "secretName"]).and_then(|n| n.scalar_text()) == Some(name)
+        || certificates.map(|id| cx.inventory.get(*id)).any(|c| {
+            c.node.path(&["spec", "secretName"]).and_then(|n| n.scalar_text()) == Some(name)
         })
 }
 

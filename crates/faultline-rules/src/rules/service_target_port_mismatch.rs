@@ -167,9 +167,10 @@ impl Rule for ServiceTargetPortMismatch {
         };
         // Each distinct pod shape object with what it declares.
         let mut shapes: Vec<(&Object<'_>, Vec<Declared<'_>>, Option<NodeRef<'_>>)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for pod in &sel.pods {
             let shape = cx.inventory.get(cx.graph.pods.pod(*pod).object);
-            if shapes.iter().any(|(o, _, _)| o.id == shape.id) {
+            if !seen.insert(shape.id) {
                 continue;
             }
             let Some(template) = PodTemplate::of(shape) else {
