@@ -167,8 +167,13 @@ pub(crate) fn similar_name<'a>(
         .iter()
         .map(|id| cx.inventory.get(*id).name)
         .filter(|n| !n.is_empty())
-        .map(|n| (edit_distance(name, n), n))
-        .filter(|(d, n)| *d <= (name.len().max(n.len()) / 4).max(1))
+        .filter_map(|n| {
+            let limit = (name.len().max(n.len()) / 4).max(1);
+            // The length difference bounds the distance from below: skip the hopeless.
+            (name.len().abs_diff(n.len()) <= limit)
+                .then(|| (edit_distance(name, n), n))
+                .filter(|(d, _)| *d <= limit)
+        })
         .min()
         .map(|(_, n)| n)
 }
