@@ -540,11 +540,12 @@ impl<'a> LabelIndex<'a> {
             .iter()
             .copied()
             .min_by_key(|id| {
-                let labels = &self.pod(*id).labels;
+                let shape = self.pod(*id);
+                let labels = &shape.labels;
                 let missing = selector
                     .match_labels
                     .iter()
-                    .filter(|(k, _)| !labels.contains_key(k))
+                    .filter(|(k, _)| !shape.has_label(k))
                     .count();
                 let edits: usize = selector
                     .match_labels

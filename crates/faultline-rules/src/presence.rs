@@ -9,12 +9,12 @@
 //! nothing about any one Secret); otherwise it is information.
 
 use faultline_diagnostics::Severity;
-use faultline_graph::{edit_distance, from_a_cluster};
+use faultline_graph::{PodShape, edit_distance, from_a_cluster, generated_label};
 use faultline_model::{Field, Object, ObjectId, field};
 
 use faultline_graph::PodId;
 use faultline_model::pod::PodTemplate;
-use faultline_model::selector::{LabelSelector, Labels};
+use faultline_model::selector::LabelSelector;
 use faultline_syntax::TextRange;
 
 use crate::engine::Report;
@@ -179,19 +179,27 @@ pub(crate) fn similar_name<'a>(
 }
 
 /// How `labels` of a near miss read against the selector: `app=user-service`, `tier` absent.
-fn near_miss(selector: &LabelSelector, labels: &Labels) -> String {
+fn near_miss(selector: &LabelSelector, shape: &PodShape<'_>) -> String {
+    let wanted = selector
+        .match_labels
+        .iter()
+        .map(|(k, v)| (k, Some(v)))
+        .chain(selector.match_expressions.iter().map(|r| (&r.key, None)));
     let mut parts: Vec<String> = Vec::new();
-    for (k, _) in &selector.match_labels {
-        match labels.get(k) {
-            Some(v) => parts.push(format!("`{k}={v}`")),
-            None => parts.push(format!("no `{k}` label")),
-        }
-    }
-    for r in &selector.match_expressions {
-        match labels.get(&r.key) {
-            Some(v) => parts.push(format!("`{}={v}`", r.key)),
-            None => parts.push(format!("no `{}` label", r.key)),
-        }
+    for (k, v) in wanted {
+        parts.push(match (shape.labels.get(k), v) {
+            (Some(have), _) => format!("`{k}={have}`"),
+            (None, Some(v))
+                if shape
+                    .template_of
+                    .and_then(|(kind, name)| generated_label(kind, name, k, Some(v)))
+                    == Some(false) =>
+            {
+                format!("`{k}` set by its controller, never to `{v}`")
+            }
+            (None, _) if shape.has_label(k) => format!("`{k}` set by its controller"),
+            (None, _) => format!("no `{k}` label"),
+        });
     }
     parts.dedup();
     parts.join(", ")
@@ -202,7 +210,7 @@ fn labels_range(obj: &Object<'_>) -> TextRange {
     PodTemplate::of(obj)
         .and_then(|t| t.metadata)
         .and_then(|m| m.get("labels"))
-        .map_or_else(|| obj.kind_range(), |l| l.range())
+        .map_or_else(|| obj.kind_range(), tight_range)
 }
 
 /// The pod shape's object, named as `Kind/namespace/name`.
@@ -225,18 +233,36 @@ pub(crate) fn report_empty_selection<'s>(
         format!("selector `{selector}` matches no pod or pod template in namespace `{namespace}`");
     let closest = cx.graph.pods.closest(namespace, selector);
     if let Some(c) = closest {
-        let labels = &cx.graph.pods.pod(c).labels;
-        let miss = near_miss(selector, labels);
+        let miss = near_miss(selector, cx.graph.pods.pod(c));
         message.push_str(&format!("; closest: {} has {miss}", shape_name(cx, c)));
     }
     // The same selector in another namespace: the object may be in the wrong one.
     if let Some(p) = matches_elsewhere(cx, namespace, selector) {
         message.push_str(&format!("; it would match {}", shape_name(cx, p)));
     }
-    let mut report = out.report(obj, node.range(), message);
+    let mut report = out.report(obj, tight_range(node), message);
     if let Some(c) = closest {
         let pod_obj = cx.inventory.get(cx.graph.pods.pod(c).object);
         report = report.related(pod_obj, labels_range(pod_obj), "the closest pod labels");
     }
     report
+}
+
+/// Where a diagnostic about `node` should point: its range, except that a block collection
+/// ends with its last value rather than where the next key begins (the parser's range runs on
+/// over trailing comments and blank lines).
+pub(crate) fn tight_range(node: faultline_syntax::NodeRef<'_>) -> TextRange {
+    let range = node.range();
+    if node.style() != faultline_syntax::Style::Block {
+        return range;
+    }
+    let last = if node.is_map() {
+        node.entries().last().map(|(_, v)| v)
+    } else {
+        node.items().last()
+    };
+    match last {
+        Some(last) => TextRange::new(range.start, tight_range(last).end.max(range.start)),
+        None => range,
+    }
 }

@@ -2,7 +2,7 @@ use faultline_diagnostics::Severity;
 use faultline_graph::Relation;
 use faultline_model::Object;
 
-use crate::presence::similar_name;
+use crate::presence::{similar_name, tight_range};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -114,7 +114,7 @@ impl Rule for HpaTargetNotFound {
             let at = obj
                 .node
                 .path(&["spec", "scaleTargetRef"])
-                .map_or_else(|| obj.spec().map_or_else(|| obj.kind_range(), |s| s.range()), |n| n.range());
+                .map_or_else(|| obj.spec().map_or_else(|| obj.kind_range(), tight_range), tight_range);
             out.report(obj, at, "`scaleTargetRef` needs a `kind` and a `name`")
                 .help("name the Deployment, StatefulSet or other scalable object the autoscaler should scale");
             return;

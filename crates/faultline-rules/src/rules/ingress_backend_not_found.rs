@@ -4,7 +4,7 @@ use faultline_model::Object;
 use faultline_model::views::ingress::Ingress;
 use faultline_model::views::service::Service;
 
-use crate::presence::{absent_severity, similar_name};
+use crate::presence::{absent_severity, similar_name, tight_range};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -139,7 +139,7 @@ impl Rule for IngressBackendNotFound {
                 ("`serviceName`/`servicePort`", "`service: {name, port}`")
             };
             for node in ingress.invalid_backends() {
-                out.report(obj, node.range(), format!("this backend names no Service: `{}` writes {form}, and {other} is not read", obj.api_version))
+                out.report(obj, tight_range(node), format!("this backend names no Service: `{}` writes {form}, and {other} is not read", obj.api_version))
                     .help(format!("write the backend as {form} (or a `resource`)"));
             }
         }
@@ -186,7 +186,7 @@ impl Rule for IngressBackendNotFound {
                     let ports_range = svc
                         .node
                         .path(&["spec", "ports"])
-                        .map_or_else(|| svc.kind_range(), |p| p.range());
+                        .map_or_else(|| svc.kind_range(), tight_range);
                     out.report(obj, port.range(), format!("Service `{name}` has no {what}; {exports}", exports = exposes))
                         .help("use the Service's `port` number or port `name` (not its `targetPort`)")
                         .related(svc, ports_range, "the Service's ports");

@@ -2,7 +2,7 @@ use faultline_model::Object;
 use faultline_model::selector::Selection;
 use faultline_model::views::pdb::PodDisruptionBudget;
 
-use crate::presence::{judge_empty_selection, report_empty_selection};
+use crate::presence::{judge_empty_selection, report_empty_selection, tight_range};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -113,7 +113,7 @@ impl Rule for PdbSelectsNoPods {
                         format!("`selector: {{}}` selects no pods in `{}`", obj.api_version),
                     ),
                     None => (
-                        pdb.spec.map_or_else(|| obj.kind_range(), |s| s.range()),
+                        pdb.spec.map_or_else(|| obj.kind_range(), tight_range),
                         "the budget has no `spec.selector`, so it selects no pods".to_owned(),
                     ),
                 };

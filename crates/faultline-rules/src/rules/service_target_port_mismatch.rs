@@ -6,7 +6,7 @@ use faultline_model::views::service::Service;
 use faultline_syntax::NodeRef;
 
 use crate::engine::object_ref;
-use crate::presence::mentions_number;
+use crate::presence::{mentions_number, tight_range};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -226,7 +226,7 @@ impl Rule for ServiceTargetPortMismatch {
                 .severity(severity)
                 .help("set `targetPort` to a `containerPort` (or its `name`) of the pods the Service selects, or declare that port in the pod template");
             for (shape, _, node) in shapes.iter().take(3) {
-                let range = node.map_or_else(|| shape.kind_range(), |n| n.range());
+                let range = node.map_or_else(|| shape.kind_range(), tight_range);
                 report = report.related(
                     shape,
                     range,
