@@ -34,6 +34,9 @@ enum Command {
     Check(Box<CheckCmd>),
     /// The connectivity NetworkPolicies allow between workloads and external ranges.
     Matrix(MatrixCmd),
+    /// Whether one workload, pod or Service may connect to another, and which policy rule
+    /// allows it or came closest. Exit code 0 allowed, 1 denied, 2 usage error.
+    Reach(ReachCmd),
     /// Connectivity and findings that changed between two inputs (e.g. two `helm template`
     /// renders). Exit code 1 when connectivity was lost or new errors appeared.
     Diff(DiffCmd),
@@ -183,6 +186,53 @@ struct DiffCmd {
     no_config: bool,
 }
 
+#[derive(clap::Args, Debug)]
+struct ReachCmd {
+    /// Files or directories; `-` reads standard input. Defaults to `.`.
+    paths: Vec<String>,
+    /// The client: NAMESPACE/NAME (a workload, pod or Service; `NAME[Kind]` to choose) or an
+    /// IPv4 address.
+    #[arg(long)]
+    from: String,
+    /// The server: NAMESPACE/NAME[:PORT[/PROTO]]; for a Service, PORT is the Service port and
+    /// is resolved to each backing pod's target port.
+    #[arg(long)]
+    to: String,
+    #[command(flatten)]
+    net: NetFlags,
+}
+
+fn run_reach(cmd: ReachCmd) -> ExitCode {
+    let specs = network::EndpointSpec::parse(&cmd.from)
+        .and_then(|f| network::EndpointSpec::parse(&cmd.to).map(|t| (f, t)));
+    let (from, to) = match specs {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln_safe(&format!("faultline: {e}"));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let paths = if cmd.paths.is_empty() {
+        vec![".".to_owned()]
+    } else {
+        cmd.paths
+    };
+    let (result, warnings) = network::reach(&cmd.net.args(paths), &from, &to);
+    for w in &warnings {
+        eprintln_safe(&format!("faultline: warning: {w}"));
+    }
+    match result {
+        Ok((text, allowed)) => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::from(u8::from(!allowed))
+        }
+        Err(e) => {
+            eprintln_safe(&format!("faultline: {e}"));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
 fn run_matrix(cmd: MatrixCmd) -> ExitCode {
     let paths = if cmd.paths.is_empty() {
         vec![".".to_owned()]
@@ -269,6 +319,7 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(cmd) => run_check(*cmd),
         Command::Matrix(cmd) => run_matrix(cmd),
+        Command::Reach(cmd) => run_reach(cmd),
         Command::Diff(cmd) => run_diff(cmd),
         Command::Graph(cmd) => {
             let paths = if cmd.paths.is_empty() {

@@ -4,14 +4,16 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write;
+use std::net::Ipv4Addr;
 
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::Graph;
 use faultline_graph::netpol::diff::{self, DiffLine};
-use faultline_graph::netpol::{MatrixLine, NetOptions, NetworkModel};
+use faultline_graph::netpol::services::PortPick;
+use faultline_graph::netpol::{ClassId, Endpoint, MatrixLine, NetOptions, NetworkModel, Protocol};
 use faultline_model::{Inventory, ModelOptions};
-use faultline_syntax::ProblemKind;
 use faultline_syntax::load::{self, Input, LoadOptions};
+use faultline_syntax::{ProblemKind, SourceFile};
 
 use crate::check::{self, CheckArgs};
 
@@ -46,9 +48,12 @@ pub struct NetArgs {
     pub options: NetOptions,
 }
 
-/// The connection list of the inputs, the names of all their workloads, and warnings about
-/// input that could not be read or parsed (which the caller prints).
-pub fn connectivity(args: &NetArgs) -> (Vec<MatrixLine>, BTreeSet<String>, Vec<String>) {
+/// Loads the inputs, builds the network model and hands it to `f`, with warnings about input
+/// that could not be read or parsed (which the caller prints).
+pub fn with_model<R>(
+    args: &NetArgs,
+    f: impl FnOnce(&NetworkModel<'_>, &[SourceFile]) -> R,
+) -> (R, Vec<String>) {
     let inputs: Vec<Input> = args.paths.iter().map(Input::from_arg).collect();
     let loaded = load::load_all(&inputs, &LoadOptions::default());
     let mut warnings: Vec<String> = loaded
@@ -83,7 +88,200 @@ pub fn connectivity(args: &NetArgs) -> (Vec<MatrixLine>, BTreeSet<String>, Vec<S
             p.namespace, p.name
         ));
     }
-    (model.matrix(), model.workload_names(), warnings)
+    (f(&model, &loaded.files), warnings)
+}
+
+/// The connection list of the inputs, the names of all their workloads, and warnings.
+pub fn connectivity(args: &NetArgs) -> (Vec<MatrixLine>, BTreeSet<String>, Vec<String>) {
+    let ((lines, names), warnings) =
+        with_model(args, |model, _| (model.matrix(), model.workload_names()));
+    (lines, names, warnings)
+}
+
+/// What `--from`/`--to` name: `ns/name`, `ns/name[Kind]` or an IPv4 address, and for `--to`
+/// an optional `:PORT[/PROTO]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointSpec {
+    pub namespace: String,
+    pub name: String,
+    pub kind: Option<String>,
+    pub ip: Option<Ipv4Addr>,
+    pub port: Option<(Protocol, u16)>,
+}
+
+impl EndpointSpec {
+    pub fn parse(s: &str) -> Result<EndpointSpec, String> {
+        let (target, port) = match s.rsplit_once(':') {
+            Some((t, p)) if !t.is_empty() => {
+                let (number, proto) = p.split_once('/').unwrap_or((p, "TCP"));
+                let number: u16 = number
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("`{p}` in `{s}` is not a port (1-65535)"))?;
+                let proto = Protocol::parse(&proto.to_ascii_uppercase())
+                    .ok_or_else(|| format!("`{proto}` in `{s}` is not TCP, UDP or SCTP"))?;
+                (t, Some((proto, number)))
+            }
+            _ => (s, None),
+        };
+        if let Ok(ip) = target.parse::<Ipv4Addr>() {
+            return Ok(EndpointSpec {
+                namespace: String::new(),
+                name: String::new(),
+                kind: None,
+                ip: Some(ip),
+                port,
+            });
+        }
+        let (namespace, rest) = target.split_once('/').ok_or_else(|| {
+            format!("`{s}`: write NAMESPACE/NAME (a workload, pod or Service) or an IPv4 address")
+        })?;
+        let (name, kind) = match rest.strip_suffix(']').and_then(|r| r.split_once('[')) {
+            Some((n, k)) => (n, Some(k.to_owned())),
+            None => (rest, None),
+        };
+        if namespace.is_empty() || name.is_empty() {
+            return Err(format!("`{s}`: write NAMESPACE/NAME"));
+        }
+        Ok(EndpointSpec {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            kind,
+            ip: None,
+            port,
+        })
+    }
+}
+
+/// An endpoint and the port to ask about on it.
+type Target = (Endpoint, Option<(Protocol, u16)>);
+
+/// The classes (with the port to ask about on each) an endpoint spec names.
+fn resolve(model: &NetworkModel<'_>, spec: &EndpointSpec) -> Result<Vec<Target>, String> {
+    if let Some(ip) = spec.ip {
+        let ip = u32::from(ip);
+        return Ok(vec![(Endpoint::External((ip, ip)), spec.port)]);
+    }
+    let inventory = model.graph.inventory;
+    let wants = |kind: &str| spec.kind.as_deref().is_none_or(|k| k == kind);
+    if wants("Service")
+        && let Some(svc) = inventory.find("Service", Some(&spec.namespace), &spec.name)
+    {
+        let pick = match spec.port {
+            Some((_, n)) => PortPick::Number(n),
+            None => PortPick::All,
+        };
+        let backends = model.service_backends(svc, &pick);
+        if backends.is_empty() {
+            return Err(format!(
+                "Service {}/{} has no backing pod in the input{}",
+                spec.namespace,
+                spec.name,
+                if spec.port.is_some() {
+                    " on that port"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let mut out = Vec::new();
+        for (class, conn) in backends {
+            let target = spec.port.and_then(|(proto, _)| {
+                conn.ports(proto)
+                    .ranges()
+                    .first()
+                    .map(|(lo, _)| (proto, *lo))
+            });
+            out.push((Endpoint::Class(class), target.or(spec.port)));
+        }
+        return Ok(out);
+    }
+    let mut classes: Vec<ClassId> = model
+        .workloads
+        .iter()
+        .filter(|w| w.namespace == spec.namespace && w.name == spec.name && wants(w.kind))
+        .flat_map(|w| w.classes.iter().copied())
+        .collect();
+    if wants("Pod")
+        && let Some(pod) = inventory.find("Pod", Some(&spec.namespace), &spec.name)
+        && let Some(c) = model.class_of(pod.id)
+    {
+        classes.push(c);
+    }
+    classes.sort_unstable();
+    classes.dedup();
+    if classes.is_empty() {
+        let known: Vec<String> = model
+            .workloads
+            .iter()
+            .filter(|w| w.namespace == spec.namespace)
+            .map(|w| w.label())
+            .take(10)
+            .collect();
+        return Err(format!(
+            "no workload, pod or Service `{}/{}` in the input{}",
+            spec.namespace,
+            spec.name,
+            if known.is_empty() {
+                format!("; namespace `{}` has no pods", spec.namespace)
+            } else {
+                format!("; `{}` has {}", spec.namespace, known.join(", "))
+            }
+        ));
+    }
+    Ok(classes
+        .into_iter()
+        .map(|c| (Endpoint::Class(c), spec.port))
+        .collect())
+}
+
+/// `faultline reach`: whether `from` may open connections to `to`, and why. Returns the report
+/// and whether everything asked about is allowed.
+pub fn reach(
+    args: &NetArgs,
+    from: &EndpointSpec,
+    to: &EndpointSpec,
+) -> (Result<(String, bool), String>, Vec<String>) {
+    with_model(args, |model, files| {
+        let sources = resolve(model, from)?;
+        let targets = resolve(model, to)?;
+        let inventory = model.graph.inventory;
+        let at = |policy: usize, node: faultline_syntax::NodeRef<'_>| -> String {
+            let obj = inventory.get(model.policies[policy].object);
+            let file = &files[obj.file.0 as usize];
+            let lc = file.lines.line_col(&file.text, node.range().start);
+            format!("{}:{}:{}", file.path, lc.line, lc.column)
+        };
+        let mut out = String::new();
+        let mut all_allowed = true;
+        for (src, _) in &sources {
+            for (dst, port) in &targets {
+                let verdict = model.explain(*src, *dst, *port);
+                all_allowed &= verdict.is_allowed();
+                let _ = write!(out, "{verdict}");
+                for side in [&verdict.egress, &verdict.ingress] {
+                    for p in &side.isolating {
+                        let _ = writeln!(out, "  at {}: {p}", at(p.index, p.node));
+                    }
+                    if !side.admits
+                        && let Some(near) = side.nearest()
+                    {
+                        for r in &near.reasons {
+                            let _ = writeln!(
+                                out,
+                                "  at {}: {}",
+                                at(near.policy.index, r.node),
+                                r.field
+                            );
+                        }
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        Ok((out, all_allowed))
+    })
 }
 
 fn csv_field(s: &str) -> String {

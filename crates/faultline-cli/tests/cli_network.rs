@@ -93,3 +93,52 @@ fn diff_exits_1_when_connectivity_is_lost_and_0_when_only_added() {
     assert_eq!(code, 0);
     assert_eq!(out, "Connectivity diff:\n\nFindings diff:\nno change\n");
 }
+
+#[test]
+fn reach_explains_the_verdict_and_resolves_service_ports() {
+    let (code, out) = run(&[
+        "reach",
+        "testdata/netpol/before",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/api:80",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("shop/web[Deployment] => shop/api[Deployment] (port 9090/TCP): allowed\n"),
+        "the Service port 80 is the pods' 9090: {out}"
+    );
+    assert!(
+        out.contains("allowed by shop/web-to-api spec.ingress[0]"),
+        "{out}"
+    );
+    let (code, out) = run(&[
+        "reach",
+        "testdata/netpol/after",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/api:80",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("podSelector `app=web-frontend` matches no pod in `shop`"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "at testdata/netpol/after/policies.yaml:21:13: spec.ingress[0].from[0].podSelector"
+        ),
+        "{out}"
+    );
+    let (code, _) = run(&[
+        "reach",
+        "testdata/netpol/before",
+        "--from",
+        "shop/nope",
+        "--to",
+        "shop/api",
+    ]);
+    assert_eq!(code, 2);
+}

@@ -62,17 +62,46 @@ pub fn name<'a>(parent: Option<NodeRef<'a>>, key: &str) -> Option<Field<'a, &'a 
     Some(Field { value, node })
 }
 
-/// `parent.key` as an `IntOrString` (`targetPort: 8080`, `minAvailable: "50%"`), when it is
-/// an integer or a string.
+/// `parent.key` as an `IntOrString` (`port: 8080`, `port: http`, `maxSurge: 25%`), when it is
+/// an integer or a string; anything else (a float, a map) reads as absent.
 pub fn int_or_str<'a>(
     parent: Option<NodeRef<'a>>,
     key: &str,
 ) -> Option<Field<'a, crate::intorstr::IntOrString>> {
     use crate::intorstr::IntOrString;
     let node = parent?.get(key)?;
-    let value = match node.as_str() {
-        Some(s) => IntOrString::Str(s.to_owned()),
-        None => IntOrString::Int(node.as_i64()?),
+    let value = match node.kind() {
+        faultline_syntax::NodeKind::Int => IntOrString::Int(node.as_i64()?),
+        faultline_syntax::NodeKind::Str => IntOrString::Str(node.as_str()?.to_owned()),
+        _ => return None,
     };
     Some(Field { value, node })
+}
+
+/// A setting that is either written or left to the API server's default: the value in effect,
+/// and the node when it is written.
+#[derive(Clone, Debug)]
+pub struct Defaulted<'a, T> {
+    pub value: T,
+    /// `None` when the default applies.
+    pub node: Option<NodeRef<'a>>,
+}
+
+impl<'a, T> Defaulted<'a, T> {
+    /// The API server's default.
+    pub fn default_value(value: T) -> Self {
+        Self { value, node: None }
+    }
+
+    /// A value as written.
+    pub fn written(field: Field<'a, T>) -> Self {
+        Self {
+            value: field.value,
+            node: Some(field.node),
+        }
+    }
+
+    pub fn is_written(&self) -> bool {
+        self.node.is_some()
+    }
 }

@@ -9,11 +9,14 @@
 //! overrides, suppressions and output order.
 
 pub mod api_versions;
+mod common;
 pub mod config;
 mod context;
 pub mod docs;
 mod engine;
+mod hosts;
 mod macros;
+mod netpol;
 mod presence;
 pub mod suppress;
 #[doc(hidden)]

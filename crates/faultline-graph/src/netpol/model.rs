@@ -2,10 +2,11 @@
 //! isolate each class, and what every policy peer matches, so that connectivity is computed
 //! per class pair rather than per pod pair.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use faultline_model::kinds::Scope;
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels};
 use faultline_model::views::Namespace;
@@ -109,6 +110,63 @@ pub enum Endpoint {
     AnyPod,
 }
 
+/// What the input shows of the cluster: rules that report something as missing (a selector
+/// that matches nothing) first ask whether the input could show it.
+#[derive(Debug, Default)]
+pub struct Coverage<'a> {
+    /// Namespaces with at least one pod shape (Pod or workload template).
+    pub pod_namespaces: BTreeSet<&'a str>,
+    /// Namespaces with Pods exported from a cluster ([`is_live`]): the input is a snapshot
+    /// of their pods.
+    pub live_pod_namespaces: BTreeSet<&'a str>,
+    /// The input holds Namespace objects exported from a cluster: it lists every namespace.
+    pub live_namespaces: bool,
+    /// Namespaces holding custom resources (kinds faultline does not know): an operator may
+    /// create pods from them (a `Prometheus` becomes a StatefulSet the input does not show).
+    pub custom_resource_namespaces: BTreeSet<&'a str>,
+    /// Custom resources without a namespace exist; they may land in any namespace.
+    pub unscoped_custom_resources: bool,
+}
+
+impl Coverage<'_> {
+    /// Whether the input shows any pod of `namespace`.
+    pub fn shows_pods(&self, namespace: &str) -> bool {
+        self.pod_namespaces.contains(namespace)
+    }
+
+    /// Whether the input is a snapshot of `namespace`'s pods.
+    pub fn pods_complete(&self, namespace: &str) -> bool {
+        self.live_pod_namespaces.contains(namespace)
+    }
+
+    /// Whether an operator may create pods in `namespace` that the input does not show.
+    pub fn operator_pods_possible(&self, namespace: &str) -> bool {
+        self.unscoped_custom_resources || self.custom_resource_namespaces.contains(namespace)
+    }
+}
+
+/// Whether an object was exported from a cluster (`kubectl get -o yaml`) rather than written
+/// as a manifest: it carries what only the API server sets (`uid`, `resourceVersion`, a
+/// `creationTimestamp`, a controller's `ownerReferences`, or `status`).
+pub fn is_live(obj: &Object<'_>) -> bool {
+    let meta = obj.metadata();
+    let set = |key: &str| {
+        meta.and_then(|m| m.get(key)).is_some_and(|n| {
+            !n.is_null()
+                && if n.is_scalar() {
+                    n.scalar_text().is_some_and(|t| !t.is_empty())
+                } else {
+                    !n.is_empty()
+                }
+        })
+    };
+    set("uid")
+        || set("resourceVersion")
+        || set("creationTimestamp")
+        || set("ownerReferences")
+        || obj.status().is_some_and(|s| !s.is_empty())
+}
+
 /// The network view of a run.
 #[derive(Debug)]
 pub struct NetworkModel<'a> {
@@ -120,10 +178,14 @@ pub struct NetworkModel<'a> {
     pub workloads: Vec<Workload<'a>>,
     /// Pod id → class, `None` for pods left out.
     pub pod_class: Vec<Option<ClassId>>,
+    /// Object (Pod or workload) → the class of its pod shape.
+    object_class: HashMap<ObjectId, ClassId>,
     /// Namespace → labels, including the implicit `kubernetes.io/metadata.name`.
     pub namespaces: BTreeMap<&'a str, Labels>,
     /// The distinct `ipBlock`s of the valid policies.
     pub ip_blocks: Vec<IpBlock>,
+    /// How much of the cluster the input shows, for rules that must not guess.
+    pub coverage: Coverage<'a>,
     /// Per class and direction, the valid policies that select it and isolate it.
     isolating: [Vec<Vec<PolicyIdx>>; 2],
     /// Per (rule, peer index), what the peer matches.
@@ -257,6 +319,7 @@ impl<'a> NetworkModel<'a> {
         let mut classes: Vec<Class<'a>> = Vec::new();
         let mut workloads: Vec<Workload<'a>> = Vec::new();
         let mut pod_class = vec![None; graph.pods.pods.len()];
+        let mut object_class = HashMap::new();
         for (i, shape) in graph.pods.pods.iter().enumerate() {
             let obj = inventory.get(shape.object);
             let Some(template) = PodTemplate::of(obj) else {
@@ -314,6 +377,29 @@ impl<'a> NetworkModel<'a> {
                 w.classes.push(class);
             }
             pod_class[i] = Some(class);
+            object_class.insert(obj.id, class);
+        }
+
+        let mut coverage = Coverage {
+            live_namespaces: inventory.of_kind("Namespace").any(is_live),
+            ..Coverage::default()
+        };
+        for obj in &inventory.objects {
+            if obj.scope == Scope::Unknown {
+                match obj.namespace {
+                    Some(ns) => {
+                        coverage.custom_resource_namespaces.insert(ns);
+                    }
+                    None => coverage.unscoped_custom_resources = true,
+                }
+            }
+        }
+        for shape in &graph.pods.pods {
+            coverage.pod_namespaces.insert(shape.namespace);
+            let obj = inventory.get(shape.object);
+            if obj.kind == "Pod" && is_live(obj) {
+                coverage.live_pod_namespaces.insert(shape.namespace);
+            }
         }
 
         let mut model = NetworkModel {
@@ -323,8 +409,10 @@ impl<'a> NetworkModel<'a> {
             classes,
             workloads,
             pod_class,
+            object_class,
             namespaces,
             ip_blocks,
+            coverage,
             isolating: [Vec::new(), Vec::new()],
             peer_matches: HashMap::new(),
         };
@@ -451,8 +539,13 @@ impl<'a> NetworkModel<'a> {
     }
 
     /// Every workload's `ns/name[Kind]`.
-    pub fn workload_names(&self) -> std::collections::BTreeSet<String> {
+    pub fn workload_names(&self) -> BTreeSet<String> {
         self.workloads.iter().map(Workload::label).collect()
+    }
+
+    /// The class of a Pod's or workload's pod shape.
+    pub fn class_of(&self, object: ObjectId) -> Option<ClassId> {
+        self.object_class.get(&object).copied()
     }
 
     pub fn class(&self, c: ClassId) -> &Class<'a> {
