@@ -746,7 +746,8 @@ fn helm_template_stream_on_stdin() {
             "<stdin>:17:17 probe-liveness-missing",
             "<stdin>:19:11 resources-requests-missing",
             "<stdin>:21:23 invalid-quantity",
-            "<stdin>:24:1 api-removed"
+            "<stdin>:24:1 api-removed",
+            "<stdin>:29:17 pdb-blocks-eviction"
         ]
     );
     for d in diagnostics(&v) {

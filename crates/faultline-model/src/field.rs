@@ -52,6 +52,16 @@ pub fn bool<'a>(parent: Option<NodeRef<'a>>, key: &str) -> Option<Field<'a, bool
     })
 }
 
+/// `parent.key` as a non-empty name: any non-null scalar's text (`name: 123` names `"123"`,
+/// as the API would read a quoted string).
+pub fn name<'a>(parent: Option<NodeRef<'a>>, key: &str) -> Option<Field<'a, &'a str>> {
+    let node = parent?.get(key)?;
+    let value = node
+        .scalar_text()
+        .filter(|t| !node.is_null() && !t.is_empty())?;
+    Some(Field { value, node })
+}
+
 /// `parent.key` as an `IntOrString` (`port: 8080`, `port: http`, `maxSurge: 25%`), when it is
 /// an integer or a string; anything else (a float, a map) reads as absent.
 pub fn int_or_str<'a>(

@@ -149,7 +149,7 @@ impl<'a> Container<'a> {
         self.node.get(field).filter(|p| p.is_map())
     }
 
-    pub fn ports(&self) -> impl Iterator<Item = NodeRef<'a>> + 'a {
+    pub fn ports(&self) -> impl Iterator<Item = NodeRef<'a>> + use<'a> {
         self.node
             .get("ports")
             .into_iter()

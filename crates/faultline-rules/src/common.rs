@@ -24,8 +24,8 @@ pub(crate) fn already_admitted(obj: &Object<'_>) -> bool {
 /// Whether `obj`'s controller is in the input (a ReplicaSet of a Deployment, a Job of a
 /// CronJob, a Pod of either): the owner's pod template is the one that creates pods, so rules
 /// about pods still to be created look at the owner only.
-pub(crate) fn is_managed(_cx: &Context<'_>, _obj: &Object<'_>) -> bool {
-    false // TODO(graphrel): cx.graph.owner(obj.id).is_some()
+pub(crate) fn is_managed(cx: &Context<'_>, obj: &Object<'_>) -> bool {
+    cx.graph.owner(obj.id).is_some()
 }
 
 /// The default for `resource` that the LimitRanges of `obj`'s namespace (in the input) give

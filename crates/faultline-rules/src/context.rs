@@ -123,6 +123,9 @@ pub struct Settings {
     /// When set, only these rules run (`--rule`).
     pub only: Option<BTreeSet<String>>,
     pub exemptions: Vec<Exemption>,
+    /// The input is declared complete (`--complete`, `complete: true`): an object it does not
+    /// contain does not exist.
+    pub complete: bool,
     /// How NetworkPolicies are evaluated where CNIs differ.
     pub network: NetOptions,
 }
@@ -139,6 +142,7 @@ impl Default for Settings {
             disabled: BTreeSet::new(),
             only: None,
             exemptions: Vec::new(),
+            complete: false,
             network: NetOptions::default(),
         }
     }

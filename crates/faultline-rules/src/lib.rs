@@ -18,6 +18,7 @@ mod engine;
 mod hosts;
 mod macros;
 mod netpol;
+mod presence;
 mod quota;
 pub mod suppress;
 #[doc(hidden)]
