@@ -27,6 +27,8 @@ pub struct Context<'a> {
     network: OnceLock<NetworkModel<'a>>,
     /// LimitRanges by namespace, sorted by name, built on first use.
     limit_ranges: OnceLock<HashMap<&'a str, Vec<ObjectId>>>,
+    /// Pod (or workload) → the Services whose selectors match its pods, built on first use.
+    services_selecting: OnceLock<HashMap<ObjectId, Vec<ObjectId>>>,
 }
 
 impl<'a> Context<'a> {
@@ -45,7 +47,29 @@ impl<'a> Context<'a> {
             settings,
             network: OnceLock::new(),
             limit_ranges: OnceLock::new(),
+            services_selecting: OnceLock::new(),
         }
+    }
+
+    /// The Services whose selector matches the pods of `obj` (a Pod, or a workload through its
+    /// pod template), in input order: the graph's Service → pods relation, reversed once.
+    pub fn services_selecting(&self, obj: ObjectId) -> &[ObjectId] {
+        let index = self.services_selecting.get_or_init(|| {
+            let mut index: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+            for s in &self.graph.selections {
+                if self.inventory.get(s.object).kind != "Service" {
+                    continue;
+                }
+                for p in &s.pods {
+                    let list = index.entry(self.graph.pods.pod(*p).object).or_default();
+                    if list.last() != Some(&s.object) {
+                        list.push(s.object);
+                    }
+                }
+            }
+            index
+        });
+        index.get(&obj).map_or(&[], Vec::as_slice)
     }
 
     /// The LimitRanges of `namespace` in the input, in the order the API server lists (and
