@@ -48,6 +48,15 @@ fn findings(args: &[&str], root: &Path) -> BTreeMap<String, usize> {
 /// The findings are true: these manifests leave resources to whoever installs them (Argo CD,
 /// Linkerd's default install, Istio's samples and the Kubernetes examples say so), and such
 /// pods run unbounded and `BestEffort`/`Burstable` until someone sets them.
+///
+/// `probe-readiness-missing` counts were checked the same way (a Python script over the same
+/// files matching Service selectors to pod template labels in the same namespace, and counting
+/// the containers that declare or probe a Service target port without a readiness probe, plus
+/// pods behind a Service where no container can be told to serve it and none has one). Each
+/// is a pod behind a Service that joins its endpoints as soon as it starts: samples and
+/// examples rarely write readiness probes, Argo CD's ApplicationSet webhook, Dex, Redis and
+/// notifications metrics have none, and kube-prometheus' `kube-rbac-proxy` sidecars (and the
+/// blackbox exporter's probe port, which Prometheus calls through the Service) have none.
 struct Lint {
     rule: &'static str,
     count: usize,
@@ -98,7 +107,7 @@ const fn lint(rule: &'static str, count: usize) -> Lint {
 #[test]
 fn real_world_installs_are_clean() {
     let Some(root) = corpora() else { return };
-    for dir in ["cert-manager", "kube-prometheus"] {
+    for dir in ["cert-manager"] {
         let found = findings(&[dir], &root);
         assert!(found.is_empty(), "{dir}: {found:#?}");
     }
@@ -121,6 +130,7 @@ fn real_world_installs_keep_their_known_findings() {
         &[
             lint("resources-memory-limit-missing", 34),
             lint("resources-requests-missing", 34),
+            lint("probe-readiness-missing", 14),
         ],
         &[
             "probe-liveness-equals-readiness argo-cd/manifests/ha/install.yaml:33739",
@@ -130,6 +140,16 @@ fn real_world_installs_keep_their_known_findings() {
             "netpol-port-not-exposed argo-cd/manifests/ha/install.yaml:35672",
             "netpol-port-not-exposed argo-cd/manifests/ha/namespace-install.yaml:4322",
         ],
+        none,
+    );
+    // kube-prometheus is clean apart from readiness: its `kube-rbac-proxy` sidecars serve the
+    // exporters' and the operator's Service ports (`https`, `https-main`, `https-self`) without
+    // a readiness probe, and so does the blackbox exporter on its probe port.
+    assert_findings(
+        "kube-prometheus",
+        &findings(&["kube-prometheus"], &root),
+        &[lint("probe-readiness-missing", 6)],
+        &[],
         none,
     );
     // The controller requests CPU and memory but has no memory limit; the admission Jobs set
@@ -188,6 +208,7 @@ fn istio_flags_its_unrendered_chart_sources_and_sample_lints() {
         &[
             lint("resources-memory-limit-missing", 86),
             lint("resources-requests-missing", 84),
+            lint("probe-readiness-missing", 64),
         ],
         &[
             "probe-liveness-equals-readiness istio/samples/addons/extras/prometheus-secure-metrics.yaml:561",
@@ -212,13 +233,16 @@ fn old_examples_keep_their_known_findings() {
     // CockroachDB's budget asks `minAvailable: 67%` of 3 replicas, which the disruption
     // controller rounds up to 3: no eviction is ever allowed and drains hang. The vLLM
     // Deployment writes `replicas: 1` while two HorizontalPodAutoscalers (hpa/*.yaml) scale it:
-    // every apply resets it to one replica.
+    // every apply resets it to one replica. 58 pods behind Services lack readiness probes (the
+    // Python count finds 57: it cannot parse the vitess template with `replicas: {{replicas}}`,
+    // whose vtgate pods are the 58th).
     assert_findings(
         "kubernetes-examples",
         &found,
         &[
             lint("resources-memory-limit-missing", 116),
             lint("resources-requests-missing", 105),
+            lint("probe-readiness-missing", 58),
         ],
         &[
             &format!(
