@@ -86,6 +86,24 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "DeploymentConfig is OpenShift's; faultline models Kubernetes kinds only",
     ),
     (
+        "kube-linter",
+        "no-readiness-probe",
+        "missing Deployment/app",
+        "Deployment `app1` is behind no Service: readiness only decides whether a pod receives Service traffic, so faultline requires it only of containers that serve a Service (as kube-score does)",
+    ),
+    (
+        "kube-linter",
+        "no-readiness-probe",
+        "missing DeploymentConfig/app",
+        "DeploymentConfig is OpenShift's; faultline models Kubernetes kinds only",
+    ),
+    (
+        "polaris",
+        "readinessProbeMissing/failure.yaml",
+        "expected a finding",
+        "the Pod is behind no Service: readiness only gates Service traffic, so a probe would change nothing (kube-score agrees and grades such pods OK)",
+    ),
+    (
         "polaris",
         "cpuLimitsMissing/failure.yaml",
         "expected a finding",
@@ -193,6 +211,7 @@ const KUBE_LINTER: &[(&str, &str, &str)] = &[
     ),
     ("startup-port", "probe-port-not-exposed", "startup probe"),
     ("no-liveness-probe", "probe-liveness-missing", ""),
+    ("no-readiness-probe", "probe-readiness-missing", ""),
     (
         "unset-cpu-requirements",
         "resources-requests-missing",
@@ -275,6 +294,10 @@ fn kube_linter(root: &Path, tally: &mut Tally) {
 const POLARIS: &[(&str, Option<(&str, &str)>)] = &[
     ("livenessProbeMissing", Some(("probe-liveness-missing", ""))),
     (
+        "readinessProbeMissing",
+        Some(("probe-readiness-missing", "")),
+    ),
+    (
         "cpuRequestsMissing",
         Some(("resources-requests-missing", "cpu request")),
     ),
@@ -323,6 +346,7 @@ fn compare(tally: &mut Tally, suite: &str, case: &str, want: bool, fired: bool) 
 /// kube-score check → our rules (any finding of them is a failing grade).
 const KUBE_SCORE: &[(&str, &[&str])] = &[
     ("Pod Probes Identical", &["probe-liveness-equals-readiness"]),
+    ("Pod Probes", &["probe-readiness-missing"]),
     (
         "Container Resources",
         &[
