@@ -28,6 +28,12 @@ pub(crate) fn is_managed(cx: &Context<'_>, obj: &Object<'_>) -> bool {
     cx.graph.owner(obj.id).is_some()
 }
 
+/// Whether admission is still ahead for the pods `obj` describes: a Pod manifest or a
+/// workload's template, unless it is a Pod read from a cluster or its owner is in the input.
+pub(crate) fn creates_pods(cx: &Context<'_>, obj: &Object<'_>) -> bool {
+    !already_admitted(obj) && !is_managed(cx, obj)
+}
+
 /// The default for `resource` that the LimitRanges of `obj`'s namespace (in the input) give
 /// its containers; see [`limit_range_defaults`].
 pub(crate) fn limit_range_default<'a>(

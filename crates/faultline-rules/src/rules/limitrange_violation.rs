@@ -5,7 +5,7 @@ use faultline_model::views::{LimitRange, LimitRangeItem, ResourceQuantity};
 use faultline_syntax::TextRange;
 
 use crate::admission::{AdmittedContainer, AdmittedPod, Amount, Origin};
-use crate::common::{already_admitted, is_managed};
+use crate::common::creates_pods;
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -282,116 +282,62 @@ impl<'a> Check<'_, 'a> {
         self.lr.object.name
     }
 
-    /// What to change when a value is out of bounds: the container's field, or (when the value
-    /// is a LimitRange default) the field to write in the container.
-    fn fix(which: Resources, name: &str, bound: &str, from: &Option<(Object<'a>, TextRange)>) -> String {
-        let field = match which {
+    /// `min` (requests and limits must reach it; a request is required) or `max` (requests
+    /// and limits must stay within it; a limit is required), as `minConstraint` and
+    /// `maxConstraint` check them.
+    fn bound(&self, s: &Subject<'_, 'a>, name: &str, bound: Quantity, bound_text: &str, min: bool) -> Vec<Violation<'a>> {
+        let (lr, per) = (self.lr(), s.per());
+        let (required, other, word, side, within, verb) = if min {
+            (Resources::Requests, Resources::Limits, "minimum", "below", "at least", "raise")
+        } else {
+            (Resources::Limits, Resources::Requests, "maximum", "above", "at most", "lower")
+        };
+        let field = |which: Resources| match which {
             Resources::Requests => "requests",
             Resources::Limits => "limits",
         };
-        let up = bound.starts_with("at least");
-        match from {
-            Some((lr, _)) => format!(
-                "set `resources.{field}.{name}` to {bound} in the container; the default of LimitRange `{}` does not fit",
-                lr.name
-            ),
-            None if up => format!("raise `resources.{field}.{name}` to {bound}"),
-            None => format!("lower `resources.{field}.{name}` to {bound}"),
-        }
-    }
-
-    fn min(&self, s: &Subject<'_, 'a>, name: &str, min: Quantity, min_text: &str) -> Vec<Violation<'a>> {
-        let (lr, per) = (self.lr(), s.per());
-        let bound = format!("at least {min_text}");
         let mut out = Vec::new();
-        match s.seen(Resources::Requests, name) {
-            Seen::Absent => out.push(Violation {
-                at: s.missing_at(self.obj, Resources::Requests),
-                message: format!(
-                    "{} has no {name} request, but LimitRange `{lr}` sets a minimum of {min_text} {per}, so the API server refuses the pod",
-                    s.name()
-                ),
-                help: format!("set `resources.requests.{name}` to {bound}"),
-                from: None,
-            }),
-            Seen::Known { quantity, text, at, from, provenance } => {
-                if let [q, m] = observed(&[quantity, min])[..]
-                    && q < m
-                {
-                    out.push(Violation {
+        for which in [required, other] {
+            let key = field(which);
+            let violation = match s.seen(which, name) {
+                Seen::Absent if which == required => Violation {
+                    at: s.missing_at(self.obj, which),
+                    message: format!(
+                        "{} has no {name} {}, but LimitRange `{lr}` sets a {word} of {bound_text} {per}, so the API server refuses the pod",
+                        s.name(),
+                        &key[..key.len() - 1],
+                    ),
+                    help: format!("set `resources.{key}.{name}` to {within} {bound_text}"),
+                    from: None,
+                },
+                Seen::Known { quantity, text, at, from, provenance } => {
+                    let [q, b] = observed(&[quantity, bound])[..] else { continue };
+                    if (min && q >= b) || (!min && q <= b) {
+                        continue;
+                    }
+                    let what = match which {
+                        Resources::Requests => s.requests(name, &text, &provenance),
+                        Resources::Limits => s.limits(name, &text, &provenance),
+                    };
+                    let help = match &from {
+                        Some((default_lr, _)) => format!(
+                            "set `resources.{key}.{name}` to {within} {bound_text} in the container; the default of LimitRange `{}` does not fit",
+                            default_lr.name
+                        ),
+                        None => format!("{verb} `resources.{key}.{name}` to {within} {bound_text}"),
+                    };
+                    Violation {
                         at,
                         message: format!(
-                            "{}, below the minimum of {min_text} {per} set by LimitRange `{lr}`, so the API server refuses the pod",
-                            s.requests(name, &text, &provenance)
+                            "{what}, {side} the {word} of {bound_text} {per} set by LimitRange `{lr}`, so the API server refuses the pod"
                         ),
-                        help: Self::fix(Resources::Requests, name, &bound, &from),
+                        help,
                         from,
-                    });
+                    }
                 }
-            }
-            Seen::Unknown => {}
-        }
-        if let Seen::Known { quantity, text, at, from, provenance } = s.seen(Resources::Limits, name)
-            && let [q, m] = observed(&[quantity, min])[..]
-            && q < m
-        {
-            out.push(Violation {
-                at,
-                message: format!(
-                    "{}, below the minimum of {min_text} {per} set by LimitRange `{lr}`, so the API server refuses the pod",
-                    s.limits(name, &text, &provenance)
-                ),
-                help: Self::fix(Resources::Limits, name, &bound, &from),
-                from,
-            });
-        }
-        out
-    }
-
-    fn max(&self, s: &Subject<'_, 'a>, name: &str, max: Quantity, max_text: &str) -> Vec<Violation<'a>> {
-        let (lr, per) = (self.lr(), s.per());
-        let bound = format!("at most {max_text}");
-        let mut out = Vec::new();
-        match s.seen(Resources::Limits, name) {
-            Seen::Absent => out.push(Violation {
-                at: s.missing_at(self.obj, Resources::Limits),
-                message: format!(
-                    "{} has no {name} limit, but LimitRange `{lr}` sets a maximum of {max_text} {per}, so the API server refuses the pod",
-                    s.name()
-                ),
-                help: format!("set `resources.limits.{name}` to {bound}"),
-                from: None,
-            }),
-            Seen::Known { quantity, text, at, from, provenance } => {
-                if let [q, m] = observed(&[quantity, max])[..]
-                    && q > m
-                {
-                    out.push(Violation {
-                        at,
-                        message: format!(
-                            "{}, above the maximum of {max_text} {per} set by LimitRange `{lr}`, so the API server refuses the pod",
-                            s.limits(name, &text, &provenance)
-                        ),
-                        help: Self::fix(Resources::Limits, name, &bound, &from),
-                        from,
-                    });
-                }
-            }
-            Seen::Unknown => {}
-        }
-        if let Seen::Known { quantity, text, at, from, provenance } = s.seen(Resources::Requests, name)
-            && let [q, m] = observed(&[quantity, max])[..]
-            && q > m
-        {
-            out.push(Violation {
-                at,
-                message: format!(
-                    "{}, above the maximum of {max_text} {per} set by LimitRange `{lr}`, so the API server refuses the pod",
-                    s.requests(name, &text, &provenance)
-                ),
-                help: Self::fix(Resources::Requests, name, &bound, &from),
-                from,
-            });
+                _ => continue,
+            };
+            out.push(violation);
         }
         out
     }
@@ -491,7 +437,7 @@ impl Rule for LimitrangeViolation {
         let Some(namespace) = obj.namespace else {
             return;
         };
-        if already_admitted(obj) || is_managed(cx, obj) {
+        if !creates_pods(cx, obj) {
             return;
         }
         if cx.limit_ranges(namespace).next().is_none() {
@@ -532,8 +478,8 @@ fn report_item<'a>(
             let name = q.name.value;
             let text = text_of(&q);
             let found = match what {
-                "minimum" => check.min(s, name, value, &text),
-                "maximum" => check.max(s, name, value, &text),
+                "minimum" => check.bound(s, name, value, &text, true),
+                "maximum" => check.bound(s, name, value, &text, false),
                 _ => check.ratio(s, name, value, &text),
             };
             for v in found {

@@ -117,7 +117,7 @@ declare_rule! {
     ///         target: {type: Utilization, averageUtilization: 70}
     /// ```
     ///
-    /// Use instead (10 replicas and 3 surge pods × 500m):
+    /// Use instead:
     /// ```yaml
     /// apiVersion: v1
     /// kind: ResourceQuota
@@ -126,7 +126,7 @@ declare_rule! {
     ///   namespace: shop
     /// spec:
     ///   hard:
-    ///     requests.cpu: "7"
+    ///     requests.cpu: "7" # 10 replicas and 3 surge pods × 500m
     /// ---
     /// apiVersion: apps/v1
     /// kind: Deployment

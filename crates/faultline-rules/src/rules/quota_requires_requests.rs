@@ -3,7 +3,7 @@ use faultline_model::pod::PodTemplate;
 use faultline_model::views::ResourceQuota;
 
 use crate::admission::AdmittedPod;
-use crate::common::{already_admitted, is_managed};
+use crate::common::creates_pods;
 use crate::quota::{REQUIRES_SETTING, ScopeMatch, container_usage, hard, scope_match};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
@@ -137,12 +137,12 @@ impl Rule for QuotaRequiresRequests {
             return;
         };
         let quotas: Vec<ResourceQuota<'_>> = cx
-            .inventory
-            .of_kind("ResourceQuota")
-            .filter(|q| q.namespace == Some(namespace))
-            .filter_map(ResourceQuota::of)
+            .graph
+            .objects_of("ResourceQuota", Some(namespace))
+            .iter()
+            .filter_map(|id| ResourceQuota::of(cx.inventory.get(*id)))
             .collect();
-        if quotas.is_empty() || already_admitted(obj) || is_managed(cx, obj) {
+        if quotas.is_empty() || !creates_pods(cx, obj) {
             return;
         }
         let admitted = AdmittedPod::of(cx, obj, pod);
