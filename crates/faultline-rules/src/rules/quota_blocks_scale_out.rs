@@ -203,7 +203,7 @@ struct Source<'a> {
 impl Source<'_> {
     fn need(&self, name: &str, full: bool, surge: bool) -> Quantity {
         let pods = if full {
-            self.full + if surge { self.surge } else { 0 }
+            self.full.saturating_add(if surge { self.surge } else { 0 })
         } else {
             self.current
         };
@@ -643,4 +643,73 @@ fn check_entry(
 
 fn plural(n: i64) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Settings;
+    use crate::testing::check_texts;
+
+    const SALE: &str = "\
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: compute, namespace: shop}
+spec:
+  hard: {requests.cpu: '5'}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, resources: {requests: {cpu: 500m}}}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  maxReplicas: 10
+";
+
+    fn messages(text: &str, settings: &Settings) -> Vec<String> {
+        let (_, diags) = check_texts(&[("t.yaml", text)], settings);
+        assert!(!diags.iter().any(|d| d.rule == "internal-error"), "{diags:?}");
+        diags
+            .into_iter()
+            .filter(|d| d.rule == "quota-blocks-scale-out")
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn surge_counts_unless_switched_off() {
+        // 10 × 500m fits in 5; the 3 surge pods do not.
+        let with = messages(SALE, &Settings::default());
+        assert_eq!(with.len(), 1, "{with:?}");
+        assert!(with[0].contains("need 6500m at full scale"), "{}", with[0]);
+        let mut settings = Settings::default();
+        settings.params.insert(
+            "quota-blocks-scale-out".into(),
+            [("surge".to_owned(), "false".to_owned())].into_iter().collect(),
+        );
+        assert!(messages(SALE, &settings).is_empty());
+    }
+
+    #[test]
+    fn absurd_numbers_do_not_panic() {
+        let text = SALE
+            .replace("maxReplicas: 10", "maxReplicas: 9223372036854775807\n  minReplicas: 9223372036854775807")
+            .replace("500m", "-1")
+            .replace("'5'", "[5]");
+        let _ = messages(&text, &Settings::default());
+        let text = SALE
+            .replace("maxReplicas: 10", "maxReplicas: 9223372036854775807")
+            .replace("500m", "999999999999999999999999999");
+        let found = messages(&text, &Settings::default());
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
 }
