@@ -52,8 +52,9 @@ pub(crate) fn counts_pods(name: &str) -> bool {
 pub(crate) fn is_extended_resource(name: &str) -> bool {
     match name.split_once('/') {
         Some((domain, _)) => {
-            !(domain == "kubernetes.io" || domain.ends_with(".kubernetes.io"))
-                && !name.starts_with("requests.")
+            !(domain == "kubernetes.io"
+                || domain.ends_with(".kubernetes.io")
+                || name.starts_with("requests."))
         }
         None => false,
     }
