@@ -40,7 +40,10 @@ declare_rule! {
     /// counts (`count/deployments.apps`, `services`, `secrets`, `count/jobs.batch`, …) count
     /// the input's objects of that kind in the namespace; `count/replicasets.apps` also counts
     /// the ReplicaSet each Deployment creates, and a second one during a rollout (the old
-    /// ones a Deployment keeps for `revisionHistoryLimit` count too, in a cluster).
+    /// ones a Deployment keeps for `revisionHistoryLimit` count too, in a cluster). Not
+    /// checked: `requests.storage` and storage-class quotas, `services.loadbalancers` and
+    /// `services.nodeports`, and the PersistentVolumeClaims a StatefulSet's claim templates
+    /// create as it scales.
     ///
     /// How many pods each workload has: Deployments, StatefulSets, ReplicaSets and
     /// ReplicationControllers their replicas; DaemonSets `status.desiredNumberScheduled`
