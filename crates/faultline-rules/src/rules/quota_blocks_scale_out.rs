@@ -622,19 +622,26 @@ fn check_entry(
     for s in contributors {
         let need = s.need(name, true, with_surge);
         let per_pod = s.each.get(name).copied().unwrap_or(Quantity::ZERO);
-        let how = if per_pod.is_zero() {
-            format!("{need}")
+        let (how, at_obj, at) = if per_pod.is_zero() {
+            (format!("counts {need}"), s.object, s.object.kind_range())
         } else {
-            let surge = if with_surge && s.surge > 0 { format!(" + {} surge", s.surge) } else { String::new() };
-            let source = match s.autoscaler {
-                Some((hpa, _)) => format!(" (maxReplicas of HorizontalPodAutoscaler `{}`)", hpa.name),
-                None => String::new(),
+            let replicas = format!("{} replica{}", s.full, plural(s.full));
+            let pods = if with_surge && s.surge > 0 {
+                format!("({replicas} + {} surge)", s.surge)
+            } else {
+                replicas
             };
-            format!("{} replica{}{source}{surge} × {per_pod} = {need}", s.full, plural(s.full))
-        };
-        let (at_obj, at) = match s.autoscaler {
-            Some((hpa, range)) => (hpa, range),
-            None => (s.object, s.count_at),
+            match s.autoscaler {
+                Some((hpa, range)) => (
+                    format!(
+                        "{pods} × {per_pod} = {need}, at the maxReplicas of HorizontalPodAutoscaler `{}`",
+                        hpa.name
+                    ),
+                    hpa,
+                    range,
+                ),
+                None => (format!("{pods} × {per_pod} = {need}"), s.object, s.count_at),
+            }
         };
         report = report.related(&at_obj, at, format!("{}: {how}", object_ref(&s.object)));
     }
