@@ -150,7 +150,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
     let model_options = ModelOptions {
         default_namespace: &namespace,
     };
-    let inventory = Inventory::build(&parsed, &model_options);
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let inventory = Inventory::build_with_paths(&parsed, &paths, &model_options);
     progress.stage("building the graph");
     let graph = faultline_graph::Graph::build(&inventory);
     progress.stage(&format!("checking {} objects", inventory.objects.len()));

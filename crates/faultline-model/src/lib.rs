@@ -6,11 +6,18 @@
 pub mod field;
 pub mod intorstr;
 pub mod kinds;
+pub mod layout;
+pub mod logs;
 pub mod object;
 pub mod pod;
+pub mod pod_status;
 pub mod quantity;
 pub mod selector;
 pub mod selectors;
+pub mod snapshot;
+pub mod status;
+pub mod time;
+pub mod workload_status;
 
 pub use field::Field;
 pub use object::{Inventory, ModelOptions, NotAnObject, Object, ObjectId};
