@@ -28,6 +28,8 @@ pub struct CheckArgs {
     pub skip: Vec<String>,
     pub namespace: Option<String>,
     pub kube_version: Option<String>,
+    /// `--now`: the time a snapshot is judged at (RFC 3339).
+    pub now: Option<String>,
     pub config: Option<PathBuf>,
     pub no_config: bool,
     pub include: Vec<String>,
@@ -76,6 +78,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
     if let Some(v) = &args.kube_version {
         settings.kube_version =
             KubeVersion::parse(v).map_err(|e| format!("--kube-version: {e}"))?;
+    }
+    if let Some(now) = &args.now {
+        settings.now = Some(faultline_model::time::Timestamp::parse(now).ok_or_else(|| {
+            format!("--now: `{now}` is not an RFC 3339 time such as `2024-05-01T12:00:00Z`")
+        })?);
     }
     for id in args.rules.iter().chain(&args.skip) {
         if registry::find(id).is_none() {

@@ -82,6 +82,10 @@ struct CheckCmd {
     /// The Kubernetes version the manifests target (e.g. 1.30).
     #[arg(long)]
     kube_version: Option<String>,
+    /// The time a snapshot is judged at, RFC 3339 (default: the latest time the input records;
+    /// never the wall clock).
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
     /// Configuration file (default: `.faultline.yaml` in the current directory or a parent).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -202,6 +206,7 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         skip: cmd.skip,
         namespace: cmd.namespace,
         kube_version: cmd.kube_version,
+        now: cmd.now,
         config: cmd.config,
         no_config: cmd.no_config,
         include: cmd.include,

@@ -12,6 +12,7 @@ pub mod object;
 pub mod pod;
 pub mod pod_status;
 pub mod quantity;
+pub mod scheduling;
 pub mod selector;
 pub mod selectors;
 pub mod snapshot;

@@ -7,6 +7,8 @@ use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::Graph;
 use faultline_graph::netpol::{NetOptions, NetworkModel};
 use faultline_model::Inventory;
+use faultline_model::snapshot::Snapshot;
+use faultline_model::time::Timestamp;
 use faultline_syntax::{ParsedText, SourceFile};
 
 use crate::api_versions::KubeVersion;
@@ -24,6 +26,8 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     /// The NetworkPolicy model, built on first use by a network rule.
     network: OnceLock<NetworkModel<'a>>,
+    /// Events, pods by node, logs and "now", built on first use by a status rule.
+    snapshot: OnceLock<Snapshot<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -41,7 +45,21 @@ impl<'a> Context<'a> {
             graph,
             settings,
             network: OnceLock::new(),
+            snapshot: OnceLock::new(),
         }
+    }
+
+    /// What the snapshot records beside its objects (Events by object, pods by node, pod
+    /// logs) and the time it was taken, built once.
+    pub fn snapshot(&self) -> &Snapshot<'a> {
+        self.snapshot
+            .get_or_init(|| Snapshot::build(self.inventory, self.files, self.settings.now))
+    }
+
+    /// The time findings are judged at: `--now` (or `now:` in `.faultline.yaml`), else the
+    /// latest timestamp in the input; never the wall clock.
+    pub fn now(&self) -> Option<Timestamp> {
+        self.snapshot().now
     }
 
     /// The NetworkPolicy model of the run (pod classes, isolation, peers), built once.
@@ -99,6 +117,8 @@ pub struct Settings {
     pub exemptions: Vec<Exemption>,
     /// How NetworkPolicies are evaluated where CNIs differ.
     pub network: NetOptions,
+    /// "Now" for judging a snapshot (`--now`); `None`: the latest time the input records.
+    pub now: Option<Timestamp>,
 }
 
 impl Default for Settings {
@@ -114,6 +134,7 @@ impl Default for Settings {
             only: None,
             exemptions: Vec::new(),
             network: NetOptions::default(),
+            now: None,
         }
     }
 }

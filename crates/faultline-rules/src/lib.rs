@@ -13,6 +13,7 @@ pub mod config;
 mod context;
 pub mod docs;
 mod engine;
+mod evidence;
 mod macros;
 pub mod suppress;
 #[doc(hidden)]

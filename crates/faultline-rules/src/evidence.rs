@@ -1,0 +1,334 @@
+//! Shared by the rules about snapshots: the workload a pod belongs to, grouping findings by it
+//! (32 crash-looping replicas are one finding), and Events and log lines as evidence in a
+//! finding's related locations.
+
+use std::collections::HashMap;
+
+use faultline_diagnostics::Location;
+use faultline_model::snapshot::EventInfo;
+use faultline_model::status::controller_of;
+use faultline_model::time::{Timestamp, human_duration};
+use faultline_model::{Inventory, Object, ObjectId};
+use faultline_syntax::TextRange;
+
+use crate::context::Context;
+use crate::engine::Report;
+
+/// The workload that owns a pod: its controller, followed from a ReplicaSet up to its
+/// Deployment and from a Job up to its CronJob when the intermediate object is in the input.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Owner<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub namespace: Option<&'a str>,
+    /// The owner, when it is in the input.
+    pub object: Option<&'a Object<'a>>,
+}
+
+impl Owner<'_> {
+    /// `Kind/namespace/name`.
+    pub fn display(&self) -> String {
+        match self.namespace {
+            Some(ns) => format!("{}/{ns}/{}", self.kind, self.name),
+            None => format!("{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// `Kind/namespace/name` of an object.
+pub(crate) fn display(obj: &Object<'_>) -> String {
+    crate::engine::object_ref(obj).to_string()
+}
+
+/// The workload `obj` belongs to (see [`Owner`]); `None` for an object without a controller.
+pub(crate) fn owner_of<'a>(inventory: &'a Inventory<'a>, obj: &Object<'a>) -> Option<Owner<'a>> {
+    let first = controller_of(obj).filter(|o| o.kind != "Node")?;
+    let namespace = obj.namespace;
+    let mut owner = Owner {
+        kind: first.kind,
+        name: first.name,
+        namespace,
+        object: inventory.find(first.kind, namespace, first.name),
+    };
+    while let Some(o) = owner
+        .object
+        .filter(|o| matches!(o.kind, "ReplicaSet" | "Job"))
+        && let Some(up) = controller_of(o)
+    {
+        owner = Owner {
+            kind: up.kind,
+            name: up.name,
+            namespace,
+            object: inventory.find(up.kind, namespace, up.name),
+        };
+    }
+    Some(owner)
+}
+
+/// Findings about pods of one workload (or one pod without an owner), in input order.
+#[derive(Debug)]
+pub(crate) struct Group<'a, T> {
+    pub owner: Option<Owner<'a>>,
+    pub members: Vec<(&'a Object<'a>, T)>,
+}
+
+impl<'a, T> Group<'a, T> {
+    /// What the finding is about: `Pod/shop/api-1`, `Pod/shop/api-1 of Deployment/shop/api`
+    /// or `4 pods of Deployment/shop/api`.
+    pub fn subject(&self) -> String {
+        let first = display(self.members[0].0);
+        match (self.owner, self.members.len()) {
+            (None, _) => first,
+            (Some(o), 1) => format!("{first} of {}", o.display()),
+            (Some(o), n) => format!("{n} pods of {}", o.display()),
+        }
+    }
+
+    pub fn objects(&self) -> impl Iterator<Item = &'a Object<'a>> + '_ {
+        self.members.iter().map(|(o, _)| *o)
+    }
+}
+
+/// Groups findings by the workload that owns each object, keeping input order (groups by
+/// their first member).
+pub(crate) fn group_by_owner<'a, T>(
+    inventory: &'a Inventory<'a>,
+    found: Vec<(&'a Object<'a>, T)>,
+) -> Vec<Group<'a, T>> {
+    let mut groups: Vec<Group<'a, T>> = Vec::new();
+    let mut index: HashMap<(Option<&str>, &str, &str, Option<ObjectId>), usize> = HashMap::new();
+    for (obj, detail) in found {
+        let owner = owner_of(inventory, obj);
+        let key = match owner {
+            Some(o) => (o.namespace, o.kind, o.name, None),
+            None => (obj.namespace, obj.kind, obj.name, Some(obj.id)),
+        };
+        let at = *index.entry(key).or_insert_with(|| {
+            groups.push(Group {
+                owner,
+                members: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        groups[at].members.push((obj, detail));
+    }
+    groups
+}
+
+/// Adds every member after the first, each at `range`, and the owner when it is in the input.
+pub(crate) fn relate_group<'r, T>(
+    mut report: Report<'r>,
+    group: &Group<'_, T>,
+    range: impl Fn(&T) -> TextRange,
+    note: impl Fn(&T) -> String,
+) -> Report<'r> {
+    for (obj, detail) in group.members.iter().skip(1) {
+        report = report.related(obj, range(detail), note(detail));
+    }
+    if let Some(owner) = group.owner
+        && let Some(obj) = owner.object
+    {
+        report = report.related(obj, obj.kind_range(), "the workload that owns these pods");
+    }
+    report
+}
+
+fn span(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
+    match (first, last) {
+        (Some(f), Some(l)) if f != l => format!("first seen {f}, last seen {l}"),
+        (_, Some(t)) | (Some(t), None) => format!("seen {t}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// Adds the Events about `objects` that `keep` accepts, one entry per reason: the count summed
+/// over all of them, first and last seen, and the message of the latest, at the first Event's
+/// `reason`.
+pub(crate) fn relate_events<'r, 'a>(
+    mut report: Report<'r>,
+    cx: &Context<'a>,
+    objects: impl IntoIterator<Item = &'a Object<'a>>,
+    keep: impl Fn(&EventInfo<'_>) -> bool,
+) -> Report<'r> {
+    struct Seen<'e> {
+        first_event: EventInfo<'e>,
+        latest: EventInfo<'e>,
+        count: i64,
+        objects: usize,
+        first: Option<Timestamp>,
+        last: Option<Timestamp>,
+    }
+    let snapshot = cx.snapshot();
+    let mut by_reason: Vec<(&str, Seen<'a>)> = Vec::new();
+    for obj in objects {
+        let mut counted: Vec<&str> = Vec::new();
+        for e in snapshot.events_for(cx.inventory, obj) {
+            if !keep(&e) {
+                continue;
+            }
+            let reason = e.reason.map_or("", |r| r.value);
+            let seen = match by_reason.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, s)) => s,
+                None => {
+                    by_reason.push((
+                        reason,
+                        Seen {
+                            first_event: e,
+                            latest: e,
+                            count: 0,
+                            objects: 0,
+                            first: None,
+                            last: None,
+                        },
+                    ));
+                    &mut by_reason.last_mut().expect("just pushed").1
+                }
+            };
+            seen.count += e.count;
+            if !counted.contains(&reason) {
+                counted.push(reason);
+                seen.objects += 1;
+            }
+            seen.first = match (seen.first, e.first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            seen.last = seen.last.max(e.last);
+            if e.last >= seen.latest.last {
+                seen.latest = e;
+            }
+        }
+    }
+    for (reason, seen) in by_reason {
+        let e = seen.first_event;
+        let on = if seen.objects > 1 {
+            format!(" on {} objects", seen.objects)
+        } else {
+            String::new()
+        };
+        let when = span(seen.first, seen.last);
+        let message = seen
+            .latest
+            .message
+            .map(|m| format!(": {}", shorten(m.value, 200)))
+            .unwrap_or_default();
+        let anchor = e.reason.map_or(e.object.kind_range(), |r| r.node.range());
+        report = report.related(
+            &e.object,
+            anchor,
+            format!(
+                "event `{reason}` ×{}{on}{}{message}",
+                seen.count,
+                if when.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({when})")
+                }
+            ),
+        );
+    }
+    report
+}
+
+/// Adds the first log line of each cause found in the logs of `pods`.
+pub(crate) fn relate_logs<'r, 'a>(
+    mut report: Report<'r>,
+    cx: &Context<'a>,
+    pods: impl IntoIterator<Item = &'a Object<'a>>,
+) -> Report<'r> {
+    let snapshot = cx.snapshot();
+    let mut seen = Vec::new();
+    for pod in pods {
+        for e in snapshot.logs_of(pod) {
+            if seen.contains(&e.cause) {
+                continue;
+            }
+            seen.push(e.cause);
+            let container = e
+                .container
+                .map(|c| format!("container `{c}` of "))
+                .unwrap_or_default();
+            let times = if e.count > 1 {
+                format!("; {} such lines", e.count)
+            } else {
+                String::new()
+            };
+            report = report.related_at(
+                Location::new(e.file, e.range),
+                format!(
+                    "log of {container}{}: `{}` ({}{times})",
+                    display(pod),
+                    shorten(e.text, 160),
+                    e.cause.describe()
+                ),
+            );
+        }
+    }
+    report
+}
+
+/// `how long ago` relative to now, when both are known: ` 2m before the snapshot`.
+pub(crate) fn ago(cx: &Context<'_>, at: Option<Timestamp>) -> String {
+    match (at, cx.now()) {
+        (Some(t), Some(now)) if t <= now => {
+            format!(
+                " {} before the snapshot",
+                human_duration(t.seconds_until(now))
+            )
+        }
+        _ => String::new(),
+    }
+}
+
+/// At most `max` characters, with `…` when cut; backticks become quotes so that messages keep
+/// their quoting.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    let text = text.trim().replace('`', "'").replace('\n', " ");
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
+/// A rule parameter as a number; the declared default when the configured value is not one.
+pub(crate) fn int_param(cx: &Context<'_>, meta: &crate::RuleMeta, name: &str) -> i64 {
+    cx.param(meta, name).trim().parse().unwrap_or_else(|_| {
+        meta.params
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.default.parse().ok())
+            .unwrap_or(0)
+    })
+}
+
+/// A duration parameter (`30m`, `1h`) in seconds; the declared default when it does not parse.
+pub(crate) fn duration_param(cx: &Context<'_>, meta: &crate::RuleMeta, name: &str) -> i64 {
+    let parse = faultline_model::time::parse_duration;
+    parse(cx.param(meta, name)).unwrap_or_else(|| {
+        meta.params
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| parse(p.default))
+            .unwrap_or(0)
+    })
+}
+
+/// Every Pod with a status for which `f` finds something, in input order.
+pub(crate) fn pods_with<'a, T>(
+    cx: &Context<'a>,
+    mut f: impl FnMut(&faultline_model::pod_status::PodStatus<'a>) -> Option<T>,
+) -> Vec<(&'a Object<'a>, T)> {
+    let inventory: &'a Inventory<'a> = cx.inventory;
+    inventory
+        .of_kind("Pod")
+        .filter_map(|obj| {
+            let status = faultline_model::pod_status::PodStatus::of(obj)?;
+            Some((obj, f(&status)?))
+        })
+        .collect()
+}
+
+/// The range of `key: value` in the mapping `parent` (the whole mapping when `key` is absent).
+pub(crate) fn field_at(parent: faultline_syntax::NodeRef<'_>, key: &str) -> TextRange {
+    parent.field_range(key).unwrap_or_else(|| parent.range())
+}
