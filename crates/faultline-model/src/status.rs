@@ -77,12 +77,17 @@ impl<'a> Condition<'a> {
             .unwrap_or(self.type_.node)
     }
 
-    /// `reason: message` (or whichever is written), for messages.
+    /// `` `reason`: message `` (or whichever is written; the message without a final period),
+    /// for messages.
     pub fn explanation(&self) -> String {
-        match (self.reason, self.message) {
-            (Some(r), Some(m)) if !m.value.is_empty() => format!("`{}`: {}", r.value, m.value),
-            (Some(r), _) => format!("`{}`", r.value),
-            (None, Some(m)) => m.value.to_owned(),
+        let message = self
+            .message
+            .map(|m| m.value.trim().trim_end_matches('.'))
+            .filter(|m| !m.is_empty());
+        match (self.reason, message) {
+            (Some(r), Some(m)) => format!("`{}`: {m}", r.value),
+            (Some(r), None) => format!("`{}`", r.value),
+            (None, Some(m)) => m.to_owned(),
             (None, None) => String::new(),
         }
     }

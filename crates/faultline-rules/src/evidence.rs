@@ -280,10 +280,14 @@ pub(crate) fn ago(cx: &Context<'_>, at: Option<Timestamp>) -> String {
     }
 }
 
-/// At most `max` characters, with `…` when cut; backticks become quotes so that messages keep
-/// their quoting.
+/// At most `max` characters, with `…` when cut, without a trailing period; backticks become
+/// quotes so that messages keep their quoting.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let text = text.trim().replace('`', "'").replace('\n', " ");
+    let text = text
+        .trim()
+        .trim_end_matches('.')
+        .replace('`', "'")
+        .replace('\n', " ");
     match text.char_indices().nth(max) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text,
@@ -331,4 +335,45 @@ pub(crate) fn pods_with<'a, T>(
 /// The range of `key: value` in the mapping `parent` (the whole mapping when `key` is absent).
 pub(crate) fn field_at(parent: faultline_syntax::NodeRef<'_>, key: &str) -> TextRange {
     parent.field_range(key).unwrap_or_else(|| parent.range())
+}
+
+/// How many pods of a node a finding lists as related.
+pub(crate) const MAX_RELATED_PODS: usize = 20;
+
+/// Adds the pods bound to the node `node` (at their `nodeName`), at most
+/// [`MAX_RELATED_PODS`]; returns the report and how many pods there are.
+pub(crate) fn relate_pods_on_node<'r>(
+    mut report: Report<'r>,
+    cx: &Context<'_>,
+    node: &str,
+    note: &str,
+) -> (Report<'r>, usize) {
+    let pods = cx.snapshot().pods_on(node);
+    for id in pods.iter().take(MAX_RELATED_PODS) {
+        let pod = cx.inventory.get(*id);
+        let at = pod
+            .spec()
+            .and_then(|s| s.field_range("nodeName"))
+            .unwrap_or_else(|| pod.kind_range());
+        report = report.related(pod, at, note);
+    }
+    (report, pods.len())
+}
+
+/// The range a finding about a condition points at: its `reason`, else its `status`.
+pub(crate) fn condition_at(c: &faultline_model::status::Condition<'_>) -> TextRange {
+    if c.reason.is_some() {
+        field_at(c.node, "reason")
+    } else {
+        field_at(c.node, "status")
+    }
+}
+
+/// `1 pod`, `3 pods`.
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
