@@ -20,7 +20,7 @@ pub mod suppress;
 pub mod testing;
 
 pub use context::{Context, Settings};
-pub use engine::{Param, Rule, RuleMeta, Sink, run};
+pub use engine::{Param, Report, Rule, RuleMeta, Sink, run};
 
 /// The registry of every rule, generated from `src/rules/*.rs`.
 pub mod registry {
