@@ -226,11 +226,14 @@ fn requirements<'a>(term: NodeRef<'a>, key: &str) -> Vec<NodeRequirement<'a>> {
         .collect()
 }
 
+/// One `nodeSelector` entry: its key node, key and value.
+pub type SelectorEntry<'a> = (NodeRef<'a>, &'a str, &'a str);
+
 /// Where a pod may run, read from its spec.
 #[derive(Clone, Debug)]
 pub struct Placement<'a> {
     /// The `nodeSelector` mapping and its entries (key node, key, value).
-    pub node_selector: Option<(NodeRef<'a>, Vec<(NodeRef<'a>, &'a str, &'a str)>)>,
+    pub node_selector: Option<(NodeRef<'a>, Vec<SelectorEntry<'a>>)>,
     /// The `nodeSelectorTerms` list of the required node affinity, and its terms.
     pub required_terms: Option<(NodeRef<'a>, Vec<NodeSelectorTerm<'a>>)>,
     /// The `tolerations` list, if written.

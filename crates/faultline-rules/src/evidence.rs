@@ -8,7 +8,7 @@ use faultline_diagnostics::Location;
 use faultline_model::snapshot::EventInfo;
 use faultline_model::status::controller_of;
 use faultline_model::time::{Timestamp, human_duration};
-use faultline_model::{Inventory, Object, ObjectId};
+use faultline_model::{Inventory, Object};
 use faultline_syntax::TextRange;
 
 use crate::context::Context;
@@ -89,30 +89,65 @@ impl<'a, T> Group<'a, T> {
     }
 }
 
-/// Groups findings by the workload that owns each object, keeping input order (groups by
-/// their first member).
+/// Splits `items` into groups of equal `key`, groups in the order of their first item, items
+/// in input order.
+pub(crate) fn group_in_order<T, K: std::hash::Hash + Eq>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> K,
+) -> Vec<Vec<T>> {
+    let mut groups: Vec<Vec<T>> = Vec::new();
+    let mut index: HashMap<K, usize> = HashMap::new();
+    for item in items {
+        let at = *index.entry(key(&item)).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(item);
+    }
+    groups
+}
+
+/// `(namespace, kind, name)` of the workload `obj` belongs to, or of `obj` itself.
+pub(crate) type OwnerKey<'a> = (Option<&'a str>, &'a str, &'a str);
+
+fn owner_key<'a>(owner: Option<Owner<'a>>, obj: &'a Object<'a>) -> OwnerKey<'a> {
+    match owner {
+        Some(o) => (o.namespace, o.kind, o.name),
+        None => (obj.namespace, obj.kind, obj.name),
+    }
+}
+
+/// Groups findings by the workload that owns each object (see [`Owner`]); an object without
+/// an owner is a group of its own.
 pub(crate) fn group_by_owner<'a, T>(
     inventory: &'a Inventory<'a>,
     found: Vec<(&'a Object<'a>, T)>,
 ) -> Vec<Group<'a, T>> {
-    let mut groups: Vec<Group<'a, T>> = Vec::new();
-    let mut index: HashMap<(Option<&str>, &str, &str, Option<ObjectId>), usize> = HashMap::new();
-    for (obj, detail) in found {
-        let owner = owner_of(inventory, obj);
-        let key = match owner {
-            Some(o) => (o.namespace, o.kind, o.name, None),
-            None => (obj.namespace, obj.kind, obj.name, Some(obj.id)),
-        };
-        let at = *index.entry(key).or_insert_with(|| {
-            groups.push(Group {
-                owner,
-                members: Vec::new(),
-            });
-            groups.len() - 1
-        });
-        groups[at].members.push((obj, detail));
-    }
-    groups
+    let owned: Vec<_> = found
+        .into_iter()
+        .map(|(obj, detail)| (owner_of(inventory, obj), obj, detail))
+        .collect();
+    group_in_order(owned, |(owner, obj, _)| {
+        (owner_key(*owner, obj), owner.is_none().then_some(obj.id))
+    })
+    .into_iter()
+    .map(|members| Group {
+        owner: members[0].0,
+        members: members.into_iter().map(|(_, o, d)| (o, d)).collect(),
+    })
+    .collect()
+}
+
+/// The key [`group_by_owner`] groups `obj` under when it is a pod, and the object's own
+/// identity otherwise (a workload is grouped with the pods it owns).
+pub(crate) fn workload_key<'a>(
+    inventory: &'a Inventory<'a>,
+    obj: &'a Object<'a>,
+) -> (OwnerKey<'a>, Option<Owner<'a>>) {
+    let owner = (obj.kind == "Pod")
+        .then(|| owner_of(inventory, obj))
+        .flatten();
+    (owner_key(owner, obj), owner)
 }
 
 /// Adds every member after the first, each at `range`, and the owner when it is in the input.

@@ -15,6 +15,7 @@ pub mod docs;
 mod engine;
 mod evidence;
 mod macros;
+mod placement;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;

@@ -132,12 +132,17 @@ fn missing(message: &str) -> Option<Missing<'_>> {
 
 /// The place in a container's spec that references `m`: an `env[].valueFrom` key reference,
 /// an `envFrom[]` entry, or a pod volume.
-fn reference<'a>(container: NodeRef<'a>, pod_spec: Option<NodeRef<'a>>, m: &Missing<'_>) -> Option<NodeRef<'a>> {
+fn reference<'a>(
+    container: NodeRef<'a>,
+    pod_spec: Option<NodeRef<'a>>,
+    m: &Missing<'_>,
+) -> Option<NodeRef<'a>> {
     let (key_ref, from_ref, volume, volume_name) = match m.kind {
         "ConfigMap" => ("configMapKeyRef", "configMapRef", "configMap", "name"),
         _ => ("secretKeyRef", "secretRef", "secret", "secretName"),
     };
-    let named = |n: NodeRef<'a>, field: &str| n.get(field).and_then(|v| v.scalar_text()) == Some(m.name);
+    let named =
+        |n: NodeRef<'a>, field: &str| n.get(field).and_then(|v| v.scalar_text()) == Some(m.name);
     let env = container
         .get("env")
         .into_iter()
@@ -187,7 +192,8 @@ impl Rule for ContainerConfigError {
         let found = pods_with(cx, |pod| {
             pod.all_containers().find_map(|c| {
                 let w = c.state.waiting()?;
-                w.reason.filter(|r| r.value == "CreateContainerConfigError")?;
+                w.reason
+                    .filter(|r| r.value == "CreateContainerConfigError")?;
                 let m = w.message.and_then(|m| missing(m.value));
                 let reference = c
                     .spec(pod)
@@ -224,7 +230,9 @@ impl Rule for ContainerConfigError {
                     kind,
                     name,
                     key: Some(key),
-                }) => format!("add the key `{key}` to {kind} `{name}` in namespace `{ns}`, or fix the key the pod references"),
+                }) => format!(
+                    "add the key `{key}` to {kind} `{name}` in namespace `{ns}`, or fix the key the pod references"
+                ),
                 Some(Missing { kind, name, .. }) => format!(
                     "create {kind} `{name}` in namespace `{ns}` (the pod's namespace), or fix the name the pod references"
                 ),
@@ -255,20 +263,39 @@ mod tests {
     fn reads_kubelets_messages() {
         assert_eq!(
             missing("configmap \"app-config\" not found"),
-            Some(Missing { kind: "ConfigMap", name: "app-config", key: None })
+            Some(Missing {
+                kind: "ConfigMap",
+                name: "app-config",
+                key: None
+            })
         );
         assert_eq!(
             missing("secret \"api-db\" not found"),
-            Some(Missing { kind: "Secret", name: "api-db", key: None })
+            Some(Missing {
+                kind: "Secret",
+                name: "api-db",
+                key: None
+            })
         );
         assert_eq!(
             missing("couldn't find key DB_URL in ConfigMap shop/app-config"),
-            Some(Missing { kind: "ConfigMap", name: "app-config", key: Some("DB_URL") })
+            Some(Missing {
+                kind: "ConfigMap",
+                name: "app-config",
+                key: Some("DB_URL")
+            })
         );
         assert_eq!(
             missing("couldn't find key password in Secret shop/api-db"),
-            Some(Missing { kind: "Secret", name: "api-db", key: Some("password") })
+            Some(Missing {
+                kind: "Secret",
+                name: "api-db",
+                key: Some("password")
+            })
         );
-        assert_eq!(missing("container has runAsNonRoot and image will run as root"), None);
+        assert_eq!(
+            missing("container has runAsNonRoot and image will run as root"),
+            None
+        );
     }
 }

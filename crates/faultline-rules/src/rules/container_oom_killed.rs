@@ -114,9 +114,9 @@ impl Hit<'_> {
         let when = ago(cx, self.killed.finished_at.map(|f| f.value));
         match self.limit.and_then(|l| l.scalar_text()) {
             Some(l) => format!("was killed for exceeding its memory limit `{l}`{when}"),
-            None => format!(
-                "was killed{when} when the node ran out of memory; it has no memory limit"
-            ),
+            None => {
+                format!("was killed{when} when the node ran out of memory; it has no memory limit")
+            }
         }
     }
 }

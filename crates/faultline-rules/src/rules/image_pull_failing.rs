@@ -1,9 +1,7 @@
 use faultline_model::pod_status::{ContainerStatus, Waiting};
 use faultline_syntax::{NodeRef, TextRange};
 
-use crate::evidence::{
-    field_at, group_by_owner, pods_with, relate_events, relate_group, shorten,
-};
+use crate::evidence::{field_at, group_by_owner, pods_with, relate_events, relate_group, shorten};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -112,14 +110,26 @@ fn help(reason: &str, message: &str) -> &'static str {
         "write the image as `registry/repository:tag` or `repository@sha256:digest`, in lowercase, without spaces or a scheme"
     } else if reason == "ErrImageNeverPull" {
         "the image is not on the node and `imagePullPolicy: Never` forbids pulling it: preload it or change the policy"
-    } else if ["unauthorized", "denied", "authentication", "forbidden", "401", "403"]
-        .iter()
-        .any(|w| m.contains(w))
+    } else if [
+        "unauthorized",
+        "denied",
+        "authentication",
+        "forbidden",
+        "401",
+        "403",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
     {
         "give the pod credentials for the registry: an `imagePullSecrets` entry naming a `kubernetes.io/dockerconfigjson` Secret in its namespace (or on its ServiceAccount)"
-    } else if ["timeout", "i/o timeout", "no such host", "connection refused"]
-        .iter()
-        .any(|w| m.contains(w))
+    } else if [
+        "timeout",
+        "i/o timeout",
+        "no such host",
+        "connection refused",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
     {
         "the node cannot reach the registry: check its DNS name, the nodes' egress and any proxy or mirror configuration"
     } else {
@@ -152,7 +162,10 @@ impl Rule for ImagePullFailing {
                 .container
                 .image
                 .map(|i| i.value)
-                .or_else(|| spec.and_then(|s| s.get("image")).and_then(|i| i.scalar_text()))
+                .or_else(|| {
+                    spec.and_then(|s| s.get("image"))
+                        .and_then(|i| i.scalar_text())
+                })
                 .unwrap_or("");
             let said = hit.waiting.message.map_or("", |m| m.value);
             let why = if said.is_empty() {
@@ -173,11 +186,19 @@ impl Rule for ImagePullFailing {
                 report = report.related(first, image_node.range(), "the image the pod asks for");
             }
             let report = relate_group(report, &group, Hit::anchor, |h| {
-                format!("also waiting in `{}`: container `{}`", h.reason, h.container.name)
+                format!(
+                    "also waiting in `{}`: container `{}`",
+                    h.reason, h.container.name
+                )
             });
             relate_events(report, cx, group.objects(), |e| {
                 e.type_ == Some("Warning")
-                    && e.reason.is_some_and(|r| matches!(r.value, "Failed" | "BackOff" | "InspectFailed" | "ErrImageNeverPull"))
+                    && e.reason.is_some_and(|r| {
+                        matches!(
+                            r.value,
+                            "Failed" | "BackOff" | "InspectFailed" | "ErrImageNeverPull"
+                        )
+                    })
             });
         }
     }

@@ -73,17 +73,28 @@ impl Rule for NodeNotReady {
             return;
         }
         let conds = conditions(obj.status());
-        let Some(ready) = conds.iter().find(|c| c.type_.value == "Ready" && !c.is_true()) else {
+        let Some(ready) = conds
+            .iter()
+            .find(|c| c.type_.value == "Ready" && !c.is_true())
+        else {
             return;
         };
         let status = ready.status.map_or("missing", |s| s.value);
         let explanation = ready.explanation();
         let since = ago(cx, ready.last_transition_time.map(|t| t.value));
-        let since = if since.is_empty() { since } else { format!(" since{since}") };
+        let since = if since.is_empty() {
+            since
+        } else {
+            format!(" since{since}")
+        };
         let message = format!(
             "{} is not ready (`Ready` is `{status}`{}){since}",
             display(obj),
-            if explanation.is_empty() { String::new() } else { format!(": {explanation}") }
+            if explanation.is_empty() {
+                String::new()
+            } else {
+                format!(": {explanation}")
+            }
         );
         let help = if status == "Unknown" {
             "the kubelet stopped reporting: check that the machine is up and reachable and that the kubelet runs (`systemctl status kubelet`, `journalctl -u kubelet`)"
@@ -97,12 +108,22 @@ impl Rule for NodeNotReady {
             obj.name,
             "a pod on this node, evicted once the not-ready toleration (300s by default) runs out",
         );
-        let Some(this) = cx.inventory.find(obj.kind, None, obj.name) else { return };
+        let Some(this) = cx.inventory.find(obj.kind, None, obj.name) else {
+            return;
+        };
         let report = if pods > 0 {
-            report.related(this, this.kind_range(), format!("{} bound to this node", count(pods, "pod")))
+            report.related(
+                this,
+                this.kind_range(),
+                format!("{} bound to this node", count(pods, "pod")),
+            )
         } else {
             report
         };
-        relate_events(report, cx, [this], |e| e.type_ == Some("Warning") || e.reason.is_some_and(|r| r.value.starts_with("NodeNotReady")));
+        relate_events(report, cx, [this], |e| {
+            e.type_ == Some("Warning")
+                || e.reason
+                    .is_some_and(|r| r.value.starts_with("NodeNotReady"))
+        });
     }
 }

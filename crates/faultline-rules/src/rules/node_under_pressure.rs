@@ -93,9 +93,13 @@ impl Rule for NodeUnderPressure {
         if obj.kind != "Node" {
             return;
         }
-        let Some(this) = cx.inventory.find(obj.kind, None, obj.name) else { return };
+        let Some(this) = cx.inventory.find(obj.kind, None, obj.name) else {
+            return;
+        };
         for cond in conditions(obj.status()) {
-            let Some((type_, what, help)) = PRESSURES.iter().find(|(t, _, _)| *t == cond.type_.value) else {
+            let Some((type_, what, help)) =
+                PRESSURES.iter().find(|(t, _, _)| *t == cond.type_.value)
+            else {
                 continue;
             };
             if !cond.is_true() {
@@ -103,19 +107,39 @@ impl Rule for NodeUnderPressure {
             }
             let explanation = cond.explanation();
             let since = ago(cx, cond.last_transition_time.map(|t| t.value));
-            let since = if since.is_empty() { since } else { format!(" since{since}") };
+            let since = if since.is_empty() {
+                since
+            } else {
+                format!(" since{since}")
+            };
             let pods = cx.snapshot().pods_on(obj.name).len();
             let message = format!(
                 "{} is low on {what} (`{type_}`{}){since}; the kubelet evicts pods from it ({} bound to it)",
                 display(obj),
-                if explanation.is_empty() { String::new() } else { format!(": {explanation}") },
+                if explanation.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {explanation}")
+                },
                 count(pods, "pod")
             );
             let report = out.report(obj, condition_at(&cond), message).help(*help);
-            let (report, _) = relate_pods_on_node(report, cx, obj.name, "a pod on this node, which the kubelet may evict");
+            let (report, _) = relate_pods_on_node(
+                report,
+                cx,
+                obj.name,
+                "a pod on this node, which the kubelet may evict",
+            );
             relate_events(report, cx, [this], |e| {
                 e.reason.is_some_and(|r| {
-                    r.value.contains("Pressure") || matches!(r.value, "EvictionThresholdMet" | "FreeDiskSpaceFailed" | "ImageGCFailed" | "OOMKilling")
+                    r.value.contains("Pressure")
+                        || matches!(
+                            r.value,
+                            "EvictionThresholdMet"
+                                | "FreeDiskSpaceFailed"
+                                | "ImageGCFailed"
+                                | "OOMKilling"
+                        )
                 })
             });
         }

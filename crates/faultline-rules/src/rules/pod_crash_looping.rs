@@ -219,7 +219,8 @@ impl Rule for PodCrashLooping {
             );
             let report = relate_events(report, cx, group.objects(), |e| {
                 e.type_ == Some("Warning")
-                    || e.reason.is_some_and(|r| matches!(r.value, "Killing" | "BackOff"))
+                    || e.reason
+                        .is_some_and(|r| matches!(r.value, "Killing" | "BackOff"))
             });
             relate_logs(report, cx, group.objects());
         }

@@ -141,10 +141,14 @@ impl Rule for PodUnschedulable {
             );
             let report = out.report(first, anchor(cond), message).help(help(said));
             let report = relate_group(report, &group, anchor, |c| {
-                format!("also not scheduled: {}", shorten(c.message.map_or("", |m| m.value), 120))
+                format!(
+                    "also not scheduled: {}",
+                    shorten(c.message.map_or("", |m| m.value), 120)
+                )
             });
             relate_events(report, cx, group.objects(), |e| {
-                e.reason.is_some_and(|r| matches!(r.value, "FailedScheduling" | "NotTriggerScaleUp"))
+                e.reason
+                    .is_some_and(|r| matches!(r.value, "FailedScheduling" | "NotTriggerScaleUp"))
             });
         }
     }

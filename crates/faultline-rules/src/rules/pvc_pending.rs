@@ -91,7 +91,10 @@ declare_rule! {
 const GRACE_SECS: i64 = 60;
 
 /// The pods (real ones, not templates) that mount `claim`, with the `claimName` node.
-fn consumers<'a>(inventory: &'a Inventory<'a>, claim: &Object<'_>) -> Vec<(&'a Object<'a>, NodeRef<'a>)> {
+fn consumers<'a>(
+    inventory: &'a Inventory<'a>,
+    claim: &Object<'_>,
+) -> Vec<(&'a Object<'a>, NodeRef<'a>)> {
     inventory
         .of_kind("Pod")
         .filter(|p| p.namespace == claim.namespace)
@@ -125,10 +128,10 @@ impl Rule for PvcPending {
             return;
         };
         let events = cx.snapshot().events_for(inventory, this);
-        let failure = events
-            .iter()
-            .rev()
-            .find(|e| e.type_ == Some("Warning") && e.reason.is_some_and(|r| r.value != "WaitForFirstConsumer"));
+        let failure = events.iter().rev().find(|e| {
+            e.type_ == Some("Warning")
+                && e.reason.is_some_and(|r| r.value != "WaitForFirstConsumer")
+        });
         let class_name = field::str(obj.spec(), "storageClassName")
             .map(|c| c.value)
             .or_else(|| {
@@ -162,9 +165,18 @@ impl Rule for PvcPending {
             (None, None) => String::new(),
         };
         let since = ago(cx, created);
-        let since = if since.is_empty() { since } else { format!(", created{since}") };
+        let since = if since.is_empty() {
+            since
+        } else {
+            format!(", created{since}")
+        };
         let said = failure
-            .and_then(|e| Some(format!("; the provisioner says: {}", shorten(e.message?.value, 200))))
+            .and_then(|e| {
+                Some(format!(
+                    "; the provisioner says: {}",
+                    shorten(e.message?.value, 200)
+                ))
+            })
             .unwrap_or_default();
         let classes: Vec<String> = inventory
             .of_kind("StorageClass")
@@ -192,7 +204,11 @@ impl Rule for PvcPending {
             report = report.related(class, class.kind_range(), "the StorageClass it asks for");
         }
         for (pod, claim_name) in consumers(inventory, obj) {
-            report = report.related(pod, claim_name.range(), "a pod that mounts this claim and cannot start until it binds");
+            report = report.related(
+                pod,
+                claim_name.range(),
+                "a pod that mounts this claim and cannot start until it binds",
+            );
         }
         relate_events(report, cx, [this], |e| e.type_ == Some("Warning"));
     }

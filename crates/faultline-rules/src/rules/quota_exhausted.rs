@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
 
 use faultline_diagnostics::Severity;
+use faultline_model::Inventory;
 use faultline_model::quantity::Quantity;
 use faultline_model::snapshot::EventInfo;
-use faultline_model::Inventory;
 use faultline_syntax::NodeRef;
 
 use crate::evidence::{display, field_at, shorten};
@@ -83,12 +83,16 @@ fn quota_named(message: &str) -> Option<&str> {
 }
 
 fn quantity(node: NodeRef<'_>) -> Option<Quantity> {
-    let text = node.scalar_text().filter(|_| node.is_scalar() && !node.is_null())?;
+    let text = node
+        .scalar_text()
+        .filter(|_| node.is_scalar() && !node.is_null())?;
     Quantity::parse(text.trim()).ok()
 }
 
 /// The `FailedCreate … exceeded quota` Events of the run, by (namespace, quota name).
-fn refusals<'a>(inventory: &'a Inventory<'a>) -> BTreeMap<(Option<&'a str>, &'a str), Vec<EventInfo<'a>>> {
+fn refusals<'a>(
+    inventory: &'a Inventory<'a>,
+) -> BTreeMap<(Option<&'a str>, &'a str), Vec<EventInfo<'a>>> {
     let mut found: BTreeMap<_, Vec<EventInfo<'a>>> = BTreeMap::new();
     for e in inventory.of_kind("Event").filter_map(EventInfo::of) {
         if e.reason.is_none_or(|r| r.value != "FailedCreate") {
@@ -102,11 +106,18 @@ fn refusals<'a>(inventory: &'a Inventory<'a>) -> BTreeMap<(Option<&'a str>, &'a 
 }
 
 /// Adds each refusal Event, at its `reason`.
-fn relate_refusals<'r>(mut report: crate::Report<'r>, events: &[EventInfo<'_>]) -> crate::Report<'r> {
+fn relate_refusals<'r>(
+    mut report: crate::Report<'r>,
+    events: &[EventInfo<'_>],
+) -> crate::Report<'r> {
     for e in events {
         let at = e.reason.map_or(e.object.kind_range(), |r| r.node.range());
         let said = e.message.map(|m| shorten(m.value, 200)).unwrap_or_default();
-        report = report.related(&e.object, at, format!("event `FailedCreate` ×{}: {said}", e.count));
+        report = report.related(
+            &e.object,
+            at,
+            format!("event `FailedCreate` ×{}: {said}", e.count),
+        );
     }
     report
 }
@@ -120,8 +131,12 @@ impl Rule for QuotaExhausted {
         let inventory = cx.inventory;
         let mut refused = refusals(inventory);
         for quota in inventory.of_kind("ResourceQuota") {
-            let Some(status) = quota.status() else { continue };
-            let Some(used_map) = status.get("used") else { continue };
+            let Some(status) = quota.status() else {
+                continue;
+            };
+            let Some(used_map) = status.get("used") else {
+                continue;
+            };
             let hard_map = status
                 .get("hard")
                 .or_else(|| quota.spec().and_then(|s| s.get("hard")));
@@ -132,7 +147,8 @@ impl Rule for QuotaExhausted {
                     let resource = key.scalar_text()?;
                     let used_node = used_map.get(resource)?;
                     let (hard, used) = (quantity(hard_node)?, quantity(used_node)?);
-                    (hard != Quantity::ZERO && used >= hard).then_some((resource, hard_node, used_node))
+                    (hard != Quantity::ZERO && used >= hard)
+                        .then_some((resource, hard_node, used_node))
                 })
                 .collect();
             let key = (quota.namespace, quota.name);
@@ -200,7 +216,9 @@ mod tests {
     #[test]
     fn quota_names_in_messages() {
         assert_eq!(
-            quota_named("pods \"order-7f-x\" is forbidden: exceeded quota: compute, requested: limits.memory=2Gi, used: limits.memory=8Gi, limited: limits.memory=8Gi"),
+            quota_named(
+                "pods \"order-7f-x\" is forbidden: exceeded quota: compute, requested: limits.memory=2Gi, used: limits.memory=8Gi, limited: limits.memory=8Gi"
+            ),
             Some("compute")
         );
         assert_eq!(quota_named("exceeded quota: q1"), Some("q1"));

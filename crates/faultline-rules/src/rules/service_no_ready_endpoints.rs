@@ -102,7 +102,11 @@ fn key_of(parent: NodeRef<'_>, key: &str) -> Option<TextRange> {
 /// the first not-ready address list or condition.
 fn addresses(obj: &Object<'_>) -> (usize, usize, TextRange) {
     let (mut ready, mut not_ready, mut anchor) = (0, 0, None);
-    let list = if obj.kind == "Endpoints" { "subsets" } else { "endpoints" };
+    let list = if obj.kind == "Endpoints" {
+        "subsets"
+    } else {
+        "endpoints"
+    };
     for item in obj.node.get(list).into_iter().flat_map(|s| s.items()) {
         if obj.kind == "Endpoints" {
             ready += item.get("addresses").map_or(0, |a| a.len());
@@ -143,7 +147,8 @@ impl Rule for ServiceNoReadyEndpoints {
             if spec.get("type").and_then(|t| t.scalar_text()) == Some("ExternalName") {
                 continue;
             }
-            let Some(selector_node) = spec.get("selector").filter(|s| s.is_map() && !s.is_empty()) else {
+            let Some(selector_node) = spec.get("selector").filter(|s| s.is_map() && !s.is_empty())
+            else {
                 continue;
             };
             let mut evidence: Vec<&Object<'_>> = Vec::new();
@@ -198,7 +203,11 @@ impl Rule for ServiceNoReadyEndpoints {
                 sources.join(" and "),
                 if sources.len() > 1 { "list" } else { "lists" },
                 not_ready,
-                if not_ready == 1 { "address" } else { "addresses" },
+                if not_ready == 1 {
+                    "address"
+                } else {
+                    "addresses"
+                },
                 shown.join(","),
             );
             let help = if pods.is_empty() && not_ready == 0 {

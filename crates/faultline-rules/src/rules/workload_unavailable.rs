@@ -135,7 +135,11 @@ fn verdict(w: &WorkloadStatus<'_>) -> Option<Verdict> {
             anchor: condition_at(c),
             what: format!("is stuck in its rollout ({}); {counts}", c.explanation()),
             help: "see why the new pods do not become available (related below): fix the crash, the failing readiness probe or what blocks scheduling, then roll out again; `kubectl rollout undo` returns to the last working version",
-            severity: if have == 0 { Severity::Error } else { Severity::Warning },
+            severity: if have == 0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
         });
     }
     if w.paused || want == 0 || have >= want {
@@ -170,22 +174,30 @@ fn verdict(w: &WorkloadStatus<'_>) -> Option<Verdict> {
     ]
     .iter()
     .find_map(|k| status.field_range(k))
-        .or_else(|| w.object.node.entry("status").map(|(k, _)| k.range()))
-        .unwrap_or_else(|| w.object.kind_range());
+    .or_else(|| w.object.node.entry("status").map(|(k, _)| k.range()))
+    .unwrap_or_else(|| w.object.kind_range());
     Some(Verdict {
         anchor,
         what: format!("has {counts}{why}"),
         help: "see why its pods are not available (related below): crashing containers, failing readiness probes, or pods that cannot be scheduled",
-        severity: if have == 0 { Severity::Error } else { Severity::Warning },
+        severity: if have == 0 {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
     })
 }
 
 /// Pods by the workload that owns them: (namespace, kind, name).
-fn pods_by_owner<'a>(inventory: &'a Inventory<'a>) -> HashMap<(Option<&'a str>, &'a str, &'a str), Vec<&'a Object<'a>>> {
+fn pods_by_owner<'a>(
+    inventory: &'a Inventory<'a>,
+) -> HashMap<(Option<&'a str>, &'a str, &'a str), Vec<&'a Object<'a>>> {
     let mut map: HashMap<_, Vec<&'a Object<'a>>> = HashMap::new();
     for pod in inventory.of_kind("Pod") {
         if let Some(o) = owner_of(inventory, pod) {
-            map.entry((o.namespace, o.kind, o.name)).or_default().push(pod);
+            map.entry((o.namespace, o.kind, o.name))
+                .or_default()
+                .push(pod);
         }
     }
     map
@@ -201,7 +213,9 @@ impl Rule for WorkloadUnavailable {
         let pods = pods_by_owner(inventory);
         let now = cx.now();
         for obj in &inventory.objects {
-            let Some(w) = WorkloadStatus::of(obj) else { continue };
+            let Some(w) = WorkloadStatus::of(obj) else {
+                continue;
+            };
             if matches!(obj.kind, "ReplicaSet" | "ReplicationController")
                 && controller_of(obj).is_some_and(|o| o.kind == "Deployment")
             {
@@ -209,14 +223,21 @@ impl Rule for WorkloadUnavailable {
             }
             let Some(v) = verdict(&w) else { continue };
             let message = format!("{} {}", display(obj), v.what);
-            let mut report = out.report(obj, v.anchor, message).help(v.help).severity(v.severity);
+            let mut report = out
+                .report(obj, v.anchor, message)
+                .help(v.help)
+                .severity(v.severity);
             if let Some(d) = w.desired_node {
                 report = report.related(obj, d.range(), format!("wants {}", w.desired));
             }
-            let mine = pods.get(&(obj.namespace, obj.kind, obj.name)).map_or(&[][..], Vec::as_slice);
+            let mine = pods
+                .get(&(obj.namespace, obj.kind, obj.name))
+                .map_or(&[][..], Vec::as_slice);
             let mut unhealthy = 0;
             for pod in mine {
-                let Some(c) = PodStatus::of(pod).map(|s| s.classify(now)) else { continue };
+                let Some(c) = PodStatus::of(pod).map(|s| s.classify(now)) else {
+                    continue;
+                };
                 if c.health == Health::Healthy {
                     continue;
                 }
@@ -225,7 +246,10 @@ impl Rule for WorkloadUnavailable {
                     report = report.related(
                         pod,
                         pod.kind_range(),
-                        format!("pod `{}`, {}/{} ready: {}", c.status, c.ready.0, c.ready.1, c.why),
+                        format!(
+                            "pod `{}`, {}/{} ready: {}",
+                            c.status, c.ready.0, c.ready.1, c.why
+                        ),
                     );
                 }
             }
@@ -235,7 +259,9 @@ impl Rule for WorkloadUnavailable {
                     && controller_of(rs).is_some_and(|o| o.kind == obj.kind && o.name == obj.name)
             });
             let this = inventory.find(obj.kind, obj.namespace, obj.name);
-            relate_events(report, cx, this.into_iter().chain(sets), |e| e.type_ == Some("Warning"));
+            relate_events(report, cx, this.into_iter().chain(sets), |e| {
+                e.type_ == Some("Warning")
+            });
         }
     }
 }
