@@ -242,13 +242,14 @@ pub struct Classification {
 }
 
 impl<'a> PodStatus<'a> {
-    /// The status view of a Pod that has a `status` mapping; `None` for anything else (a
-    /// manifest, another kind).
+    /// The status view of a Pod that has a non-empty `status` mapping; `None` for anything
+    /// else (a manifest, `status: {}` as `kubectl create --dry-run -o yaml` writes it, another
+    /// kind).
     pub fn of(obj: &Object<'a>) -> Option<Self> {
         if obj.kind != "Pod" {
             return None;
         }
-        let node = obj.status().filter(|s| s.is_map())?;
+        let node = obj.status().filter(|s| s.is_map() && !s.is_empty())?;
         let s = Some(node);
         let spec = obj.spec();
         let sidecars: Vec<&str> = spec

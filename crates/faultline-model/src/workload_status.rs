@@ -49,12 +49,13 @@ pub const WORKLOAD_KINDS: [&str; 5] = [
 ];
 
 impl<'a> WorkloadStatus<'a> {
-    /// The view of a workload that has a `status` mapping.
+    /// The view of a workload that has a non-empty `status` mapping (`status: {}` in a
+    /// manifest is no status).
     pub fn of(obj: &Object<'a>) -> Option<Self> {
         if !WORKLOAD_KINDS.contains(&obj.kind) {
             return None;
         }
-        let node = obj.status().filter(|s| s.is_map())?;
+        let node = obj.status().filter(|s| s.is_map() && !s.is_empty())?;
         let s = Some(node);
         let daemon = obj.kind == "DaemonSet";
         let pick =
