@@ -52,6 +52,21 @@ fn findings(args: &[&str], root: &Path) -> BTreeSet<String> {
         .collect()
 }
 
+/// Verified true positives in the otherwise clean installs, each with why it is real.
+const KNOWN: &[(&str, &str)] = &[
+    // The policy for Argo CD's HA haproxy admits Sentinel's port 26379, but haproxy only binds
+    // :6379, :8888 and :9101 (its haproxy.cfg) and declares those ports: the entry admits
+    // nothing. Sentinel listens on the redis-ha StatefulSet pods, not on haproxy.
+    (
+        "netpol-port-not-exposed argo-cd/manifests/ha/install.yaml:35672",
+        "haproxy does not listen on 26379",
+    ),
+    (
+        "netpol-port-not-exposed argo-cd/manifests/ha/namespace-install.yaml:4322",
+        "haproxy does not listen on 26379",
+    ),
+];
+
 #[test]
 fn real_world_installs_are_clean() {
     let Some(root) = corpora() else { return };
@@ -64,7 +79,8 @@ fn real_world_installs_are_clean() {
         "linkerd2/cli/cmd/testdata/install_ha_output.golden",
         "linkerd2/cli/cmd/testdata/install_default.golden",
     ] {
-        let found = findings(&[dir], &root);
+        let mut found = findings(&[dir], &root);
+        found.retain(|f| !KNOWN.iter().any(|(k, _)| k == f));
         assert!(found.is_empty(), "{dir}: {found:#?}");
     }
 }

@@ -18,6 +18,7 @@ pub mod selectors;
 pub mod snapshot;
 pub mod status;
 pub mod time;
+pub mod views;
 pub mod workload_status;
 
 pub use field::Field;

@@ -14,7 +14,9 @@ mod context;
 pub mod docs;
 mod engine;
 mod evidence;
+mod hosts;
 mod macros;
+mod netpol;
 mod placement;
 pub mod suppress;
 #[doc(hidden)]

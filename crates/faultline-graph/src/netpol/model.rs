@@ -2,15 +2,18 @@
 //! isolate each class, and what every policy peer matches, so that connectivity is computed
 //! per class pair rather than per pod pair.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
 
+use faultline_model::kinds::Scope;
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels};
+use faultline_model::views::Namespace;
 use faultline_model::{Object, ObjectId};
 
 use super::conn::{ConnSet, Protocol};
-use super::ip::Interval;
+use super::ip::{Interval, IpBlock};
 use super::policy::{ContainerPort, Direction, Peer, Policy, Rule, read_policy};
 use crate::{Graph, PodId};
 
@@ -48,8 +51,8 @@ pub struct Class<'a> {
     pub namespace: &'a str,
     pub labels: Labels,
     pub ports: Vec<ContainerPort>,
-    /// The `ipBlock` peers (by [`NetworkModel::ip_peers`] index) whose block holds the pods' IP.
-    pub ip_peers: Vec<u32>,
+    /// The blocks (by [`NetworkModel::ip_blocks`] index) that hold the pods' IP.
+    pub ip_blocks: Vec<u32>,
     /// The pods of the class, in input order.
     pub pods: Vec<PodId>,
     pub workloads: Vec<WorkloadId>,
@@ -107,6 +110,63 @@ pub enum Endpoint {
     AnyPod,
 }
 
+/// What the input shows of the cluster: rules that report something as missing (a selector
+/// that matches nothing) first ask whether the input could show it.
+#[derive(Debug, Default)]
+pub struct Coverage<'a> {
+    /// Namespaces with at least one pod shape (Pod or workload template).
+    pub pod_namespaces: BTreeSet<&'a str>,
+    /// Namespaces with Pods exported from a cluster ([`is_live`]): the input is a snapshot
+    /// of their pods.
+    pub live_pod_namespaces: BTreeSet<&'a str>,
+    /// The input holds Namespace objects exported from a cluster: it lists every namespace.
+    pub live_namespaces: bool,
+    /// Namespaces holding custom resources (kinds faultline does not know): an operator may
+    /// create pods from them (a `Prometheus` becomes a StatefulSet the input does not show).
+    pub custom_resource_namespaces: BTreeSet<&'a str>,
+    /// Custom resources without a namespace exist; they may land in any namespace.
+    pub unscoped_custom_resources: bool,
+}
+
+impl Coverage<'_> {
+    /// Whether the input shows any pod of `namespace`.
+    pub fn shows_pods(&self, namespace: &str) -> bool {
+        self.pod_namespaces.contains(namespace)
+    }
+
+    /// Whether the input is a snapshot of `namespace`'s pods.
+    pub fn pods_complete(&self, namespace: &str) -> bool {
+        self.live_pod_namespaces.contains(namespace)
+    }
+
+    /// Whether an operator may create pods in `namespace` that the input does not show.
+    pub fn operator_pods_possible(&self, namespace: &str) -> bool {
+        self.unscoped_custom_resources || self.custom_resource_namespaces.contains(namespace)
+    }
+}
+
+/// Whether an object was exported from a cluster (`kubectl get -o yaml`) rather than written
+/// as a manifest: it carries what only the API server sets (`uid`, `resourceVersion`, a
+/// `creationTimestamp`, a controller's `ownerReferences`, or `status`).
+pub fn is_live(obj: &Object<'_>) -> bool {
+    let meta = obj.metadata();
+    let set = |key: &str| {
+        meta.and_then(|m| m.get(key)).is_some_and(|n| {
+            !n.is_null()
+                && if n.is_scalar() {
+                    n.scalar_text().is_some_and(|t| !t.is_empty())
+                } else {
+                    !n.is_empty()
+                }
+        })
+    };
+    set("uid")
+        || set("resourceVersion")
+        || set("creationTimestamp")
+        || set("ownerReferences")
+        || obj.status().is_some_and(|s| !s.is_empty())
+}
+
 /// The network view of a run.
 #[derive(Debug)]
 pub struct NetworkModel<'a> {
@@ -118,14 +178,18 @@ pub struct NetworkModel<'a> {
     pub workloads: Vec<Workload<'a>>,
     /// Pod id → class, `None` for pods left out.
     pub pod_class: Vec<Option<ClassId>>,
+    /// Object (Pod or workload) → the class of its pod shape.
+    object_class: HashMap<ObjectId, ClassId>,
     /// Namespace → labels, including the implicit `kubernetes.io/metadata.name`.
     pub namespaces: BTreeMap<&'a str, Labels>,
-    /// Every `ipBlock` peer: (policy, direction, rule, peer index).
-    pub ip_peers: Vec<(RuleRef, usize)>,
+    /// The distinct `ipBlock`s of the valid policies.
+    pub ip_blocks: Vec<IpBlock>,
+    /// How much of the cluster the input shows, for rules that must not guess.
+    pub coverage: Coverage<'a>,
     /// Per class and direction, the valid policies that select it and isolate it.
     isolating: [Vec<Vec<PolicyIdx>>; 2],
     /// Per (rule, peer index), what the peer matches.
-    peer_matches: HashMap<(RuleRef, usize), PeerMatch>,
+    peer_matches: HashMap<(RuleRef, usize), Arc<PeerMatch>>,
 }
 
 fn dir_index(dir: Direction) -> usize {
@@ -215,15 +279,12 @@ impl<'a> NetworkModel<'a> {
 
         // Namespaces: declared ones with their labels, then every namespace in use.
         let mut namespaces: BTreeMap<&'a str, Labels> = BTreeMap::new();
-        for ns in inventory.of_kind("Namespace") {
-            let mut labels: Labels = ns
+        for ns in inventory.of_kind("Namespace").filter_map(Namespace::of) {
+            let labels: Labels = ns
                 .labels()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect();
-            labels
-                .entry("kubernetes.io/metadata.name".to_owned())
-                .or_insert_with(|| ns.name.to_owned());
-            namespaces.insert(ns.name, labels);
+            namespaces.insert(ns.object.name, labels);
         }
         let used = graph
             .pods
@@ -237,19 +298,14 @@ impl<'a> NetworkModel<'a> {
             });
         }
 
-        // ipBlock peers, numbered.
-        let mut ip_peers = Vec::new();
-        for (pi, policy) in policies.iter().enumerate() {
+        // The distinct ipBlocks of valid policies (the same block in many policies is one).
+        let mut ip_blocks: Vec<IpBlock> = Vec::new();
+        for policy in policies.iter().filter(|p| p.problems.is_empty()) {
             for dir in [Direction::Ingress, Direction::Egress] {
                 for rule in policy.rules(dir).into_iter().flatten() {
-                    for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                        if peer.ip.is_some() {
-                            let r = RuleRef {
-                                policy: pi,
-                                dir,
-                                rule: rule.index,
-                            };
-                            ip_peers.push((r, i));
+                    for block in rule.peers.iter().flatten().filter_map(|p| p.ip.as_ref()) {
+                        if !ip_blocks.contains(block) {
+                            ip_blocks.push(block.clone());
                         }
                     }
                 }
@@ -263,6 +319,7 @@ impl<'a> NetworkModel<'a> {
         let mut classes: Vec<Class<'a>> = Vec::new();
         let mut workloads: Vec<Workload<'a>> = Vec::new();
         let mut pod_class = vec![None; graph.pods.pods.len()];
+        let mut object_class = HashMap::new();
         for (i, shape) in graph.pods.pods.iter().enumerate() {
             let obj = inventory.get(shape.object);
             let Some(template) = PodTemplate::of(obj) else {
@@ -274,18 +331,8 @@ impl<'a> NetworkModel<'a> {
                 Vec::new()
             };
             let ip_sig: Vec<u32> = if options.ipblock_matches_pods && !ips.is_empty() {
-                ip_peers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (r, p))| {
-                        let peer = &policies[r.policy].rules(r.dir).expect("isolating")[r.rule]
-                            .peers
-                            .as_ref()
-                            .expect("has peers")[*p];
-                        let block = peer.ip.as_ref().expect("an ipBlock peer");
-                        ips.iter().any(|ip| block.contains(*ip))
-                    })
-                    .map(|(n, _)| n as u32)
+                (0..ip_blocks.len() as u32)
+                    .filter(|b| ips.iter().any(|ip| ip_blocks[*b as usize].contains(*ip)))
                     .collect()
             } else {
                 Vec::new()
@@ -301,7 +348,7 @@ impl<'a> NetworkModel<'a> {
                     namespace: key.0,
                     labels: key.1.clone(),
                     ports: key.2.clone(),
-                    ip_peers: key.3.clone(),
+                    ip_blocks: key.3.clone(),
                     pods: Vec::new(),
                     workloads: Vec::new(),
                 });
@@ -330,6 +377,29 @@ impl<'a> NetworkModel<'a> {
                 w.classes.push(class);
             }
             pod_class[i] = Some(class);
+            object_class.insert(obj.id, class);
+        }
+
+        let mut coverage = Coverage {
+            live_namespaces: inventory.of_kind("Namespace").any(is_live),
+            ..Coverage::default()
+        };
+        for obj in &inventory.objects {
+            if obj.scope == Scope::Unknown {
+                match obj.namespace {
+                    Some(ns) => {
+                        coverage.custom_resource_namespaces.insert(ns);
+                    }
+                    None => coverage.unscoped_custom_resources = true,
+                }
+            }
+        }
+        for shape in &graph.pods.pods {
+            coverage.pod_namespaces.insert(shape.namespace);
+            let obj = inventory.get(shape.object);
+            if obj.kind == "Pod" && is_live(obj) {
+                coverage.live_pod_namespaces.insert(shape.namespace);
+            }
         }
 
         let mut model = NetworkModel {
@@ -339,8 +409,10 @@ impl<'a> NetworkModel<'a> {
             classes,
             workloads,
             pod_class,
+            object_class,
             namespaces,
-            ip_peers,
+            ip_blocks,
+            coverage,
             isolating: [Vec::new(), Vec::new()],
             peer_matches: HashMap::new(),
         };
@@ -392,14 +464,23 @@ impl<'a> NetworkModel<'a> {
         }
     }
 
-    fn compute_peer_matches(&self) -> HashMap<(RuleRef, usize), PeerMatch> {
+    fn compute_peer_matches(&self) -> HashMap<(RuleRef, usize), Arc<PeerMatch>> {
+        // Classes per ipBlock, from one pass over the classes.
+        let mut by_block: Vec<Vec<ClassId>> = vec![Vec::new(); self.ip_blocks.len()];
+        for (c, class) in self.classes.iter().enumerate() {
+            for b in &class.ip_blocks {
+                by_block[*b as usize].push(ClassId(c as u32));
+            }
+        }
+        // Identical peers in many policies (the DNS rule of every namespace) are matched once:
+        // keyed by selectors and, when there is no namespaceSelector, the policy's namespace.
+        type PeerKey<'k> = (
+            Option<LabelSelector>,
+            Option<LabelSelector>,
+            Option<&'k str>,
+        );
+        let mut seen: HashMap<PeerKey<'a>, Arc<PeerMatch>> = HashMap::new();
         let mut out = HashMap::new();
-        let ip_index: HashMap<(RuleRef, usize), u32> = self
-            .ip_peers
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (*k, i as u32))
-            .collect();
         for (pi, policy) in self.policies.iter().enumerate() {
             if !policy.problems.is_empty() {
                 continue;
@@ -412,30 +493,27 @@ impl<'a> NetworkModel<'a> {
                         rule: rule.index,
                     };
                     for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                        let m = if peer.ip.is_some() {
-                            let n = ip_index[&(r, i)];
-                            PeerMatch {
+                        let m = if let Some(block) = &peer.ip {
+                            let b = self
+                                .ip_blocks
+                                .iter()
+                                .position(|x| x == block)
+                                .expect("every valid block is listed");
+                            Arc::new(PeerMatch {
                                 all: false,
-                                classes: self.classes_with_ip_peer(n),
-                            }
+                                classes: by_block[b].clone(),
+                            })
                         } else if peer.matches_any_pod() {
-                            PeerMatch {
+                            Arc::new(PeerMatch {
                                 all: true,
                                 ..PeerMatch::default()
-                            }
+                            })
                         } else {
-                            let pods = peer.pods.clone().unwrap_or_default();
-                            let mut classes: Vec<ClassId> = self
-                                .peer_namespaces(policy, peer)
-                                .into_iter()
-                                .flat_map(|ns| self.select_classes(ns, &pods))
-                                .collect();
-                            classes.sort_unstable();
-                            classes.dedup();
-                            PeerMatch {
-                                all: false,
-                                classes,
-                            }
+                            let own = peer.namespaces.is_none().then_some(policy.namespace);
+                            let key = (peer.namespaces.clone(), peer.pods.clone(), own);
+                            seen.entry(key)
+                                .or_insert_with(|| Arc::new(self.match_peer(policy, peer)))
+                                .clone()
                         };
                         out.insert((r, i), m);
                     }
@@ -445,11 +523,29 @@ impl<'a> NetworkModel<'a> {
         out
     }
 
-    fn classes_with_ip_peer(&self, n: u32) -> Vec<ClassId> {
-        (0..self.classes.len())
-            .filter(|c| self.classes[*c].ip_peers.binary_search(&n).is_ok())
-            .map(|c| ClassId(c as u32))
-            .collect()
+    fn match_peer(&self, policy: &Policy<'a>, peer: &Peer<'_>) -> PeerMatch {
+        let pods = peer.pods.clone().unwrap_or_default();
+        let mut classes: Vec<ClassId> = self
+            .peer_namespaces(policy, peer)
+            .into_iter()
+            .flat_map(|ns| self.select_classes(ns, &pods))
+            .collect();
+        classes.sort_unstable();
+        classes.dedup();
+        PeerMatch {
+            all: false,
+            classes,
+        }
+    }
+
+    /// Every workload's `ns/name[Kind]`.
+    pub fn workload_names(&self) -> BTreeSet<String> {
+        self.workloads.iter().map(Workload::label).collect()
+    }
+
+    /// The class of a Pod's or workload's pod shape.
+    pub fn class_of(&self, object: ObjectId) -> Option<ClassId> {
+        self.object_class.get(&object).copied()
     }
 
     pub fn class(&self, c: ClassId) -> &Class<'a> {

@@ -307,8 +307,9 @@ fn read_peer<'a>(node: NodeRef<'a>, problems: &mut Vec<(TextRange, String)>) -> 
     if let Some(ip_node) = ip_node
         && (pods_node.is_some() || namespaces_node.is_some())
     {
+        let key = node.entry("ipBlock").map_or(ip_node, |(k, _)| k);
         problems.push((
-            ip_node.range(),
+            key.range(),
             "`ipBlock` cannot be combined with `podSelector` or `namespaceSelector` in one peer; \
              write them as separate peers"
                 .to_owned(),

@@ -1,0 +1,289 @@
+use std::net::{IpAddr, Ipv4Addr};
+
+use faultline_graph::netpol::Protocol;
+use faultline_graph::netpol::ip::{Cidr, IpBlock};
+use faultline_graph::netpol::model::pod_ips;
+use faultline_graph::netpol::policy::PortMatch;
+use faultline_graph::netpol::{Direction, NetworkModel};
+use faultline_model::Object;
+
+use crate::netpol::{field_anchor, list, valid_policy_of};
+use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Points out NetworkPolicy constructs that network plugins enforce differently, so the
+    /// same policy may behave one way on some nodes and another way on others:
+    ///
+    /// - `endPort` (port ranges): plugins that do not implement it apply the rule to `port`
+    ///   alone, or ignore the entry (Cilium did for years; Azure NPM lacked it).
+    /// - a named port in an egress rule: it must be resolved against the container ports of
+    ///   every possible destination pod; plugins differ when the rule has no `to`, or when
+    ///   pods use the same name for different numbers.
+    /// - an `ipBlock` that covers in-cluster addresses: whether `ipBlock` matches traffic of
+    ///   pods (and of Service IPs, before or after translation) is left to the plugin
+    ///   (Calico matches pod IPs, Cilium applies CIDR rules only to addresses outside the
+    ///   cluster). A block counts as covering the cluster when it holds a pod IP or Service
+    ///   IP of the input, or, after its `except` entries, at least a /16 of the private
+    ///   ranges pod and Service CIDRs come from (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16,
+    ///   100.64.0.0/10). `0.0.0.0/0` with those ranges in `except` does not.
+    /// - `protocol: SCTP`: it needs a plugin that supports SCTP policies.
+    ///
+    /// Findings are information: nothing is wrong on a cluster whose plugin handles the
+    /// construct, but a mixed fleet or a plugin migration turns it into an asymmetric outage.
+    ///
+    /// ## Why it matters
+    /// In the outage this rule comes from, workloads pinned to new nodes ran under another
+    /// network plugin, which enforced a default-deny and its exception differently: traffic
+    /// worked from one node and died from another, and the gateway's success rate fell to
+    /// 63 %. Constructs with one meaning everywhere avoid that.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: api-egress
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector:
+    ///     matchLabels:
+    ///       app: api
+    ///   policyTypes: [Egress]
+    ///   egress:
+    ///     - to:
+    ///         - ipBlock:
+    ///             cidr: 0.0.0.0/0
+    ///       ports:
+    ///         - port: 30000
+    ///           endPort: 32767
+    ///         - port: grpc
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata:
+    ///   name: api-egress
+    ///   namespace: shop
+    /// spec:
+    ///   podSelector:
+    ///     matchLabels:
+    ///       app: api
+    ///   policyTypes: [Egress]
+    ///   egress:
+    ///     - to:
+    ///         - ipBlock:
+    ///             cidr: 0.0.0.0/0
+    ///             except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10]
+    ///       ports:
+    ///         - port: 30000
+    ///         - port: 9090
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - Network Policies, port ranges and `ipBlock`: <https://kubernetes.io/docs/concepts/services-networking/network-policies/>
+    /// - Cilium ignoring `endPort`: <https://github.com/cilium/cilium/issues/28684>
+    /// - kube-router and named ports in egress rules without `to`: <https://github.com/cloudnativelabs/kube-router/issues/1036>
+    /// - Cilium and one port name for several numbers: <https://github.com/cilium/cilium/issues/24779>
+    pub struct NetpolCniPortability {
+        id: "netpol-cni-portability",
+        category: Network,
+        severity: Info,
+        summary: "a NetworkPolicy construct is enforced differently by different network plugins",
+        params: [],
+    }
+}
+
+/// The private ranges pod and Service CIDRs are usually taken from.
+const CLUSTER_RANGES: [(Ipv4Addr, u32); 4] = [
+    (Ipv4Addr::new(10, 0, 0, 0), 8),
+    (Ipv4Addr::new(172, 16, 0, 0), 12),
+    (Ipv4Addr::new(192, 168, 0, 0), 16),
+    (Ipv4Addr::new(100, 64, 0, 0), 10),
+];
+
+/// The first cluster range of which the block holds at least a /16, as `10.0.0.0/8`.
+fn broad_over_cluster_ranges(block: &IpBlock) -> Option<String> {
+    let intervals = block.v4_intervals();
+    CLUSTER_RANGES.iter().find_map(|(addr, len)| {
+        let Ok(Cidr::V4(lo, hi)) = Cidr::parse(&format!("{addr}/{len}")) else {
+            return None;
+        };
+        intervals
+            .iter()
+            .any(|(a, b)| {
+                let (s, e) = ((*a).max(lo), (*b).min(hi));
+                s <= e && u64::from(e - s) + 1 >= 1 << 16
+            })
+            .then(|| format!("{addr}/{len}"))
+    })
+}
+
+/// In-cluster addresses of the input inside `block`: pod IPs and Service cluster IPs, as
+/// `10.244.1.5 (shop/web-1)`.
+fn known_addresses(cx: &Context<'_>, net: &NetworkModel<'_>, block: &IpBlock) -> Vec<String> {
+    let mut out = Vec::new();
+    for shape in &net.graph.pods.pods {
+        let obj = cx.inventory.get(shape.object);
+        if obj.kind != "Pod" {
+            continue;
+        }
+        for ip in pod_ips(obj) {
+            if block.contains(ip) {
+                out.push(format!("pod IP {ip} ({}/{})", shape.namespace, obj.name));
+            }
+        }
+    }
+    for svc in cx.inventory.of_kind("Service") {
+        let spec = svc.spec();
+        let ips = spec
+            .and_then(|s| s.get("clusterIPs"))
+            .into_iter()
+            .flat_map(|l| l.items())
+            .chain(spec.and_then(|s| s.get("clusterIP")))
+            .filter_map(|n| n.as_str()?.parse::<IpAddr>().ok());
+        let mut seen = Vec::new();
+        for ip in ips {
+            if block.contains(ip) && !seen.contains(&ip) {
+                seen.push(ip);
+                out.push(format!(
+                    "Service IP {ip} ({}/{})",
+                    svc.namespace.unwrap_or("default"),
+                    svc.name
+                ));
+            }
+        }
+    }
+    out
+}
+
+impl Rule for NetpolCniPortability {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
+        if obj.kind != "NetworkPolicy" {
+            return;
+        }
+        let net = cx.network();
+        let Some((_, policy)) = valid_policy_of(net, obj) else {
+            return;
+        };
+        for dir in [Direction::Ingress, Direction::Egress] {
+            for rule in policy.rules(dir).into_iter().flatten() {
+                let path = format!("spec.{}[{}]", dir.as_str(), rule.index);
+                for (i, entry) in rule.ports.iter().flatten().enumerate() {
+                    let at = |key: &str| {
+                        field_anchor(entry.node, key).unwrap_or_else(|| entry.node.range())
+                    };
+                    if let PortMatch::Range(lo, hi) = entry.port
+                        && entry.node.get("endPort").is_some()
+                    {
+                        out.report(
+                            obj,
+                            at("endPort"),
+                            format!(
+                                "`endPort` ({path}.ports[{i}], ports {lo}-{hi}) of NetworkPolicy `{}` is enforced only by network plugins that implement port ranges; others apply the entry to port {lo} alone or ignore it",
+                                policy.name
+                            ),
+                        )
+                        .help("list the ports one by one if nodes may run a plugin without port ranges, or confirm that every node's plugin supports `endPort`");
+                    }
+                    if dir == Direction::Egress
+                        && let PortMatch::Named(name) = &entry.port
+                    {
+                        out.report(
+                            obj,
+                            at("port"),
+                            format!(
+                                "named port `{name}` in an egress rule ({path}.ports[{i}]) of NetworkPolicy `{}` must be resolved on every destination pod; network plugins differ when the rule has no `to` or when pods give the name to different numbers",
+                                policy.name
+                            ),
+                        )
+                        .help("use the port number in egress rules");
+                    }
+                    if entry.protocol == Protocol::Sctp {
+                        out.report(
+                            obj,
+                            at("protocol"),
+                            format!(
+                                "`protocol: SCTP` ({path}.ports[{i}]) of NetworkPolicy `{}` is enforced only by network plugins that support SCTP policies",
+                                policy.name
+                            ),
+                        )
+                        .help("confirm that every node's network plugin supports SCTP in NetworkPolicies");
+                    }
+                }
+                for (i, peer) in rule.peers.iter().flatten().enumerate() {
+                    let Some(block) = &peer.ip else {
+                        continue;
+                    };
+                    let known = known_addresses(cx, net, block);
+                    let broad = broad_over_cluster_ranges(block);
+                    let what = match (&broad, known.is_empty()) {
+                        (_, false) => format!("in-cluster addresses: {}", list(&known, 3)),
+                        (Some(range), true) => format!(
+                            "at least a /16 of {range}, where pod and Service CIDRs usually are"
+                        ),
+                        (None, true) => continue,
+                    };
+                    let node = peer.node.get("ipBlock").unwrap_or(peer.node);
+                    let range = field_anchor(node, "cidr").unwrap_or_else(|| node.range());
+                    let cidr = node
+                        .get("cidr")
+                        .and_then(|c| c.scalar_text())
+                        .unwrap_or("");
+                    out.report(
+                        obj,
+                        range,
+                        format!(
+                            "ipBlock `{cidr}` ({path}.{}[{i}]) of NetworkPolicy `{}` covers {what}; whether ipBlock matches pod and Service traffic depends on the network plugin (Calico matches pod IPs, Cilium only addresses outside the cluster)",
+                            dir.peers_key(),
+                            policy.name
+                        ),
+                    )
+                    .help("select in-cluster peers with podSelector/namespaceSelector, and keep ipBlock for addresses outside the cluster (add the cluster ranges to `except`)");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(cidr: &str, except: &[&str]) -> IpBlock {
+        IpBlock {
+            cidr: Cidr::parse(cidr).unwrap(),
+            except: except.iter().map(|e| Cidr::parse(e).unwrap()).collect(),
+        }
+    }
+
+    #[test]
+    fn broad_blocks_cover_cluster_ranges() {
+        assert_eq!(
+            broad_over_cluster_ranges(&block("0.0.0.0/0", &[])).as_deref(),
+            Some("10.0.0.0/8")
+        );
+        assert_eq!(
+            broad_over_cluster_ranges(&block(
+                "0.0.0.0/0",
+                &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]
+            )),
+            None
+        );
+        assert_eq!(broad_over_cluster_ranges(&block("10.20.30.0/24", &[])), None);
+        assert_eq!(
+            broad_over_cluster_ranges(&block("10.244.0.0/16", &[])).as_deref(),
+            Some("10.0.0.0/8")
+        );
+        assert_eq!(broad_over_cluster_ranges(&block("8.8.8.0/24", &[])), None);
+    }
+}
