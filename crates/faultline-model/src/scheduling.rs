@@ -100,29 +100,22 @@ pub struct NodeFacts<'a> {
 
 impl<'a> NodeFacts<'a> {
     pub fn of(obj: &Object<'a>) -> Option<Self> {
-        if obj.kind != "Node" {
-            return None;
-        }
-        let spec = obj.spec();
-        let mut taints: Vec<Taint<'a>> = spec
-            .and_then(|s| s.get("taints"))
-            .into_iter()
-            .flat_map(|t| t.items())
-            .filter(|t| t.is_map())
+        let view = crate::views::Node::of(obj)?;
+        let value = |f: Option<crate::Field<'a, &'a str>>| f.map_or("", |f| f.value);
+        let mut taints: Vec<Taint<'a>> = view
+            .taints()
             .map(|t| Taint {
-                node: t,
-                key: text(t, "key"),
-                value: text(t, "value"),
-                effect: text(t, "effect"),
+                node: t.node,
+                key: value(t.key()),
+                value: value(t.value()),
+                effect: value(t.effect()),
             })
             .collect();
-        if let Some(flag) = spec
-            .and_then(|s| s.get("unschedulable"))
-            .filter(|f| f.as_bool() == Some(true))
+        if let Some(flag) = view.unschedulable().filter(|u| u.value)
             && !taints.iter().any(|t| t.key == UNSCHEDULABLE_TAINT)
         {
             taints.push(Taint {
-                node: flag,
+                node: flag.node,
                 key: UNSCHEDULABLE_TAINT,
                 value: "",
                 effect: "NoSchedule",

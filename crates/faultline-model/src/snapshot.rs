@@ -12,6 +12,7 @@ use crate::logs::{LogEvidence, PodLogs};
 use crate::object::{Inventory, Object, ObjectId};
 use crate::status::timestamp;
 use crate::time::Timestamp;
+use crate::views::Event;
 
 /// Field names whose values are past instants: the snapshot was taken at or after each. Times
 /// that may lie in the future (`deletionTimestamp` is "now + grace period", certificate
@@ -91,31 +92,18 @@ pub struct EventInfo<'a> {
 }
 
 impl<'a> EventInfo<'a> {
-    /// The Event view of `obj`, when it is an Event.
+    /// The Event view of `obj`, when it is an Event, with its times parsed.
     pub fn of(obj: &Object<'a>) -> Option<Self> {
-        if obj.kind != "Event" {
-            return None;
-        }
-        let n = Some(obj.node);
-        let time = |keys: &[&str]| keys.iter().find_map(|k| timestamp(n, k).map(|f| f.value));
-        let series = obj.node.get("series");
-        let count = field::int(series, "count")
-            .or_else(|| field::int(n, "count"))
-            .or_else(|| field::int(n, "deprecatedCount"))
-            .map_or(1, |c| c.value.max(1));
-        let first = time(&["firstTimestamp", "deprecatedFirstTimestamp", "eventTime"]);
-        let last = timestamp(series, "lastObservedTime")
-            .map(|f| f.value)
-            .or_else(|| time(&["lastTimestamp", "deprecatedLastTimestamp", "eventTime"]))
-            .or(first);
+        let e = Event::of(obj)?;
+        let time = |f: Option<Field<'a, &'a str>>| f.and_then(|f| Timestamp::parse(f.value));
+        let first = time(e.first_timestamp());
+        let last = time(e.last_timestamp()).or(first);
         Some(Self {
             object: *obj,
-            reason: field::str(n, "reason").filter(|r| !r.value.is_empty()),
-            message: field::str(n, "message")
-                .or_else(|| field::str(n, "note"))
-                .filter(|m| !m.value.is_empty()),
-            type_: field::str(n, "type").map(|t| t.value),
-            count,
+            reason: e.reason().filter(|r| !r.value.is_empty()),
+            message: e.message().filter(|m| !m.value.is_empty()),
+            type_: e.type_().map(|t| t.value),
+            count: e.count().map_or(1, |c| c.value.max(1)),
             first: first.or(last),
             last,
         })
@@ -125,18 +113,14 @@ impl<'a> EventInfo<'a> {
     /// `regarding`); the namespace is the Event's own when the reference leaves it out, and
     /// `None` for cluster-scoped kinds.
     fn subject(&self) -> Option<(&'a str, Option<&'a str>, &'a str)> {
-        let r = self
-            .object
-            .node
-            .get("involvedObject")
-            .or_else(|| self.object.node.get("regarding"))?;
-        let kind = r.get("kind")?.as_str()?;
-        let name = r.get("name")?.as_str()?;
+        let r = Event::of(&self.object)?.object_ref()?;
+        let kind = r.kind()?.value;
+        let name = r.name()?.value;
         let ns = match kinds::scope(kind) {
             Scope::Cluster => None,
             _ => r
-                .get("namespace")
-                .and_then(|n| n.as_str())
+                .namespace()
+                .map(|n| n.value)
                 .filter(|n| !n.is_empty())
                 .or(self.object.namespace),
         };

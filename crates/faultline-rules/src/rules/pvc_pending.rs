@@ -1,5 +1,5 @@
-use faultline_model::field;
 use faultline_model::status::timestamp;
+use faultline_model::views::{ClaimClass, PersistentVolumeClaim, StorageClass};
 use faultline_model::{Inventory, Object};
 use faultline_syntax::NodeRef;
 
@@ -116,11 +116,11 @@ impl Rule for PvcPending {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "PersistentVolumeClaim" {
+        let Some(claim) = PersistentVolumeClaim::of(obj) else {
             return;
-        }
+        };
         let Some(status) = obj.status() else { return };
-        if field::str(Some(status), "phase").is_none_or(|p| p.value != "Pending") {
+        if claim.phase().is_none_or(|p| p.value != "Pending") {
             return;
         }
         let inventory = cx.inventory;
@@ -132,17 +132,16 @@ impl Rule for PvcPending {
             e.type_ == Some("Warning")
                 && e.reason.is_some_and(|r| r.value != "WaitForFirstConsumer")
         });
-        let class_name = field::str(obj.spec(), "storageClassName")
-            .map(|c| c.value)
-            .or_else(|| {
-                obj.annotation("volume.beta.kubernetes.io/storage-class")
-                    .and_then(|a| a.scalar_text())
-            });
+        let no_class = matches!(claim.storage_class(), ClaimClass::NoClass(_));
+        let class_name = match claim.storage_class() {
+            ClaimClass::Named(c) => Some(c.value),
+            ClaimClass::NoClass(_) | ClaimClass::Unset => None,
+        };
         let class = class_name.and_then(|c| inventory.find("StorageClass", None, c));
         let waits_for_consumer = class
-            .and_then(|c| c.node.get("volumeBindingMode"))
-            .and_then(|m| m.scalar_text())
-            == Some("WaitForFirstConsumer")
+            .and_then(StorageClass::of)
+            .and_then(|c| c.volume_binding_mode())
+            .is_some_and(|m| m.value == "WaitForFirstConsumer")
             || events
                 .last()
                 .and_then(|e| e.reason)
@@ -154,12 +153,14 @@ impl Rule for PvcPending {
         if failure.is_none() && (waits_for_consumer || young) {
             return;
         }
-        let size = obj
-            .spec()
-            .and_then(|s| s.path(&["resources", "requests", "storage"]))
-            .and_then(|s| s.scalar_text());
+        let size = claim
+            .requested_storage()
+            .and_then(|q| q.quantity.node.scalar_text());
         let request = match (size, class_name) {
             (Some(s), Some(c)) => format!(" (requests `{s}` of StorageClass `{c}`)"),
+            (Some(s), None) if no_class => format!(
+                " (requests `{s}` without a StorageClass: only a pre-created PersistentVolume can bind it)"
+            ),
             (Some(s), None) => format!(" (requests `{s}` of the default StorageClass)"),
             (None, Some(c)) => format!(" (StorageClass `{c}`)"),
             (None, None) => String::new(),

@@ -4,6 +4,7 @@ use faultline_diagnostics::Severity;
 use faultline_model::Inventory;
 use faultline_model::quantity::Quantity;
 use faultline_model::snapshot::EventInfo;
+use faultline_model::views::{ResourceQuantity, ResourceQuota};
 use faultline_syntax::NodeRef;
 
 use crate::evidence::{display, field_at, shorten};
@@ -82,13 +83,6 @@ fn quota_named(message: &str) -> Option<&str> {
     Some(&rest[..end]).filter(|n| !n.is_empty())
 }
 
-fn quantity(node: NodeRef<'_>) -> Option<Quantity> {
-    let text = node
-        .scalar_text()
-        .filter(|_| node.is_scalar() && !node.is_null())?;
-    Quantity::parse(text.trim()).ok()
-}
-
 /// The `FailedCreate … exceeded quota` Events of the run, by (namespace, quota name).
 fn refusals<'a>(
     inventory: &'a Inventory<'a>,
@@ -131,24 +125,28 @@ impl Rule for QuotaExhausted {
         let inventory = cx.inventory;
         let mut refused = refusals(inventory);
         for quota in inventory.of_kind("ResourceQuota") {
-            let Some(status) = quota.status() else {
+            let Some(view) = ResourceQuota::of(quota) else {
                 continue;
             };
-            let Some(used_map) = status.get("used") else {
+            let Some(used_map) = quota.status().and_then(|s| s.get("used")) else {
                 continue;
             };
-            let hard_map = status
-                .get("hard")
-                .or_else(|| quota.spec().and_then(|s| s.get("hard")));
-            let exhausted: Vec<(&str, NodeRef<'_>, NodeRef<'_>)> = hard_map
-                .into_iter()
-                .flat_map(|h| h.entries())
-                .filter_map(|(key, hard_node)| {
-                    let resource = key.scalar_text()?;
-                    let used_node = used_map.get(resource)?;
-                    let (hard, used) = (quantity(hard_node)?, quantity(used_node)?);
-                    (hard != Quantity::ZERO && used >= hard)
-                        .then_some((resource, hard_node, used_node))
+            let used: Vec<ResourceQuantity<'_>> = view.used().collect();
+            let mut hard: Vec<ResourceQuantity<'_>> = view.status_hard().collect();
+            if hard.is_empty() {
+                hard = view.hard().collect();
+            }
+            let exhausted: Vec<(&str, NodeRef<'_>, NodeRef<'_>)> = hard
+                .iter()
+                .filter_map(|h| {
+                    let u = used.iter().find(|u| u.name.value == h.name.value)?;
+                    let limit = h.quantity.value.as_ref().ok()?;
+                    let now = u.quantity.value.as_ref().ok()?;
+                    (*limit != Quantity::ZERO && now >= limit).then_some((
+                        h.name.value,
+                        h.quantity.node,
+                        u.quantity.node,
+                    ))
                 })
                 .collect();
             let key = (quota.namespace, quota.name);

@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use faultline_model::Object;
 use faultline_model::pod_status::PodStatus;
 use faultline_model::selectors::parse_map_selector;
+use faultline_model::views::{EndpointSlice, Endpoints};
 use faultline_syntax::{NodeRef, TextRange};
 
 use crate::evidence::{MAX_RELATED_PODS, count, display};
@@ -102,27 +103,33 @@ fn key_of(parent: NodeRef<'_>, key: &str) -> Option<TextRange> {
 /// the first not-ready address list or condition.
 fn addresses(obj: &Object<'_>) -> (usize, usize, TextRange) {
     let (mut ready, mut not_ready, mut anchor) = (0, 0, None);
+    if let Some(ep) = Endpoints::of(obj) {
+        for subset in ep.subsets() {
+            ready += subset.addresses().count();
+            not_ready += subset.not_ready_addresses().count();
+            if subset.not_ready_addresses().next().is_some() {
+                anchor = anchor.or(key_of(subset.node, "notReadyAddresses"));
+            }
+        }
+    } else if let Some(slice) = EndpointSlice::of(obj) {
+        for e in slice.endpoints() {
+            let conditions = e.conditions();
+            if conditions.is_ready() {
+                ready += 1;
+            } else {
+                not_ready += 1;
+                anchor = anchor.or(conditions.ready.map(|r| {
+                    key_of(e.node.get("conditions").unwrap_or(r.node), "ready")
+                        .map_or(r.range(), |k| k.cover(r.range()))
+                }));
+            }
+        }
+    }
     let list = if obj.kind == "Endpoints" {
         "subsets"
     } else {
         "endpoints"
     };
-    for item in obj.node.get(list).into_iter().flat_map(|s| s.items()) {
-        if obj.kind == "Endpoints" {
-            ready += item.get("addresses").map_or(0, |a| a.len());
-            not_ready += item.get("notReadyAddresses").map_or(0, |a| a.len());
-            anchor = anchor.or(key_of(item, "notReadyAddresses"));
-            continue;
-        }
-        // A nil `ready` is to be read as ready (EndpointConditions).
-        let cond = item.get("conditions");
-        if cond.and_then(|c| c.get("ready")).and_then(|r| r.as_bool()) == Some(false) {
-            not_ready += 1;
-            anchor = anchor.or(cond.and_then(|c| c.field_range("ready")));
-        } else {
-            ready += 1;
-        }
-    }
     let anchor = anchor
         .or_else(|| key_of(obj.node, list))
         .unwrap_or_else(|| obj.kind_range());
@@ -138,8 +145,8 @@ impl Rule for ServiceNoReadyEndpoints {
         let inventory = cx.inventory;
         let mut slices: HashMap<(Option<&str>, &str), Vec<&Object<'_>>> = HashMap::new();
         for s in inventory.of_kind("EndpointSlice") {
-            if let Some((_, svc)) = s.labels().find(|(k, _)| *k == "kubernetes.io/service-name") {
-                slices.entry((s.namespace, svc)).or_default().push(s);
+            if let Some(svc) = EndpointSlice::of(s).and_then(|v| v.service_name()) {
+                slices.entry((s.namespace, svc.value)).or_default().push(s);
             }
         }
         for svc in inventory.of_kind("Service") {
