@@ -260,7 +260,7 @@ mod tests {
                 "cannot create pods: `FailedCreate`: exceeded quota".to_owned()
             )
         );
-        assert_eq!(d("{replicas: 0}", "{}").0, Health::Healthy);
+        assert_eq!(d("{replicas: 0}", "{replicas: 0}").0, Health::Healthy);
     }
 
     #[test]
