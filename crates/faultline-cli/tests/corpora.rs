@@ -22,8 +22,8 @@ fn corpora() -> Option<PathBuf> {
     None
 }
 
-/// `rule path:line` of every error and warning.
-fn findings(args: &[&str], root: &Path) -> BTreeSet<String> {
+/// `faultline check --no-config --format json ARGS…` in `root`, parsed.
+fn check_json(args: &[&str], root: &Path) -> serde_json::Value {
     let out = Command::cargo_bin("faultline")
         .unwrap()
         .current_dir(root)
@@ -31,7 +31,12 @@ fn findings(args: &[&str], root: &Path) -> BTreeSet<String> {
         .args(args)
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json output");
+    serde_json::from_slice(&out.stdout).expect("json output")
+}
+
+/// `rule path:line` of every error and warning.
+fn findings(args: &[&str], root: &Path) -> BTreeSet<String> {
+    let v = check_json(args, root);
     assert!(
         v["summary"]["objects"].as_u64().unwrap() > 0,
         "no objects in {args:?}"
@@ -124,14 +129,7 @@ fn old_examples_keep_their_known_findings() {
 /// `rule path object-name` of every finding about the state of a snapshot (categories status
 /// and scheduling), and of every unreadable input or internal error; paths relative to `root`.
 fn snapshot_findings(args: &[&str], root: &Path) -> (BTreeSet<String>, serde_json::Value) {
-    let out = Command::cargo_bin("faultline")
-        .unwrap()
-        .current_dir(root)
-        .args(["check", "--no-config", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json output");
+    let v = check_json(args, root);
     let found = v["diagnostics"]
         .as_array()
         .unwrap()

@@ -84,7 +84,7 @@ pub(crate) fn shapes<'a>(inventory: &'a Inventory<'a>) -> Vec<Shape<'a>> {
 /// Findings about a workload's template and its pods, in input order.
 #[derive(Debug)]
 pub(crate) struct ShapeGroup<'a, T> {
-    pub members: Vec<(&'a Shape<'a>, T)>,
+    pub members: Vec<(Shape<'a>, T)>,
     /// The workload, when the first member is a pod whose owner is known.
     pub owner: Option<Owner<'a>>,
 }
@@ -103,9 +103,9 @@ impl<T> ShapeGroup<'_, T> {
 }
 
 /// Groups findings so that a workload's template and the pods it owns are one finding.
-pub(crate) fn group<'a, T>(
+fn group<'a, T>(
     inventory: &'a Inventory<'a>,
-    found: Vec<(&'a Shape<'a>, T)>,
+    found: Vec<(Shape<'a>, T)>,
 ) -> Vec<ShapeGroup<'a, T>> {
     let keyed: Vec<_> = found
         .into_iter()
@@ -118,6 +118,26 @@ pub(crate) fn group<'a, T>(
             members: members.into_iter().map(|(_, s, d)| (s, d)).collect(),
         })
         .collect()
+}
+
+/// The pod shapes that `check` finds cannot be placed on the input's Nodes, grouped by
+/// workload, with the Nodes; nothing when the input has no Node.
+pub(crate) fn unplaceable<'a, T>(
+    inventory: &'a Inventory<'a>,
+    check: impl Fn(&Shape<'a>, &[NodeFacts<'a>]) -> Option<T>,
+) -> (Vec<NodeFacts<'a>>, Vec<ShapeGroup<'a, T>>) {
+    let nodes = nodes(inventory);
+    if nodes.is_empty() {
+        return (nodes, Vec::new());
+    }
+    let found: Vec<_> = shapes(inventory)
+        .into_iter()
+        .filter_map(|s| {
+            let detail = check(&s, &nodes)?;
+            Some((s, detail))
+        })
+        .collect();
+    (nodes, group(inventory, found))
 }
 
 /// The label key node and value of `key` on a Node, for related locations.

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use faultline_model::scheduling::NodeFacts;
 use faultline_syntax::TextRange;
 
-use crate::placement::{Shape, group, label_at, nodes, shapes};
+use crate::placement::{Shape, label_at, unplaceable};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -192,16 +192,8 @@ impl Rule for NodeSelectorMatchesNoNode {
     }
 
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
-        let nodes = nodes(cx.inventory);
-        if nodes.is_empty() {
-            return;
-        }
-        let shapes = shapes(cx.inventory);
-        let found: Vec<_> = shapes
-            .iter()
-            .filter_map(|s| Some((s, miss(s, &nodes)?)))
-            .collect();
-        for g in group(cx.inventory, found) {
+        let (nodes, groups) = unplaceable(cx.inventory, miss);
+        for g in groups {
             let (shape, m) = &g.members[0];
             let present = m
                 .key

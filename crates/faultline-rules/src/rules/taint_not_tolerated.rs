@@ -1,7 +1,7 @@
 use faultline_model::scheduling::{NodeFacts, Taint};
 use faultline_syntax::TextRange;
 
-use crate::placement::{Shape, group, nodes, shapes};
+use crate::placement::{Shape, unplaceable};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -126,16 +126,16 @@ impl Rule for TaintNotTolerated {
     }
 
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
-        let nodes = nodes(cx.inventory);
-        if nodes.is_empty() {
-            return;
-        }
-        let shapes = shapes(cx.inventory);
-        let found: Vec<_> = shapes
-            .iter()
-            .filter_map(|s| Some((s, blocked(s, &nodes)?)))
-            .collect();
-        for g in group(cx.inventory, found) {
+        let (_, groups) = unplaceable(cx.inventory, |s, nodes| {
+            let blocked = blocked(s, nodes)?;
+            Some(
+                blocked
+                    .into_iter()
+                    .map(|(n, t)| (n.object, t))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        for g in groups {
             let (shape, taints) = &g.members[0];
             let anchor = |s: &Shape<'_>| -> TextRange {
                 s.anchor(&["tolerations", "nodeSelector", "affinity", "containers"])
@@ -143,7 +143,7 @@ impl Rule for TaintNotTolerated {
             let listed: Vec<String> = taints
                 .iter()
                 .take(5)
-                .map(|(n, t)| format!("{} `{}`", n.name, t.display()))
+                .map(|(node, t)| format!("{} `{}`", node.name, t.display()))
                 .collect();
             let more = taints.len().saturating_sub(5);
             let message = format!(
@@ -176,9 +176,9 @@ impl Rule for TaintNotTolerated {
             for (other, _) in &g.members[1..] {
                 report = report.related(other.obj, anchor(other), "also cannot be placed");
             }
-            for (n, t) in taints.iter().take(5) {
+            for (node, t) in taints.iter().take(5) {
                 report = report.related(
-                    &n.object,
+                    node,
                     t.node.range(),
                     format!("taint `{}` is not tolerated", t.display()),
                 );
