@@ -315,6 +315,17 @@ pub(crate) fn ago(cx: &Context<'_>, at: Option<Timestamp>) -> String {
     }
 }
 
+/// `{prefix} 5m before the snapshot` (`" since"`, `", created"`), or nothing when the time
+/// or "now" is unknown.
+pub(crate) fn ago_with(cx: &Context<'_>, prefix: &str, at: Option<Timestamp>) -> String {
+    let ago = ago(cx, at);
+    if ago.is_empty() {
+        ago
+    } else {
+        format!("{prefix}{ago}")
+    }
+}
+
 /// At most `max` characters, with `…` when cut, without a trailing period; backticks become
 /// quotes so that messages keep their quoting.
 pub(crate) fn shorten(text: &str, max: usize) -> String {

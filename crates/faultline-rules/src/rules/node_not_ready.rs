@@ -1,7 +1,7 @@
 use faultline_model::Object;
 use faultline_model::status::conditions;
 
-use crate::evidence::{ago, condition_at, count, display, relate_events, relate_pods_on_node};
+use crate::evidence::{ago_with, condition_at, count, display, relate_events, relate_pods_on_node};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -81,12 +81,7 @@ impl Rule for NodeNotReady {
         };
         let status = ready.status.map_or("missing", |s| s.value);
         let explanation = ready.explanation();
-        let since = ago(cx, ready.last_transition_time.map(|t| t.value));
-        let since = if since.is_empty() {
-            since
-        } else {
-            format!(" since{since}")
-        };
+        let since = ago_with(cx, " since", ready.last_transition_time.map(|t| t.value));
         let message = format!(
             "{} is not ready (`Ready` is `{status}`{}){since}",
             display(obj),

@@ -1,7 +1,7 @@
 use faultline_model::Object;
 use faultline_model::status::conditions;
 
-use crate::evidence::{ago, condition_at, count, display, relate_events, relate_pods_on_node};
+use crate::evidence::{ago_with, condition_at, count, display, relate_events, relate_pods_on_node};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -106,12 +106,7 @@ impl Rule for NodeUnderPressure {
                 continue;
             }
             let explanation = cond.explanation();
-            let since = ago(cx, cond.last_transition_time.map(|t| t.value));
-            let since = if since.is_empty() {
-                since
-            } else {
-                format!(" since{since}")
-            };
+            let since = ago_with(cx, " since", cond.last_transition_time.map(|t| t.value));
             let pods = cx.snapshot().pods_on(obj.name).len();
             let message = format!(
                 "{} is low on {what} (`{type_}`{}){since}; the kubelet evicts pods from it ({} bound to it)",

@@ -1,5 +1,6 @@
 use crate::evidence::{
-    ago, condition_at as anchor, group_by_owner, pods_with, relate_events, relate_group, shorten,
+    ago_with, condition_at as anchor, group_by_owner, pods_with, relate_events, relate_group,
+    shorten,
 };
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
@@ -124,12 +125,7 @@ impl Rule for PodUnschedulable {
             let said = cond.message.map_or("", |m| m.value);
             let reason = cond.reason.map_or("Unschedulable", |r| r.value);
             let verb = if group.members.len() > 1 { "are" } else { "is" };
-            let since = ago(cx, cond.last_transition_time.map(|t| t.value));
-            let since = if since.is_empty() {
-                since
-            } else {
-                format!(" since{since}")
-            };
+            let since = ago_with(cx, " since", cond.last_transition_time.map(|t| t.value));
             let message = format!(
                 "{} {verb} not scheduled (`{reason}`{since}){}",
                 group.subject(),

@@ -3,7 +3,7 @@ use faultline_model::views::{ClaimClass, PersistentVolumeClaim, StorageClass};
 use faultline_model::{Inventory, Object};
 use faultline_syntax::NodeRef;
 
-use crate::evidence::{ago, field_at, relate_events, shorten};
+use crate::evidence::{ago_with, field_at, relate_events, shorten};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -165,12 +165,7 @@ impl Rule for PvcPending {
             (None, Some(c)) => format!(" (StorageClass `{c}`)"),
             (None, None) => String::new(),
         };
-        let since = ago(cx, created);
-        let since = if since.is_empty() {
-            since
-        } else {
-            format!(", created{since}")
-        };
+        let since = ago_with(cx, ", created", created);
         let said = failure
             .and_then(|e| {
                 Some(format!(
