@@ -20,6 +20,7 @@ fn args(path: &Path) -> CheckArgs {
         namespace: None,
         kube_version: None,
         now: None,
+        complete: false,
         config: None,
         no_config: true,
         include: Vec::new(),

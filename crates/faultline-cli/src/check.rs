@@ -30,6 +30,8 @@ pub struct CheckArgs {
     pub kube_version: Option<String>,
     /// `--now`: the time a snapshot is judged at (RFC 3339).
     pub now: Option<String>,
+    /// `--complete`: the input holds every object the workloads need.
+    pub complete: bool,
     pub config: Option<PathBuf>,
     pub no_config: bool,
     pub include: Vec<String>,
@@ -125,6 +127,9 @@ pub fn analyze(args: &CheckArgs) -> Result<Analysis, String> {
         settings.now = Some(faultline_model::time::Timestamp::parse(now).ok_or_else(|| {
             format!("--now: `{now}` is not an RFC 3339 time such as `2024-05-01T12:00:00Z`")
         })?);
+    }
+    if args.complete {
+        settings.complete = true;
     }
     for id in args.rules.iter().chain(&args.skip) {
         if registry::find(id).is_none() {

@@ -5,12 +5,14 @@
 //! [`Object`]s.
 pub mod field;
 pub mod intorstr;
+pub mod jvm;
 pub mod kinds;
 pub mod layout;
 pub mod logs;
 pub mod object;
 pub mod pod;
 pub mod pod_status;
+pub mod probe;
 pub mod quantity;
 pub mod scheduling;
 pub mod selector;
@@ -19,6 +21,7 @@ pub mod snapshot;
 pub mod status;
 pub mod time;
 pub mod views;
+pub mod workload;
 pub mod workload_status;
 
 pub use field::Field;

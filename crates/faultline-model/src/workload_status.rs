@@ -64,8 +64,8 @@ impl<'a> WorkloadStatus<'a> {
             let d = field::int(s, "desiredNumberScheduled");
             (d.map_or(0, |d| d.value), d.map(|d| d.node))
         } else {
-            let d = field::int(obj.spec(), "replicas");
-            (d.map_or(1, |d| d.value), d.map(|d| d.node))
+            let d = crate::workload::Workload::of(obj).and_then(|w| w.desired_replicas());
+            (d.as_ref().map_or(1, |d| d.value), d.and_then(|d| d.node))
         };
         let ready = pick("numberReady", "readyReplicas");
         let mut available = pick("numberAvailable", "availableReplicas");

@@ -50,6 +50,9 @@ pub struct Config {
     pub kube_version: Option<KubeVersion>,
     pub namespace: Option<String>,
     pub fail_on: Option<String>,
+    /// `complete: true`: the input holds every object the workloads need, so a reference
+    /// to something absent is a finding, not an object created elsewhere.
+    pub complete: Option<bool>,
     /// Path globs to leave out of directory walks.
     pub exclude: Vec<String>,
     pub enabled: BTreeMap<String, bool>,
@@ -104,6 +107,9 @@ impl Config {
     pub fn apply(&self, settings: &mut Settings) {
         if let Some(v) = self.kube_version {
             settings.kube_version = v;
+        }
+        if let Some(complete) = self.complete {
+            settings.complete = complete;
         }
         for (id, on) in &self.enabled {
             if *on {
@@ -198,6 +204,10 @@ impl ConfigParser<'_> {
                         }
                     }
                 }
+                "complete" => match v.as_bool() {
+                    Some(b) => self.config.complete = Some(b),
+                    None => self.error(v.range(), "`complete` must be `true` or `false`"),
+                },
                 "exclude" => self.config.exclude = self.strings(v, "exclude"),
                 "now" => {
                     if let Some(s) = self.string(v, "now") {
@@ -214,7 +224,7 @@ impl ConfigParser<'_> {
                 "exemptions" => self.exemptions(v),
                 other => self.error(
                     k.range(),
-                    format!("unknown setting `{other}`; expected one of `kubeVersion`, `namespace`, `failOn`, `exclude`, `now`, `rules`, `exemptions`"),
+                    format!("unknown setting `{other}`; expected one of `kubeVersion`, `namespace`, `failOn`, `complete`, `exclude`, `now`, `rules`, `exemptions`"),
                 ),
             }
         }
@@ -409,5 +419,25 @@ mod tests {
         );
         let err = Config::parse("now: yesterday\n").unwrap_err();
         assert_eq!((err[0].line, err[0].column), (1, 6));
+    }
+
+    #[test]
+    fn complete_is_a_boolean_and_reaches_the_settings() {
+        let c = Config::parse("complete: true\n").unwrap();
+        assert_eq!(c.complete, Some(true));
+        let mut settings = Settings::default();
+        assert!(!settings.complete);
+        c.apply(&mut settings);
+        assert!(settings.complete);
+        Config::parse("complete: false\n")
+            .unwrap()
+            .apply(&mut settings);
+        assert!(
+            !settings.complete,
+            "an explicit false wins over an earlier true"
+        );
+        let err = Config::parse("complete: everything\n").unwrap_err();
+        assert_eq!((err[0].line, err[0].column), (1, 11));
+        assert_eq!(err[0].message, "`complete` must be `true` or `false`");
     }
 }

@@ -1,14 +1,15 @@
 //! What a rule may look at.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::Graph;
 use faultline_graph::netpol::{NetOptions, NetworkModel};
-use faultline_model::Inventory;
 use faultline_model::snapshot::Snapshot;
 use faultline_model::time::Timestamp;
+use faultline_model::views::LimitRange;
+use faultline_model::{Inventory, ObjectId};
 use faultline_syntax::{ParsedText, SourceFile};
 
 use crate::api_versions::KubeVersion;
@@ -28,6 +29,8 @@ pub struct Context<'a> {
     network: OnceLock<NetworkModel<'a>>,
     /// Events, pods by node, logs and "now", built on first use by a status rule.
     snapshot: OnceLock<Snapshot<'a>>,
+    /// LimitRanges by namespace, sorted by name, built on first use.
+    limit_ranges: OnceLock<HashMap<&'a str, Vec<ObjectId>>>,
 }
 
 impl<'a> Context<'a> {
@@ -46,7 +49,30 @@ impl<'a> Context<'a> {
             settings,
             network: OnceLock::new(),
             snapshot: OnceLock::new(),
+            limit_ranges: OnceLock::new(),
         }
+    }
+
+    /// The LimitRanges of `namespace` in the input, in the order the API server lists (and
+    /// the LimitRanger admission plugin applies) them: by name.
+    pub fn limit_ranges(&self, namespace: &str) -> impl Iterator<Item = LimitRange<'a>> + '_ {
+        let index = self.limit_ranges.get_or_init(|| {
+            let mut index: HashMap<&'a str, Vec<ObjectId>> = HashMap::new();
+            for obj in self.inventory.of_kind("LimitRange") {
+                if let Some(ns) = obj.namespace {
+                    index.entry(ns).or_default().push(obj.id);
+                }
+            }
+            for ids in index.values_mut() {
+                ids.sort_by_key(|id| (self.inventory.get(*id).name, *id));
+            }
+            index
+        });
+        index
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| LimitRange::of(self.inventory.get(*id)))
     }
 
     /// What the snapshot records beside its objects (Events by object, pods by node, pod
@@ -115,6 +141,9 @@ pub struct Settings {
     /// When set, only these rules run (`--rule`).
     pub only: Option<BTreeSet<String>>,
     pub exemptions: Vec<Exemption>,
+    /// The input is declared complete (`--complete`, `complete: true`): an object it does not
+    /// contain does not exist.
+    pub complete: bool,
     /// How NetworkPolicies are evaluated where CNIs differ.
     pub network: NetOptions,
     /// "Now" for judging a snapshot (`--now`); `None`: the latest time the input records.
@@ -133,6 +162,7 @@ impl Default for Settings {
             disabled: BTreeSet::new(),
             only: None,
             exemptions: Vec::new(),
+            complete: false,
             network: NetOptions::default(),
             now: None,
         }

@@ -340,17 +340,6 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// A rule parameter as a number; the declared default when the configured value is not one.
-pub(crate) fn int_param(cx: &Context<'_>, meta: &crate::RuleMeta, name: &str) -> i64 {
-    cx.param(meta, name).trim().parse().unwrap_or_else(|_| {
-        meta.params
-            .iter()
-            .find(|p| p.name == name)
-            .and_then(|p| p.default.parse().ok())
-            .unwrap_or(0)
-    })
-}
-
 /// A duration parameter (`30m`, `1h`) in seconds; the declared default when it does not parse.
 pub(crate) fn duration_param(cx: &Context<'_>, meta: &crate::RuleMeta, name: &str) -> i64 {
     let parse = faultline_model::time::parse_duration;

@@ -9,6 +9,7 @@
 //! overrides, suppressions and output order.
 
 pub mod api_versions;
+mod common;
 pub mod config;
 mod context;
 pub mod docs;
@@ -18,6 +19,7 @@ mod hosts;
 mod macros;
 mod netpol;
 mod placement;
+mod presence;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;

@@ -1,8 +1,8 @@
 use std::collections::BTreeSet;
 
-use faultline_model::field;
 use faultline_model::scheduling::{NodeFacts, labels_of};
 use faultline_model::selectors::parse_label_selector;
+use faultline_model::workload::Workload;
 use faultline_syntax::NodeRef;
 
 use crate::placement::{Shape, nodes, shapes};
@@ -174,8 +174,10 @@ impl Rule for AntiAffinityUnsatisfiable {
 
 fn check(shape: &Shape<'_>, nodes: &[NodeFacts<'_>], out: &mut Sink<'_>) {
     let obj = shape.obj;
-    let replicas_field = field::int(obj.spec(), "replicas");
-    let replicas = replicas_field.map_or(1, |r| r.value);
+    let Some(desired) = Workload::of(obj).and_then(|w| w.desired_replicas()) else {
+        return;
+    };
+    let replicas = desired.value;
     if replicas < 2 {
         return;
     }
@@ -244,8 +246,8 @@ fn check(shape: &Shape<'_>, nodes: &[NodeFacts<'_>], out: &mut Sink<'_>) {
         let mut report = out.report(obj, at, message).help(format!(
             "lower `replicas` to {room}, add nodes in more `{key}` domains, or make the anti-affinity `preferredDuringSchedulingIgnoredDuringExecution`"
         ));
-        if let Some(r) = replicas_field {
-            report = report.related(obj, r.node.range(), "the replicas it wants");
+        if let Some(node) = desired.node {
+            report = report.related(obj, node.range(), "the replicas it wants");
         }
     }
 }

@@ -1,9 +1,10 @@
 use faultline_model::pod_status::{ContainerStatus, Terminated, exit_code_meaning};
 use faultline_syntax::TextRange;
 
+use crate::common::int_param;
 use crate::evidence::{
-    ago, duration_param, field_at, group_by_owner, int_param, pods_with, relate_events,
-    relate_group, relate_logs,
+    ago, duration_param, field_at, group_by_owner, pods_with, relate_events, relate_group,
+    relate_logs,
 };
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
