@@ -10,25 +10,57 @@ use faultline_syntax::{NodeRef, Style, TextRange};
 
 use crate::Context;
 
-/// The model's reading of a NetworkPolicy object (policies are in input order).
-pub(crate) fn policy_of<'m, 'a>(
-    net: &'m NetworkModel<'a>,
+/// A NetworkPolicy object as the model reads it, with the model.
+pub(crate) struct PolicyView<'c, 'a> {
+    pub net: &'c NetworkModel<'a>,
+    pub index: PolicyIdx,
+    pub policy: &'c Policy<'a>,
+}
+
+/// The model's reading of `obj` when it is a NetworkPolicy (policies are in input order).
+pub(crate) fn policy_of<'c, 'a>(
+    cx: &'c Context<'a>,
     obj: &Object<'_>,
-) -> Option<(PolicyIdx, &'m Policy<'a>)> {
-    let i = net
+) -> Option<PolicyView<'c, 'a>> {
+    if obj.kind != "NetworkPolicy" {
+        return None;
+    }
+    let net = cx.network();
+    let index = net
         .policies
         .binary_search_by_key(&obj.id, |p| p.object)
         .ok()?;
-    Some((i, &net.policies[i]))
+    Some(PolicyView {
+        net,
+        index,
+        policy: &net.policies[index],
+    })
 }
 
-/// The valid policy of a NetworkPolicy object: one the API server accepts and the model
-/// evaluates (`netpol-invalid` reports the others).
-pub(crate) fn valid_policy_of<'m, 'a>(
-    net: &'m NetworkModel<'a>,
+/// The policy of `obj` when the API server accepts it and the model evaluates it
+/// (`netpol-invalid` reports the others).
+pub(crate) fn valid_policy_of<'c, 'a>(
+    cx: &'c Context<'a>,
     obj: &Object<'_>,
-) -> Option<(PolicyIdx, &'m Policy<'a>)> {
-    policy_of(net, obj).filter(|(_, p)| p.problems.is_empty())
+) -> Option<PolicyView<'c, 'a>> {
+    policy_of(cx, obj).filter(|v| v.policy.problems.is_empty())
+}
+
+/// Points `report` at where policy `index` isolates `dir`.
+pub(crate) fn relate_policy<'r>(
+    cx: &Context<'_>,
+    net: &NetworkModel<'_>,
+    report: crate::engine::Report<'r>,
+    index: PolicyIdx,
+    dir: Direction,
+    message: String,
+) -> crate::engine::Report<'r> {
+    let policy = &net.policies[index];
+    report.related(
+        cx.inventory.get(policy.object),
+        isolation_range(policy, dir),
+        message,
+    )
 }
 
 /// Where a policy isolates `dir`: its `policyTypes` entry, else its `ingress`/`egress` field,

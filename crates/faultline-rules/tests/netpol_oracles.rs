@@ -17,6 +17,7 @@ use std::sync::Arc;
 use faultline_diagnostics::Diagnostic;
 use faultline_graph::Graph;
 use faultline_graph::netpol::Direction;
+use faultline_graph::netpol::model::policy_rules;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::{Context, Settings, run};
 use faultline_syntax::NodeRef;
@@ -63,14 +64,13 @@ fn check(inputs: &[PathBuf], only: &[&str]) -> Outcome {
         .iter()
         .filter(|p| p.problems.is_empty())
     {
-        for dir in [Direction::Ingress, Direction::Egress] {
-            for rule in p.rules(dir).into_iter().flatten() {
-                let peers = rule.peers.as_deref().unwrap_or_default();
-                rules.insert(
-                    (format!("{}/{}", p.namespace, p.name), dir, rule.index),
-                    (peers.len(), peers.iter().any(|peer| peer.ip.is_some())),
-                );
-            }
+        for (r, rule) in policy_rules(0, p) {
+            let dir = r.dir;
+            let peers = rule.peers.as_deref().unwrap_or_default();
+            rules.insert(
+                (format!("{}/{}", p.namespace, p.name), dir, rule.index),
+                (peers.len(), peers.iter().any(|peer| peer.ip.is_some())),
+            );
         }
     }
     Outcome { diags, rules }

@@ -217,6 +217,25 @@ pub fn pod_ips(obj: &Object<'_>) -> Vec<IpAddr> {
     ips
 }
 
+/// Every rule policy `pi` has in effect (ingress first), with its address.
+pub fn policy_rules<'p, 'a>(
+    pi: PolicyIdx,
+    policy: &'p Policy<'a>,
+) -> impl Iterator<Item = (RuleRef, &'p Rule<'a>)> + 'p {
+    [Direction::Ingress, Direction::Egress]
+        .into_iter()
+        .flat_map(move |dir| {
+            policy.rules(dir).into_iter().flatten().map(move |rule| {
+                let r = RuleRef {
+                    policy: pi,
+                    dir,
+                    rule: rule.index,
+                };
+                (r, rule)
+            })
+        })
+}
+
 /// The container ports of a pod shape (ports of init containers count: sidecars listen too).
 pub fn container_ports(template: &PodTemplate<'_>) -> Vec<ContainerPort> {
     let mut out: Vec<ContainerPort> = template
@@ -302,17 +321,10 @@ impl<'a> NetworkModel<'a> {
         // ipBlock peers, numbered.
         let mut ip_peers = Vec::new();
         for (pi, policy) in policies.iter().enumerate() {
-            for dir in [Direction::Ingress, Direction::Egress] {
-                for rule in policy.rules(dir).into_iter().flatten() {
-                    for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                        if peer.ip.is_some() {
-                            let r = RuleRef {
-                                policy: pi,
-                                dir,
-                                rule: rule.index,
-                            };
-                            ip_peers.push((r, i));
-                        }
+            for (r, rule) in policy_rules(pi, policy) {
+                for (i, peer) in rule.peers.iter().flatten().enumerate() {
+                    if peer.ip.is_some() {
+                        ip_peers.push((r, i));
                     }
                 }
             }
@@ -492,41 +504,34 @@ impl<'a> NetworkModel<'a> {
             if !policy.problems.is_empty() {
                 continue;
             }
-            for dir in [Direction::Ingress, Direction::Egress] {
-                for rule in policy.rules(dir).into_iter().flatten() {
-                    let r = RuleRef {
-                        policy: pi,
-                        dir,
-                        rule: rule.index,
+            for (r, rule) in policy_rules(pi, policy) {
+                for (i, peer) in rule.peers.iter().flatten().enumerate() {
+                    let m = if peer.ip.is_some() {
+                        let n = ip_index[&(r, i)];
+                        PeerMatch {
+                            all: false,
+                            classes: self.classes_with_ip_peer(n),
+                        }
+                    } else if peer.matches_any_pod() {
+                        PeerMatch {
+                            all: true,
+                            ..PeerMatch::default()
+                        }
+                    } else {
+                        let pods = peer.pods.clone().unwrap_or_default();
+                        let mut classes: Vec<ClassId> = self
+                            .peer_namespaces(policy, peer)
+                            .into_iter()
+                            .flat_map(|ns| self.select_classes(ns, &pods))
+                            .collect();
+                        classes.sort_unstable();
+                        classes.dedup();
+                        PeerMatch {
+                            all: false,
+                            classes,
+                        }
                     };
-                    for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                        let m = if peer.ip.is_some() {
-                            let n = ip_index[&(r, i)];
-                            PeerMatch {
-                                all: false,
-                                classes: self.classes_with_ip_peer(n),
-                            }
-                        } else if peer.matches_any_pod() {
-                            PeerMatch {
-                                all: true,
-                                ..PeerMatch::default()
-                            }
-                        } else {
-                            let pods = peer.pods.clone().unwrap_or_default();
-                            let mut classes: Vec<ClassId> = self
-                                .peer_namespaces(policy, peer)
-                                .into_iter()
-                                .flat_map(|ns| self.select_classes(ns, &pods))
-                                .collect();
-                            classes.sort_unstable();
-                            classes.dedup();
-                            PeerMatch {
-                                all: false,
-                                classes,
-                            }
-                        };
-                        out.insert((r, i), m);
-                    }
+                    out.insert((r, i), m);
                 }
             }
         }
@@ -587,6 +592,17 @@ impl<'a> NetworkModel<'a> {
         }
     }
 
+    /// Every rule of the policies that isolate `c` in `dir`, with its address, in input order.
+    pub fn isolating_rules(
+        &self,
+        c: ClassId,
+        dir: Direction,
+    ) -> impl Iterator<Item = (RuleRef, &Rule<'a>)> + '_ {
+        self.isolating(c, dir).iter().flat_map(move |&pi| {
+            policy_rules(pi, &self.policies[pi]).filter(move |(r, _)| r.dir == dir)
+        })
+    }
+
     /// What `pod`'s policies allow in `dir` with `other` (the source for ingress, the
     /// destination for egress); `dst_ports` are the destination's container ports.
     pub fn side(
@@ -596,23 +612,15 @@ impl<'a> NetworkModel<'a> {
         other: Endpoint,
         dst_ports: &[ContainerPort],
     ) -> ConnSet {
-        let policies = self.isolating(pod, dir);
-        if policies.is_empty() {
+        if self.isolating(pod, dir).is_empty() {
             return ConnSet::all();
         }
         let mut out = ConnSet::empty();
-        for &pi in policies {
-            for rule in self.policies[pi].rules(dir).into_iter().flatten() {
-                let r = RuleRef {
-                    policy: pi,
-                    dir,
-                    rule: rule.index,
-                };
-                if self.rule_matches(r, other) {
-                    out.add(&rule.allowed_ports(dst_ports));
-                    if out.is_all() {
-                        return out;
-                    }
+        for (r, rule) in self.isolating_rules(pod, dir) {
+            if self.rule_matches(r, other) {
+                out.add(&rule.allowed_ports(dst_ports));
+                if out.is_all() {
+                    return out;
                 }
             }
         }
@@ -645,28 +653,18 @@ impl<'a> NetworkModel<'a> {
     /// when `c` is not isolated in `dir` or one of its rules admits every pod; otherwise the
     /// union of what its rules' peers match.
     pub fn candidates(&self, c: ClassId, dir: Direction) -> Option<Vec<ClassId>> {
-        let policies = self.isolating(c, dir);
-        if policies.is_empty() {
+        if self.isolating(c, dir).is_empty() {
             return None;
         }
         let mut out = Vec::new();
-        for &pi in policies {
-            for rule in self.policies[pi].rules(dir).into_iter().flatten() {
-                let Some(peers) = &rule.peers else {
+        for (r, rule) in self.isolating_rules(c, dir) {
+            let peers = rule.peers.as_ref()?;
+            for i in 0..peers.len() {
+                let m = &self.peer_matches[&(r, i)];
+                if m.all {
                     return None;
-                };
-                let r = RuleRef {
-                    policy: pi,
-                    dir,
-                    rule: rule.index,
-                };
-                for i in 0..peers.len() {
-                    let m = &self.peer_matches[&(r, i)];
-                    if m.all {
-                        return None;
-                    }
-                    out.extend_from_slice(&m.classes);
                 }
+                out.extend_from_slice(&m.classes);
             }
         }
         out.sort_unstable();

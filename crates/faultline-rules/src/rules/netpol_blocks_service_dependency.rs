@@ -6,7 +6,7 @@ use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
 
 use crate::hosts::{HostRef, host_refs};
-use crate::netpol::{anchor, host_network, isolation_range, name_range, owner_in_input};
+use crate::netpol::{anchor, host_network, name_range, owner_in_input, relate_policy};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -323,20 +323,16 @@ fn report(
     report = report.related(svc, svc_range, format!("Service `{}`", svc.name));
     for side in &denying {
         for p in &side.isolating {
-            let policy = &net.policies[p.index];
-            report = report.related(
-                cx.inventory.get(policy.object),
-                isolation_range(policy, side.dir),
-                format!(
-                    "NetworkPolicy `{}` isolates the {} of {}",
-                    policy.name,
-                    side.dir.as_str(),
-                    match side.dir {
-                        Direction::Egress => &verdict.src_label,
-                        Direction::Ingress => &verdict.dst_label,
-                    }
-                ),
+            let message = format!(
+                "NetworkPolicy `{}` isolates the {} of {}",
+                p.name,
+                side.dir.as_str(),
+                match side.dir {
+                    Direction::Egress => &verdict.src_label,
+                    Direction::Ingress => &verdict.dst_label,
+                }
             );
+            report = relate_policy(cx, net, report, p.index, side.dir, message);
         }
     }
     if let Some((near, _)) = nearest {

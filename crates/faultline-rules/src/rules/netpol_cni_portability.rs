@@ -4,10 +4,11 @@ use faultline_graph::netpol::Protocol;
 use faultline_graph::netpol::ip::{Cidr, IpBlock};
 use faultline_graph::netpol::model::pod_ips;
 use faultline_graph::netpol::policy::PortMatch;
+use faultline_graph::netpol::model::policy_rules;
 use faultline_graph::netpol::{Direction, NetworkModel};
 use faultline_model::Object;
 
-use crate::netpol::{field_anchor, list, valid_policy_of};
+use crate::netpol::{PolicyView, field_anchor, list, valid_policy_of};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -168,88 +169,83 @@ impl Rule for NetpolCniPortability {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = valid_policy_of(net, obj) else {
+        let Some(PolicyView { net, index, policy }) = valid_policy_of(cx, obj) else {
             return;
         };
-        for dir in [Direction::Ingress, Direction::Egress] {
-            for rule in policy.rules(dir).into_iter().flatten() {
-                let path = format!("spec.{}[{}]", dir.as_str(), rule.index);
-                for (i, entry) in rule.ports.iter().flatten().enumerate() {
-                    let at = |key: &str| {
-                        field_anchor(entry.node, key).unwrap_or_else(|| entry.node.range())
-                    };
-                    if let PortMatch::Range(lo, hi) = entry.port
-                        && entry.node.get("endPort").is_some()
-                    {
-                        out.report(
-                            obj,
-                            at("endPort"),
-                            format!(
-                                "`endPort` ({path}.ports[{i}], ports {lo}-{hi}) of NetworkPolicy `{}` is enforced only by network plugins that implement port ranges; others apply the entry to port {lo} alone or ignore it",
-                                policy.name
-                            ),
-                        )
-                        .help("list the ports one by one if nodes may run a plugin without port ranges, or confirm that every node's plugin supports `endPort`");
-                    }
-                    if dir == Direction::Egress
-                        && let PortMatch::Named(name) = &entry.port
-                    {
-                        out.report(
-                            obj,
-                            at("port"),
-                            format!(
-                                "named port `{name}` in an egress rule ({path}.ports[{i}]) of NetworkPolicy `{}` must be resolved on every destination pod; network plugins differ when the rule has no `to` or when pods give the name to different numbers",
-                                policy.name
-                            ),
-                        )
-                        .help("use the port number in egress rules");
-                    }
-                    if entry.protocol == Protocol::Sctp {
-                        out.report(
-                            obj,
-                            at("protocol"),
-                            format!(
-                                "`protocol: SCTP` ({path}.ports[{i}]) of NetworkPolicy `{}` is enforced only by network plugins that support SCTP policies",
-                                policy.name
-                            ),
-                        )
-                        .help("confirm that every node's network plugin supports SCTP in NetworkPolicies");
-                    }
-                }
-                for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                    let Some(block) = &peer.ip else {
-                        continue;
-                    };
-                    let known = known_addresses(cx, net, block);
-                    let broad = broad_over_cluster_ranges(block);
-                    let what = match (&broad, known.is_empty()) {
-                        (_, false) => format!("in-cluster addresses: {}", list(&known, 3)),
-                        (Some(range), true) => format!(
-                            "at least a /16 of {range}, where pod and Service CIDRs usually are"
-                        ),
-                        (None, true) => continue,
-                    };
-                    let node = peer.node.get("ipBlock").unwrap_or(peer.node);
-                    let range = field_anchor(node, "cidr").unwrap_or_else(|| node.range());
-                    let cidr = node
-                        .get("cidr")
-                        .and_then(|c| c.scalar_text())
-                        .unwrap_or("");
+        for (r, rule) in policy_rules(index, policy) {
+            let dir = r.dir;
+            let path = format!("spec.{}[{}]", dir.as_str(), rule.index);
+            for (i, entry) in rule.ports.iter().flatten().enumerate() {
+                let at = |key: &str| {
+                    field_anchor(entry.node, key).unwrap_or_else(|| entry.node.range())
+                };
+                if let PortMatch::Range(lo, hi) = entry.port
+                    && entry.node.get("endPort").is_some()
+                {
                     out.report(
                         obj,
-                        range,
+                        at("endPort"),
                         format!(
-                            "ipBlock `{cidr}` ({path}.{}[{i}]) of NetworkPolicy `{}` covers {what}; whether ipBlock matches pod and Service traffic depends on the network plugin (Calico matches pod IPs, Cilium only addresses outside the cluster)",
-                            dir.peers_key(),
+                            "`endPort` ({path}.ports[{i}], ports {lo}-{hi}) of NetworkPolicy `{}` is enforced only by network plugins that implement port ranges; others apply the entry to port {lo} alone or ignore it",
                             policy.name
                         ),
                     )
-                    .help("select in-cluster peers with podSelector/namespaceSelector, and keep ipBlock for addresses outside the cluster (add the cluster ranges to `except`)");
+                    .help("list the ports one by one if nodes may run a plugin without port ranges, or confirm that every node's plugin supports `endPort`");
                 }
+                if dir == Direction::Egress
+                    && let PortMatch::Named(name) = &entry.port
+                {
+                    out.report(
+                        obj,
+                        at("port"),
+                        format!(
+                            "named port `{name}` in an egress rule ({path}.ports[{i}]) of NetworkPolicy `{}` must be resolved on every destination pod; network plugins differ when the rule has no `to` or when pods give the name to different numbers",
+                            policy.name
+                        ),
+                    )
+                    .help("use the port number in egress rules");
+                }
+                if entry.protocol == Protocol::Sctp {
+                    out.report(
+                        obj,
+                        at("protocol"),
+                        format!(
+                            "`protocol: SCTP` ({path}.ports[{i}]) of NetworkPolicy `{}` is enforced only by network plugins that support SCTP policies",
+                            policy.name
+                        ),
+                    )
+                    .help("confirm that every node's network plugin supports SCTP in NetworkPolicies");
+                }
+            }
+            for (i, peer) in rule.peers.iter().flatten().enumerate() {
+                let Some(block) = &peer.ip else {
+                    continue;
+                };
+                let known = known_addresses(cx, net, block);
+                let broad = broad_over_cluster_ranges(block);
+                let what = match (&broad, known.is_empty()) {
+                    (_, false) => format!("in-cluster addresses: {}", list(&known, 3)),
+                    (Some(range), true) => format!(
+                        "at least a /16 of {range}, where pod and Service CIDRs usually are"
+                    ),
+                    (None, true) => continue,
+                };
+                let node = peer.node.get("ipBlock").unwrap_or(peer.node);
+                let range = field_anchor(node, "cidr").unwrap_or_else(|| node.range());
+                let cidr = node
+                    .get("cidr")
+                    .and_then(|c| c.scalar_text())
+                    .unwrap_or("");
+                out.report(
+                    obj,
+                    range,
+                    format!(
+                        "ipBlock `{cidr}` ({path}.{}[{i}]) of NetworkPolicy `{}` covers {what}; whether ipBlock matches pod and Service traffic depends on the network plugin (Calico matches pod IPs, Cilium only addresses outside the cluster)",
+                        dir.peers_key(),
+                        policy.name
+                    ),
+                )
+                .help("select in-cluster peers with podSelector/namespaceSelector, and keep ipBlock for addresses outside the cluster (add the cluster ranges to `except`)");
             }
         }
     }
@@ -260,10 +256,7 @@ mod tests {
     use super::*;
 
     fn block(cidr: &str, except: &[&str]) -> IpBlock {
-        IpBlock {
-            cidr: Cidr::parse(cidr).unwrap(),
-            except: except.iter().map(|e| Cidr::parse(e).unwrap()).collect(),
-        }
+        IpBlock::parse(cidr, except).unwrap()
     }
 
     #[test]

@@ -4,7 +4,7 @@ use faultline_diagnostics::Severity;
 use faultline_model::Object;
 use faultline_model::selectors::selector_sites;
 
-use crate::netpol::policy_of;
+use crate::netpol::{PolicyView, policy_of};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -96,11 +96,7 @@ impl Rule for NetpolInvalid {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = policy_of(net, obj) else {
+        let Some(PolicyView { policy, .. }) = policy_of(cx, obj) else {
             return;
         };
         // Selector problems are `invalid-label-selector`'s.

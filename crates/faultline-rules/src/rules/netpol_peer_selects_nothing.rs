@@ -2,12 +2,13 @@ use std::collections::BTreeSet;
 
 use faultline_diagnostics::Severity;
 use faultline_graph::netpol::policy::Peer;
-use faultline_graph::netpol::{Direction, NetworkModel, Policy};
+use faultline_graph::netpol::model::policy_rules;
+use faultline_graph::netpol::{NetworkModel, Policy};
 use faultline_model::Object;
 use faultline_model::selector::{LabelSelector, Operator};
 
 use crate::engine::Report;
-use crate::netpol::{
+use crate::netpol::{PolicyView, 
     Closest, certainty, closest, closest_classes, describe_closest, describe_one_off, field_anchor,
     labels_range,
     valid_policy_of, workloads_of,
@@ -175,33 +176,28 @@ impl Rule for NetpolPeerSelectsNothing {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = valid_policy_of(net, obj) else {
+        let Some(PolicyView { net, index, policy }) = valid_policy_of(cx, obj) else {
             return;
         };
-        for dir in [Direction::Ingress, Direction::Egress] {
-            for rule in policy.rules(dir).into_iter().flatten() {
-                for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                    if peer.ip.is_some() {
-                        continue;
-                    }
-                    let site = Site {
-                        obj,
-                        policy,
-                        peer,
-                        path: format!(
-                            "spec.{}[{}].{}[{i}]",
-                            dir.as_str(),
-                            rule.index,
-                            dir.peers_key()
-                        ),
-                    };
-                    if let Some(namespaces) = check_namespaces(cx, net, &site, out) {
-                        check_pods(cx, net, &site, &namespaces, out);
-                    }
+        for (r, rule) in policy_rules(index, policy) {
+            let dir = r.dir;
+            for (i, peer) in rule.peers.iter().flatten().enumerate() {
+                if peer.ip.is_some() {
+                    continue;
+                }
+                let site = Site {
+                    obj,
+                    policy,
+                    peer,
+                    path: format!(
+                        "spec.{}[{}].{}[{i}]",
+                        dir.as_str(),
+                        rule.index,
+                        dir.peers_key()
+                    ),
+                };
+                if let Some(namespaces) = check_namespaces(cx, net, &site, out) {
+                    check_pods(cx, net, &site, &namespaces, out);
                 }
             }
         }

@@ -4,7 +4,7 @@ use faultline_graph::netpol::{ClassId, Direction, NetworkModel, Protocol};
 use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
 
-use crate::netpol::{anchor, field_anchor, name_range, valid_policy_of, workload_list, workloads_of};
+use crate::netpol::{PolicyView, anchor, field_anchor, name_range, valid_policy_of, workload_list, workloads_of};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -180,11 +180,7 @@ impl Rule for NetpolPortNotExposed {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = valid_policy_of(net, obj) else {
+        let Some(PolicyView { net, policy, .. }) = valid_policy_of(cx, obj) else {
             return;
         };
         let Some(rules) = policy.rules(Direction::Ingress) else {

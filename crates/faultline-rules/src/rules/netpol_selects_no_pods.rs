@@ -1,6 +1,6 @@
 use faultline_model::Object;
 
-use crate::netpol::{
+use crate::netpol::{PolicyView, 
     certainty, closest_classes, describe_closest, field_anchor, labels_range, valid_policy_of, workloads_of,
 };
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
@@ -111,11 +111,7 @@ impl Rule for NetpolSelectsNoPods {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = valid_policy_of(net, obj) else {
+        let Some(PolicyView { net, policy, .. }) = valid_policy_of(cx, obj) else {
             return;
         };
         let ns = policy.namespace;
