@@ -15,6 +15,7 @@ mod helm;
 mod json;
 mod kube;
 mod model;
+mod network;
 mod rng;
 mod sink;
 mod snapshot;
@@ -22,6 +23,8 @@ mod time;
 mod value;
 mod words;
 mod yaml;
+
+pub use network::{NetworkShape, network_cluster};
 
 use std::io::{self, Write};
 use std::path::Path;

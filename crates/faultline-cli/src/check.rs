@@ -67,6 +67,48 @@ impl Outcome {
 
 /// Runs a check and renders the result to `out`. `Err` is a usage or configuration error.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
+    let analysis = analyze(args)?;
+    let rule_infos = rule_infos();
+    let secrets = &analysis.secrets;
+    let redact = |file: FileId, range: TextRange| secrets.overlaps(file, range);
+    let ctx = RenderContext {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        rules: &rule_infos,
+        summary: Summary {
+            files: analysis.files.len(),
+            objects: analysis.objects,
+        },
+        color: args.color,
+        redact: &redact,
+    };
+    render::render(
+        args.format,
+        out,
+        &analysis.diagnostics,
+        &analysis.files,
+        &ctx,
+    )
+    .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(Outcome {
+        diagnostics: analysis.diagnostics,
+        fail_on: analysis.fail_on,
+    })
+}
+
+/// The findings of a check, before rendering.
+#[derive(Debug)]
+pub struct Analysis {
+    pub files: Vec<SourceFile>,
+    pub objects: usize,
+    /// Sorted, with Secret values scrubbed from messages.
+    pub diagnostics: Vec<Diagnostic>,
+    /// `None` for `--fail-on never`.
+    pub fail_on: Option<Severity>,
+    secrets: SecretRanges,
+}
+
+/// Loads the inputs and runs the rules. `Err` is a usage or configuration error.
+pub fn analyze(args: &CheckArgs) -> Result<Analysis, String> {
     let progress = Progress::start(args.progress);
     let config = load_config(args)?;
     let mut settings = Settings::default();
@@ -160,24 +202,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
     let secrets = SecretRanges::collect(&inventory);
     secrets.scrub_messages(&mut diagnostics);
     progress.finish();
-
-    let rule_infos = rule_infos();
-    let redact = |file: FileId, range: TextRange| secrets.overlaps(file, range);
-    let ctx = RenderContext {
-        tool_version: env!("CARGO_PKG_VERSION"),
-        rules: &rule_infos,
-        summary: Summary {
-            files: files.len(),
-            objects: inventory.objects.len(),
-        },
-        color: args.color,
-        redact: &redact,
-    };
-    render::render(args.format, out, &diagnostics, &files, &ctx)
-        .map_err(|e| format!("cannot write output: {e}"))?;
-    Ok(Outcome {
+    let objects = inventory.objects.len();
+    Ok(Analysis {
+        files,
+        objects,
         diagnostics,
         fail_on,
+        secrets,
     })
 }
 

@@ -2,4 +2,5 @@
 //! tests share them.
 
 pub mod check;
+pub mod network;
 pub mod render;

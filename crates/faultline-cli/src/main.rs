@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use faultline_cli::check::{self, CheckArgs};
+use faultline_cli::network::{self, NetArgs, TableFormat};
 use faultline_cli::render::Format;
+use faultline_graph::netpol::NetOptions;
 use faultline_rules::registry;
 
 /// Exit codes, as documented in the README.
@@ -29,6 +31,14 @@ struct Cli {
 enum Command {
     /// Check manifests or snapshots (files, directories, or `-` for stdin).
     Check(Box<CheckCmd>),
+    /// The connectivity NetworkPolicies allow between workloads and external ranges.
+    Matrix(MatrixCmd),
+    /// Whether one workload, pod or Service may connect to another, and which policy rule
+    /// allows it or came closest. Exit code 0 allowed, 1 denied, 2 usage error.
+    Reach(ReachCmd),
+    /// Connectivity and findings that changed between two inputs (e.g. two `helm template`
+    /// renders). Exit code 1 when connectivity was lost or new errors appeared.
+    Diff(DiffCmd),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -102,6 +112,164 @@ struct CheckCmd {
     color: ColorChoice,
 }
 
+#[derive(clap::Args, Debug)]
+struct NetFlags {
+    /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
+    #[arg(long, short = 'n', default_value = "default")]
+    namespace: String,
+    /// Let `ipBlock` peers match only addresses outside the cluster, never pod IPs (the model
+    /// of np-guard's netpol-analyzer). By default they match pods whose IPs the input shows,
+    /// as CNIs do.
+    #[arg(long)]
+    ipblock_ignores_pods: bool,
+}
+
+impl NetFlags {
+    fn args(&self, paths: Vec<String>) -> NetArgs {
+        NetArgs {
+            paths,
+            namespace: self.namespace.clone(),
+            options: NetOptions {
+                ipblock_matches_pods: !self.ipblock_ignores_pods,
+            },
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct MatrixCmd {
+    /// Files or directories; `-` reads standard input. Defaults to `.`.
+    paths: Vec<String>,
+    /// Output format: `src => dst : conn` lines (txt), or json, csv, md, dot.
+    #[arg(long, default_value = "txt", value_parser = ["txt", "json", "csv", "md", "dot"])]
+    format: String,
+    #[command(flatten)]
+    net: NetFlags,
+}
+
+#[derive(clap::Args, Debug)]
+struct DiffCmd {
+    /// The input before the change (file or directory).
+    old: String,
+    /// The input after the change.
+    new: String,
+    /// Output format.
+    #[arg(long, default_value = "txt", value_parser = ["txt", "json", "csv", "md", "dot"])]
+    format: String,
+    #[command(flatten)]
+    net: NetFlags,
+    /// Configuration file for the findings comparison (default: `.faultline.yaml` found upward).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct ReachCmd {
+    /// Files or directories; `-` reads standard input. Defaults to `.`.
+    paths: Vec<String>,
+    /// The client: NAMESPACE/NAME (a workload, pod or Service; `NAME[Kind]` to choose) or an
+    /// IPv4 address.
+    #[arg(long)]
+    from: String,
+    /// The server: NAMESPACE/NAME[:PORT[/PROTO]]; for a Service, PORT is the Service port and
+    /// is resolved to each backing pod's target port.
+    #[arg(long)]
+    to: String,
+    #[command(flatten)]
+    net: NetFlags,
+}
+
+fn run_reach(cmd: ReachCmd) -> ExitCode {
+    let specs = network::EndpointSpec::parse(&cmd.from)
+        .and_then(|f| network::EndpointSpec::parse(&cmd.to).map(|t| (f, t)));
+    let (from, to) = match specs {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln_safe(&format!("faultline: {e}"));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let paths = if cmd.paths.is_empty() {
+        vec![".".to_owned()]
+    } else {
+        cmd.paths
+    };
+    let (result, warnings) = network::reach(&cmd.net.args(paths), &from, &to);
+    for w in &warnings {
+        eprintln_safe(&format!("faultline: warning: {w}"));
+    }
+    match result {
+        Ok((text, allowed)) => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::from(u8::from(!allowed))
+        }
+        Err(e) => {
+            eprintln_safe(&format!("faultline: {e}"));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn run_matrix(cmd: MatrixCmd) -> ExitCode {
+    let paths = if cmd.paths.is_empty() {
+        vec![".".to_owned()]
+    } else {
+        cmd.paths
+    };
+    let (lines, _, warnings) = network::connectivity(&cmd.net.args(paths));
+    for w in &warnings {
+        eprintln_safe(&format!("faultline: warning: {w}"));
+    }
+    let format = TableFormat::parse(&cmd.format).expect("clap checked the value");
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(network::render_matrix(&lines, format).as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn run_diff(cmd: DiffCmd) -> ExitCode {
+    let check_args = CheckArgs {
+        paths: Vec::new(),
+        format: Format::Json,
+        fail_on: None,
+        rules: Vec::new(),
+        skip: Vec::new(),
+        namespace: Some(cmd.net.namespace.clone()),
+        kube_version: None,
+        config: cmd.config.clone(),
+        no_config: cmd.no_config,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: false,
+        color: false,
+        progress: false,
+        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    let (old, new) = (
+        cmd.net.args(vec![cmd.old.clone()]),
+        cmd.net.args(vec![cmd.new.clone()]),
+    );
+    let mut warnings = Vec::new();
+    let outcome = network::diff(&old, &new, &check_args, &mut warnings);
+    for w in &warnings {
+        eprintln_safe(&format!("faultline: warning: {w}"));
+    }
+    match outcome {
+        Ok(outcome) => {
+            let format = TableFormat::parse(&cmd.format).expect("clap checked the value");
+            let _ = network::write_diff(&mut std::io::stdout().lock(), &outcome, format);
+            ExitCode::from(outcome.exit_code())
+        }
+        Err(e) => {
+            eprintln_safe(&format!("faultline: {e}"));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Rule panics are caught and reported as `internal-error` diagnostics; keep the default
@@ -129,6 +297,9 @@ fn eprintln_safe(msg: &str) {
 fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(cmd) => run_check(*cmd),
+        Command::Matrix(cmd) => run_matrix(cmd),
+        Command::Reach(cmd) => run_reach(cmd),
+        Command::Diff(cmd) => run_diff(cmd),
         Command::Rules { format } => {
             let mut out = std::io::stdout().lock();
             let text = match format {

@@ -11,6 +11,7 @@ pub mod pod;
 pub mod quantity;
 pub mod selector;
 pub mod selectors;
+pub mod views;
 
 pub use field::Field;
 pub use object::{Inventory, ModelOptions, NotAnObject, Object, ObjectId};

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::conn::ConnSet;
+use super::diff::PeerName;
 use super::ip::{self, Interval};
 use super::model::{ClassId, Endpoint, NetworkModel, WorkloadId};
 use super::policy::Direction;
@@ -22,17 +23,24 @@ pub enum MatrixPeer {
 /// One line: traffic from `src` to `dst` that the policies allow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MatrixLine {
-    pub src: String,
-    pub dst: String,
+    pub src: PeerName,
+    pub dst: PeerName,
     pub conn: ConnSet,
 }
 
+/// `src => dst : conn`.
+impl std::fmt::Display for MatrixLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} => {} : {}", self.src, self.dst, self.conn)
+    }
+}
+
 impl NetworkModel<'_> {
-    pub fn peer_label(&self, p: MatrixPeer) -> String {
+    pub fn peer_name(&self, p: MatrixPeer) -> PeerName {
         match p {
-            MatrixPeer::Workload(w) => self.workload(w).label(),
-            MatrixPeer::External(cell) => format!("{}[External]", ip::format_interval(cell)),
-            MatrixPeer::IngressController => "{ingress-controller}".to_owned(),
+            MatrixPeer::Workload(w) => PeerName::Named(self.workload(w).label()),
+            MatrixPeer::External(cell) => PeerName::External(cell),
+            MatrixPeer::IngressController => PeerName::Named("{ingress-controller}".to_owned()),
         }
     }
 
@@ -125,12 +133,13 @@ impl NetworkModel<'_> {
         let mut lines: Vec<MatrixLine> = pairs
             .into_iter()
             .map(|((s, d), conn)| MatrixLine {
-                src: self.peer_label(s),
-                dst: self.peer_label(d),
+                src: self.peer_name(s),
+                dst: self.peer_name(d),
                 conn,
             })
             .collect();
-        lines.sort_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
+        // Byte order of the printed names, as connection lists are sorted.
+        lines.sort_by_cached_key(|l| (l.src.to_string(), l.dst.to_string()));
         lines
     }
 }

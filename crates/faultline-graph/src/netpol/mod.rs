@@ -5,6 +5,7 @@
 //! of pods so that the cost follows the number of distinct classes, not of pod pairs.
 
 pub mod conn;
+pub mod diff;
 pub mod explain;
 pub mod ip;
 pub mod matrix;
@@ -13,9 +14,13 @@ pub mod policy;
 pub mod services;
 
 pub use conn::{ConnSet, PortSet, Protocol};
+pub use diff::{DiffKind, DiffLine, PeerName};
 pub use explain::{Miss, NearMiss, PolicyRef, Reason, Side, Verdict};
 pub use matrix::{MatrixLine, MatrixPeer};
 pub use model::{
     ClassId, Coverage, Endpoint, NetOptions, NetworkModel, RuleRef, WorkloadId, is_live,
 };
 pub use policy::{Direction, Policy, read_policy};
+
+#[cfg(test)]
+mod tests;

@@ -4,14 +4,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use faultline_model::kinds::Scope;
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels};
+use faultline_model::views::Namespace;
 use faultline_model::{Object, ObjectId};
 
 use super::conn::{ConnSet, Protocol};
-use super::ip::Interval;
+use super::ip::{Interval, IpBlock};
 use super::policy::{ContainerPort, Direction, Peer, Policy, Rule, read_policy};
 use crate::{Graph, PodId};
 
@@ -49,8 +51,8 @@ pub struct Class<'a> {
     pub namespace: &'a str,
     pub labels: Labels,
     pub ports: Vec<ContainerPort>,
-    /// The `ipBlock` peers (by [`NetworkModel::ip_peers`] index) whose block holds the pods' IP.
-    pub ip_peers: Vec<u32>,
+    /// The blocks (by [`NetworkModel::ip_blocks`] index) that hold the pods' IP.
+    pub ip_blocks: Vec<u32>,
     /// The pods of the class, in input order.
     pub pods: Vec<PodId>,
     pub workloads: Vec<WorkloadId>,
@@ -180,14 +182,14 @@ pub struct NetworkModel<'a> {
     object_class: HashMap<ObjectId, ClassId>,
     /// Namespace → labels, including the implicit `kubernetes.io/metadata.name`.
     pub namespaces: BTreeMap<&'a str, Labels>,
+    /// The distinct `ipBlock`s of the valid policies.
+    pub ip_blocks: Vec<IpBlock>,
     /// How much of the cluster the input shows, for rules that must not guess.
     pub coverage: Coverage<'a>,
-    /// Every `ipBlock` peer: (policy, direction, rule, peer index).
-    pub ip_peers: Vec<(RuleRef, usize)>,
     /// Per class and direction, the valid policies that select it and isolate it.
     isolating: [Vec<Vec<PolicyIdx>>; 2],
     /// Per (rule, peer index), what the peer matches.
-    peer_matches: HashMap<(RuleRef, usize), PeerMatch>,
+    peer_matches: HashMap<(RuleRef, usize), Arc<PeerMatch>>,
 }
 
 fn dir_index(dir: Direction) -> usize {
@@ -296,15 +298,12 @@ impl<'a> NetworkModel<'a> {
 
         // Namespaces: declared ones with their labels, then every namespace in use.
         let mut namespaces: BTreeMap<&'a str, Labels> = BTreeMap::new();
-        for ns in inventory.of_kind("Namespace") {
-            let mut labels: Labels = ns
+        for ns in inventory.of_kind("Namespace").filter_map(Namespace::of) {
+            let labels: Labels = ns
                 .labels()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect();
-            labels
-                .entry("kubernetes.io/metadata.name".to_owned())
-                .or_insert_with(|| ns.name.to_owned());
-            namespaces.insert(ns.name, labels);
+            namespaces.insert(ns.object.name, labels);
         }
         let used = graph
             .pods
@@ -318,13 +317,16 @@ impl<'a> NetworkModel<'a> {
             });
         }
 
-        // ipBlock peers, numbered.
-        let mut ip_peers = Vec::new();
+        // The distinct ipBlocks of valid policies (the same block in many policies is one).
+        let mut ip_blocks: Vec<IpBlock> = Vec::new();
         for (pi, policy) in policies.iter().enumerate() {
-            for (r, rule) in policy_rules(pi, policy) {
-                for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                    if peer.ip.is_some() {
-                        ip_peers.push((r, i));
+            if !policy.problems.is_empty() {
+                continue;
+            }
+            for (_, rule) in policy_rules(pi, policy) {
+                for block in rule.peers.iter().flatten().filter_map(|p| p.ip.as_ref()) {
+                    if !ip_blocks.contains(block) {
+                        ip_blocks.push(block.clone());
                     }
                 }
             }
@@ -349,18 +351,8 @@ impl<'a> NetworkModel<'a> {
                 Vec::new()
             };
             let ip_sig: Vec<u32> = if options.ipblock_matches_pods && !ips.is_empty() {
-                ip_peers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (r, p))| {
-                        let peer = &policies[r.policy].rules(r.dir).expect("isolating")[r.rule]
-                            .peers
-                            .as_ref()
-                            .expect("has peers")[*p];
-                        let block = peer.ip.as_ref().expect("an ipBlock peer");
-                        ips.iter().any(|ip| block.contains(*ip))
-                    })
-                    .map(|(n, _)| n as u32)
+                (0..ip_blocks.len() as u32)
+                    .filter(|b| ips.iter().any(|ip| ip_blocks[*b as usize].contains(*ip)))
                     .collect()
             } else {
                 Vec::new()
@@ -376,7 +368,7 @@ impl<'a> NetworkModel<'a> {
                     namespace: key.0,
                     labels: key.1.clone(),
                     ports: key.2.clone(),
-                    ip_peers: key.3.clone(),
+                    ip_blocks: key.3.clone(),
                     pods: Vec::new(),
                     workloads: Vec::new(),
                 });
@@ -439,8 +431,8 @@ impl<'a> NetworkModel<'a> {
             pod_class,
             object_class,
             namespaces,
+            ip_blocks,
             coverage,
-            ip_peers,
             isolating: [Vec::new(), Vec::new()],
             peer_matches: HashMap::new(),
         };
@@ -492,44 +484,50 @@ impl<'a> NetworkModel<'a> {
         }
     }
 
-    fn compute_peer_matches(&self) -> HashMap<(RuleRef, usize), PeerMatch> {
+    fn compute_peer_matches(&self) -> HashMap<(RuleRef, usize), Arc<PeerMatch>> {
+        // Classes per ipBlock, from one pass over the classes.
+        let mut by_block: Vec<Vec<ClassId>> = vec![Vec::new(); self.ip_blocks.len()];
+        for (c, class) in self.classes.iter().enumerate() {
+            for b in &class.ip_blocks {
+                by_block[*b as usize].push(ClassId(c as u32));
+            }
+        }
+        // Identical peers in many policies (the DNS rule of every namespace) are matched once:
+        // keyed by selectors and, when there is no namespaceSelector, the policy's namespace.
+        type PeerKey<'k> = (
+            Option<LabelSelector>,
+            Option<LabelSelector>,
+            Option<&'k str>,
+        );
+        let mut seen: HashMap<PeerKey<'a>, Arc<PeerMatch>> = HashMap::new();
         let mut out = HashMap::new();
-        let ip_index: HashMap<(RuleRef, usize), u32> = self
-            .ip_peers
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (*k, i as u32))
-            .collect();
         for (pi, policy) in self.policies.iter().enumerate() {
             if !policy.problems.is_empty() {
                 continue;
             }
             for (r, rule) in policy_rules(pi, policy) {
                 for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                    let m = if peer.ip.is_some() {
-                        let n = ip_index[&(r, i)];
-                        PeerMatch {
+                    let m = if let Some(block) = &peer.ip {
+                        let b = self
+                            .ip_blocks
+                            .iter()
+                            .position(|x| x == block)
+                            .expect("every valid block is listed");
+                        Arc::new(PeerMatch {
                             all: false,
-                            classes: self.classes_with_ip_peer(n),
-                        }
+                            classes: by_block[b].clone(),
+                        })
                     } else if peer.matches_any_pod() {
-                        PeerMatch {
+                        Arc::new(PeerMatch {
                             all: true,
                             ..PeerMatch::default()
-                        }
+                        })
                     } else {
-                        let pods = peer.pods.clone().unwrap_or_default();
-                        let mut classes: Vec<ClassId> = self
-                            .peer_namespaces(policy, peer)
-                            .into_iter()
-                            .flat_map(|ns| self.select_classes(ns, &pods))
-                            .collect();
-                        classes.sort_unstable();
-                        classes.dedup();
-                        PeerMatch {
-                            all: false,
-                            classes,
-                        }
+                        let own = peer.namespaces.is_none().then_some(policy.namespace);
+                        let key = (peer.namespaces.clone(), peer.pods.clone(), own);
+                        seen.entry(key)
+                            .or_insert_with(|| Arc::new(self.match_peer(policy, peer)))
+                            .clone()
                     };
                     out.insert((r, i), m);
                 }
@@ -538,11 +536,24 @@ impl<'a> NetworkModel<'a> {
         out
     }
 
-    fn classes_with_ip_peer(&self, n: u32) -> Vec<ClassId> {
-        (0..self.classes.len())
-            .filter(|c| self.classes[*c].ip_peers.binary_search(&n).is_ok())
-            .map(|c| ClassId(c as u32))
-            .collect()
+    fn match_peer(&self, policy: &Policy<'a>, peer: &Peer<'_>) -> PeerMatch {
+        let pods = peer.pods.clone().unwrap_or_default();
+        let mut classes: Vec<ClassId> = self
+            .peer_namespaces(policy, peer)
+            .into_iter()
+            .flat_map(|ns| self.select_classes(ns, &pods))
+            .collect();
+        classes.sort_unstable();
+        classes.dedup();
+        PeerMatch {
+            all: false,
+            classes,
+        }
+    }
+
+    /// Every workload's `ns/name[Kind]`.
+    pub fn workload_names(&self) -> BTreeSet<String> {
+        self.workloads.iter().map(Workload::label).collect()
     }
 
     /// The class of a Pod's or workload's pod shape.

@@ -1,0 +1,532 @@
+//! `faultline matrix` and `faultline diff`: connectivity between workloads as the
+//! NetworkPolicies allow it, and how it changes between two inputs.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::net::Ipv4Addr;
+
+use faultline_diagnostics::{Diagnostic, Severity};
+use faultline_graph::Graph;
+use faultline_graph::netpol::diff::{self, DiffLine};
+use faultline_graph::netpol::services::PortPick;
+use faultline_graph::netpol::{ClassId, Endpoint, MatrixLine, NetOptions, NetworkModel, Protocol};
+use faultline_model::{Inventory, ModelOptions};
+use faultline_syntax::load::{self, Input, LoadOptions};
+use faultline_syntax::{ProblemKind, SourceFile};
+
+use crate::check::{self, CheckArgs};
+
+/// Output formats of `matrix` and `diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableFormat {
+    Txt,
+    Json,
+    Csv,
+    Md,
+    Dot,
+}
+
+impl TableFormat {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "txt" => Self::Txt,
+            "json" => Self::Json,
+            "csv" => Self::Csv,
+            "md" => Self::Md,
+            "dot" => Self::Dot,
+            _ => return None,
+        })
+    }
+}
+
+/// What the network commands read and how.
+#[derive(Clone, Debug)]
+pub struct NetArgs {
+    pub paths: Vec<String>,
+    pub namespace: String,
+    pub options: NetOptions,
+}
+
+/// Loads the inputs, builds the network model and hands it to `f`, with warnings about input
+/// that could not be read or parsed (which the caller prints).
+pub fn with_model<R>(
+    args: &NetArgs,
+    f: impl FnOnce(&NetworkModel<'_>, &[SourceFile]) -> R,
+) -> (R, Vec<String>) {
+    let inputs: Vec<Input> = args.paths.iter().map(Input::from_arg).collect();
+    let loaded = load::load_all(&inputs, &LoadOptions::default());
+    let mut warnings: Vec<String> = loaded
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.path, e.message))
+        .collect();
+    let broken: usize = loaded
+        .parsed
+        .iter()
+        .map(|p| {
+            p.problems
+                .iter()
+                .filter(|p| p.kind != ProblemKind::DuplicateKey)
+                .count()
+        })
+        .sum();
+    if broken > 0 {
+        warnings.push(format!(
+            "{broken} problem(s) in the input were skipped; `faultline check` shows where"
+        ));
+    }
+    let options = ModelOptions {
+        default_namespace: &args.namespace,
+    };
+    let inventory = Inventory::build(&loaded.parsed, &options);
+    let graph = Graph::build(&inventory);
+    let model = NetworkModel::build(&graph, args.options);
+    for p in model.policies.iter().filter(|p| !p.problems.is_empty()) {
+        warnings.push(format!(
+            "NetworkPolicy/{}/{} is invalid and was left out; `faultline check` shows why",
+            p.namespace, p.name
+        ));
+    }
+    (f(&model, &loaded.files), warnings)
+}
+
+/// The connection list of the inputs, the names of all their workloads, and warnings.
+pub fn connectivity(args: &NetArgs) -> (Vec<MatrixLine>, BTreeSet<String>, Vec<String>) {
+    let ((lines, names), warnings) =
+        with_model(args, |model, _| (model.matrix(), model.workload_names()));
+    (lines, names, warnings)
+}
+
+/// What `--from`/`--to` name: `ns/name`, `ns/name[Kind]` or an IPv4 address, and for `--to`
+/// an optional `:PORT[/PROTO]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointSpec {
+    pub namespace: String,
+    pub name: String,
+    pub kind: Option<String>,
+    pub ip: Option<Ipv4Addr>,
+    pub port: Option<(Protocol, u16)>,
+}
+
+impl EndpointSpec {
+    pub fn parse(s: &str) -> Result<EndpointSpec, String> {
+        let (target, port) = match s.rsplit_once(':') {
+            Some((t, p)) if !t.is_empty() => {
+                let (number, proto) = p.split_once('/').unwrap_or((p, "TCP"));
+                let number: u16 = number
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("`{p}` in `{s}` is not a port (1-65535)"))?;
+                let proto = Protocol::parse(&proto.to_ascii_uppercase())
+                    .ok_or_else(|| format!("`{proto}` in `{s}` is not TCP, UDP or SCTP"))?;
+                (t, Some((proto, number)))
+            }
+            _ => (s, None),
+        };
+        if let Ok(ip) = target.parse::<Ipv4Addr>() {
+            return Ok(EndpointSpec {
+                namespace: String::new(),
+                name: String::new(),
+                kind: None,
+                ip: Some(ip),
+                port,
+            });
+        }
+        let (namespace, rest) = target.split_once('/').ok_or_else(|| {
+            format!("`{s}`: write NAMESPACE/NAME (a workload, pod or Service) or an IPv4 address")
+        })?;
+        let (name, kind) = match rest.strip_suffix(']').and_then(|r| r.split_once('[')) {
+            Some((n, k)) => (n, Some(k.to_owned())),
+            None => (rest, None),
+        };
+        if namespace.is_empty() || name.is_empty() {
+            return Err(format!("`{s}`: write NAMESPACE/NAME"));
+        }
+        Ok(EndpointSpec {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            kind,
+            ip: None,
+            port,
+        })
+    }
+}
+
+/// An endpoint and the port to ask about on it.
+type Target = (Endpoint, Option<(Protocol, u16)>);
+
+/// The classes (with the port to ask about on each) an endpoint spec names.
+fn resolve(model: &NetworkModel<'_>, spec: &EndpointSpec) -> Result<Vec<Target>, String> {
+    if let Some(ip) = spec.ip {
+        let ip = u32::from(ip);
+        return Ok(vec![(Endpoint::External((ip, ip)), spec.port)]);
+    }
+    let inventory = model.graph.inventory;
+    let wants = |kind: &str| spec.kind.as_deref().is_none_or(|k| k == kind);
+    if wants("Service")
+        && let Some(svc) = inventory.find("Service", Some(&spec.namespace), &spec.name)
+    {
+        let pick = match spec.port {
+            Some((_, n)) => PortPick::Number(n),
+            None => PortPick::All,
+        };
+        let backends = model.service_backends(svc, &pick);
+        if backends.is_empty() {
+            return Err(format!(
+                "Service {}/{} has no backing pod in the input{}",
+                spec.namespace,
+                spec.name,
+                if spec.port.is_some() {
+                    " on that port"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let mut out = Vec::new();
+        for (class, conn) in backends {
+            let target = spec.port.and_then(|(proto, _)| {
+                conn.ports(proto)
+                    .ranges()
+                    .first()
+                    .map(|(lo, _)| (proto, *lo))
+            });
+            out.push((Endpoint::Class(class), target.or(spec.port)));
+        }
+        return Ok(out);
+    }
+    let mut classes: Vec<ClassId> = model
+        .workloads
+        .iter()
+        .filter(|w| w.namespace == spec.namespace && w.name == spec.name && wants(w.kind))
+        .flat_map(|w| w.classes.iter().copied())
+        .collect();
+    if wants("Pod")
+        && let Some(pod) = inventory.find("Pod", Some(&spec.namespace), &spec.name)
+        && let Some(c) = model.class_of(pod.id)
+    {
+        classes.push(c);
+    }
+    classes.sort_unstable();
+    classes.dedup();
+    if classes.is_empty() {
+        let known: Vec<String> = model
+            .workloads
+            .iter()
+            .filter(|w| w.namespace == spec.namespace)
+            .map(|w| w.label())
+            .take(10)
+            .collect();
+        return Err(format!(
+            "no workload, pod or Service `{}/{}` in the input{}",
+            spec.namespace,
+            spec.name,
+            if known.is_empty() {
+                format!("; namespace `{}` has no pods", spec.namespace)
+            } else {
+                format!("; `{}` has {}", spec.namespace, known.join(", "))
+            }
+        ));
+    }
+    Ok(classes
+        .into_iter()
+        .map(|c| (Endpoint::Class(c), spec.port))
+        .collect())
+}
+
+/// `faultline reach`: whether `from` may open connections to `to`, and why. Returns the report
+/// and whether everything asked about is allowed.
+pub fn reach(
+    args: &NetArgs,
+    from: &EndpointSpec,
+    to: &EndpointSpec,
+) -> (Result<(String, bool), String>, Vec<String>) {
+    with_model(args, |model, files| {
+        let sources = resolve(model, from)?;
+        let targets = resolve(model, to)?;
+        let inventory = model.graph.inventory;
+        let at = |policy: usize, node: faultline_syntax::NodeRef<'_>| -> String {
+            let obj = inventory.get(model.policies[policy].object);
+            let file = &files[obj.file.0 as usize];
+            let lc = file.lines.line_col(&file.text, node.range().start);
+            format!("{}:{}:{}", file.path, lc.line, lc.column)
+        };
+        let mut out = String::new();
+        let mut all_allowed = true;
+        for (src, _) in &sources {
+            for (dst, port) in &targets {
+                let verdict = model.explain(*src, *dst, *port);
+                all_allowed &= verdict.is_allowed();
+                let _ = write!(out, "{verdict}");
+                for side in [&verdict.egress, &verdict.ingress] {
+                    for p in &side.isolating {
+                        let _ = writeln!(out, "  at {}: {p}", at(p.index, p.node));
+                    }
+                    if !side.admits
+                        && let Some(near) = side.nearest()
+                    {
+                        for r in &near.reasons {
+                            let _ = writeln!(
+                                out,
+                                "  at {}: {}",
+                                at(near.policy.index, r.node),
+                                r.field
+                            );
+                        }
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        Ok((out, all_allowed))
+    })
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+/// Renders a connection list.
+pub fn render_matrix(lines: &[MatrixLine], format: TableFormat) -> String {
+    let rows: Vec<[String; 3]> = lines
+        .iter()
+        .map(|l| [l.src.to_string(), l.dst.to_string(), l.conn.to_string()])
+        .collect();
+    let mut out = String::new();
+    match format {
+        TableFormat::Txt => {
+            for l in lines {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+        TableFormat::Json => {
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|[s, d, c]| serde_json::json!({"src": s, "dst": d, "conn": c}))
+                .collect();
+            out = serde_json::to_string_pretty(&items).expect("serialisable");
+            out.push('\n');
+        }
+        TableFormat::Csv => {
+            out.push_str("src,dst,conn\n");
+            for r in &rows {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    r.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",")
+                );
+            }
+        }
+        TableFormat::Md => {
+            out.push_str("| src | dst | conn |\n|-----|-----|------|\n");
+            for [s, d, c] in &rows {
+                let _ = writeln!(out, "| {s} | {d} | {c} |");
+            }
+        }
+        TableFormat::Dot => {
+            out.push_str("digraph {\n");
+            let nodes: BTreeSet<&String> = rows.iter().flat_map(|[s, d, _]| [s, d]).collect();
+            for n in nodes {
+                let _ = writeln!(out, "\t{} [label={}]", json_string(n), json_string(n));
+            }
+            for [s, d, c] in &rows {
+                let _ = writeln!(
+                    out,
+                    "\t{} -> {} [label={}]",
+                    json_string(s),
+                    json_string(d),
+                    json_string(c)
+                );
+            }
+            out.push_str("}\n");
+        }
+    }
+    out
+}
+
+/// Renders connectivity changes.
+pub fn render_diff(lines: &[DiffLine], format: TableFormat) -> String {
+    let rows: Vec<[String; 6]> = lines
+        .iter()
+        .map(|l| {
+            [
+                l.kind.as_str().to_owned(),
+                l.src.to_string(),
+                l.dst.to_string(),
+                l.old.to_string(),
+                l.new.to_string(),
+                l.info.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut out = String::new();
+    match format {
+        TableFormat::Txt => {
+            out.push_str("Connectivity diff:\n");
+            for l in lines {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+        TableFormat::Json => {
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|[k, s, d, o, n, i]| {
+                    serde_json::json!({"diff-type": k, "src": s, "dst": d, "ref1": o, "ref2": n, "workloads-diff-info": i})
+                })
+                .collect();
+            out = serde_json::to_string_pretty(&items).expect("serialisable");
+            out.push('\n');
+        }
+        TableFormat::Csv => {
+            out.push_str("diff-type,source,destination,ref1,ref2,workloads-diff-info\n");
+            for r in &rows {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    r.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",")
+                );
+            }
+        }
+        TableFormat::Md => {
+            out.push_str(
+                "| diff-type | source | destination | ref1 | ref2 | workloads-diff-info |\n",
+            );
+            out.push_str(
+                "|-----------|--------|-------------|------|------|---------------------|\n",
+            );
+            for r in &rows {
+                let _ = writeln!(out, "| {} |", r.join(" | "));
+            }
+        }
+        TableFormat::Dot => {
+            out.push_str("digraph {\n");
+            for [k, s, d, o, n, _] in &rows {
+                let color = match k.as_str() {
+                    "added" => "darkgreen",
+                    "removed" => "red2",
+                    _ => "magenta",
+                };
+                let label = format!("{o} → {n}");
+                let _ = writeln!(
+                    out,
+                    "\t{} -> {} [label={} color={color} fontcolor={color}]",
+                    json_string(s),
+                    json_string(d),
+                    json_string(&label)
+                );
+            }
+            out.push_str("}\n");
+        }
+    }
+    out
+}
+
+/// A diagnostic's identity across two inputs: rule, object and message, not position.
+fn finding_key(d: &Diagnostic) -> String {
+    let object = d
+        .object
+        .as_ref()
+        .map(|o| {
+            format!(
+                "{}/{}/{}",
+                o.kind,
+                o.namespace.as_deref().unwrap_or(""),
+                o.name
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "[{}] {} {}: {}",
+        d.severity.as_str(),
+        d.rule,
+        object,
+        d.message
+    )
+}
+
+/// The outcome of `faultline diff`.
+#[derive(Debug)]
+pub struct DiffOutcome {
+    pub connectivity: Vec<DiffLine>,
+    /// Findings of NEW that OLD did not have, and of OLD that NEW no longer has.
+    pub new_findings: Vec<String>,
+    pub fixed_findings: Vec<String>,
+    pub new_errors: usize,
+}
+
+impl DiffOutcome {
+    /// 1 when connectivity was lost or new errors appeared, else 0.
+    pub fn exit_code(&self) -> u8 {
+        let lost = self.connectivity.iter().any(DiffLine::loses_connectivity);
+        u8::from(lost || self.new_errors > 0)
+    }
+}
+
+/// Compares two inputs: connectivity, then findings.
+pub fn diff(
+    old: &NetArgs,
+    new: &NetArgs,
+    check_args: &CheckArgs,
+    warnings: &mut Vec<String>,
+) -> Result<DiffOutcome, String> {
+    let (old_lines, old_names, w1) = connectivity(old);
+    let (new_lines, new_names, w2) = connectivity(new);
+    warnings.extend(w1);
+    warnings.extend(w2);
+    let connectivity = diff::diff(&old_lines, &new_lines, &old_names, &new_names);
+    let findings = |paths: &[String]| -> Result<BTreeSet<(String, Severity)>, String> {
+        let args = CheckArgs {
+            paths: paths.to_vec(),
+            ..check_args.clone()
+        };
+        Ok(check::analyze(&args)?
+            .diagnostics
+            .iter()
+            .map(|d| (finding_key(d), d.severity))
+            .collect())
+    };
+    let (before, after) = (findings(&old.paths)?, findings(&new.paths)?);
+    let new_findings: Vec<&(String, Severity)> = after.difference(&before).collect();
+    let new_errors = new_findings
+        .iter()
+        .filter(|(_, s)| *s == Severity::Error)
+        .count();
+    Ok(DiffOutcome {
+        connectivity,
+        new_findings: new_findings.into_iter().map(|(k, _)| k.clone()).collect(),
+        fixed_findings: before.difference(&after).map(|(k, _)| k.clone()).collect(),
+        new_errors,
+    })
+}
+
+/// Writes a diff: the connectivity table, then (in txt and md) the findings that changed.
+pub fn write_diff(
+    out: &mut dyn Write,
+    outcome: &DiffOutcome,
+    format: TableFormat,
+) -> std::io::Result<()> {
+    let mut text = render_diff(&outcome.connectivity, format);
+    if matches!(format, TableFormat::Txt | TableFormat::Md) {
+        let _ = writeln!(text, "\nFindings diff:");
+        if outcome.new_findings.is_empty() && outcome.fixed_findings.is_empty() {
+            let _ = writeln!(text, "no change");
+        }
+        for f in &outcome.new_findings {
+            let _ = writeln!(text, "new: {f}");
+        }
+        for f in &outcome.fixed_findings {
+            let _ = writeln!(text, "fixed: {f}");
+        }
+    }
+    out.write_all(text.as_bytes())
+}
