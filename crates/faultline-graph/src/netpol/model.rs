@@ -3,7 +3,7 @@
 //! per class pair rather than per pod pair.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use faultline_model::kinds::Scope;
@@ -126,6 +126,8 @@ pub struct Coverage<'a> {
     pub custom_resource_namespaces: BTreeSet<&'a str>,
     /// Custom resources without a namespace exist; they may land in any namespace.
     pub unscoped_custom_resources: bool,
+    /// The IPv4 cluster IPs of the input's Services, sorted.
+    pub service_ips: Vec<(u32, ObjectId)>,
 }
 
 impl Coverage<'_> {
@@ -137,6 +139,21 @@ impl Coverage<'_> {
     /// Whether the input is a snapshot of `namespace`'s pods.
     pub fn pods_complete(&self, namespace: &str) -> bool {
         self.live_pod_namespaces.contains(namespace)
+    }
+
+    /// The Services whose IPv4 cluster IP lies in `block`, by address.
+    pub fn services_in(&self, block: &IpBlock) -> Vec<(u32, ObjectId)> {
+        let mut out = Vec::new();
+        for (lo, hi) in block.v4_intervals() {
+            let start = self.service_ips.partition_point(|(ip, _)| *ip < lo);
+            out.extend(
+                self.service_ips[start..]
+                    .iter()
+                    .take_while(|(ip, _)| *ip <= hi)
+                    .copied(),
+            );
+        }
+        out
     }
 
     /// Whether an operator may create pods in `namespace` that the input does not show.
@@ -414,6 +431,20 @@ impl<'a> NetworkModel<'a> {
                 }
             }
         }
+        for svc in inventory.of_kind("Service") {
+            let spec = svc.spec();
+            let ips = spec
+                .and_then(|s| s.get("clusterIPs"))
+                .into_iter()
+                .flat_map(|l| l.items())
+                .chain(spec.and_then(|s| s.get("clusterIP")))
+                .filter_map(|n| n.as_str()?.parse::<Ipv4Addr>().ok());
+            for ip in ips {
+                coverage.service_ips.push((u32::from(ip), svc.id));
+            }
+        }
+        coverage.service_ips.sort_unstable();
+        coverage.service_ips.dedup();
         for shape in &graph.pods.pods {
             coverage.pod_namespaces.insert(shape.namespace);
             let obj = inventory.get(shape.object);
@@ -578,6 +609,14 @@ impl<'a> NetworkModel<'a> {
     /// The valid policies that select the class and isolate it in `dir`.
     pub fn isolating(&self, c: ClassId, dir: Direction) -> &[PolicyIdx] {
         &self.isolating[dir_index(dir)][c.0 as usize]
+    }
+
+    /// Whether peer `i` of rule `r` (a pod/namespace peer, or an `ipBlock` holding pods)
+    /// matches any pod of the input.
+    pub fn peer_matches_some_pod(&self, r: RuleRef, i: usize) -> bool {
+        self.peer_matches
+            .get(&(r, i))
+            .is_some_and(|m| m.all || !m.classes.is_empty())
     }
 
     /// Whether peer `i` of rule `r` matches `other`.

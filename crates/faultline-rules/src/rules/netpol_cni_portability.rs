@@ -1,4 +1,4 @@
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 
 use faultline_graph::netpol::Protocol;
 use faultline_graph::netpol::ip::{Cidr, IpBlock};
@@ -6,9 +6,9 @@ use faultline_graph::netpol::model::pod_ips;
 use faultline_graph::netpol::policy::PortMatch;
 use faultline_graph::netpol::model::policy_rules;
 use faultline_graph::netpol::{Direction, NetworkModel};
-use faultline_model::Object;
+use faultline_model::{Object, ObjectId};
 
-use crate::netpol::{PolicyView, field_anchor, list, valid_policy_of};
+use crate::netpol::{PolicyView, field_anchor, name_range, valid_policy_of};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -125,42 +125,52 @@ fn broad_over_cluster_ranges(block: &IpBlock) -> Option<String> {
     })
 }
 
-/// In-cluster addresses of the input inside `block`: pod IPs and Service cluster IPs, as
-/// `10.244.1.5 (shop/web-1)`.
-fn known_addresses(cx: &Context<'_>, net: &NetworkModel<'_>, block: &IpBlock) -> Vec<String> {
-    let mut out = Vec::new();
-    for shape in &net.graph.pods.pods {
-        let obj = cx.inventory.get(shape.object);
-        if obj.kind != "Pod" {
-            continue;
-        }
-        for ip in pod_ips(obj) {
-            if block.contains(ip) {
-                out.push(format!("pod IP {ip} ({}/{})", shape.namespace, obj.name));
+/// In-cluster addresses of the input inside `block`: pod IPs (through the model's classes,
+/// which know the blocks holding their pods' IPs) and Service cluster IPs, as
+/// `pod IP 10.244.1.5 (shop/web-1)`; at most `max`, and how many pods and Services there are.
+fn known_addresses(
+    cx: &Context<'_>,
+    net: &NetworkModel<'_>,
+    block: &IpBlock,
+    max: usize,
+) -> (Vec<(String, ObjectId)>, usize) {
+    let mut shown = Vec::new();
+    let mut total = 0;
+    if let Some(b) = net.ip_blocks.iter().position(|x| x == block) {
+        let b = b as u32;
+        // A class holds the pods whose IPs lie in the same blocks: count pods, show a few.
+        for class in net.classes.iter().filter(|c| c.ip_blocks.contains(&b)) {
+            total += class.pods.len();
+            for p in &class.pods {
+                if shown.len() >= max {
+                    break;
+                }
+                let obj = cx.inventory.get(net.graph.pods.pod(*p).object);
+                if let Some(ip) = pod_ips(obj).into_iter().find(|ip| block.contains(*ip)) {
+                    shown.push((
+                        format!("pod IP {ip} ({}/{})", class.namespace, obj.name),
+                        obj.id,
+                    ));
+                }
             }
         }
     }
-    for svc in cx.inventory.of_kind("Service") {
-        let spec = svc.spec();
-        let ips = spec
-            .and_then(|s| s.get("clusterIPs"))
-            .into_iter()
-            .flat_map(|l| l.items())
-            .chain(spec.and_then(|s| s.get("clusterIP")))
-            .filter_map(|n| n.as_str()?.parse::<IpAddr>().ok());
-        let mut seen = Vec::new();
-        for ip in ips {
-            if block.contains(ip) && !seen.contains(&ip) {
-                seen.push(ip);
-                out.push(format!(
-                    "Service IP {ip} ({}/{})",
+    for (ip, id) in net.coverage.services_in(block) {
+        total += 1;
+        if shown.len() < max {
+            let svc = cx.inventory.get(id);
+            shown.push((
+                format!(
+                    "Service IP {} ({}/{})",
+                    Ipv4Addr::from(ip),
                     svc.namespace.unwrap_or("default"),
                     svc.name
-                ));
-            }
+                ),
+                id,
+            ));
         }
     }
-    out
+    (shown, total)
 }
 
 impl Rule for NetpolCniPortability {
@@ -221,10 +231,17 @@ impl Rule for NetpolCniPortability {
                 let Some(block) = &peer.ip else {
                     continue;
                 };
-                let known = known_addresses(cx, net, block);
+                let (known, total) = known_addresses(cx, net, block, 3);
                 let broad = broad_over_cluster_ranges(block);
                 let what = match (&broad, known.is_empty()) {
-                    (_, false) => format!("in-cluster addresses: {}", list(&known, 3)),
+                    (_, false) => {
+                        let names: Vec<&str> = known.iter().map(|(n, _)| n.as_str()).collect();
+                        let mut what = format!("in-cluster addresses: {}", names.join(", "));
+                        if total > known.len() {
+                            what.push_str(&format!(" and {} more", total - known.len()));
+                        }
+                        what
+                    }
                     (Some(range), true) => format!(
                         "at least a /16 of {range}, where pod and Service CIDRs usually are"
                     ),
@@ -236,7 +253,7 @@ impl Rule for NetpolCniPortability {
                     .get("cidr")
                     .and_then(|c| c.scalar_text())
                     .unwrap_or("");
-                out.report(
+                let mut report = out.report(
                     obj,
                     range,
                     format!(
@@ -246,6 +263,10 @@ impl Rule for NetpolCniPortability {
                     ),
                 )
                 .help("select in-cluster peers with podSelector/namespaceSelector, and keep ipBlock for addresses outside the cluster (add the cluster ranges to `except`)");
+                for (what, id) in &known {
+                    let other = cx.inventory.get(*id);
+                    report = report.related(other, name_range(other), format!("{what} is in the block"));
+                }
             }
         }
     }

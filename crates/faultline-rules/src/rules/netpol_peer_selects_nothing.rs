@@ -33,7 +33,9 @@ declare_rule! {
     /// selector's keys with other values; otherwise it is not reported.
     ///
     /// Pod selectors follow `netpol-selects-no-pods`: a warning for a snapshot of the pods or
-    /// a typo-like miss, information otherwise (the clients may be deployed by another chart).
+    /// a typo-like miss, information otherwise (the clients may be deployed by another chart),
+    /// and nothing where custom resources in those namespaces may have an operator create the
+    /// pods.
     ///
     /// ## Why it matters
     /// A peer that matches nothing allows nothing: the client it was written for is refused,
@@ -182,7 +184,8 @@ impl Rule for NetpolPeerSelectsNothing {
         for (r, rule) in policy_rules(index, policy) {
             let dir = r.dir;
             for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                if peer.ip.is_some() {
+                // Most peers match something: the model knows without looking again.
+                if peer.ip.is_some() || net.peer_matches_some_pod(r, i) {
                     continue;
                 }
                 let site = Site {

@@ -15,7 +15,9 @@ declare_rule! {
     /// when the input is a cluster snapshot of those pods (Pods exported with `uid`,
     /// `resourceVersion`, `ownerReferences` or `status`) or when a pod misses by what looks
     /// like a typo (`app=user-svc` against `app=user-service`); otherwise it is information:
-    /// a chart may ship a policy for pods another chart deploys.
+    /// a chart may ship a policy for pods another chart deploys. Nothing is said, short of a
+    /// snapshot or a typo, where the namespace holds custom resources an operator may turn
+    /// into pods the input does not show (kube-prometheus' `Prometheus` and `Alertmanager`).
     ///
     /// ## Why it matters
     /// A policy that selects nothing protects nothing: the pods it was written for accept
