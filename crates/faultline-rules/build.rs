@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    // Read at run time: a build script compiled in another checkout (a copied target dir)
+    // must still list this checkout's rules.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest_dir).join("src/rules");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut stems: Vec<String> = std::fs::read_dir(&dir)
         .expect("src/rules exists")

@@ -28,6 +28,8 @@ pub struct CheckArgs {
     pub skip: Vec<String>,
     pub namespace: Option<String>,
     pub kube_version: Option<String>,
+    /// `--complete`: the input holds every object the workloads need.
+    pub complete: bool,
     pub config: Option<PathBuf>,
     pub no_config: bool,
     pub include: Vec<String>,
@@ -118,6 +120,9 @@ pub fn analyze(args: &CheckArgs) -> Result<Analysis, String> {
     if let Some(v) = &args.kube_version {
         settings.kube_version =
             KubeVersion::parse(v).map_err(|e| format!("--kube-version: {e}"))?;
+    }
+    if args.complete {
+        settings.complete = true;
     }
     for id in args.rules.iter().chain(&args.skip) {
         if registry::find(id).is_none() {

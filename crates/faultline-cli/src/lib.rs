@@ -2,5 +2,6 @@
 //! tests share them.
 
 pub mod check;
+pub mod graph;
 pub mod network;
 pub mod render;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use faultline_cli::check::{self, CheckArgs};
+use faultline_cli::graph::{self, GraphFormat};
 use faultline_cli::network::{self, NetArgs, TableFormat};
 use faultline_cli::render::Format;
 use faultline_graph::netpol::NetOptions;
@@ -39,6 +40,9 @@ enum Command {
     /// Connectivity and findings that changed between two inputs (e.g. two `helm template`
     /// renders). Exit code 1 when connectivity was lost or new errors appeared.
     Diff(DiffCmd),
+    /// The relations between the input's objects (what selects, references, scales and owns
+    /// what), including references to objects the input lacks.
+    Graph(GraphCmd),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -89,6 +93,10 @@ struct CheckCmd {
     /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
     #[arg(long, short = 'n')]
     namespace: Option<String>,
+    /// The input holds every object the workloads need: report references to absent
+    /// ConfigMaps, Secrets, claims and the like as warnings, not as information.
+    #[arg(long)]
+    complete: bool,
     /// The Kubernetes version the manifests target (e.g. 1.30).
     #[arg(long)]
     kube_version: Option<String>,
@@ -145,6 +153,18 @@ struct MatrixCmd {
     format: String,
     #[command(flatten)]
     net: NetFlags,
+}
+
+#[derive(clap::Args, Debug)]
+struct GraphCmd {
+    /// Files or directories; `-` reads standard input. Defaults to `.`.
+    paths: Vec<String>,
+    /// Output format: Graphviz dot, a Mermaid flowchart, or JSON (see the README).
+    #[arg(long, default_value = "dot", value_parser = ["dot", "mermaid", "json"])]
+    format: String,
+    /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
+    #[arg(long, short = 'n', default_value = "default")]
+    namespace: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -239,6 +259,7 @@ fn run_diff(cmd: DiffCmd) -> ExitCode {
         skip: Vec::new(),
         namespace: Some(cmd.net.namespace.clone()),
         kube_version: None,
+        complete: false,
         config: cmd.config.clone(),
         no_config: cmd.no_config,
         include: Vec::new(),
@@ -300,6 +321,20 @@ fn run(cli: Cli) -> ExitCode {
         Command::Matrix(cmd) => run_matrix(cmd),
         Command::Reach(cmd) => run_reach(cmd),
         Command::Diff(cmd) => run_diff(cmd),
+        Command::Graph(cmd) => {
+            let paths = if cmd.paths.is_empty() {
+                vec![".".to_owned()]
+            } else {
+                cmd.paths
+            };
+            let format = GraphFormat::parse(&cmd.format).expect("clap checked the value");
+            let (text, warnings) = graph::graph(&paths, &cmd.namespace, format);
+            for w in &warnings {
+                eprintln_safe(&format!("faultline: warning: {w}"));
+            }
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
         Command::Rules { format } => {
             let mut out = std::io::stdout().lock();
             let text = match format {
@@ -373,6 +408,7 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         skip: cmd.skip,
         namespace: cmd.namespace,
         kube_version: cmd.kube_version,
+        complete: cmd.complete,
         config: cmd.config,
         no_config: cmd.no_config,
         include: cmd.include,

@@ -222,6 +222,8 @@ fn fail_on_controls_exit_1() {
             "json",
             "--kube-version",
             "1.24",
+            "--rule",
+            "api-deprecated",
         ];
         all.extend_from_slice(extra);
         all.push("testdata/rules/api-deprecated/fail.yaml");
@@ -282,7 +284,7 @@ fn demo(format: &str) -> Run {
 fn demo_human() {
     let out = demo("human").stdout;
     assert!(!out.contains("\x1b["));
-    assert!(out.ends_with("7 errors, 0 warnings, 0 infos in 2 files (6 objects)\n"));
+    assert!(out.ends_with("7 errors, 4 warnings, 2 infos in 2 files (6 objects)\n"));
     insta::assert_snapshot!("demo_human", out);
 }
 
@@ -300,7 +302,9 @@ fn demo_json() {
     assert_eq!(v["summary"]["files"], 2);
     assert_eq!(v["summary"]["objects"], 6);
     assert_eq!(v["summary"]["errors"], 7);
-    assert_eq!(diagnostics(&v).len(), 7);
+    assert_eq!(v["summary"]["warnings"], 4);
+    assert_eq!(v["summary"]["infos"], 2);
+    assert_eq!(diagnostics(&v).len(), 13);
     let one_based = |loc: &Value| {
         ["line", "column", "endLine", "endColumn"]
             .iter()
@@ -332,7 +336,7 @@ fn demo_sarif() {
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "faultline");
-    assert_eq!(run["results"].as_array().unwrap().len(), 7);
+    assert_eq!(run["results"].as_array().unwrap().len(), 13);
     for r in run["results"].as_array().unwrap() {
         let region = &r["locations"][0]["physicalLocation"]["region"];
         assert!(region["startLine"].as_u64().unwrap() >= 1, "{r}");
@@ -401,7 +405,7 @@ fn sarif_of_real_runs_validates_against_the_schema() {
 #[test]
 fn demo_github() {
     let out = demo("github").stdout;
-    assert_eq!(out.lines().count(), 7);
+    assert_eq!(out.lines().count(), 13);
     for line in out.lines() {
         assert!(
             ["::error ", "::warning ", "::notice "]
@@ -484,8 +488,9 @@ fn demo_junit() {
     let names = xml_elements(&out);
     assert_eq!(names.first().map(String::as_str), Some("testsuites"));
     assert!(names.iter().any(|n| n == "testsuite"));
-    assert_eq!(names.iter().filter(|n| *n == "testcase").count(), 7);
-    assert_eq!(names.iter().filter(|n| *n == "failure").count(), 7);
+    assert_eq!(names.iter().filter(|n| *n == "testcase").count(), 13);
+    // Errors and warnings fail; the 2 infos do not.
+    assert_eq!(names.iter().filter(|n| *n == "failure").count(), 11);
     insta::assert_snapshot!("demo_junit", out);
 }
 
@@ -569,6 +574,16 @@ fn bad_input_is_reported_and_the_rest_analyzed() {
         // template. Line 8 follows a comment with an unclosed `{{`, which must not hide it.
         p("unrendered-template.yaml:8:13 unrendered-template"),
         p("unrendered-template.yaml:13:9 unrendered-template"),
+        // The objects that did parse are checked like any other: these Deployments have no
+        // `spec.selector` (apps/v1 requires one), and the quoted template's container has no
+        // resources and no liveness probe.
+        p("mixed.yaml:5:1 workload-selector-mismatch"),
+        p("mixed.yaml:17:1 workload-selector-mismatch"),
+        p("unrendered-template.yaml:7:1 workload-selector-mismatch"),
+        p("unrendered-template-quoted.yaml:6:1 workload-selector-mismatch"),
+        p("unrendered-template-quoted.yaml:10:17 probe-liveness-missing"),
+        p("unrendered-template-quoted.yaml:10:17 resources-memory-limit-missing"),
+        p("unrendered-template-quoted.yaml:10:17 resources-requests-missing"),
     ];
     expected.sort();
     assert_eq!(got, expected);
@@ -666,6 +681,7 @@ fn stdin_is_checked_as_stdin() {
     assert_eq!(
         positions(&v),
         [
+            "<stdin>:20:17 probe-liveness-missing",
             "<stdin>:33:23 invalid-quantity",
             "<stdin>:35:1 api-removed",
             "<stdin>:60:17 invalid-label-selector",
@@ -726,7 +742,13 @@ fn helm_template_stream_on_stdin() {
     assert_eq!(v["summary"]["objects"], 2);
     assert_eq!(
         positions(&v),
-        ["<stdin>:21:23 invalid-quantity", "<stdin>:24:1 api-removed"]
+        [
+            "<stdin>:17:17 probe-liveness-missing",
+            "<stdin>:19:11 resources-requests-missing",
+            "<stdin>:21:23 invalid-quantity",
+            "<stdin>:24:1 api-removed",
+            "<stdin>:29:17 pdb-blocks-eviction"
+        ]
     );
     for d in diagnostics(&v) {
         assert_eq!(d["object"]["namespace"], "shop");

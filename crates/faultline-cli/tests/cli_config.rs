@@ -85,7 +85,7 @@ kind: PodDisruptionBudget
 metadata:
   name: web
 spec:
-  minAvailable: 1
+  maxUnavailable: 1
   selector:
     matchLabels: {app: web}
 ---
@@ -94,10 +94,10 @@ kind: Deployment
 metadata:
   name: web
 spec:
+  selector: {matchLabels: {app: web}}
   template:
-    spec:
-      containers:
-        - {name: web, image: nginx, resources: {limits: {memory: 2GB}}}
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 2GB}}}]}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -268,7 +268,7 @@ spec:
   template:
     spec:
       containers:
-        - {name: a, image: agent, resources: {limits: {memory: 1GB}}}
+        - {name: a, image: agent, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 1GB}}}
 ---
 apiVersion: extensions/v1beta1
 kind: Deployment
@@ -310,7 +310,7 @@ spec:
   template:
     spec:
       containers:
-        - {name: a, image: a, resources: {limits: {memory: 1GB}}}
+        - {name: a, image: a, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 1GB}}}
 ---
 apiVersion: extensions/v1beta1
 kind: Deployment
@@ -322,7 +322,7 @@ spec:
   template:
     spec:
       containers:
-        - {name: a, image: a, resources: {limits: {memory: 1GB}}}
+        - {name: a, image: a, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 1GB}}}
 ---
 apiVersion: extensions/v1beta1
 kind: Deployment
@@ -332,7 +332,7 @@ spec:
   template:
     spec:
       containers:
-        - {name: a, image: a, resources: {limits: {memory: 1GB}}}
+        - {name: a, image: a, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 1GB}}}
 ";
     let (_dir, root) = workspace(&[("m.yaml", manifests)]);
     let (code, v) = check_json(&root, &["m.yaml"]);
@@ -487,11 +487,13 @@ metadata:
   name: cluster-scoped
 ";
     let (_dir, root) = workspace(&[("m.yaml", manifests)]);
+    // One finding per object: the removed API (the budgets also select no pods).
     let namespaces = |v: &Value| -> Vec<Value> {
         v["diagnostics"]
             .as_array()
             .unwrap()
             .iter()
+            .filter(|d| d["rule"] == "api-removed")
             .map(|d| d["object"]["namespace"].clone())
             .collect()
     };
@@ -513,4 +515,45 @@ metadata:
     assert_eq!(namespaces(&v)[0], "ops");
     let (_, v) = check_json(&root, &["-n", "shop", "m.yaml"]);
     assert_eq!(namespaces(&v)[0], "shop");
+}
+
+#[test]
+fn complete_inputs_turn_absent_references_into_warnings() {
+    let manifest = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: api}
+spec:
+  containers:
+    - name: api
+      image: registry.example.com/api:1.0.0
+      envFrom: [{secretRef: {name: api-secret}}]
+";
+    let (_dir, root) = workspace(&[("m.yaml", manifest)]);
+    let severities = |v: &Value| -> Vec<String> {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "reference-not-found")
+            .map(|d| d["severity"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // A chart may rely on Secrets created elsewhere: information only, exit 0.
+    let only = ["--rule", "reference-not-found", "m.yaml"];
+    let (code, v) = check_json(&root, &only);
+    assert_eq!((code, severities(&v)), (0, vec!["info".to_owned()]));
+    let (code, v) = check_json(&root, &["--complete", only[0], only[1], only[2]]);
+    assert_eq!((code, severities(&v)), (1, vec!["warning".to_owned()]));
+    std::fs::write(root.join(".faultline.yaml"), "complete: true\n").unwrap();
+    let (code, v) = check_json(&root, &only);
+    assert_eq!((code, severities(&v)), (1, vec!["warning".to_owned()]));
+    // A kind managed outside the manifests is never reported.
+    std::fs::write(
+        root.join(".faultline.yaml"),
+        "complete: true\nrules:\n  reference-not-found: {params: {exclude-kinds: Secret}}\n",
+    )
+    .unwrap();
+    let (code, v) = check_json(&root, &only);
+    assert_eq!((code, severities(&v)), (0, Vec::<String>::new()));
 }

@@ -5,13 +5,16 @@
 //! [`Object`]s.
 pub mod field;
 pub mod intorstr;
+pub mod jvm;
 pub mod kinds;
 pub mod object;
 pub mod pod;
+pub mod probe;
 pub mod quantity;
 pub mod selector;
 pub mod selectors;
 pub mod views;
+pub mod workload;
 
 pub use field::Field;
 pub use object::{Inventory, ModelOptions, NotAnObject, Object, ObjectId};

@@ -50,6 +50,9 @@ pub struct Config {
     pub kube_version: Option<KubeVersion>,
     pub namespace: Option<String>,
     pub fail_on: Option<String>,
+    /// `complete: true`: the input holds every object the workloads need, so a reference
+    /// to something absent is a finding, not an object created elsewhere.
+    pub complete: Option<bool>,
     /// Path globs to leave out of directory walks.
     pub exclude: Vec<String>,
     pub enabled: BTreeMap<String, bool>,
@@ -102,6 +105,9 @@ impl Config {
     pub fn apply(&self, settings: &mut Settings) {
         if let Some(v) = self.kube_version {
             settings.kube_version = v;
+        }
+        if let Some(complete) = self.complete {
+            settings.complete = complete;
         }
         for (id, on) in &self.enabled {
             if *on {
@@ -193,12 +199,16 @@ impl ConfigParser<'_> {
                         }
                     }
                 }
+                "complete" => match v.as_bool() {
+                    Some(b) => self.config.complete = Some(b),
+                    None => self.error(v.range(), "`complete` must be `true` or `false`"),
+                },
                 "exclude" => self.config.exclude = self.strings(v, "exclude"),
                 "rules" => self.rules(v),
                 "exemptions" => self.exemptions(v),
                 other => self.error(
                     k.range(),
-                    format!("unknown setting `{other}`; expected one of `kubeVersion`, `namespace`, `failOn`, `exclude`, `rules`, `exemptions`"),
+                    format!("unknown setting `{other}`; expected one of `kubeVersion`, `namespace`, `failOn`, `complete`, `exclude`, `rules`, `exemptions`"),
                 ),
             }
         }
@@ -382,5 +392,25 @@ mod tests {
         assert_eq!(c.enabled.get("api-removed"), Some(&false));
         assert_eq!(c.severity.get("api-deprecated"), Some(&Severity::Error));
         assert_eq!(c.exemptions.len(), 1);
+    }
+
+    #[test]
+    fn complete_is_a_boolean_and_reaches_the_settings() {
+        let c = Config::parse("complete: true\n").unwrap();
+        assert_eq!(c.complete, Some(true));
+        let mut settings = Settings::default();
+        assert!(!settings.complete);
+        c.apply(&mut settings);
+        assert!(settings.complete);
+        Config::parse("complete: false\n")
+            .unwrap()
+            .apply(&mut settings);
+        assert!(
+            !settings.complete,
+            "an explicit false wins over an earlier true"
+        );
+        let err = Config::parse("complete: everything\n").unwrap_err();
+        assert_eq!((err[0].line, err[0].column), (1, 11));
+        assert_eq!(err[0].message, "`complete` must be `true` or `false`");
     }
 }

@@ -1,12 +1,13 @@
 //! What a rule may look at.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::Graph;
 use faultline_graph::netpol::{NetOptions, NetworkModel};
-use faultline_model::Inventory;
+use faultline_model::views::LimitRange;
+use faultline_model::{Inventory, ObjectId};
 use faultline_syntax::{ParsedText, SourceFile};
 
 use crate::api_versions::KubeVersion;
@@ -24,6 +25,8 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     /// The NetworkPolicy model, built on first use by a network rule.
     network: OnceLock<NetworkModel<'a>>,
+    /// LimitRanges by namespace, sorted by name, built on first use.
+    limit_ranges: OnceLock<HashMap<&'a str, Vec<ObjectId>>>,
 }
 
 impl<'a> Context<'a> {
@@ -41,7 +44,30 @@ impl<'a> Context<'a> {
             graph,
             settings,
             network: OnceLock::new(),
+            limit_ranges: OnceLock::new(),
         }
+    }
+
+    /// The LimitRanges of `namespace` in the input, in the order the API server lists (and
+    /// the LimitRanger admission plugin applies) them: by name.
+    pub fn limit_ranges(&self, namespace: &str) -> impl Iterator<Item = LimitRange<'a>> + '_ {
+        let index = self.limit_ranges.get_or_init(|| {
+            let mut index: HashMap<&'a str, Vec<ObjectId>> = HashMap::new();
+            for obj in self.inventory.of_kind("LimitRange") {
+                if let Some(ns) = obj.namespace {
+                    index.entry(ns).or_default().push(obj.id);
+                }
+            }
+            for ids in index.values_mut() {
+                ids.sort_by_key(|id| (self.inventory.get(*id).name, *id));
+            }
+            index
+        });
+        index
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| LimitRange::of(self.inventory.get(*id)))
     }
 
     /// The NetworkPolicy model of the run (pod classes, isolation, peers), built once.
@@ -97,6 +123,9 @@ pub struct Settings {
     /// When set, only these rules run (`--rule`).
     pub only: Option<BTreeSet<String>>,
     pub exemptions: Vec<Exemption>,
+    /// The input is declared complete (`--complete`, `complete: true`): an object it does not
+    /// contain does not exist.
+    pub complete: bool,
     /// How NetworkPolicies are evaluated where CNIs differ.
     pub network: NetOptions,
 }
@@ -113,6 +142,7 @@ impl Default for Settings {
             disabled: BTreeSet::new(),
             only: None,
             exemptions: Vec::new(),
+            complete: false,
             network: NetOptions::default(),
         }
     }

@@ -9,6 +9,7 @@
 //! overrides, suppressions and output order.
 
 pub mod api_versions;
+mod common;
 pub mod config;
 mod context;
 pub mod docs;
@@ -16,6 +17,7 @@ mod engine;
 mod hosts;
 mod macros;
 mod netpol;
+mod presence;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
