@@ -4,6 +4,7 @@
 use faultline_diagnostics::Severity;
 use faultline_graph::netpol::model::PolicyIdx;
 use faultline_graph::netpol::{ClassId, Direction, NetworkModel, Policy, WorkloadId};
+use faultline_graph::{edit_distance, from_a_cluster};
 use faultline_model::Object;
 use faultline_model::selector::{LabelSelector, Labels, Operator, label_distance};
 use faultline_syntax::{NodeRef, Style, TextRange};
@@ -208,22 +209,6 @@ pub(crate) fn host_network(cx: &Context<'_>, net: &NetworkModel<'_>, c: ClassId)
     })
 }
 
-/// Levenshtein distance, for telling a typo from a different name.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// Whether `short` abbreviates `long`: its letters in order, starting alike (`svc`, `service`).
 fn abbreviates(short: &str, long: &str) -> bool {
     let mut rest = long.chars();
@@ -416,24 +401,54 @@ pub(crate) fn describe_one_off<T>(names: &[String], closest: &Closest<T>) -> Str
     }
 }
 
-/// How sure a "matches no pod" finding is: a warning when the input is a snapshot of the
-/// namespaces' pods, or when a pod misses by what looks like a typo; otherwise information,
-/// since the pods may be deployed by something that is not in the input (another chart);
-/// `None` (say nothing) when custom resources in those namespaces may have an operator
-/// create the pods.
+/// How sure a "matches no pod" finding is, following the policy of the project's other
+/// empty-selection rules (`presence.rs`): nothing is said when a custom resource in those
+/// namespaces may have an operator create the pods; a warning when the input is declared
+/// complete, when the policy and those namespaces' Pods come from a cluster export, or when a
+/// pod misses by what looks like a typo; information when some pod shape there carries one of
+/// the selector's keys (the pods may come from another chart); nothing otherwise.
 pub(crate) fn certainty(
-    net: &NetworkModel<'_>,
+    cx: &Context<'_>,
+    obj: &Object<'_>,
     namespaces: &[&str],
+    selector: &LabelSelector,
     typo: bool,
 ) -> Option<Severity> {
-    let cov = &net.coverage;
-    if typo || namespaces.iter().all(|ns| cov.pods_complete(ns)) {
-        Some(Severity::Warning)
-    } else if namespaces.iter().any(|ns| cov.operator_pods_possible(ns)) {
-        None
-    } else {
-        Some(Severity::Info)
+    let graph = cx.graph;
+    if namespaces
+        .iter()
+        .any(|ns| graph.operator_resource(ns, selector).is_some())
+    {
+        return None;
     }
+    let exported = from_a_cluster(obj)
+        && namespaces
+            .iter()
+            .all(|ns| graph.snapshot_has("Pod", Some(ns)));
+    if typo || exported || cx.settings.complete {
+        return Some(Severity::Warning);
+    }
+    let keys: Vec<&str> = selector
+        .match_labels
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .chain(selector.match_expressions.iter().map(|r| r.key.as_str()))
+        .collect();
+    namespaces
+        .iter()
+        .flat_map(|ns| graph.pods.in_namespace(ns))
+        .any(|p| keys.iter().any(|k| graph.pods.pod(*p).has_label(k)))
+        .then_some(Severity::Info)
+}
+
+/// Whether the input shows any pod of `namespace`.
+pub(crate) fn shows_pods(cx: &Context<'_>, namespace: &str) -> bool {
+    !cx.graph.pods.in_namespace(namespace).is_empty()
+}
+
+/// Whether the input lists every namespace: declared complete, or a cluster export of them.
+pub(crate) fn namespaces_complete(cx: &Context<'_>) -> bool {
+    cx.settings.complete || cx.graph.snapshot_has("Namespace", None)
 }
 
 #[cfg(test)]

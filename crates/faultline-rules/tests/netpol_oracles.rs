@@ -2,7 +2,8 @@
 //!
 //! - IBM network-config-analyzer's `emptiness` queries (§4): the number of policies that
 //!   select no pod plus the rules whose peers all select nothing must equal each query's
-//!   `expected`, from `netpol-selects-no-pods` and `netpol-peer-selects-nothing`;
+//!   `expected`, from `netpol-selects-no-pods` and `netpol-peer-selects-nothing` run as with
+//!   `--complete` (NCA reads its pod and namespace lists as the whole cluster);
 //! - np-guard netpol-analyzer's rejected policies (§1, "Extra oracles"): each `bad_netpols`
 //!   input must get the finding that corresponds to upstream's error.
 //!
@@ -46,13 +47,15 @@ struct Outcome {
     rules: BTreeMap<(String, Direction, usize), (usize, bool)>,
 }
 
-fn check(inputs: &[PathBuf], only: &[&str]) -> Outcome {
+/// Runs `only` over `inputs`; `complete` declares the input the whole cluster (`--complete`).
+fn check(inputs: &[PathBuf], only: &[&str], complete: bool) -> Outcome {
     let paths: Vec<Input> = inputs.iter().map(|p| Input::Path(p.clone())).collect();
     let loaded = load_all(&paths, &LoadOptions::default());
     let inventory = Inventory::build(&loaded.parsed, &ModelOptions::default());
     let graph = Graph::build(&inventory);
     let settings = Settings {
         only: Some(only.iter().map(|s| (*s).to_owned()).collect()),
+        complete,
         ..Settings::default()
     };
     let cx = Context::new(&loaded.files, &loaded.parsed, &graph, &settings);
@@ -227,9 +230,11 @@ fn nca_emptiness_queries_match() {
                 for p in list {
                     inputs.extend(files(base, p));
                 }
+                // NCA reads its pod and namespace lists as the whole cluster.
                 let outcome = check(
                     &inputs,
                     &["netpol-selects-no-pods", "netpol-peer-selects-nothing"],
+                    true,
                 );
                 let (count, found) = emptiness(&outcome);
                 total += count;
@@ -308,7 +313,7 @@ fn netpol_analyzer_rejected_policies_are_reported() {
     ];
     let mut failed = Vec::new();
     for (dir, upstream, rule) in cases {
-        let outcome = check(&[tests.join(dir)], &rules);
+        let outcome = check(&[tests.join(dir)], &rules, false);
         let on_policies: BTreeSet<&str> = outcome
             .diags
             .iter()

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use faultline_model::kinds::Scope;
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels};
 use faultline_model::views::Namespace;
@@ -110,80 +109,6 @@ pub enum Endpoint {
     AnyPod,
 }
 
-/// What the input shows of the cluster: rules that report something as missing (a selector
-/// that matches nothing) first ask whether the input could show it.
-#[derive(Debug, Default)]
-pub struct Coverage<'a> {
-    /// Namespaces with at least one pod shape (Pod or workload template).
-    pub pod_namespaces: BTreeSet<&'a str>,
-    /// Namespaces with Pods exported from a cluster ([`is_live`]): the input is a snapshot
-    /// of their pods.
-    pub live_pod_namespaces: BTreeSet<&'a str>,
-    /// The input holds Namespace objects exported from a cluster: it lists every namespace.
-    pub live_namespaces: bool,
-    /// Namespaces holding custom resources (kinds faultline does not know): an operator may
-    /// create pods from them (a `Prometheus` becomes a StatefulSet the input does not show).
-    pub custom_resource_namespaces: BTreeSet<&'a str>,
-    /// Custom resources without a namespace exist; they may land in any namespace.
-    pub unscoped_custom_resources: bool,
-    /// The IPv4 cluster IPs of the input's Services, sorted.
-    pub service_ips: Vec<(u32, ObjectId)>,
-}
-
-impl Coverage<'_> {
-    /// Whether the input shows any pod of `namespace`.
-    pub fn shows_pods(&self, namespace: &str) -> bool {
-        self.pod_namespaces.contains(namespace)
-    }
-
-    /// Whether the input is a snapshot of `namespace`'s pods.
-    pub fn pods_complete(&self, namespace: &str) -> bool {
-        self.live_pod_namespaces.contains(namespace)
-    }
-
-    /// The Services whose IPv4 cluster IP lies in `block`, by address.
-    pub fn services_in(&self, block: &IpBlock) -> Vec<(u32, ObjectId)> {
-        let mut out = Vec::new();
-        for (lo, hi) in block.v4_intervals() {
-            let start = self.service_ips.partition_point(|(ip, _)| *ip < lo);
-            out.extend(
-                self.service_ips[start..]
-                    .iter()
-                    .take_while(|(ip, _)| *ip <= hi)
-                    .copied(),
-            );
-        }
-        out
-    }
-
-    /// Whether an operator may create pods in `namespace` that the input does not show.
-    pub fn operator_pods_possible(&self, namespace: &str) -> bool {
-        self.unscoped_custom_resources || self.custom_resource_namespaces.contains(namespace)
-    }
-}
-
-/// Whether an object was exported from a cluster (`kubectl get -o yaml`) rather than written
-/// as a manifest: it carries what only the API server sets (`uid`, `resourceVersion`, a
-/// `creationTimestamp`, a controller's `ownerReferences`, or `status`).
-pub fn is_live(obj: &Object<'_>) -> bool {
-    let meta = obj.metadata();
-    let set = |key: &str| {
-        meta.and_then(|m| m.get(key)).is_some_and(|n| {
-            !n.is_null()
-                && if n.is_scalar() {
-                    n.scalar_text().is_some_and(|t| !t.is_empty())
-                } else {
-                    !n.is_empty()
-                }
-        })
-    };
-    set("uid")
-        || set("resourceVersion")
-        || set("creationTimestamp")
-        || set("ownerReferences")
-        || obj.status().is_some_and(|s| !s.is_empty())
-}
-
 /// The network view of a run.
 #[derive(Debug)]
 pub struct NetworkModel<'a> {
@@ -201,8 +126,8 @@ pub struct NetworkModel<'a> {
     pub namespaces: BTreeMap<&'a str, Labels>,
     /// The distinct `ipBlock`s of the valid policies.
     pub ip_blocks: Vec<IpBlock>,
-    /// How much of the cluster the input shows, for rules that must not guess.
-    pub coverage: Coverage<'a>,
+    /// The IPv4 cluster IPs of the input's Services, sorted.
+    pub service_ips: Vec<(u32, ObjectId)>,
     /// Per class and direction, the valid policies that select it and isolate it.
     isolating: [Vec<Vec<PolicyIdx>>; 2],
     /// Per (rule, peer index), what the peer matches.
@@ -417,20 +342,7 @@ impl<'a> NetworkModel<'a> {
             object_class.insert(obj.id, class);
         }
 
-        let mut coverage = Coverage {
-            live_namespaces: inventory.of_kind("Namespace").any(is_live),
-            ..Coverage::default()
-        };
-        for obj in &inventory.objects {
-            if obj.scope == Scope::Unknown {
-                match obj.namespace {
-                    Some(ns) => {
-                        coverage.custom_resource_namespaces.insert(ns);
-                    }
-                    None => coverage.unscoped_custom_resources = true,
-                }
-            }
-        }
+        let mut service_ips = Vec::new();
         for svc in inventory.of_kind("Service") {
             let spec = svc.spec();
             let ips = spec
@@ -439,19 +351,10 @@ impl<'a> NetworkModel<'a> {
                 .flat_map(|l| l.items())
                 .chain(spec.and_then(|s| s.get("clusterIP")))
                 .filter_map(|n| n.as_str()?.parse::<Ipv4Addr>().ok());
-            for ip in ips {
-                coverage.service_ips.push((u32::from(ip), svc.id));
-            }
+            service_ips.extend(ips.map(|ip| (u32::from(ip), svc.id)));
         }
-        coverage.service_ips.sort_unstable();
-        coverage.service_ips.dedup();
-        for shape in &graph.pods.pods {
-            coverage.pod_namespaces.insert(shape.namespace);
-            let obj = inventory.get(shape.object);
-            if obj.kind == "Pod" && is_live(obj) {
-                coverage.live_pod_namespaces.insert(shape.namespace);
-            }
-        }
+        service_ips.sort_unstable();
+        service_ips.dedup();
 
         let mut model = NetworkModel {
             graph,
@@ -463,7 +366,7 @@ impl<'a> NetworkModel<'a> {
             object_class,
             namespaces,
             ip_blocks,
-            coverage,
+            service_ips,
             isolating: [Vec::new(), Vec::new()],
             peer_matches: HashMap::new(),
         };
@@ -640,6 +543,21 @@ impl<'a> NetworkModel<'a> {
             None => true,
             Some(peers) => (0..peers.len()).any(|i| self.peer_matches(r, i, other)),
         }
+    }
+
+    /// The Services whose IPv4 cluster IP lies in `block`, by address.
+    pub fn services_in(&self, block: &IpBlock) -> Vec<(u32, ObjectId)> {
+        let mut out = Vec::new();
+        for (lo, hi) in block.v4_intervals() {
+            let start = self.service_ips.partition_point(|(ip, _)| *ip < lo);
+            out.extend(
+                self.service_ips[start..]
+                    .iter()
+                    .take_while(|(ip, _)| *ip <= hi)
+                    .copied(),
+            );
+        }
+        out
     }
 
     /// Every rule of the policies that isolate `c` in `dir`, with its address, in input order.

@@ -155,7 +155,7 @@ fn known_addresses(
             }
         }
     }
-    for (ip, id) in net.coverage.services_in(block) {
+    for (ip, id) in net.services_in(block) {
         total += 1;
         if shown.len() < max {
             let svc = cx.inventory.get(id);

@@ -10,9 +10,10 @@ use faultline_model::selector::{LabelSelector, Operator};
 use crate::engine::Report;
 use crate::netpol::{PolicyView, 
     Closest, certainty, closest, closest_classes, describe_closest, describe_one_off, field_anchor,
-    labels_range,
+    labels_range, namespaces_complete, shows_pods,
     valid_policy_of, workloads_of,
 };
+use crate::presence::matches_elsewhere;
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -25,17 +26,15 @@ declare_rule! {
     /// A pod selector is judged only when the input shows pods in every namespace the peer
     /// looks in. Those namespaces are known for a peer without `namespaceSelector` (the
     /// policy's own), or with one that selects namespaces by name
-    /// (`kubernetes.io/metadata.name`); for other namespace selectors only when the input is
-    /// a cluster snapshot of the namespaces (Namespace objects with `uid`,
-    /// `resourceVersion` or `status`), since manifests rarely declare every namespace. A
-    /// namespace selector that matches nothing is a warning in a snapshot or when a declared
-    /// namespace misses by a typo, and information when declared namespaces use the
-    /// selector's keys with other values; otherwise it is not reported.
+    /// (`kubernetes.io/metadata.name`); for other namespace selectors only when the input
+    /// lists every namespace (`--complete`, or Namespaces exported from a cluster), since
+    /// manifests rarely declare every namespace. Severity follows `netpol-selects-no-pods`;
+    /// a peer without `namespaceSelector` whose pods exist in another namespace is a warning
+    /// (the missing `namespaceSelector`).
     ///
-    /// Pod selectors follow `netpol-selects-no-pods`: a warning for a snapshot of the pods or
-    /// a typo-like miss, information otherwise (the clients may be deployed by another chart),
-    /// and nothing where custom resources in those namespaces may have an operator create the
-    /// pods.
+    /// A namespace selector that matches nothing is a warning when the input lists every
+    /// namespace or a declared namespace misses by a typo, information when declared
+    /// Namespaces use the selector's keys with other values, and not reported otherwise.
     ///
     /// ## Why it matters
     /// A peer that matches nothing allows nothing: the client it was written for is refused,
@@ -218,7 +217,7 @@ fn check_namespaces<'a>(
     let Some(sel) = &site.peer.namespaces else {
         return Some(vec![site.policy.namespace.to_owned()]);
     };
-    let live = net.coverage.live_namespaces;
+    let live = namespaces_complete(cx);
     let named = named_namespaces(sel);
     let matched = net.peer_namespaces(site.policy, site.peer);
     if !matched.is_empty() || sel.is_empty() {
@@ -311,7 +310,7 @@ fn check_pods<'a>(
     };
     let namespaces: Vec<&str> = namespaces.iter().map(String::as_str).collect();
     if namespaces.is_empty()
-        || !namespaces.iter().all(|ns| net.coverage.shows_pods(ns))
+        || !namespaces.iter().all(|ns| shows_pods(cx, ns))
         || namespaces
             .iter()
             .any(|ns| !net.select_classes(ns, sel).is_empty())
@@ -319,7 +318,16 @@ fn check_pods<'a>(
         return;
     }
     let near = closest_classes(net, &namespaces, sel);
-    let Some(severity) = certainty(net, &namespaces, near.as_ref().is_some_and(Closest::typo))
+    // Without a namespaceSelector the peer looks in the policy's namespace only: pods that
+    // match elsewhere are the classic missing `namespaceSelector`.
+    let elsewhere = site
+        .peer
+        .namespaces
+        .is_none()
+        .then(|| matches_elsewhere(cx, site.policy.namespace, sel))
+        .flatten();
+    let typo = near.as_ref().is_some_and(Closest::typo);
+    let Some(severity) = certainty(cx, site.obj, &namespaces, sel, typo || elsewhere.is_some())
     else {
         return;
     };
@@ -332,19 +340,35 @@ fn check_pods<'a>(
         "podSelector `{sel}` of NetworkPolicy `{}` ({}) matches no pod in {where_}",
         site.policy.name, site.path
     );
-    if let Some(c) = &near {
-        message.push_str(&describe_closest(net, c));
+    let elsewhere_obj = elsewhere.map(|p| cx.inventory.get(cx.graph.pods.pod(p).object));
+    match (elsewhere_obj, &near) {
+        (Some(pobj), _) => message.push_str(&format!(
+            "; it would match {}/{} in `{}`, but the peer has no `namespaceSelector`",
+            pobj.kind,
+            pobj.name,
+            pobj.namespace.unwrap_or("default")
+        )),
+        (None, Some(c)) => message.push_str(&describe_closest(net, c)),
+        (None, None) => {}
     }
     if severity == Severity::Info {
         message.push_str(" (its pods may be deployed by something outside this input)");
     }
     let range =
         field_anchor(site.peer.node, "podSelector").unwrap_or_else(|| site.peer.node.range());
+    let help = match elsewhere_obj.and_then(|o| o.namespace) {
+        Some(ns) => format!(
+            "add `namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: {ns}}}}}` to the peer, beside its podSelector"
+        ),
+        None => "make the podSelector match the labels of the pods this rule is for; as written the peer allows no traffic".to_owned(),
+    };
     let mut report: Report<'_> = out
         .report(site.obj, range, message)
         .severity(severity)
-        .help("make the podSelector match the labels of the pods this rule is for; as written the peer allows no traffic");
-    if let Some(c) = near.as_ref().filter(|c| c.one_off.is_some()) {
+        .help(help);
+    if let Some(pobj) = elsewhere_obj {
+        report.related(pobj, labels_range(pobj), "the pods the selector matches, in another namespace");
+    } else if let Some(c) = near.as_ref().filter(|c| c.one_off.is_some()) {
         for w in workloads_of(net, &c.items).into_iter().take(3) {
             let wobj = cx.inventory.get(net.workload(w).object);
             report = report.related(wobj, labels_range(wobj), "the closest pods' labels");
