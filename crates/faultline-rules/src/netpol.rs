@@ -179,24 +179,6 @@ pub(crate) fn relate_workloads<'r>(
     report
 }
 
-/// Whether `obj` is owned by a controller that is itself in the input (a Pod of a
-/// ReplicaSet, a ReplicaSet of a Deployment): findings about its pod spec belong to the owner.
-pub(crate) fn owner_in_input(cx: &Context<'_>, obj: &Object<'_>) -> bool {
-    obj.metadata()
-        .and_then(|m| m.get("ownerReferences"))
-        .into_iter()
-        .flat_map(|o| o.items())
-        .filter(|o| o.get("controller").and_then(|c| c.as_bool()) == Some(true))
-        .any(|o| {
-            let kind = o.get("kind").and_then(|k| k.as_str());
-            let name = o.get("name").and_then(|n| n.as_str());
-            match (kind, name) {
-                (Some(kind), Some(name)) => cx.inventory.find(kind, obj.namespace, name).is_some(),
-                _ => false,
-            }
-        })
-}
-
 /// Whether every pod of the class runs in the host's network namespace, where
 /// NetworkPolicies do not apply.
 pub(crate) fn host_network(cx: &Context<'_>, net: &NetworkModel<'_>, c: ClassId) -> bool {

@@ -6,7 +6,7 @@ use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
 
 use crate::hosts::{HostRef, host_refs};
-use crate::netpol::{anchor, host_network, name_range, owner_in_input, relate_policy};
+use crate::netpol::{anchor, host_network, name_range, relate_policy};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -203,7 +203,8 @@ impl Rule for NetpolBlocksServiceDependency {
         out: &mut Sink<'_>,
     ) {
         let net = cx.network();
-        if net.policies.is_empty() || owner_in_input(cx, obj) {
+        // Findings about a pod spec belong to its controller when that is in the input.
+        if net.policies.is_empty() || cx.graph.owner(obj.id).is_some() {
             return;
         }
         let Some(client) = net.class_of(obj.id) else {
@@ -301,10 +302,18 @@ fn report(
         Some((_, reason)) => {
             message.push_str(&format!("; the nearest rule misses: {}", reason.miss));
         }
-        None => message.push_str(&format!(
-            ", which allow no {} at all",
-            denying.first().map_or("traffic", |s| s.dir.as_str())
-        )),
+        None => {
+            let side = denying.first();
+            let verb = if side.is_some_and(|s| s.isolating.len() == 1) {
+                "allows"
+            } else {
+                "allow"
+            };
+            message.push_str(&format!(
+                ", which {verb} no {} at all",
+                side.map_or("traffic", |s| s.dir.as_str())
+            ));
+        }
     }
     let in_workload = r.holder == obj.id;
     let range = if in_workload { r.range } else { r.via };
