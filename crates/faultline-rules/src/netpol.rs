@@ -10,6 +10,7 @@ use faultline_model::selector::{LabelSelector, Labels, Operator, label_distance}
 use faultline_syntax::{NodeRef, Style, TextRange};
 
 use crate::Context;
+use crate::presence::some_pod_has_a_key;
 
 /// A NetworkPolicy object as the model reads it, with the model.
 pub(crate) struct PolicyView<'c, 'a> {
@@ -369,6 +370,32 @@ pub(crate) fn describe_closest(net: &NetworkModel<'_>, closest: &Closest<ClassId
     describe_one_off(&names, closest)
 }
 
+/// What a selector that matches nothing came close to: pods it would match in another
+/// namespace (`; it would match Deployment/x in `ns`` and `note`), else the closest pods by
+/// one key or value; then, for information, that the pods may live outside the input.
+pub(crate) fn miss_detail(
+    net: &NetworkModel<'_>,
+    elsewhere: Option<&Object<'_>>,
+    closest: Option<&Closest<ClassId>>,
+    note: &str,
+    severity: Severity,
+) -> String {
+    let mut out = match (elsewhere, closest) {
+        (Some(o), _) => format!(
+            "; it would match {}/{} in `{}`{note}",
+            o.kind,
+            o.name,
+            o.namespace.unwrap_or("default")
+        ),
+        (None, Some(c)) => describe_closest(net, c),
+        (None, None) => String::new(),
+    };
+    if severity == Severity::Info {
+        out.push_str(" (its pods may be deployed by something outside this input)");
+    }
+    out
+}
+
 /// `; closest: <who> has/have `k=v` instead of `k=w``, or nothing without a one-off.
 pub(crate) fn describe_one_off<T>(names: &[String], closest: &Closest<T>) -> String {
     match &closest.one_off {
@@ -410,16 +437,9 @@ pub(crate) fn certainty(
     if typo || exported || cx.settings.complete {
         return Some(Severity::Warning);
     }
-    let keys: Vec<&str> = selector
-        .match_labels
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .chain(selector.match_expressions.iter().map(|r| r.key.as_str()))
-        .collect();
     namespaces
         .iter()
-        .flat_map(|ns| graph.pods.in_namespace(ns))
-        .any(|p| keys.iter().any(|k| graph.pods.pod(*p).has_label(k)))
+        .any(|ns| some_pod_has_a_key(cx, ns, selector))
         .then_some(Severity::Info)
 }
 

@@ -11,6 +11,10 @@
 //! and the data is missing, skips with a message otherwise.
 #![allow(clippy::print_stderr)]
 
+// The CLI tests' helper for `../shared`, shared rather than copied.
+#[path = "../../faultline-cli/tests/common/mod.rs"]
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,20 +28,9 @@ use faultline_rules::{Context, Settings, run};
 use faultline_syntax::NodeRef;
 use faultline_syntax::load::{Input, LoadOptions, load_all};
 
+/// The corpus `name` under `../shared/corpora` (see `corpora`).
 fn corpus(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpora")
-        .join(name);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
+    common::corpora().map(|root| root.join(name))
 }
 
 /// What a run over some inputs found, with the rule/peer counts of every valid policy.

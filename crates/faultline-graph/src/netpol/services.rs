@@ -8,7 +8,7 @@ use faultline_syntax::NodeRef;
 
 use super::conn::{ConnSet, PortSet, Protocol};
 use super::model::{ClassId, Endpoint, NetworkModel};
-use super::policy::{ContainerPort, Direction};
+use super::policy::{ContainerPort, Direction, resolve_named};
 
 /// One entry of a Service's `spec.ports`.
 #[derive(Clone, Debug)]
@@ -83,16 +83,7 @@ impl ServicePort<'_> {
                 Ok(n) if n > 0 => ConnSet::of(self.protocol, PortSet::range(n.into(), n.into())),
                 _ => ConnSet::empty(),
             },
-            IntOrString::Str(name) => {
-                let mut out = ConnSet::empty();
-                for p in ports {
-                    if p.name.as_deref() == Some(name) && p.protocol == self.protocol {
-                        let n = u32::from(p.number);
-                        out.add(&ConnSet::of(self.protocol, PortSet::range(n, n)));
-                    }
-                }
-                out
-            }
+            IntOrString::Str(name) => resolve_named(ports, name, self.protocol),
         }
     }
 }

@@ -14,9 +14,9 @@ use faultline_model::selector::LabelSelector;
 
 use crate::engine::Report;
 use crate::hosts::{HostRef, host_refs};
-use crate::netpol::{PolicyView, relate_policy, 
-    anchor, host_network, isolation_range, relate_workloads, valid_policy_of, workload_list,
-    workloads_of,
+use crate::netpol::{
+    PolicyView, anchor, host_network, isolation_range, relate_policy, relate_workloads,
+    valid_policy_of, workload_list, workloads_of,
 };
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
@@ -152,7 +152,10 @@ fn dns(port: u32) -> ConnSet {
 }
 
 fn servers(cx: &Context<'_>, net: &NetworkModel<'_>) -> Servers {
-    if let Some(svc) = cx.inventory.find("Service", Some("kube-system"), "kube-dns") {
+    if let Some(svc) = cx
+        .inventory
+        .find("Service", Some("kube-system"), "kube-dns")
+    {
         let backends = net.service_backends(svc, &PortPick::Number(53));
         if !backends.is_empty() {
             return Servers::Pods(backends);
@@ -212,8 +215,7 @@ fn egress_paths(net: &NetworkModel<'_>, c: ClassId, unknown_server: bool) -> (bo
             Some(peers) => peers.iter().any(|p| match &p.ip {
                 Some(block) => unknown_server || block.contains(IpAddr::V4(NODE_LOCAL_DNS)),
                 None => {
-                    unknown_server
-                        && (p.namespaces.is_some() || policy.namespace == "kube-system")
+                    unknown_server && (p.namespaces.is_some() || policy.namespace == "kube-system")
                 }
             }),
         };
@@ -471,11 +473,18 @@ fn relate_nearest<'r>(
     }) else {
         return report;
     };
-    let verdict = net.explain(Endpoint::Class(c), Endpoint::Class(d), Some((protocol, port)));
+    let verdict = net.explain(
+        Endpoint::Class(c),
+        Endpoint::Class(d),
+        Some((protocol, port)),
+    );
     for side in verdict.denying() {
         if side.dir == Direction::Ingress {
             for p in &side.isolating {
-                let message = format!("NetworkPolicy `{}` isolates the DNS pods for ingress", p.name);
+                let message = format!(
+                    "NetworkPolicy `{}` isolates the DNS pods for ingress",
+                    p.name
+                );
                 report = relate_policy(cx, net, report, p.index, Direction::Ingress, message);
             }
         }

@@ -277,7 +277,11 @@ fn report(
     let sides: Vec<String> = denying
         .iter()
         .map(|side| {
-            let names: Vec<String> = side.isolating.iter().map(|p| format!("`{}`", p.name)).collect();
+            let names: Vec<String> = side
+                .isolating
+                .iter()
+                .map(|p| format!("`{}`", p.name))
+                .collect();
             let whose = match side.dir {
                 Direction::Egress => format!("the egress of {}", verdict.src_label),
                 Direction::Ingress => format!("the ingress of {}", verdict.dst_label),

@@ -3,8 +3,8 @@ use std::net::Ipv4Addr;
 use faultline_graph::netpol::Protocol;
 use faultline_graph::netpol::ip::{Cidr, IpBlock};
 use faultline_graph::netpol::model::pod_ips;
-use faultline_graph::netpol::policy::PortMatch;
 use faultline_graph::netpol::model::policy_rules;
+use faultline_graph::netpol::policy::PortMatch;
 use faultline_graph::netpol::{Direction, NetworkModel};
 use faultline_model::{Object, ObjectId};
 
@@ -186,9 +186,8 @@ impl Rule for NetpolCniPortability {
             let dir = r.dir;
             let path = format!("spec.{}[{}]", dir.as_str(), rule.index);
             for (i, entry) in rule.ports.iter().flatten().enumerate() {
-                let at = |key: &str| {
-                    field_anchor(entry.node, key).unwrap_or_else(|| entry.node.range())
-                };
+                let at =
+                    |key: &str| field_anchor(entry.node, key).unwrap_or_else(|| entry.node.range());
                 if let PortMatch::Range(lo, hi) = entry.port
                     && entry.node.get("endPort").is_some()
                 {
@@ -249,10 +248,7 @@ impl Rule for NetpolCniPortability {
                 };
                 let node = peer.node.get("ipBlock").unwrap_or(peer.node);
                 let range = field_anchor(node, "cidr").unwrap_or_else(|| node.range());
-                let cidr = node
-                    .get("cidr")
-                    .and_then(|c| c.scalar_text())
-                    .unwrap_or("");
+                let cidr = node.get("cidr").and_then(|c| c.scalar_text()).unwrap_or("");
                 let mut report = out.report(
                     obj,
                     range,
@@ -265,7 +261,8 @@ impl Rule for NetpolCniPortability {
                 .help("select in-cluster peers with podSelector/namespaceSelector, and keep ipBlock for addresses outside the cluster (add the cluster ranges to `except`)");
                 for (what, id) in &known {
                     let other = cx.inventory.get(*id);
-                    report = report.related(other, name_range(other), format!("{what} is in the block"));
+                    report =
+                        report.related(other, name_range(other), format!("{what} is in the block"));
                 }
             }
         }
@@ -289,11 +286,19 @@ mod tests {
         assert_eq!(
             broad_over_cluster_ranges(&block(
                 "0.0.0.0/0",
-                &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]
+                &[
+                    "10.0.0.0/8",
+                    "172.16.0.0/12",
+                    "192.168.0.0/16",
+                    "100.64.0.0/10"
+                ]
             )),
             None
         );
-        assert_eq!(broad_over_cluster_ranges(&block("10.20.30.0/24", &[])), None);
+        assert_eq!(
+            broad_over_cluster_ranges(&block("10.20.30.0/24", &[])),
+            None
+        );
         assert_eq!(
             broad_over_cluster_ranges(&block("10.244.0.0/16", &[])).as_deref(),
             Some("10.0.0.0/8")

@@ -1,17 +1,16 @@
 use std::collections::BTreeSet;
 
 use faultline_diagnostics::Severity;
-use faultline_graph::netpol::policy::Peer;
 use faultline_graph::netpol::model::policy_rules;
+use faultline_graph::netpol::policy::Peer;
 use faultline_graph::netpol::{NetworkModel, Policy};
 use faultline_model::Object;
 use faultline_model::selector::{LabelSelector, Operator};
 
 use crate::engine::Report;
-use crate::netpol::{PolicyView, 
-    Closest, certainty, closest, closest_classes, describe_closest, describe_one_off, field_anchor,
-    labels_range, namespaces_complete, shows_pods,
-    valid_policy_of, workloads_of,
+use crate::netpol::{
+    Closest, PolicyView, certainty, closest, closest_classes, describe_one_off, field_anchor,
+    labels_range, miss_detail, namespaces_complete, shows_pods, valid_policy_of, workloads_of,
 };
 use crate::presence::matches_elsewhere;
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
@@ -271,8 +270,8 @@ fn check_namespaces<'a>(
     if severity == Severity::Info {
         message.push_str(" (the namespace it is for may be missing from this input)");
     }
-    let range = field_anchor(site.peer.node, "namespaceSelector")
-        .unwrap_or_else(|| site.peer.node.range());
+    let range =
+        field_anchor(site.peer.node, "namespaceSelector").unwrap_or_else(|| site.peer.node.range());
     let mut report = out
         .report(site.obj, range, message)
         .severity(severity)
@@ -341,19 +340,13 @@ fn check_pods<'a>(
         site.policy.name, site.path
     );
     let elsewhere_obj = elsewhere.map(|p| cx.inventory.get(cx.graph.pods.pod(p).object));
-    match (elsewhere_obj, &near) {
-        (Some(pobj), _) => message.push_str(&format!(
-            "; it would match {}/{} in `{}`, but the peer has no `namespaceSelector`",
-            pobj.kind,
-            pobj.name,
-            pobj.namespace.unwrap_or("default")
-        )),
-        (None, Some(c)) => message.push_str(&describe_closest(net, c)),
-        (None, None) => {}
-    }
-    if severity == Severity::Info {
-        message.push_str(" (its pods may be deployed by something outside this input)");
-    }
+    message.push_str(&miss_detail(
+        net,
+        elsewhere_obj,
+        near.as_ref(),
+        ", but the peer has no `namespaceSelector`",
+        severity,
+    ));
     let range =
         field_anchor(site.peer.node, "podSelector").unwrap_or_else(|| site.peer.node.range());
     let help = match elsewhere_obj.and_then(|o| o.namespace) {
@@ -367,7 +360,11 @@ fn check_pods<'a>(
         .severity(severity)
         .help(help);
     if let Some(pobj) = elsewhere_obj {
-        report.related(pobj, labels_range(pobj), "the pods the selector matches, in another namespace");
+        report.related(
+            pobj,
+            labels_range(pobj),
+            "the pods the selector matches, in another namespace",
+        );
     } else if let Some(c) = near.as_ref().filter(|c| c.one_off.is_some()) {
         for w in workloads_of(net, &c.items).into_iter().take(3) {
             let wobj = cx.inventory.get(net.workload(w).object);
@@ -393,7 +390,10 @@ mod tests {
             named_namespaces(&sel(&[(NAME_LABEL, "kube-system")])),
             Some(BTreeSet::from(["kube-system".to_owned()]))
         );
-        assert_eq!(named_namespaces(&sel(&[(NAME_LABEL, "a"), ("team", "x")])), None);
+        assert_eq!(
+            named_namespaces(&sel(&[(NAME_LABEL, "a"), ("team", "x")])),
+            None
+        );
         assert_eq!(named_namespaces(&sel(&[])), None);
     }
 }

@@ -1,7 +1,7 @@
 use faultline_model::Object;
 
-use crate::netpol::{PolicyView, 
-    certainty, closest_classes, describe_closest, field_anchor, labels_range, shows_pods,
+use crate::netpol::{
+    PolicyView, certainty, closest_classes, field_anchor, labels_range, miss_detail, shows_pods,
     valid_policy_of, workloads_of,
 };
 use crate::presence::matches_elsewhere;
@@ -135,7 +135,13 @@ impl Rule for NetpolSelectsNoPods {
         let closest = closest_classes(net, &[ns], &policy.pod_selector);
         let typo = closest.as_ref().is_some_and(|c| c.typo());
         let elsewhere = matches_elsewhere(cx, ns, &policy.pod_selector);
-        let certain = certainty(cx, obj, &[ns], &policy.pod_selector, typo || elsewhere.is_some());
+        let certain = certainty(
+            cx,
+            obj,
+            &[ns],
+            &policy.pod_selector,
+            typo || elsewhere.is_some(),
+        );
         let Some(severity) = certain else {
             return;
         };
@@ -145,25 +151,23 @@ impl Rule for NetpolSelectsNoPods {
             policy.name, policy.pod_selector
         );
         let elsewhere_obj = elsewhere.map(|p| cx.inventory.get(cx.graph.pods.pod(p).object));
-        match (elsewhere_obj, &closest) {
-            (Some(pobj), _) => message.push_str(&format!(
-                "; it would match {}/{} in `{}`: is the policy in the wrong namespace?",
-                pobj.kind,
-                pobj.name,
-                pobj.namespace.unwrap_or("default")
-            )),
-            (None, Some(c)) => message.push_str(&describe_closest(net, c)),
-            (None, None) => {}
-        }
-        if severity < Self::META.info.default_severity {
-            message.push_str(" (its pods may be deployed by something outside this input)");
-        }
+        message.push_str(&miss_detail(
+            net,
+            elsewhere_obj,
+            closest.as_ref(),
+            ": is the policy in the wrong namespace?",
+            severity,
+        ));
         let mut report = out
             .report(obj, range, message)
             .severity(severity)
             .help("make the podSelector match the labels of the pods this policy is for, or delete the policy");
         if let Some(pobj) = elsewhere_obj {
-            report.related(pobj, labels_range(pobj), "the pods the selector matches, in another namespace");
+            report.related(
+                pobj,
+                labels_range(pobj),
+                "the pods the selector matches, in another namespace",
+            );
         } else if let Some(c) = closest.as_ref().filter(|c| c.one_off.is_some()) {
             for w in workloads_of(net, &c.items).into_iter().take(3) {
                 let wobj = cx.inventory.get(net.workload(w).object);
