@@ -3,23 +3,12 @@
 
 use faultline_model::Object;
 use faultline_model::intorstr::IntOrString;
-use faultline_model::selectors::parse_map_selector;
-use faultline_syntax::NodeRef;
+use faultline_model::views::ingress::{BackendPort, Ingress};
+use faultline_model::views::service::{Service, ServicePort};
 
 use super::conn::{ConnSet, PortSet, Protocol};
 use super::model::{ClassId, Endpoint, NetworkModel};
 use super::policy::{ContainerPort, Direction, resolve_named};
-
-/// One entry of a Service's `spec.ports`.
-#[derive(Clone, Debug)]
-pub struct ServicePort<'a> {
-    pub node: NodeRef<'a>,
-    pub name: Option<&'a str>,
-    pub port: Option<u16>,
-    /// `targetPort`, defaulting to `port`.
-    pub target: IntOrString,
-    pub protocol: Protocol,
-}
 
 /// Which ports of a Service a client uses.
 #[derive(Clone, Debug)]
@@ -33,58 +22,31 @@ pub enum PortPick<'s> {
     Target(u16),
 }
 
-pub fn service_ports<'a>(svc: &Object<'a>) -> Vec<ServicePort<'a>> {
-    svc.spec()
-        .and_then(|s| s.get("ports"))
-        .into_iter()
-        .flat_map(|p| p.items())
-        .filter(|p| p.is_map())
-        .map(|node| {
-            let port = node
-                .get("port")
-                .and_then(|p| p.as_i64())
-                .and_then(|p| u16::try_from(p).ok());
-            let target = match node.get("targetPort").filter(|t| !t.is_null()) {
-                Some(t) => match t.as_i64() {
-                    Some(n) => IntOrString::Int(n),
-                    None => IntOrString::Str(t.scalar_text().unwrap_or("").to_owned()),
-                },
-                None => IntOrString::Int(port.map_or(0, i64::from)),
-            };
-            ServicePort {
-                node,
-                name: node.get("name").and_then(|n| n.as_str()),
-                port,
-                target,
-                protocol: node
-                    .get("protocol")
-                    .and_then(|p| p.as_str())
-                    .and_then(Protocol::parse)
-                    .unwrap_or(Protocol::Tcp),
-            }
-        })
-        .collect()
-}
-
-impl ServicePort<'_> {
-    fn picked(&self, pick: &PortPick<'_>) -> bool {
-        match pick {
-            PortPick::All => true,
-            PortPick::Number(n) => self.port == Some(*n),
-            PortPick::Name(name) => self.name == Some(*name),
-            PortPick::Target(n) => self.target == IntOrString::Int(i64::from(*n)),
+fn picked(port: &ServicePort<'_>, pick: &PortPick<'_>) -> bool {
+    match pick {
+        PortPick::All => true,
+        PortPick::Number(n) => port.port().is_some_and(|p| p.value == i64::from(*n)),
+        PortPick::Name(name) => port.name().is_some_and(|f| f.value == *name),
+        PortPick::Target(n) => {
+            port.target_port().map(|f| f.value) == Some(IntOrString::Int(i64::from(*n)))
         }
     }
+}
 
-    /// The port this Service port reaches on a pod exposing `ports`, if any.
-    pub fn resolve(&self, ports: &[ContainerPort]) -> ConnSet {
-        match &self.target {
-            IntOrString::Int(n) => match u16::try_from(*n) {
-                Ok(n) if n > 0 => ConnSet::of(self.protocol, PortSet::range(n.into(), n.into())),
-                _ => ConnSet::empty(),
-            },
-            IntOrString::Str(name) => resolve_named(ports, name, self.protocol),
-        }
+/// The connections a Service port reaches on a pod exposing `ports`: its target port by
+/// number, or the container port of that name and protocol.
+pub fn resolve_target(port: &ServicePort<'_>, ports: &[ContainerPort]) -> ConnSet {
+    let Some(protocol) = Protocol::parse(port.protocol()) else {
+        return ConnSet::empty();
+    };
+    let single = |n: u16| ConnSet::of(protocol, PortSet::range(n.into(), n.into()));
+    match port.target_port().map(|f| f.value) {
+        Some(IntOrString::Int(n)) => u16::try_from(n)
+            .ok()
+            .filter(|n| *n > 0)
+            .map_or_else(ConnSet::empty, single),
+        Some(IntOrString::Str(name)) => resolve_named(ports, &name, protocol),
+        None => ConnSet::empty(),
     }
 }
 
@@ -96,28 +58,20 @@ impl<'a> NetworkModel<'a> {
         svc: &Object<'a>,
         pick: &PortPick<'_>,
     ) -> Vec<(ClassId, ConnSet)> {
-        let Some(selector) = svc
-            .spec()
-            .and_then(|s| s.get("selector"))
-            .filter(|s| s.is_map() && !s.is_empty())
-        else {
+        let Some(service) = Service::of(svc) else {
             return Vec::new();
         };
-        let parsed = parse_map_selector(selector);
-        if !parsed.is_valid() {
+        let Some(selector) = service.selector().filter(|s| s.is_valid()) else {
             return Vec::new();
-        }
+        };
         let namespace = svc.namespace.unwrap_or("default");
-        let ports: Vec<ServicePort<'a>> = service_ports(svc)
-            .into_iter()
-            .filter(|p| p.picked(pick))
-            .collect();
-        self.select_classes(namespace, &parsed.selector)
+        let ports: Vec<ServicePort<'a>> = service.ports().filter(|p| picked(p, pick)).collect();
+        self.select_classes(namespace, &selector.selector)
             .into_iter()
             .filter_map(|c| {
                 let mut conn = ConnSet::empty();
                 for p in &ports {
-                    conn.add(&p.resolve(&self.class(c).ports));
+                    conn.add(&resolve_target(p, &self.class(c).ports));
                 }
                 (!conn.is_empty()).then_some((c, conn))
             })
@@ -147,11 +101,18 @@ impl<'a> NetworkModel<'a> {
                 }
             }
         };
-        for obj in inventory.of_kind("Ingress") {
-            let ns = obj.namespace.unwrap_or("default");
-            for backend in ingress_backends(obj) {
-                let (name, pick) = backend;
-                route(ns, name, pick);
+        for ingress in inventory.of_kind("Ingress").filter_map(Ingress::of) {
+            let ns = ingress.object.namespace.unwrap_or("default");
+            for backend in ingress.backends() {
+                let pick = match backend.port.map(|p| p.value) {
+                    None => PortPick::All,
+                    Some(BackendPort::Number(n)) => match u16::try_from(n) {
+                        Ok(n) => PortPick::Number(n),
+                        Err(_) => continue,
+                    },
+                    Some(BackendPort::Name(name)) => PortPick::Name(name),
+                };
+                route(ns, backend.service.value, pick);
             }
         }
         for obj in inventory.of_kind("Route") {
@@ -182,47 +143,4 @@ impl<'a> NetworkModel<'a> {
         }
         out
     }
-}
-
-/// The Service backends of an Ingress (`networking.k8s.io/v1` `service.name/port`, and the
-/// `serviceName/servicePort` of the beta APIs): default backend and every path.
-pub fn ingress_backends<'a>(obj: &Object<'a>) -> Vec<(&'a str, PortPick<'a>)> {
-    let spec = obj.spec();
-    let defaults = spec
-        .and_then(|s| s.get("defaultBackend").or_else(|| s.get("backend")))
-        .into_iter();
-    let paths = spec
-        .and_then(|s| s.get("rules"))
-        .into_iter()
-        .flat_map(|r| r.items())
-        .filter_map(|r| r.path(&["http", "paths"]))
-        .flat_map(|p| p.items())
-        .filter_map(|p| p.get("backend"));
-    defaults
-        .chain(paths)
-        .filter_map(|b| {
-            if let Some(svc) = b.get("service") {
-                let name = svc.get("name")?.as_str()?;
-                let port = svc.get("port");
-                let pick = match (
-                    port.and_then(|p| p.get("number")).and_then(|n| n.as_i64()),
-                    port.and_then(|p| p.get("name")).and_then(|n| n.as_str()),
-                ) {
-                    (Some(n), _) => PortPick::Number(u16::try_from(n).ok()?),
-                    (None, Some(name)) => PortPick::Name(name),
-                    (None, None) => PortPick::All,
-                };
-                return Some((name, pick));
-            }
-            let name = b.get("serviceName")?.as_str()?;
-            let port = b.get("servicePort");
-            let pick = match port.and_then(|p| p.as_i64()) {
-                Some(n) => PortPick::Number(u16::try_from(n).ok()?),
-                None => port
-                    .and_then(|p| p.as_str())
-                    .map_or(PortPick::All, PortPick::Name),
-            };
-            Some((name, pick))
-        })
-        .collect()
 }

@@ -1,9 +1,10 @@
 use std::collections::BTreeSet;
 
-use faultline_graph::netpol::services::{PortPick, service_ports};
+use faultline_graph::netpol::services::PortPick;
 use faultline_graph::netpol::{ClassId, ConnSet, Direction, Endpoint, NetworkModel, Protocol};
 use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
+use faultline_model::views::service::Service;
 
 use crate::hosts::{HostRef, host_refs};
 use crate::netpol::{anchor, host_network, name_range, relate_policy};
@@ -329,9 +330,13 @@ fn report(
         let holder = cx.inventory.get(r.holder);
         report = report.related(holder, r.range, format!("the address `{}`", r.written()));
     }
-    let svc_range = service_ports(svc)
+    let svc_range = Service::of(svc)
         .into_iter()
-        .find(|p| r.port.is_some() && p.port == r.port)
+        .flat_map(|s| s.ports())
+        .find(|p| {
+            r.port
+                .is_some_and(|n| p.port().is_some_and(|f| f.value == i64::from(n)))
+        })
         .map_or_else(|| name_range(svc), |p| anchor(p.node));
     report = report.related(svc, svc_range, format!("Service `{}`", svc.name));
     for side in &denying {
