@@ -19,6 +19,7 @@ fn args(path: &Path) -> CheckArgs {
         skip: Vec::new(),
         namespace: None,
         kube_version: None,
+        now: None,
         complete: false,
         config: None,
         no_config: true,

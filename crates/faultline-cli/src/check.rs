@@ -28,6 +28,8 @@ pub struct CheckArgs {
     pub skip: Vec<String>,
     pub namespace: Option<String>,
     pub kube_version: Option<String>,
+    /// `--now`: the time a snapshot is judged at (RFC 3339).
+    pub now: Option<String>,
     /// `--complete`: the input holds every object the workloads need.
     pub complete: bool,
     pub config: Option<PathBuf>,
@@ -121,6 +123,11 @@ pub fn analyze(args: &CheckArgs) -> Result<Analysis, String> {
         settings.kube_version =
             KubeVersion::parse(v).map_err(|e| format!("--kube-version: {e}"))?;
     }
+    if let Some(now) = &args.now {
+        settings.now = Some(faultline_model::time::Timestamp::parse(now).ok_or_else(|| {
+            format!("--now: `{now}` is not an RFC 3339 time such as `2024-05-01T12:00:00Z`")
+        })?);
+    }
     if args.complete {
         settings.complete = true;
     }
@@ -197,7 +204,8 @@ pub fn analyze(args: &CheckArgs) -> Result<Analysis, String> {
     let model_options = ModelOptions {
         default_namespace: &namespace,
     };
-    let inventory = Inventory::build(&parsed, &model_options);
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let inventory = Inventory::build_with_paths(&parsed, &paths, &model_options);
     progress.stage("building the graph");
     let graph = faultline_graph::Graph::build(&inventory);
     progress.stage(&format!("checking {} objects", inventory.objects.len()));

@@ -100,6 +100,10 @@ struct CheckCmd {
     /// The Kubernetes version the manifests target (e.g. 1.30).
     #[arg(long)]
     kube_version: Option<String>,
+    /// The time a snapshot is judged at, RFC 3339 (default: the latest time the input records;
+    /// never the wall clock).
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
     /// Configuration file (default: `.faultline.yaml` in the current directory or a parent).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -259,6 +263,7 @@ fn run_diff(cmd: DiffCmd) -> ExitCode {
         skip: Vec::new(),
         namespace: Some(cmd.net.namespace.clone()),
         kube_version: None,
+        now: None,
         complete: false,
         config: cmd.config.clone(),
         no_config: cmd.no_config,
@@ -408,6 +413,7 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         skip: cmd.skip,
         namespace: cmd.namespace,
         kube_version: cmd.kube_version,
+        now: cmd.now,
         complete: cmd.complete,
         config: cmd.config,
         no_config: cmd.no_config,

@@ -79,7 +79,8 @@ pub fn with_model<R>(
     let options = ModelOptions {
         default_namespace: &args.namespace,
     };
-    let inventory = Inventory::build(&loaded.parsed, &options);
+    let paths: Vec<&str> = loaded.files.iter().map(|f| f.path.as_str()).collect();
+    let inventory = Inventory::build_with_paths(&loaded.parsed, &paths, &options);
     let graph = Graph::build(&inventory);
     let model = NetworkModel::build(&graph, args.options);
     for p in model.policies.iter().filter(|p| !p.problems.is_empty()) {

@@ -284,7 +284,7 @@ fn demo(format: &str) -> Run {
 fn demo_human() {
     let out = demo("human").stdout;
     assert!(!out.contains("\x1b["));
-    assert!(out.ends_with("7 errors, 4 warnings, 2 infos in 2 files (6 objects)\n"));
+    assert!(out.ends_with("13 errors, 13 warnings, 7 infos in 12 files (41 objects)\n"));
     insta::assert_snapshot!("demo_human", out);
 }
 
@@ -299,12 +299,12 @@ fn demo_json() {
     );
     assert_eq!(v["version"], 1);
     assert_eq!(v["tool"]["name"], "faultline");
-    assert_eq!(v["summary"]["files"], 2);
-    assert_eq!(v["summary"]["objects"], 6);
-    assert_eq!(v["summary"]["errors"], 7);
-    assert_eq!(v["summary"]["warnings"], 4);
-    assert_eq!(v["summary"]["infos"], 2);
-    assert_eq!(diagnostics(&v).len(), 13);
+    assert_eq!(v["summary"]["files"], 12);
+    assert_eq!(v["summary"]["objects"], 41);
+    assert_eq!(v["summary"]["errors"], 13);
+    assert_eq!(v["summary"]["warnings"], 13);
+    assert_eq!(v["summary"]["infos"], 7);
+    assert_eq!(diagnostics(&v).len(), 33);
     let one_based = |loc: &Value| {
         ["line", "column", "endLine", "endColumn"]
             .iter()
@@ -336,7 +336,7 @@ fn demo_sarif() {
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "faultline");
-    assert_eq!(run["results"].as_array().unwrap().len(), 13);
+    assert_eq!(run["results"].as_array().unwrap().len(), 33);
     for r in run["results"].as_array().unwrap() {
         let region = &r["locations"][0]["physicalLocation"]["region"];
         assert!(region["startLine"].as_u64().unwrap() >= 1, "{r}");
@@ -405,7 +405,7 @@ fn sarif_of_real_runs_validates_against_the_schema() {
 #[test]
 fn demo_github() {
     let out = demo("github").stdout;
-    assert_eq!(out.lines().count(), 13);
+    assert_eq!(out.lines().count(), 33);
     for line in out.lines() {
         assert!(
             ["::error ", "::warning ", "::notice "]
@@ -488,9 +488,9 @@ fn demo_junit() {
     let names = xml_elements(&out);
     assert_eq!(names.first().map(String::as_str), Some("testsuites"));
     assert!(names.iter().any(|n| n == "testsuite"));
-    assert_eq!(names.iter().filter(|n| *n == "testcase").count(), 13);
-    // Errors and warnings fail; the 2 infos do not.
-    assert_eq!(names.iter().filter(|n| *n == "failure").count(), 11);
+    assert_eq!(names.iter().filter(|n| *n == "testcase").count(), 33);
+    // Errors and warnings fail; the 7 infos do not.
+    assert_eq!(names.iter().filter(|n| *n == "failure").count(), 26);
     insta::assert_snapshot!("demo_junit", out);
 }
 
@@ -876,4 +876,87 @@ fn colour_follows_no_color_and_the_flag() {
         "testdata/demo",
     ]);
     assert!(!r.stdout.contains("\x1b["));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A `kubectl cluster-info dump --output-directory` layout (testdata/demo/snapshot)
+
+#[test]
+fn cluster_info_dump_lists_logs_and_now() {
+    let (code, v) = check_json(&["testdata/demo/snapshot"]);
+    assert_eq!(code, 1);
+    // nodes.json and <ns>/*.json are typed lists whose items carry no kind; logs.txt is read
+    // as evidence, never parsed.
+    assert_eq!(v["summary"]["files"], 10);
+    assert_eq!(v["summary"]["objects"], 35);
+    for d in diagnostics(&v) {
+        assert!(
+            !matches!(
+                d["rule"].as_str(),
+                Some("not-a-kubernetes-object" | "yaml-syntax-error" | "input-unreadable")
+            ),
+            "{d}"
+        );
+    }
+    let crash = diagnostics(&v)
+        .iter()
+        .find(|d| d["rule"] == "pod-crash-looping")
+        .expect("the payment pods crash-loop");
+    assert!(
+        crash["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("4 pods of Deployment/shop/payment-service are crash-looping"),
+        "{crash}"
+    );
+    let logs: Vec<String> = crash["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["location"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("logs.txt")
+        })
+        .map(|r| format!("{}: {}", r["location"]["line"], r["message"]))
+        .collect();
+    assert_eq!(logs.len(), 2, "{logs:?}");
+    assert!(logs[0].starts_with("9: "), "{logs:?}");
+    assert!(
+        logs[0].contains("UnknownHostException: redis.cache"),
+        "{logs:?}"
+    );
+    // "Now" is the snapshot's latest time, or --now; never the wall clock.
+    assert!(
+        crash["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("103s before the snapshot")
+    );
+    let (_, later) = check_json(&["--now", "2024-11-28T10:42:00Z", "testdata/demo/snapshot"]);
+    let crash = diagnostics(&later)
+        .iter()
+        .find(|d| d["rule"] == "pod-crash-looping")
+        .unwrap();
+    assert!(
+        crash["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("1h1m before the snapshot")
+    );
+    let r = run(&[
+        "check",
+        "--no-config",
+        "--now",
+        "yesterday",
+        "testdata/demo/snapshot",
+    ]);
+    assert_code(&r, 2);
+    assert!(
+        r.stderr
+            .contains("--now: `yesterday` is not an RFC 3339 time"),
+        "{}",
+        r.stderr
+    );
 }

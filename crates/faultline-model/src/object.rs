@@ -31,6 +31,9 @@ pub struct Object<'a> {
     pub helm_source: Option<&'a str>,
     /// True for items expanded from a `List`.
     pub list_item: bool,
+    /// True when `apiVersion` and `kind` were not written but taken from the file's place in
+    /// a recognised archive layout ([`crate::layout`]).
+    pub kind_from_path: bool,
 }
 
 impl<'a> Object<'a> {
@@ -125,14 +128,37 @@ impl Default for ModelOptions<'static> {
     }
 }
 
+/// What an object takes from its surroundings when it does not say it itself.
+#[derive(Clone, Copy, Debug)]
+struct Defaults<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    /// The namespace of an inferred layout, used when the object names none.
+    namespace: Option<&'a str>,
+    kind_from_path: bool,
+    list_item: bool,
+}
+
 impl<'a> Inventory<'a> {
     /// Builds the inventory from every parsed file. `parsed[i]` belongs to `FileId(i)`.
     pub fn build(parsed: &'a [ParsedText], options: &ModelOptions<'a>) -> Self {
+        Self::build_with_paths(parsed, &[], options)
+    }
+
+    /// Like [`Inventory::build`], knowing each file's path (`paths[i]` for `FileId(i)`), so that
+    /// kindless documents in a recognised archive layout get their kind from it
+    /// ([`crate::layout`]).
+    pub fn build_with_paths(
+        parsed: &'a [ParsedText],
+        paths: &[&'a str],
+        options: &ModelOptions<'a>,
+    ) -> Self {
         let mut inv = Inventory::default();
         for (i, p) in parsed.iter().enumerate() {
             let file = FileId(i as u32);
+            let path = paths.get(i).copied().unwrap_or("");
             for doc in &p.documents {
-                inv.add_document(file, doc, options);
+                inv.add_document(file, path, doc, options);
             }
         }
         inv
@@ -154,7 +180,13 @@ impl<'a> Inventory<'a> {
         self.objects.iter().filter(move |o| o.kind == kind)
     }
 
-    fn add_document(&mut self, file: FileId, doc: &'a Document, options: &ModelOptions<'a>) {
+    fn add_document(
+        &mut self,
+        file: FileId,
+        path: &'a str,
+        doc: &'a Document,
+        options: &ModelOptions<'a>,
+    ) {
         let Some(root) = doc.root() else {
             return;
         };
@@ -174,6 +206,24 @@ impl<'a> Inventory<'a> {
         }
         let api_version = root.get("apiVersion").and_then(|n| n.as_str());
         let kind = root.get("kind").and_then(|n| n.as_str());
+        if api_version.is_none()
+            && kind.is_none()
+            && let Some(inferred) = crate::layout::infer(path)
+            && root
+                .path(&["metadata", "name"])
+                .and_then(|n| n.as_str())
+                .is_some_and(|n| !n.is_empty())
+        {
+            let defaults = Defaults {
+                api_version: inferred.api_version,
+                kind: inferred.kind,
+                namespace: inferred.namespace,
+                kind_from_path: true,
+                list_item: false,
+            };
+            self.add_object(file, root, defaults, helm_source, options);
+            return;
+        }
         let (Some(api_version), Some(kind)) = (api_version, kind) else {
             let missing = match (api_version, kind) {
                 (None, None) => "`apiVersion` and `kind`",
@@ -186,30 +236,34 @@ impl<'a> Inventory<'a> {
         if let Some(item_kind) = kind.strip_suffix("List")
             && let Some(items) = root.get("items").filter(|i| i.is_seq())
         {
+            let defaults = Defaults {
+                api_version,
+                kind: item_kind,
+                namespace: None,
+                kind_from_path: false,
+                list_item: true,
+            };
             for item in items.items() {
-                self.add_object(
-                    file,
-                    item,
-                    api_version,
-                    item_kind,
-                    helm_source,
-                    true,
-                    options,
-                );
+                self.add_object(file, item, defaults, helm_source, options);
             }
             return;
         }
-        self.add_object(file, root, api_version, kind, helm_source, false, options);
+        let defaults = Defaults {
+            api_version,
+            kind,
+            namespace: None,
+            kind_from_path: false,
+            list_item: false,
+        };
+        self.add_object(file, root, defaults, helm_source, options);
     }
 
     fn add_object(
         &mut self,
         file: FileId,
         node: NodeRef<'a>,
-        default_api_version: &'a str,
-        default_kind: &'a str,
+        defaults: Defaults<'a>,
         helm_source: Option<&'a str>,
-        list_item: bool,
         options: &ModelOptions<'a>,
     ) {
         if !node.is_map() {
@@ -223,11 +277,11 @@ impl<'a> Inventory<'a> {
         let api_version = node
             .get("apiVersion")
             .and_then(|n| n.as_str())
-            .unwrap_or(default_api_version);
+            .unwrap_or(defaults.api_version);
         let kind = node
             .get("kind")
             .and_then(|n| n.as_str())
-            .unwrap_or(default_kind);
+            .unwrap_or(defaults.kind);
         if kind.is_empty() {
             // A plain `kind: List` whose items lack `kind` cannot be typed.
             self.not(file, node.range(), "the list item has no `kind`".to_owned());
@@ -236,7 +290,9 @@ impl<'a> Inventory<'a> {
         let meta = node.get("metadata");
         let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(|n| n.scalar_text());
         let name = text("name").or_else(|| text("generateName")).unwrap_or("");
-        let written_ns = text("namespace").filter(|ns| !ns.is_empty());
+        let written_ns = text("namespace")
+            .filter(|ns| !ns.is_empty())
+            .or(defaults.namespace);
         let scope = kinds::scope(kind);
         let (namespace, namespace_defaulted) = match (scope, written_ns) {
             (Scope::Cluster, _) => (None, false),
@@ -259,7 +315,8 @@ impl<'a> Inventory<'a> {
             namespace_defaulted,
             scope,
             helm_source,
-            list_item,
+            list_item: defaults.list_item,
+            kind_from_path: defaults.kind_from_path,
         });
     }
 

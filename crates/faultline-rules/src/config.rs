@@ -59,6 +59,8 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
     pub params: BTreeMap<String, BTreeMap<String, String>>,
     pub exemptions: Vec<Exemption>,
+    /// "Now" for snapshots (`now:`), instead of the latest time in the input.
+    pub now: Option<faultline_model::time::Timestamp>,
 }
 
 /// A mistake in the configuration file, with its 1-based position.
@@ -125,6 +127,9 @@ impl Config {
                 .extend(params.clone());
         }
         settings.exemptions.extend(self.exemptions.iter().cloned());
+        if self.now.is_some() {
+            settings.now = self.now;
+        }
     }
 }
 
@@ -204,11 +209,22 @@ impl ConfigParser<'_> {
                     None => self.error(v.range(), "`complete` must be `true` or `false`"),
                 },
                 "exclude" => self.config.exclude = self.strings(v, "exclude"),
+                "now" => {
+                    if let Some(s) = self.string(v, "now") {
+                        match faultline_model::time::Timestamp::parse(&s) {
+                            Some(t) => self.config.now = Some(t),
+                            None => self.error(
+                                v.range(),
+                                "`now` must be an RFC 3339 time such as `2024-05-01T12:00:00Z`",
+                            ),
+                        }
+                    }
+                }
                 "rules" => self.rules(v),
                 "exemptions" => self.exemptions(v),
                 other => self.error(
                     k.range(),
-                    format!("unknown setting `{other}`; expected one of `kubeVersion`, `namespace`, `failOn`, `complete`, `exclude`, `rules`, `exemptions`"),
+                    format!("unknown setting `{other}`; expected one of `kubeVersion`, `namespace`, `failOn`, `complete`, `exclude`, `now`, `rules`, `exemptions`"),
                 ),
             }
         }
@@ -392,6 +408,17 @@ mod tests {
         assert_eq!(c.enabled.get("api-removed"), Some(&false));
         assert_eq!(c.severity.get("api-deprecated"), Some(&Severity::Error));
         assert_eq!(c.exemptions.len(), 1);
+    }
+
+    #[test]
+    fn now_is_an_rfc3339_time() {
+        let c = Config::parse("now: 2024-05-01T12:00:00Z\n").unwrap();
+        assert_eq!(
+            c.now.map(|t| t.to_string()).as_deref(),
+            Some("2024-05-01T12:00:00Z")
+        );
+        let err = Config::parse("now: yesterday\n").unwrap_err();
+        assert_eq!((err[0].line, err[0].column), (1, 6));
     }
 
     #[test]

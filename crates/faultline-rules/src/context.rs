@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::Graph;
 use faultline_graph::netpol::{NetOptions, NetworkModel};
+use faultline_model::snapshot::Snapshot;
+use faultline_model::time::Timestamp;
 use faultline_model::views::LimitRange;
 use faultline_model::{Inventory, ObjectId};
 use faultline_syntax::{ParsedText, SourceFile};
@@ -25,6 +27,8 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     /// The NetworkPolicy model, built on first use by a network rule.
     network: OnceLock<NetworkModel<'a>>,
+    /// Events, pods by node, logs and "now", built on first use by a status rule.
+    snapshot: OnceLock<Snapshot<'a>>,
     /// LimitRanges by namespace, sorted by name, built on first use.
     limit_ranges: OnceLock<HashMap<&'a str, Vec<ObjectId>>>,
 }
@@ -44,6 +48,7 @@ impl<'a> Context<'a> {
             graph,
             settings,
             network: OnceLock::new(),
+            snapshot: OnceLock::new(),
             limit_ranges: OnceLock::new(),
         }
     }
@@ -68,6 +73,19 @@ impl<'a> Context<'a> {
             .into_iter()
             .flatten()
             .filter_map(|id| LimitRange::of(self.inventory.get(*id)))
+    }
+
+    /// What the snapshot records beside its objects (Events by object, pods by node, pod
+    /// logs) and the time it was taken, built once.
+    pub fn snapshot(&self) -> &Snapshot<'a> {
+        self.snapshot
+            .get_or_init(|| Snapshot::build(self.inventory, self.files, self.settings.now))
+    }
+
+    /// The time findings are judged at: `--now` (or `now:` in `.faultline.yaml`), else the
+    /// latest timestamp in the input; never the wall clock.
+    pub fn now(&self) -> Option<Timestamp> {
+        self.snapshot().now
     }
 
     /// The NetworkPolicy model of the run (pod classes, isolation, peers), built once.
@@ -128,6 +146,8 @@ pub struct Settings {
     pub complete: bool,
     /// How NetworkPolicies are evaluated where CNIs differ.
     pub network: NetOptions,
+    /// "Now" for judging a snapshot (`--now`); `None`: the latest time the input records.
+    pub now: Option<Timestamp>,
 }
 
 impl Default for Settings {
@@ -144,6 +164,7 @@ impl Default for Settings {
             exemptions: Vec::new(),
             complete: false,
             network: NetOptions::default(),
+            now: None,
         }
     }
 }

@@ -14,16 +14,18 @@ pub mod config;
 mod context;
 pub mod docs;
 mod engine;
+mod evidence;
 mod hosts;
 mod macros;
 mod netpol;
+mod placement;
 mod presence;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
 
 pub use context::{Context, Settings};
-pub use engine::{Param, Rule, RuleMeta, Sink, run};
+pub use engine::{Param, Report, Rule, RuleMeta, Sink, run};
 
 /// The registry of every rule, generated from `src/rules/*.rs`.
 pub mod registry {

@@ -23,7 +23,8 @@ pub fn check_texts(
         .map(faultline_syntax::load::parse_source)
         .collect();
     let options = ModelOptions::default();
-    let inventory = Inventory::build(&parsed, &options);
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let inventory = Inventory::build_with_paths(&parsed, &paths, &options);
     let graph = faultline_graph::Graph::build(&inventory);
     let cx = Context::new(&files, &parsed, &graph, settings);
     let diags = crate::run(&cx, &settings.enabled_rules());

@@ -112,3 +112,131 @@ fn doubling_environment_variables_stay_bounded() {
     let (_, diags) = check_texts(&[("doubling.yaml", &text)], &Settings::default());
     assert!(diags.iter().all(|d| d.rule != "internal-error"));
 }
+
+/// Snapshot-shaped input with every status field of the wrong type, for the status and
+/// scheduling rules.
+const MALFORMED_STATUS: &str = r#"
+apiVersion: v1
+kind: Node
+metadata: {name: n1, labels: [a]}
+spec: {taints: [{key: [x], effect: 5}, "taint"], unschedulable: "yes please"}
+status: {conditions: [{type: Ready, status: [True]}, {type: MemoryPressure, status: "True", lastTransitionTime: 12}, "x", {status: "True"}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: n2}
+status: {conditions: "all good"}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p1
+  deletionTimestamp: "yesterday"
+  ownerReferences: [{kind: ReplicaSet, name: [rs], controller: true}, "owner", {kind: ReplicaSet, controller: "yes"}]
+spec:
+  nodeSelector: [gpu]
+  tolerations: {key: x}
+  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: x, operator: Gt, values: [abc, 1]}, "e"]}, "t", {}]}}}
+  containers: [{name: app, image: x, resources: {limits: {memory: [1Gi]}}}]
+  initContainers: {name: init}
+status:
+  phase: [Running]
+  reason: {Evicted: true}
+  startTime: 5
+  conditions: {type: Ready}
+  initContainerStatuses: "none"
+  containerStatuses:
+    - "app"
+    - name: app
+      ready: "no"
+      restartCount: "lots"
+      state: {waiting: "CrashLoopBackOff", terminated: [1], running: 3}
+      lastState: {terminated: {reason: [OOMKilled], exitCode: "137", finishedAt: "2024-13-45T99:99:99Z"}}
+    - name: [x]
+      restartCount: 99999999999999999999999
+      state: {waiting: {reason: CrashLoopBackOff, message: [m]}}
+      lastState: {terminated: {reason: OOMKilled, exitCode: 9223372036854775807, signal: -9223372036854775808, finishedAt: "1900-01-01T00:00:00Z"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p2}
+status: {phase: Failed, containerStatuses: [{name: c, state: {terminated: {exitCode: -1}}}], conditions: [{type: PodScheduled, status: "False", message: 7}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, deletionTimestamp: 3}
+spec: {replicas: -4, paused: "no", template: {spec: {affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: [x], topologyKey: [k]}, {labelSelector: {}, topologyKey: ""}]}}}}}
+status: {availableReplicas: "all", conditions: [{type: Progressing, status: "False", reason: [ProgressDeadlineExceeded]}, {type: ReplicaFailure, status: "True", reason: 5}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ds}
+status: {desiredNumberScheduled: "many", numberAvailable: -3}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: e1}
+involvedObject: [Pod, p1]
+reason: [BackOff]
+count: "x"
+lastTimestamp: [now]
+---
+apiVersion: v1
+kind: Event
+metadata: {name: e2}
+involvedObject: {kind: Pod, name: p1}
+reason: FailedCreate
+message: "exceeded quota: "
+count: -5
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q}
+status: {hard: {pods: [1]}, used: "everything"}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q2}
+status: {hard: {pods: "1", memory: 1e400}, used: {pods: "1e3", memory: 1e401}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: c, creationTimestamp: [t]}
+spec: {storageClassName: [fast], resources: {requests: {storage: {a: 1}}}}
+status: {phase: Pending}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s}
+spec: {selector: {app: [x]}, type: [ExternalName]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: s}
+subsets: [{notReadyAddresses: "10.0.0.1"}, "s", {addresses: {ip: 1}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: s-1, labels: {kubernetes.io/service-name: [s]}}
+endpoints: "e"
+"#;
+
+#[test]
+fn malformed_snapshots_never_panic() {
+    let (_, diags) = check_texts(
+        &[
+            ("malformed-status.yaml", MALFORMED_STATUS),
+            (
+                "ns/p1/logs.txt",
+                "\u{0}\u{ffff}==== START logs for container of pod /====\nUnknownHostException: \n",
+            ),
+        ],
+        &Settings::default(),
+    );
+    let internal: Vec<_> = diags
+        .iter()
+        .filter(|d| d.rule == "internal-error")
+        .map(|d| &d.message)
+        .collect();
+    assert!(internal.is_empty(), "{internal:#?}");
+}

@@ -16,7 +16,8 @@
 //!   directories are skipped unless [`LoadOptions::hidden`]; [`LoadOptions::no_ignore`] turns
 //!   the ignore files off (like `rg --no-ignore`, it does not show hidden files).
 //! * File filter of a walk: `*.yaml`, `*.yml`, `*.json` (extension compared ASCII
-//!   case-insensitively). Non-empty [`LoadOptions::include`] *replaces* that default, so
+//!   case-insensitively), and pod logs named `logs.txt` (see *Logs* below). Non-empty
+//!   [`LoadOptions::include`] *replaces* that default, so
 //!   `--include '*.yaml.tpl'` can select other extensions; write `prod/**/*.yaml`, not `prod/**`,
 //!   to narrow. [`LoadOptions::exclude`] always wins, and prunes matching directories.
 //! * A glob matches when it matches either the path relative to the walked root (`a/b.yaml`;
@@ -40,6 +41,15 @@
 //! (git's and ripgrep's rule); UTF-16/32 files (PowerShell's `>` writes UTF-16) and invalid
 //! UTF-8 are skipped with an error that points at the first bad byte. Stdin is read once, to
 //! its end: [`discover`] keeps at most one [`Input::Stdin`].
+//!
+//! # Logs
+//!
+//! `kubectl cluster-info dump --output-directory` writes each pod's container logs to
+//! `<namespace>/<pod>/logs.txt`. A file with that name ([`is_log_path`]) is evidence, not a
+//! manifest: it is read (lossily, as logs may hold any bytes; it is never an unreadable input)
+//! and kept with the other sources so that findings can point at its lines, but it is never
+//! given to a parser: its [`ParsedText`] is empty. What it says is read by the model
+//! (`faultline_model::logs`).
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
@@ -60,6 +70,14 @@ pub const STDIN_PATH: &str = "<stdin>";
 
 /// Extensions a directory walk picks up when no `include` glob is given.
 const DEFAULT_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+/// The file name `kubectl cluster-info dump` gives to a pod's logs.
+pub const LOG_FILE_NAME: &str = "logs.txt";
+
+/// Whether `path` names a pod log (`…/<namespace>/<pod>/logs.txt`) rather than a manifest.
+pub fn is_log_path(path: &str) -> bool {
+    Path::new(path).file_name() == Some(OsStr::new(LOG_FILE_NAME))
+}
 
 /// How much of a file is searched for a NUL byte to call it binary (git and ripgrep use 8 KiB).
 const BINARY_PROBE: usize = 8 * 1024;
@@ -280,11 +298,14 @@ impl Filter {
     fn selects_file(&self, rel: &Path) -> bool {
         let included = match &self.include {
             Some(set) => Self::matches(set, rel),
-            None => rel.extension().and_then(OsStr::to_str).is_some_and(|ext| {
-                DEFAULT_EXTENSIONS
-                    .iter()
-                    .any(|d| ext.eq_ignore_ascii_case(d))
-            }),
+            None => {
+                rel.file_name() == Some(OsStr::new(LOG_FILE_NAME))
+                    || rel.extension().and_then(OsStr::to_str).is_some_and(|ext| {
+                        DEFAULT_EXTENSIONS
+                            .iter()
+                            .any(|d| ext.eq_ignore_ascii_case(d))
+                    })
+            }
         };
         included && !self.excluded(rel)
     }
@@ -469,7 +490,16 @@ pub fn read_source(id: FileId, d: &Discovered) -> Result<SourceFile, LoadError> 
 }
 
 /// Checks that `bytes` are text (not binary, UTF-8) and makes a [`SourceFile`] of them.
+///
+/// A pod log ([`is_log_path`]) is always accepted: invalid UTF-8 is replaced, not refused.
 pub fn source_from_bytes(id: FileId, path: &str, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
+    if is_log_path(path) {
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        return Ok(SourceFile::new(id, path, text));
+    }
     let encoding = |message: &str| LoadError::new(LoadErrorKind::Encoding, path, message);
     if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
         return Err(encoding("file is utf-32 encoded; convert it to utf-8"));
@@ -544,8 +574,11 @@ pub fn front_end(path: &str, text: &str) -> FrontEnd {
 /// Parses a source with the front end [`front_end`] picks. Never fails.
 ///
 /// The text is the file byte for byte; both front ends skip a leading BOM themselves, so offsets
-/// stay file offsets.
+/// stay file offsets. A pod log is not parsed: its result is empty.
 pub fn parse_source(file: &SourceFile) -> ParsedText {
+    if is_log_path(&file.path) {
+        return ParsedText::default();
+    }
     match front_end(&file.path, &file.text) {
         FrontEnd::Yaml => crate::yaml::parse_yaml(&file.text),
         FrontEnd::Json => crate::json::parse_json(&file.text),

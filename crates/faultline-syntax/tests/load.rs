@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use faultline_syntax::load::{
-    Discovered, FrontEnd, Input, LoadErrorKind, LoadOptions, discover, front_end, load_all,
-    parse_source, read_source, source_from_bytes,
+    Discovered, FrontEnd, Input, LoadErrorKind, LoadOptions, discover, front_end, is_log_path,
+    load_all, parse_source, read_source, source_from_bytes,
 };
 use faultline_syntax::{FileId, LineCol, NodeKind, ParsedText, ProblemKind, SourceFile, TextRange};
 
@@ -651,4 +651,52 @@ fn output_is_sorted_deduplicated_and_stable() {
     assert_eq!(found[1].display, root.join("A.yaml").to_string_lossy());
     assert_eq!(Input::from_arg("-"), Input::Stdin);
     assert_eq!(Input::from_arg("x.yaml"), Input::Path("x.yaml".into()));
+}
+
+#[test]
+fn pod_logs_of_a_cluster_dump_are_read_but_never_parsed() {
+    let dir = tempdir();
+    let root = dir.path();
+    write(
+        root,
+        "nodes.json",
+        "{\"kind\": \"NodeList\", \"apiVersion\": \"v1\", \"items\": []}\n",
+    );
+    write(
+        root,
+        "shop/pods.json",
+        "{\"kind\": \"PodList\", \"apiVersion\": \"v1\", \"items\": []}\n",
+    );
+    write(
+        root,
+        "shop/api-1/logs.txt",
+        "key: [unclosed\n\tjava.lang.OutOfMemoryError\n",
+    );
+    write(root, "shop/api-1/other.txt", "not picked\n");
+    fs::create_dir_all(root.join("shop/api-2")).unwrap();
+    fs::write(root.join("shop/api-2/logs.txt"), b"bad \xff byte\n\0").unwrap();
+    let input = [Input::Path(root.into())];
+    assert_eq!(
+        rels(root, &input, &LoadOptions::default()),
+        [
+            "nodes.json",
+            "shop/api-1/logs.txt",
+            "shop/api-2/logs.txt",
+            "shop/pods.json"
+        ]
+    );
+    let loaded = load_all(&input, &LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    for (file, parsed) in loaded.files.iter().zip(&loaded.parsed) {
+        if is_log_path(&file.path) {
+            assert!(parsed.documents.is_empty() && parsed.problems.is_empty());
+        }
+    }
+    let bad = loaded
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("api-2/logs.txt"))
+        .unwrap();
+    assert_eq!(&*bad.text, "bad \u{fffd} byte\n\0");
+    assert!(!is_log_path("shop/api-1/logs.txt.bak"));
 }
