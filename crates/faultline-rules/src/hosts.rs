@@ -10,6 +10,7 @@
 //!
 //! A bare word (`redis`) in free text is never a host: `mode: redis` is not a connection.
 
+use faultline_graph::Relation;
 use faultline_model::pod::PodTemplate;
 use faultline_model::{Object, ObjectId};
 use faultline_syntax::{NodeRef, TextRange};
@@ -214,19 +215,20 @@ fn whole_span(text: &str, trimmed: &str, f: &Found) -> (usize, usize) {
     }
 }
 
-/// Every entry of a ConfigMap's `data`, scanned.
+/// Every entry of ConfigMap `cm`'s `data` (only `key`, when given), scanned; `exact_name`
+/// is the variable a single key lands in, `as_variables` makes each key its own variable.
+#[allow(clippy::too_many_arguments)]
 fn config_map(
     cx: &Context<'_>,
-    (namespace, name): (Option<&str>, &str),
+    cm: ObjectId,
     key: Option<&str>,
+    as_variables: bool,
     exact_name: Option<&str>,
     via: NodeRef<'_>,
     what: &str,
     out: &mut Vec<HostRef>,
 ) {
-    let Some(cm) = cx.inventory.find("ConfigMap", namespace, name) else {
-        return;
-    };
+    let cm = cx.inventory.get(cm);
     for (k, v) in cm.node.get("data").into_iter().flat_map(|d| d.entries()) {
         let Some(key_text) = k.scalar_text() else {
             continue;
@@ -234,12 +236,7 @@ fn config_map(
         if key.is_some_and(|want| want != key_text) {
             continue;
         }
-        // Imported as variables, each key is a name; mounted as files, no value is "whole".
-        let exact = exact_name.or(match key {
-            Some(_) => None,
-            None if what.starts_with("envFrom") => Some(key_text),
-            None => None,
-        });
+        let exact = exact_name.or(as_variables.then_some(key_text));
         let what = format!("{what}, key `{key_text}`");
         hosts_in(v, exact, cm.id, via, &what, out);
     }
@@ -267,15 +264,18 @@ pub(crate) fn host_refs(cx: &Context<'_>, obj: &Object<'_>) -> Vec<HostRef> {
                 )
             {
                 let what = format!("env `{name}` of container `{cname}` from ConfigMap `{cm}`");
-                config_map(cx, (ns, cm), Some(key), Some(name), r, &what, &mut out);
-            }
-        }
-        for from in c.node.get("envFrom").into_iter().flat_map(|e| e.items()) {
-            if let Some(name_node) = from.path(&["configMapRef", "name"])
-                && let Some(cm) = name_node.as_str()
-            {
-                let what = format!("envFrom of container `{cname}`: ConfigMap `{cm}`");
-                config_map(cx, (ns, cm), None, None, name_node, &what, &mut out);
+                if let Some(target) = cx.inventory.find("ConfigMap", ns, cm) {
+                    config_map(
+                        cx,
+                        target.id,
+                        Some(key),
+                        false,
+                        Some(name),
+                        r,
+                        &what,
+                        &mut out,
+                    );
+                }
             }
         }
         for key in ["command", "args"] {
@@ -291,28 +291,28 @@ pub(crate) fn host_refs(cx: &Context<'_>, obj: &Object<'_>) -> Vec<HostRef> {
             }
         }
     }
-    for volume in template
-        .spec
-        .get("volumes")
-        .into_iter()
-        .flat_map(|v| v.items())
-    {
-        let vname = volume
-            .get("name")
-            .and_then(|n| n.scalar_text())
-            .unwrap_or("");
-        let direct = volume.path(&["configMap", "name"]).into_iter();
-        let projected = volume
-            .path(&["projected", "sources"])
-            .into_iter()
-            .flat_map(|s| s.items())
-            .filter_map(|s| s.path(&["configMap", "name"]));
-        for name_node in direct.chain(projected) {
-            if let Some(cm) = name_node.as_str() {
-                let what = format!("volume `{vname}`: ConfigMap `{cm}`");
-                config_map(cx, (ns, cm), None, None, name_node, &what, &mut out);
-            }
+    // ConfigMaps imported whole (`envFrom`) or mounted (volumes, projected or not), as the
+    // graph resolved them.
+    for r in cx.graph.references_from(obj.id) {
+        let (Some(target), "ConfigMap") = (r.target, r.kind) else {
+            continue;
+        };
+        if !matches!(r.relation, Relation::EnvFrom | Relation::Volume) {
+            continue;
         }
+        let what = format!("{}: ConfigMap `{}`", r.site, r.name.value);
+        // Imported as variables, each key is a name; mounted as files, no value is "whole".
+        let as_variables = r.relation == Relation::EnvFrom;
+        config_map(
+            cx,
+            target,
+            None,
+            as_variables,
+            None,
+            r.name.node,
+            &what,
+            &mut out,
+        );
     }
     out
 }

@@ -4,31 +4,65 @@
 use faultline_diagnostics::Severity;
 use faultline_graph::netpol::model::PolicyIdx;
 use faultline_graph::netpol::{ClassId, Direction, NetworkModel, Policy, WorkloadId};
+use faultline_graph::{edit_distance, from_a_cluster};
 use faultline_model::Object;
 use faultline_model::selector::{LabelSelector, Labels, Operator, label_distance};
 use faultline_syntax::{NodeRef, Style, TextRange};
 
 use crate::Context;
+use crate::presence::some_pod_has_a_key;
 
-/// The model's reading of a NetworkPolicy object (policies are in input order).
-pub(crate) fn policy_of<'m, 'a>(
-    net: &'m NetworkModel<'a>,
+/// A NetworkPolicy object as the model reads it, with the model.
+pub(crate) struct PolicyView<'c, 'a> {
+    pub net: &'c NetworkModel<'a>,
+    pub index: PolicyIdx,
+    pub policy: &'c Policy<'a>,
+}
+
+/// The model's reading of `obj` when it is a NetworkPolicy (policies are in input order).
+pub(crate) fn policy_of<'c, 'a>(
+    cx: &'c Context<'a>,
     obj: &Object<'_>,
-) -> Option<(PolicyIdx, &'m Policy<'a>)> {
-    let i = net
+) -> Option<PolicyView<'c, 'a>> {
+    if obj.kind != "NetworkPolicy" {
+        return None;
+    }
+    let net = cx.network();
+    let index = net
         .policies
         .binary_search_by_key(&obj.id, |p| p.object)
         .ok()?;
-    Some((i, &net.policies[i]))
+    Some(PolicyView {
+        net,
+        index,
+        policy: &net.policies[index],
+    })
 }
 
-/// The valid policy of a NetworkPolicy object: one the API server accepts and the model
-/// evaluates (`netpol-invalid` reports the others).
-pub(crate) fn valid_policy_of<'m, 'a>(
-    net: &'m NetworkModel<'a>,
+/// The policy of `obj` when the API server accepts it and the model evaluates it
+/// (`netpol-invalid` reports the others).
+pub(crate) fn valid_policy_of<'c, 'a>(
+    cx: &'c Context<'a>,
     obj: &Object<'_>,
-) -> Option<(PolicyIdx, &'m Policy<'a>)> {
-    policy_of(net, obj).filter(|(_, p)| p.problems.is_empty())
+) -> Option<PolicyView<'c, 'a>> {
+    policy_of(cx, obj).filter(|v| v.policy.problems.is_empty())
+}
+
+/// Points `report` at where policy `index` isolates `dir`.
+pub(crate) fn relate_policy<'r>(
+    cx: &Context<'_>,
+    net: &NetworkModel<'_>,
+    report: crate::engine::Report<'r>,
+    index: PolicyIdx,
+    dir: Direction,
+    message: String,
+) -> crate::engine::Report<'r> {
+    let policy = &net.policies[index];
+    report.related(
+        cx.inventory.get(policy.object),
+        isolation_range(policy, dir),
+        message,
+    )
 }
 
 /// Where a policy isolates `dir`: its `policyTypes` entry, else its `ingress`/`egress` field,
@@ -146,24 +180,6 @@ pub(crate) fn relate_workloads<'r>(
     report
 }
 
-/// Whether `obj` is owned by a controller that is itself in the input (a Pod of a
-/// ReplicaSet, a ReplicaSet of a Deployment): findings about its pod spec belong to the owner.
-pub(crate) fn owner_in_input(cx: &Context<'_>, obj: &Object<'_>) -> bool {
-    obj.metadata()
-        .and_then(|m| m.get("ownerReferences"))
-        .into_iter()
-        .flat_map(|o| o.items())
-        .filter(|o| o.get("controller").and_then(|c| c.as_bool()) == Some(true))
-        .any(|o| {
-            let kind = o.get("kind").and_then(|k| k.as_str());
-            let name = o.get("name").and_then(|n| n.as_str());
-            match (kind, name) {
-                (Some(kind), Some(name)) => cx.inventory.find(kind, obj.namespace, name).is_some(),
-                _ => false,
-            }
-        })
-}
-
 /// Whether every pod of the class runs in the host's network namespace, where
 /// NetworkPolicies do not apply.
 pub(crate) fn host_network(cx: &Context<'_>, net: &NetworkModel<'_>, c: ClassId) -> bool {
@@ -174,22 +190,6 @@ pub(crate) fn host_network(cx: &Context<'_>, net: &NetworkModel<'_>, c: ClassId)
             .and_then(|h| h.as_bool())
             == Some(true)
     })
-}
-
-/// Levenshtein distance, for telling a typo from a different name.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Whether `short` abbreviates `long`: its letters in order, starting alike (`svc`, `service`).
@@ -370,6 +370,32 @@ pub(crate) fn describe_closest(net: &NetworkModel<'_>, closest: &Closest<ClassId
     describe_one_off(&names, closest)
 }
 
+/// What a selector that matches nothing came close to: pods it would match in another
+/// namespace (`; it would match Deployment/x in `ns`` and `note`), else the closest pods by
+/// one key or value; then, for information, that the pods may live outside the input.
+pub(crate) fn miss_detail(
+    net: &NetworkModel<'_>,
+    elsewhere: Option<&Object<'_>>,
+    closest: Option<&Closest<ClassId>>,
+    note: &str,
+    severity: Severity,
+) -> String {
+    let mut out = match (elsewhere, closest) {
+        (Some(o), _) => format!(
+            "; it would match {}/{} in `{}`{note}",
+            o.kind,
+            o.name,
+            o.namespace.unwrap_or("default")
+        ),
+        (None, Some(c)) => describe_closest(net, c),
+        (None, None) => String::new(),
+    };
+    if severity == Severity::Info {
+        out.push_str(" (its pods may be deployed by something outside this input)");
+    }
+    out
+}
+
 /// `; closest: <who> has/have `k=v` instead of `k=w``, or nothing without a one-off.
 pub(crate) fn describe_one_off<T>(names: &[String], closest: &Closest<T>) -> String {
     match &closest.one_off {
@@ -384,24 +410,47 @@ pub(crate) fn describe_one_off<T>(names: &[String], closest: &Closest<T>) -> Str
     }
 }
 
-/// How sure a "matches no pod" finding is: a warning when the input is a snapshot of the
-/// namespaces' pods, or when a pod misses by what looks like a typo; otherwise information,
-/// since the pods may be deployed by something that is not in the input (another chart);
-/// `None` (say nothing) when custom resources in those namespaces may have an operator
-/// create the pods.
+/// How sure a "matches no pod" finding is, following the policy of the project's other
+/// empty-selection rules (`presence.rs`): nothing is said when a custom resource in those
+/// namespaces may have an operator create the pods; a warning when the input is declared
+/// complete, when the policy and those namespaces' Pods come from a cluster export, or when a
+/// pod misses by what looks like a typo; information when some pod shape there carries one of
+/// the selector's keys (the pods may come from another chart); nothing otherwise.
 pub(crate) fn certainty(
-    net: &NetworkModel<'_>,
+    cx: &Context<'_>,
+    obj: &Object<'_>,
     namespaces: &[&str],
+    selector: &LabelSelector,
     typo: bool,
 ) -> Option<Severity> {
-    let cov = &net.coverage;
-    if typo || namespaces.iter().all(|ns| cov.pods_complete(ns)) {
-        Some(Severity::Warning)
-    } else if namespaces.iter().any(|ns| cov.operator_pods_possible(ns)) {
-        None
-    } else {
-        Some(Severity::Info)
+    let graph = cx.graph;
+    if namespaces
+        .iter()
+        .any(|ns| graph.operator_resource(ns, selector).is_some())
+    {
+        return None;
     }
+    let exported = from_a_cluster(obj)
+        && namespaces
+            .iter()
+            .all(|ns| graph.snapshot_has("Pod", Some(ns)));
+    if typo || exported || cx.settings.complete {
+        return Some(Severity::Warning);
+    }
+    namespaces
+        .iter()
+        .any(|ns| some_pod_has_a_key(cx, ns, selector))
+        .then_some(Severity::Info)
+}
+
+/// Whether the input shows any pod of `namespace`.
+pub(crate) fn shows_pods(cx: &Context<'_>, namespace: &str) -> bool {
+    !cx.graph.pods.in_namespace(namespace).is_empty()
+}
+
+/// Whether the input lists every namespace: declared complete, or a cluster export of them.
+pub(crate) fn namespaces_complete(cx: &Context<'_>) -> bool {
+    cx.settings.complete || cx.graph.snapshot_has("Namespace", None)
 }
 
 #[cfg(test)]

@@ -67,6 +67,15 @@ pub(crate) fn judge_empty_selection(
     if cx.settings.complete || matches_elsewhere(cx, namespace, selector).is_some() {
         return true;
     }
+    some_pod_has_a_key(cx, namespace, selector)
+}
+
+/// Whether some pod shape of `namespace` carries one of the label keys `selector` tests.
+pub(crate) fn some_pod_has_a_key(
+    cx: &Context<'_>,
+    namespace: &str,
+    selector: &LabelSelector,
+) -> bool {
     let keys: Vec<&str> = selector
         .match_labels
         .iter()

@@ -498,24 +498,17 @@ impl<'a> NetworkModel<'a> {
         let allowed = self.side(dir, c, other, dst_ports);
         let mut allowing = Vec::new();
         let mut near_misses = Vec::new();
-        for &pi in policies {
-            for rule in self.policies[pi].rules(dir).into_iter().flatten() {
-                let r = RuleRef {
-                    policy: pi,
-                    dir,
-                    rule: rule.index,
-                };
-                let conn = rule.allowed_ports(dst_ports);
-                if self.rule_matches(r, other) && admits_conn(&conn) {
-                    allowing.push(r);
-                } else {
-                    near_misses.push(NearMiss {
-                        rule: r,
-                        policy: self.policy_ref(pi, dir),
-                        node: rule.node,
-                        reasons: self.rule_reasons(r, other, dst_ports, port),
-                    });
-                }
+        for (r, rule) in self.isolating_rules(c, dir) {
+            let conn = rule.allowed_ports(dst_ports);
+            if self.rule_matches(r, other) && admits_conn(&conn) {
+                allowing.push(r);
+            } else {
+                near_misses.push(NearMiss {
+                    rule: r,
+                    policy: self.policy_ref(r.policy, dir),
+                    node: rule.node,
+                    reasons: self.rule_reasons(r, other, dst_ports, port),
+                });
             }
         }
         let admits = policies.is_empty() || !allowing.is_empty();

@@ -74,6 +74,17 @@ pub struct IpBlock {
 }
 
 impl IpBlock {
+    /// A block from its `cidr` and `except` texts (no check that `except` lies inside).
+    pub fn parse(cidr: &str, except: &[&str]) -> Result<IpBlock, String> {
+        Ok(IpBlock {
+            cidr: Cidr::parse(cidr)?,
+            except: except
+                .iter()
+                .map(|e| Cidr::parse(e))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         self.cidr.contains(ip) && !self.except.iter().any(|e| e.contains(ip))
     }
@@ -141,10 +152,7 @@ mod tests {
     use super::*;
 
     fn block(cidr: &str, except: &[&str]) -> IpBlock {
-        IpBlock {
-            cidr: Cidr::parse(cidr).unwrap(),
-            except: except.iter().map(|e| Cidr::parse(e).unwrap()).collect(),
-        }
+        IpBlock::parse(cidr, except).unwrap()
     }
 
     #[test]

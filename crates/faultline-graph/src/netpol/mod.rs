@@ -17,9 +17,7 @@ pub use conn::{ConnSet, PortSet, Protocol};
 pub use diff::{DiffKind, DiffLine, PeerName};
 pub use explain::{Miss, NearMiss, PolicyRef, Reason, Side, Verdict};
 pub use matrix::{MatrixLine, MatrixPeer};
-pub use model::{
-    ClassId, Coverage, Endpoint, NetOptions, NetworkModel, RuleRef, WorkloadId, is_live,
-};
+pub use model::{ClassId, Endpoint, NetOptions, NetworkModel, RuleRef, WorkloadId};
 pub use policy::{Direction, Policy, read_policy};
 
 #[cfg(test)]

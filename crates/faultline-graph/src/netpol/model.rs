@@ -3,10 +3,9 @@
 //! per class pair rather than per pod pair.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use faultline_model::kinds::Scope;
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels};
 use faultline_model::views::Namespace;
@@ -110,63 +109,6 @@ pub enum Endpoint {
     AnyPod,
 }
 
-/// What the input shows of the cluster: rules that report something as missing (a selector
-/// that matches nothing) first ask whether the input could show it.
-#[derive(Debug, Default)]
-pub struct Coverage<'a> {
-    /// Namespaces with at least one pod shape (Pod or workload template).
-    pub pod_namespaces: BTreeSet<&'a str>,
-    /// Namespaces with Pods exported from a cluster ([`is_live`]): the input is a snapshot
-    /// of their pods.
-    pub live_pod_namespaces: BTreeSet<&'a str>,
-    /// The input holds Namespace objects exported from a cluster: it lists every namespace.
-    pub live_namespaces: bool,
-    /// Namespaces holding custom resources (kinds faultline does not know): an operator may
-    /// create pods from them (a `Prometheus` becomes a StatefulSet the input does not show).
-    pub custom_resource_namespaces: BTreeSet<&'a str>,
-    /// Custom resources without a namespace exist; they may land in any namespace.
-    pub unscoped_custom_resources: bool,
-}
-
-impl Coverage<'_> {
-    /// Whether the input shows any pod of `namespace`.
-    pub fn shows_pods(&self, namespace: &str) -> bool {
-        self.pod_namespaces.contains(namespace)
-    }
-
-    /// Whether the input is a snapshot of `namespace`'s pods.
-    pub fn pods_complete(&self, namespace: &str) -> bool {
-        self.live_pod_namespaces.contains(namespace)
-    }
-
-    /// Whether an operator may create pods in `namespace` that the input does not show.
-    pub fn operator_pods_possible(&self, namespace: &str) -> bool {
-        self.unscoped_custom_resources || self.custom_resource_namespaces.contains(namespace)
-    }
-}
-
-/// Whether an object was exported from a cluster (`kubectl get -o yaml`) rather than written
-/// as a manifest: it carries what only the API server sets (`uid`, `resourceVersion`, a
-/// `creationTimestamp`, a controller's `ownerReferences`, or `status`).
-pub fn is_live(obj: &Object<'_>) -> bool {
-    let meta = obj.metadata();
-    let set = |key: &str| {
-        meta.and_then(|m| m.get(key)).is_some_and(|n| {
-            !n.is_null()
-                && if n.is_scalar() {
-                    n.scalar_text().is_some_and(|t| !t.is_empty())
-                } else {
-                    !n.is_empty()
-                }
-        })
-    };
-    set("uid")
-        || set("resourceVersion")
-        || set("creationTimestamp")
-        || set("ownerReferences")
-        || obj.status().is_some_and(|s| !s.is_empty())
-}
-
 /// The network view of a run.
 #[derive(Debug)]
 pub struct NetworkModel<'a> {
@@ -184,8 +126,8 @@ pub struct NetworkModel<'a> {
     pub namespaces: BTreeMap<&'a str, Labels>,
     /// The distinct `ipBlock`s of the valid policies.
     pub ip_blocks: Vec<IpBlock>,
-    /// How much of the cluster the input shows, for rules that must not guess.
-    pub coverage: Coverage<'a>,
+    /// The IPv4 cluster IPs of the input's Services, sorted.
+    pub service_ips: Vec<(u32, ObjectId)>,
     /// Per class and direction, the valid policies that select it and isolate it.
     isolating: [Vec<Vec<PolicyIdx>>; 2],
     /// Per (rule, peer index), what the peer matches.
@@ -217,6 +159,25 @@ pub fn pod_ips(obj: &Object<'_>) -> Vec<IpAddr> {
         ips.push(ip);
     }
     ips
+}
+
+/// Every rule policy `pi` has in effect (ingress first), with its address.
+pub fn policy_rules<'p, 'a>(
+    pi: PolicyIdx,
+    policy: &'p Policy<'a>,
+) -> impl Iterator<Item = (RuleRef, &'p Rule<'a>)> + 'p {
+    [Direction::Ingress, Direction::Egress]
+        .into_iter()
+        .flat_map(move |dir| {
+            policy.rules(dir).into_iter().flatten().map(move |rule| {
+                let r = RuleRef {
+                    policy: pi,
+                    dir,
+                    rule: rule.index,
+                };
+                (r, rule)
+            })
+        })
 }
 
 /// The container ports of a pod shape (ports of init containers count: sidecars listen too).
@@ -300,13 +261,14 @@ impl<'a> NetworkModel<'a> {
 
         // The distinct ipBlocks of valid policies (the same block in many policies is one).
         let mut ip_blocks: Vec<IpBlock> = Vec::new();
-        for policy in policies.iter().filter(|p| p.problems.is_empty()) {
-            for dir in [Direction::Ingress, Direction::Egress] {
-                for rule in policy.rules(dir).into_iter().flatten() {
-                    for block in rule.peers.iter().flatten().filter_map(|p| p.ip.as_ref()) {
-                        if !ip_blocks.contains(block) {
-                            ip_blocks.push(block.clone());
-                        }
+        for (pi, policy) in policies.iter().enumerate() {
+            if !policy.problems.is_empty() {
+                continue;
+            }
+            for (_, rule) in policy_rules(pi, policy) {
+                for block in rule.peers.iter().flatten().filter_map(|p| p.ip.as_ref()) {
+                    if !ip_blocks.contains(block) {
+                        ip_blocks.push(block.clone());
                     }
                 }
             }
@@ -380,27 +342,19 @@ impl<'a> NetworkModel<'a> {
             object_class.insert(obj.id, class);
         }
 
-        let mut coverage = Coverage {
-            live_namespaces: inventory.of_kind("Namespace").any(is_live),
-            ..Coverage::default()
-        };
-        for obj in &inventory.objects {
-            if obj.scope == Scope::Unknown {
-                match obj.namespace {
-                    Some(ns) => {
-                        coverage.custom_resource_namespaces.insert(ns);
-                    }
-                    None => coverage.unscoped_custom_resources = true,
-                }
-            }
+        let mut service_ips = Vec::new();
+        for svc in inventory.of_kind("Service") {
+            let spec = svc.spec();
+            let ips = spec
+                .and_then(|s| s.get("clusterIPs"))
+                .into_iter()
+                .flat_map(|l| l.items())
+                .chain(spec.and_then(|s| s.get("clusterIP")))
+                .filter_map(|n| n.as_str()?.parse::<Ipv4Addr>().ok());
+            service_ips.extend(ips.map(|ip| (u32::from(ip), svc.id)));
         }
-        for shape in &graph.pods.pods {
-            coverage.pod_namespaces.insert(shape.namespace);
-            let obj = inventory.get(shape.object);
-            if obj.kind == "Pod" && is_live(obj) {
-                coverage.live_pod_namespaces.insert(shape.namespace);
-            }
-        }
+        service_ips.sort_unstable();
+        service_ips.dedup();
 
         let mut model = NetworkModel {
             graph,
@@ -412,7 +366,7 @@ impl<'a> NetworkModel<'a> {
             object_class,
             namespaces,
             ip_blocks,
-            coverage,
+            service_ips,
             isolating: [Vec::new(), Vec::new()],
             peer_matches: HashMap::new(),
         };
@@ -485,38 +439,31 @@ impl<'a> NetworkModel<'a> {
             if !policy.problems.is_empty() {
                 continue;
             }
-            for dir in [Direction::Ingress, Direction::Egress] {
-                for rule in policy.rules(dir).into_iter().flatten() {
-                    let r = RuleRef {
-                        policy: pi,
-                        dir,
-                        rule: rule.index,
+            for (r, rule) in policy_rules(pi, policy) {
+                for (i, peer) in rule.peers.iter().flatten().enumerate() {
+                    let m = if let Some(block) = &peer.ip {
+                        let b = self
+                            .ip_blocks
+                            .iter()
+                            .position(|x| x == block)
+                            .expect("every valid block is listed");
+                        Arc::new(PeerMatch {
+                            all: false,
+                            classes: by_block[b].clone(),
+                        })
+                    } else if peer.matches_any_pod() {
+                        Arc::new(PeerMatch {
+                            all: true,
+                            ..PeerMatch::default()
+                        })
+                    } else {
+                        let own = peer.namespaces.is_none().then_some(policy.namespace);
+                        let key = (peer.namespaces.clone(), peer.pods.clone(), own);
+                        seen.entry(key)
+                            .or_insert_with(|| Arc::new(self.match_peer(policy, peer)))
+                            .clone()
                     };
-                    for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                        let m = if let Some(block) = &peer.ip {
-                            let b = self
-                                .ip_blocks
-                                .iter()
-                                .position(|x| x == block)
-                                .expect("every valid block is listed");
-                            Arc::new(PeerMatch {
-                                all: false,
-                                classes: by_block[b].clone(),
-                            })
-                        } else if peer.matches_any_pod() {
-                            Arc::new(PeerMatch {
-                                all: true,
-                                ..PeerMatch::default()
-                            })
-                        } else {
-                            let own = peer.namespaces.is_none().then_some(policy.namespace);
-                            let key = (peer.namespaces.clone(), peer.pods.clone(), own);
-                            seen.entry(key)
-                                .or_insert_with(|| Arc::new(self.match_peer(policy, peer)))
-                                .clone()
-                        };
-                        out.insert((r, i), m);
-                    }
+                    out.insert((r, i), m);
                 }
             }
         }
@@ -567,6 +514,14 @@ impl<'a> NetworkModel<'a> {
         &self.isolating[dir_index(dir)][c.0 as usize]
     }
 
+    /// Whether peer `i` of rule `r` (a pod/namespace peer, or an `ipBlock` holding pods)
+    /// matches any pod of the input.
+    pub fn peer_matches_some_pod(&self, r: RuleRef, i: usize) -> bool {
+        self.peer_matches
+            .get(&(r, i))
+            .is_some_and(|m| m.all || !m.classes.is_empty())
+    }
+
     /// Whether peer `i` of rule `r` matches `other`.
     pub fn peer_matches(&self, r: RuleRef, i: usize, other: Endpoint) -> bool {
         let Some(m) = self.peer_matches.get(&(r, i)) else {
@@ -590,6 +545,32 @@ impl<'a> NetworkModel<'a> {
         }
     }
 
+    /// The Services whose IPv4 cluster IP lies in `block`, by address.
+    pub fn services_in(&self, block: &IpBlock) -> Vec<(u32, ObjectId)> {
+        let mut out = Vec::new();
+        for (lo, hi) in block.v4_intervals() {
+            let start = self.service_ips.partition_point(|(ip, _)| *ip < lo);
+            out.extend(
+                self.service_ips[start..]
+                    .iter()
+                    .take_while(|(ip, _)| *ip <= hi)
+                    .copied(),
+            );
+        }
+        out
+    }
+
+    /// Every rule of the policies that isolate `c` in `dir`, with its address, in input order.
+    pub fn isolating_rules(
+        &self,
+        c: ClassId,
+        dir: Direction,
+    ) -> impl Iterator<Item = (RuleRef, &Rule<'a>)> + '_ {
+        self.isolating(c, dir).iter().flat_map(move |&pi| {
+            policy_rules(pi, &self.policies[pi]).filter(move |(r, _)| r.dir == dir)
+        })
+    }
+
     /// What `pod`'s policies allow in `dir` with `other` (the source for ingress, the
     /// destination for egress); `dst_ports` are the destination's container ports.
     pub fn side(
@@ -599,23 +580,15 @@ impl<'a> NetworkModel<'a> {
         other: Endpoint,
         dst_ports: &[ContainerPort],
     ) -> ConnSet {
-        let policies = self.isolating(pod, dir);
-        if policies.is_empty() {
+        if self.isolating(pod, dir).is_empty() {
             return ConnSet::all();
         }
         let mut out = ConnSet::empty();
-        for &pi in policies {
-            for rule in self.policies[pi].rules(dir).into_iter().flatten() {
-                let r = RuleRef {
-                    policy: pi,
-                    dir,
-                    rule: rule.index,
-                };
-                if self.rule_matches(r, other) {
-                    out.add(&rule.allowed_ports(dst_ports));
-                    if out.is_all() {
-                        return out;
-                    }
+        for (r, rule) in self.isolating_rules(pod, dir) {
+            if self.rule_matches(r, other) {
+                out.add(&rule.allowed_ports(dst_ports));
+                if out.is_all() {
+                    return out;
                 }
             }
         }
@@ -648,28 +621,18 @@ impl<'a> NetworkModel<'a> {
     /// when `c` is not isolated in `dir` or one of its rules admits every pod; otherwise the
     /// union of what its rules' peers match.
     pub fn candidates(&self, c: ClassId, dir: Direction) -> Option<Vec<ClassId>> {
-        let policies = self.isolating(c, dir);
-        if policies.is_empty() {
+        if self.isolating(c, dir).is_empty() {
             return None;
         }
         let mut out = Vec::new();
-        for &pi in policies {
-            for rule in self.policies[pi].rules(dir).into_iter().flatten() {
-                let Some(peers) = &rule.peers else {
+        for (r, rule) in self.isolating_rules(c, dir) {
+            let peers = rule.peers.as_ref()?;
+            for i in 0..peers.len() {
+                let m = &self.peer_matches[&(r, i)];
+                if m.all {
                     return None;
-                };
-                let r = RuleRef {
-                    policy: pi,
-                    dir,
-                    rule: rule.index,
-                };
-                for i in 0..peers.len() {
-                    let m = &self.peer_matches[&(r, i)];
-                    if m.all {
-                        return None;
-                    }
-                    out.extend_from_slice(&m.classes);
                 }
+                out.extend_from_slice(&m.classes);
             }
         }
         out.sort_unstable();

@@ -132,6 +132,18 @@ pub struct ContainerPort {
     pub protocol: Protocol,
 }
 
+/// The container ports named `name` on `protocol`, as connections.
+pub fn resolve_named(ports: &[ContainerPort], name: &str, protocol: Protocol) -> ConnSet {
+    let mut out = ConnSet::empty();
+    for p in ports {
+        if p.name.as_deref() == Some(name) && p.protocol == protocol {
+            let n = u32::from(p.number);
+            out.add(&ConnSet::of(protocol, PortSet::range(n, n)));
+        }
+    }
+    out
+}
+
 impl PortRule<'_> {
     /// The connections this entry allows to a pod exposing `ports`. A named port that the
     /// pod does not declare on this protocol allows nothing.
@@ -142,16 +154,7 @@ impl PortRule<'_> {
                 self.protocol,
                 PortSet::range(u32::from(*lo), u32::from(*hi)),
             ),
-            PortMatch::Named(name) => {
-                let mut out = ConnSet::empty();
-                for p in ports {
-                    if p.name.as_deref() == Some(name) && p.protocol == self.protocol {
-                        let n = u32::from(p.number);
-                        out.add(&ConnSet::of(self.protocol, PortSet::range(n, n)));
-                    }
-                }
-                out
-            }
+            PortMatch::Named(name) => resolve_named(ports, name, self.protocol),
         }
     }
 

@@ -8,7 +8,7 @@ use faultline_model::views::service::{Service, ServicePort};
 
 use super::conn::{ConnSet, PortSet, Protocol};
 use super::model::{ClassId, Endpoint, NetworkModel};
-use super::policy::{ContainerPort, Direction};
+use super::policy::{ContainerPort, Direction, resolve_named};
 
 /// Which ports of a Service a client uses.
 #[derive(Clone, Debug)]
@@ -45,16 +45,7 @@ pub fn resolve_target(port: &ServicePort<'_>, ports: &[ContainerPort]) -> ConnSe
             .ok()
             .filter(|n| *n > 0)
             .map_or_else(ConnSet::empty, single),
-        Some(IntOrString::Str(name)) => {
-            let mut out = ConnSet::empty();
-            for p in ports
-                .iter()
-                .filter(|p| p.name.as_deref() == Some(name.as_str()) && p.protocol == protocol)
-            {
-                out.add(&single(p.number));
-            }
-            out
-        }
+        Some(IntOrString::Str(name)) => resolve_named(ports, &name, protocol),
         None => ConnSet::empty(),
     }
 }

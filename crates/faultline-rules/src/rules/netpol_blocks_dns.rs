@@ -15,8 +15,8 @@ use faultline_model::selector::LabelSelector;
 use crate::engine::Report;
 use crate::hosts::{HostRef, host_refs};
 use crate::netpol::{
-    anchor, host_network, isolation_range, relate_workloads, valid_policy_of, workload_list,
-    workloads_of,
+    PolicyView, anchor, host_network, isolation_range, relate_policy, relate_workloads,
+    valid_policy_of, workload_list, workloads_of,
 };
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
@@ -152,7 +152,10 @@ fn dns(port: u32) -> ConnSet {
 }
 
 fn servers(cx: &Context<'_>, net: &NetworkModel<'_>) -> Servers {
-    if let Some(svc) = cx.inventory.find("Service", Some("kube-system"), "kube-dns") {
+    if let Some(svc) = cx
+        .inventory
+        .find("Service", Some("kube-system"), "kube-dns")
+    {
         let backends = net.service_backends(svc, &PortPick::Number(53));
         if !backends.is_empty() {
             return Servers::Pods(backends);
@@ -205,24 +208,21 @@ const NODE_LOCAL_DNS: Ipv4Addr = Ipv4Addr::new(169, 254, 20, 10);
 fn egress_paths(net: &NetworkModel<'_>, c: ClassId, unknown_server: bool) -> (bool, bool) {
     let ports = coredns_ports();
     let (mut udp, mut tcp) = (false, false);
-    for &pi in net.isolating(c, Direction::Egress) {
-        let policy = &net.policies[pi];
-        for rule in policy.rules(Direction::Egress).into_iter().flatten() {
-            let possible = match &rule.peers {
-                None => unknown_server,
-                Some(peers) => peers.iter().any(|p| match &p.ip {
-                    Some(block) => unknown_server || block.contains(IpAddr::V4(NODE_LOCAL_DNS)),
-                    None => {
-                        unknown_server
-                            && (p.namespaces.is_some() || policy.namespace == "kube-system")
-                    }
-                }),
-            };
-            if possible {
-                let conn = rule.allowed_ports(&ports);
-                udp |= conn.allows(Protocol::Udp, 53) || conn.allows(Protocol::Udp, 5353);
-                tcp |= conn.allows(Protocol::Tcp, 53) || conn.allows(Protocol::Tcp, 5353);
-            }
+    for (r, rule) in net.isolating_rules(c, Direction::Egress) {
+        let policy = &net.policies[r.policy];
+        let possible = match &rule.peers {
+            None => unknown_server,
+            Some(peers) => peers.iter().any(|p| match &p.ip {
+                Some(block) => unknown_server || block.contains(IpAddr::V4(NODE_LOCAL_DNS)),
+                None => {
+                    unknown_server && (p.namespaces.is_some() || policy.namespace == "kube-system")
+                }
+            }),
+        };
+        if possible {
+            let conn = rule.allowed_ports(&ports);
+            udp |= conn.allows(Protocol::Udp, 53) || conn.allows(Protocol::Udp, 5353);
+            tcp |= conn.allows(Protocol::Tcp, 53) || conn.allows(Protocol::Tcp, 5353);
         }
     }
     (udp, tcp)
@@ -275,11 +275,12 @@ impl Rule for NetpolBlocksDns {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((pi, policy)) = valid_policy_of(net, obj) else {
+        let Some(PolicyView {
+            net,
+            index: pi,
+            policy,
+        }) = valid_policy_of(cx, obj)
+        else {
             return;
         };
         if !policy.isolates(Direction::Egress) {
@@ -432,16 +433,11 @@ fn report(
         .filter(|p| *p != pi)
         .collect();
     for p in others {
-        let other = &net.policies[p];
-        let pobj = cx.inventory.get(other.object);
-        report = report.related(
-            pobj,
-            isolation_range(other, Direction::Egress),
-            format!(
-                "NetworkPolicy `{}` also isolates {they} egress without allowing DNS",
-                other.name
-            ),
+        let message = format!(
+            "NetworkPolicy `{}` also isolates {they} egress without allowing DNS",
+            net.policies[p].name
         );
+        report = relate_policy(cx, net, report, p, Direction::Egress, message);
     }
     report = relate_workloads(cx, net, report, &workloads, "pods affected");
     match servers {
@@ -477,20 +473,19 @@ fn relate_nearest<'r>(
     }) else {
         return report;
     };
-    let verdict = net.explain(Endpoint::Class(c), Endpoint::Class(d), Some((protocol, port)));
+    let verdict = net.explain(
+        Endpoint::Class(c),
+        Endpoint::Class(d),
+        Some((protocol, port)),
+    );
     for side in verdict.denying() {
         if side.dir == Direction::Ingress {
             for p in &side.isolating {
-                let policy = &net.policies[p.index];
-                let pobj = cx.inventory.get(policy.object);
-                report = report.related(
-                    pobj,
-                    isolation_range(policy, Direction::Ingress),
-                    format!(
-                        "NetworkPolicy `{}` isolates the DNS pods for ingress",
-                        policy.name
-                    ),
+                let message = format!(
+                    "NetworkPolicy `{}` isolates the DNS pods for ingress",
+                    p.name
                 );
+                report = relate_policy(cx, net, report, p.index, Direction::Ingress, message);
             }
         }
         if let Some(near) = side.nearest() {
@@ -526,26 +521,24 @@ fn relate_local_only<'r>(
     c: ClassId,
 ) -> Report<'r> {
     let ports = coredns_ports();
-    for &pi in net.isolating(c, Direction::Egress) {
-        let policy = &net.policies[pi];
-        for rule in policy.rules(Direction::Egress).into_iter().flatten() {
-            let conn = rule.allowed_ports(&ports);
-            if !conn.allows(Protocol::Udp, 53) && !conn.allows(Protocol::Tcp, 53) {
-                continue;
-            }
-            for peer in rule.peers.iter().flatten() {
-                if peer.ip.is_none() && peer.namespaces.is_none() {
-                    let pobj = cx.inventory.get(policy.object);
-                    let at = peer.pods_node.unwrap_or(peer.node);
-                    report = report.related(
-                        pobj,
-                        anchor(at),
-                        format!(
-                            "this rule allows port 53 only to pods in `{}`: the peer has no `namespaceSelector`",
-                            policy.namespace
-                        ),
-                    );
-                }
+    for (r, rule) in net.isolating_rules(c, Direction::Egress) {
+        let policy = &net.policies[r.policy];
+        let conn = rule.allowed_ports(&ports);
+        if !conn.allows(Protocol::Udp, 53) && !conn.allows(Protocol::Tcp, 53) {
+            continue;
+        }
+        for peer in rule.peers.iter().flatten() {
+            if peer.ip.is_none() && peer.namespaces.is_none() {
+                let pobj = cx.inventory.get(policy.object);
+                let at = peer.pods_node.unwrap_or(peer.node);
+                report = report.related(
+                    pobj,
+                    anchor(at),
+                    format!(
+                        "this rule allows port 53 only to pods in `{}`: the peer has no `namespaceSelector`",
+                        policy.namespace
+                    ),
+                );
             }
         }
     }

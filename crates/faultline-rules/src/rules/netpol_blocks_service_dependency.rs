@@ -1,13 +1,13 @@
 use std::collections::BTreeSet;
 
 use faultline_graph::netpol::services::PortPick;
-use faultline_model::views::service::Service;
 use faultline_graph::netpol::{ClassId, ConnSet, Direction, Endpoint, NetworkModel, Protocol};
 use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
+use faultline_model::views::service::Service;
 
 use crate::hosts::{HostRef, host_refs};
-use crate::netpol::{anchor, host_network, isolation_range, name_range, owner_in_input};
+use crate::netpol::{anchor, host_network, name_range, relate_policy};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -204,7 +204,8 @@ impl Rule for NetpolBlocksServiceDependency {
         out: &mut Sink<'_>,
     ) {
         let net = cx.network();
-        if net.policies.is_empty() || owner_in_input(cx, obj) {
+        // Findings about a pod spec belong to its controller when that is in the input.
+        if net.policies.is_empty() || cx.graph.owner(obj.id).is_some() {
             return;
         }
         let Some(client) = net.class_of(obj.id) else {
@@ -277,7 +278,11 @@ fn report(
     let sides: Vec<String> = denying
         .iter()
         .map(|side| {
-            let names: Vec<String> = side.isolating.iter().map(|p| format!("`{}`", p.name)).collect();
+            let names: Vec<String> = side
+                .isolating
+                .iter()
+                .map(|p| format!("`{}`", p.name))
+                .collect();
             let whose = match side.dir {
                 Direction::Egress => format!("the egress of {}", verdict.src_label),
                 Direction::Ingress => format!("the ingress of {}", verdict.dst_label),
@@ -302,10 +307,18 @@ fn report(
         Some((_, reason)) => {
             message.push_str(&format!("; the nearest rule misses: {}", reason.miss));
         }
-        None => message.push_str(&format!(
-            ", which allow no {} at all",
-            denying.first().map_or("traffic", |s| s.dir.as_str())
-        )),
+        None => {
+            let side = denying.first();
+            let verb = if side.is_some_and(|s| s.isolating.len() == 1) {
+                "allows"
+            } else {
+                "allow"
+            };
+            message.push_str(&format!(
+                ", which {verb} no {} at all",
+                side.map_or("traffic", |s| s.dir.as_str())
+            ));
+        }
     }
     let in_workload = r.holder == obj.id;
     let range = if in_workload { r.range } else { r.via };
@@ -320,25 +333,24 @@ fn report(
     let svc_range = Service::of(svc)
         .into_iter()
         .flat_map(|s| s.ports())
-        .find(|p| r.port.is_some_and(|n| p.port().is_some_and(|f| f.value == i64::from(n))))
+        .find(|p| {
+            r.port
+                .is_some_and(|n| p.port().is_some_and(|f| f.value == i64::from(n)))
+        })
         .map_or_else(|| name_range(svc), |p| anchor(p.node));
     report = report.related(svc, svc_range, format!("Service `{}`", svc.name));
     for side in &denying {
         for p in &side.isolating {
-            let policy = &net.policies[p.index];
-            report = report.related(
-                cx.inventory.get(policy.object),
-                isolation_range(policy, side.dir),
-                format!(
-                    "NetworkPolicy `{}` isolates the {} of {}",
-                    policy.name,
-                    side.dir.as_str(),
-                    match side.dir {
-                        Direction::Egress => &verdict.src_label,
-                        Direction::Ingress => &verdict.dst_label,
-                    }
-                ),
+            let message = format!(
+                "NetworkPolicy `{}` isolates the {} of {}",
+                p.name,
+                side.dir.as_str(),
+                match side.dir {
+                    Direction::Egress => &verdict.src_label,
+                    Direction::Ingress => &verdict.dst_label,
+                }
             );
+            report = relate_policy(cx, net, report, p.index, side.dir, message);
         }
     }
     if let Some((near, _)) = nearest {

@@ -1,13 +1,14 @@
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 
 use faultline_graph::netpol::Protocol;
 use faultline_graph::netpol::ip::{Cidr, IpBlock};
 use faultline_graph::netpol::model::pod_ips;
+use faultline_graph::netpol::model::policy_rules;
 use faultline_graph::netpol::policy::PortMatch;
 use faultline_graph::netpol::{Direction, NetworkModel};
-use faultline_model::Object;
+use faultline_model::{Object, ObjectId};
 
-use crate::netpol::{field_anchor, list, valid_policy_of};
+use crate::netpol::{PolicyView, field_anchor, name_range, valid_policy_of};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -124,42 +125,52 @@ fn broad_over_cluster_ranges(block: &IpBlock) -> Option<String> {
     })
 }
 
-/// In-cluster addresses of the input inside `block`: pod IPs and Service cluster IPs, as
-/// `10.244.1.5 (shop/web-1)`.
-fn known_addresses(cx: &Context<'_>, net: &NetworkModel<'_>, block: &IpBlock) -> Vec<String> {
-    let mut out = Vec::new();
-    for shape in &net.graph.pods.pods {
-        let obj = cx.inventory.get(shape.object);
-        if obj.kind != "Pod" {
-            continue;
-        }
-        for ip in pod_ips(obj) {
-            if block.contains(ip) {
-                out.push(format!("pod IP {ip} ({}/{})", shape.namespace, obj.name));
+/// In-cluster addresses of the input inside `block`: pod IPs (through the model's classes,
+/// which know the blocks holding their pods' IPs) and Service cluster IPs, as
+/// `pod IP 10.244.1.5 (shop/web-1)`; at most `max`, and how many pods and Services there are.
+fn known_addresses(
+    cx: &Context<'_>,
+    net: &NetworkModel<'_>,
+    block: &IpBlock,
+    max: usize,
+) -> (Vec<(String, ObjectId)>, usize) {
+    let mut shown = Vec::new();
+    let mut total = 0;
+    if let Some(b) = net.ip_blocks.iter().position(|x| x == block) {
+        let b = b as u32;
+        // A class holds the pods whose IPs lie in the same blocks: count pods, show a few.
+        for class in net.classes.iter().filter(|c| c.ip_blocks.contains(&b)) {
+            total += class.pods.len();
+            for p in &class.pods {
+                if shown.len() >= max {
+                    break;
+                }
+                let obj = cx.inventory.get(net.graph.pods.pod(*p).object);
+                if let Some(ip) = pod_ips(obj).into_iter().find(|ip| block.contains(*ip)) {
+                    shown.push((
+                        format!("pod IP {ip} ({}/{})", class.namespace, obj.name),
+                        obj.id,
+                    ));
+                }
             }
         }
     }
-    for svc in cx.inventory.of_kind("Service") {
-        let spec = svc.spec();
-        let ips = spec
-            .and_then(|s| s.get("clusterIPs"))
-            .into_iter()
-            .flat_map(|l| l.items())
-            .chain(spec.and_then(|s| s.get("clusterIP")))
-            .filter_map(|n| n.as_str()?.parse::<IpAddr>().ok());
-        let mut seen = Vec::new();
-        for ip in ips {
-            if block.contains(ip) && !seen.contains(&ip) {
-                seen.push(ip);
-                out.push(format!(
-                    "Service IP {ip} ({}/{})",
+    for (ip, id) in net.services_in(block) {
+        total += 1;
+        if shown.len() < max {
+            let svc = cx.inventory.get(id);
+            shown.push((
+                format!(
+                    "Service IP {} ({}/{})",
+                    Ipv4Addr::from(ip),
                     svc.namespace.unwrap_or("default"),
                     svc.name
-                ));
-            }
+                ),
+                id,
+            ));
         }
     }
-    out
+    (shown, total)
 }
 
 impl Rule for NetpolCniPortability {
@@ -168,87 +179,90 @@ impl Rule for NetpolCniPortability {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = valid_policy_of(net, obj) else {
+        let Some(PolicyView { net, index, policy }) = valid_policy_of(cx, obj) else {
             return;
         };
-        for dir in [Direction::Ingress, Direction::Egress] {
-            for rule in policy.rules(dir).into_iter().flatten() {
-                let path = format!("spec.{}[{}]", dir.as_str(), rule.index);
-                for (i, entry) in rule.ports.iter().flatten().enumerate() {
-                    let at = |key: &str| {
-                        field_anchor(entry.node, key).unwrap_or_else(|| entry.node.range())
-                    };
-                    if let PortMatch::Range(lo, hi) = entry.port
-                        && entry.node.get("endPort").is_some()
-                    {
-                        out.report(
-                            obj,
-                            at("endPort"),
-                            format!(
-                                "`endPort` ({path}.ports[{i}], ports {lo}-{hi}) of NetworkPolicy `{}` is enforced only by network plugins that implement port ranges; others apply the entry to port {lo} alone or ignore it",
-                                policy.name
-                            ),
-                        )
-                        .help("list the ports one by one if nodes may run a plugin without port ranges, or confirm that every node's plugin supports `endPort`");
-                    }
-                    if dir == Direction::Egress
-                        && let PortMatch::Named(name) = &entry.port
-                    {
-                        out.report(
-                            obj,
-                            at("port"),
-                            format!(
-                                "named port `{name}` in an egress rule ({path}.ports[{i}]) of NetworkPolicy `{}` must be resolved on every destination pod; network plugins differ when the rule has no `to` or when pods give the name to different numbers",
-                                policy.name
-                            ),
-                        )
-                        .help("use the port number in egress rules");
-                    }
-                    if entry.protocol == Protocol::Sctp {
-                        out.report(
-                            obj,
-                            at("protocol"),
-                            format!(
-                                "`protocol: SCTP` ({path}.ports[{i}]) of NetworkPolicy `{}` is enforced only by network plugins that support SCTP policies",
-                                policy.name
-                            ),
-                        )
-                        .help("confirm that every node's network plugin supports SCTP in NetworkPolicies");
-                    }
-                }
-                for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                    let Some(block) = &peer.ip else {
-                        continue;
-                    };
-                    let known = known_addresses(cx, net, block);
-                    let broad = broad_over_cluster_ranges(block);
-                    let what = match (&broad, known.is_empty()) {
-                        (_, false) => format!("in-cluster addresses: {}", list(&known, 3)),
-                        (Some(range), true) => format!(
-                            "at least a /16 of {range}, where pod and Service CIDRs usually are"
-                        ),
-                        (None, true) => continue,
-                    };
-                    let node = peer.node.get("ipBlock").unwrap_or(peer.node);
-                    let range = field_anchor(node, "cidr").unwrap_or_else(|| node.range());
-                    let cidr = node
-                        .get("cidr")
-                        .and_then(|c| c.scalar_text())
-                        .unwrap_or("");
+        for (r, rule) in policy_rules(index, policy) {
+            let dir = r.dir;
+            let path = format!("spec.{}[{}]", dir.as_str(), rule.index);
+            for (i, entry) in rule.ports.iter().flatten().enumerate() {
+                let at =
+                    |key: &str| field_anchor(entry.node, key).unwrap_or_else(|| entry.node.range());
+                if let PortMatch::Range(lo, hi) = entry.port
+                    && entry.node.get("endPort").is_some()
+                {
                     out.report(
                         obj,
-                        range,
+                        at("endPort"),
                         format!(
-                            "ipBlock `{cidr}` ({path}.{}[{i}]) of NetworkPolicy `{}` covers {what}; whether ipBlock matches pod and Service traffic depends on the network plugin (Calico matches pod IPs, Cilium only addresses outside the cluster)",
-                            dir.peers_key(),
+                            "`endPort` ({path}.ports[{i}], ports {lo}-{hi}) of NetworkPolicy `{}` is enforced only by network plugins that implement port ranges; others apply the entry to port {lo} alone or ignore it",
                             policy.name
                         ),
                     )
-                    .help("select in-cluster peers with podSelector/namespaceSelector, and keep ipBlock for addresses outside the cluster (add the cluster ranges to `except`)");
+                    .help("list the ports one by one if nodes may run a plugin without port ranges, or confirm that every node's plugin supports `endPort`");
+                }
+                if dir == Direction::Egress
+                    && let PortMatch::Named(name) = &entry.port
+                {
+                    out.report(
+                        obj,
+                        at("port"),
+                        format!(
+                            "named port `{name}` in an egress rule ({path}.ports[{i}]) of NetworkPolicy `{}` must be resolved on every destination pod; network plugins differ when the rule has no `to` or when pods give the name to different numbers",
+                            policy.name
+                        ),
+                    )
+                    .help("use the port number in egress rules");
+                }
+                if entry.protocol == Protocol::Sctp {
+                    out.report(
+                        obj,
+                        at("protocol"),
+                        format!(
+                            "`protocol: SCTP` ({path}.ports[{i}]) of NetworkPolicy `{}` is enforced only by network plugins that support SCTP policies",
+                            policy.name
+                        ),
+                    )
+                    .help("confirm that every node's network plugin supports SCTP in NetworkPolicies");
+                }
+            }
+            for (i, peer) in rule.peers.iter().flatten().enumerate() {
+                let Some(block) = &peer.ip else {
+                    continue;
+                };
+                let (known, total) = known_addresses(cx, net, block, 3);
+                let broad = broad_over_cluster_ranges(block);
+                let what = match (&broad, known.is_empty()) {
+                    (_, false) => {
+                        let names: Vec<&str> = known.iter().map(|(n, _)| n.as_str()).collect();
+                        let mut what = format!("in-cluster addresses: {}", names.join(", "));
+                        if total > known.len() {
+                            what.push_str(&format!(" and {} more", total - known.len()));
+                        }
+                        what
+                    }
+                    (Some(range), true) => format!(
+                        "at least a /16 of {range}, where pod and Service CIDRs usually are"
+                    ),
+                    (None, true) => continue,
+                };
+                let node = peer.node.get("ipBlock").unwrap_or(peer.node);
+                let range = field_anchor(node, "cidr").unwrap_or_else(|| node.range());
+                let cidr = node.get("cidr").and_then(|c| c.scalar_text()).unwrap_or("");
+                let mut report = out.report(
+                    obj,
+                    range,
+                    format!(
+                        "ipBlock `{cidr}` ({path}.{}[{i}]) of NetworkPolicy `{}` covers {what}; whether ipBlock matches pod and Service traffic depends on the network plugin (Calico matches pod IPs, Cilium only addresses outside the cluster)",
+                        dir.peers_key(),
+                        policy.name
+                    ),
+                )
+                .help("select in-cluster peers with podSelector/namespaceSelector, and keep ipBlock for addresses outside the cluster (add the cluster ranges to `except`)");
+                for (what, id) in &known {
+                    let other = cx.inventory.get(*id);
+                    report =
+                        report.related(other, name_range(other), format!("{what} is in the block"));
                 }
             }
         }
@@ -260,10 +274,7 @@ mod tests {
     use super::*;
 
     fn block(cidr: &str, except: &[&str]) -> IpBlock {
-        IpBlock {
-            cidr: Cidr::parse(cidr).unwrap(),
-            except: except.iter().map(|e| Cidr::parse(e).unwrap()).collect(),
-        }
+        IpBlock::parse(cidr, except).unwrap()
     }
 
     #[test]
@@ -275,11 +286,19 @@ mod tests {
         assert_eq!(
             broad_over_cluster_ranges(&block(
                 "0.0.0.0/0",
-                &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]
+                &[
+                    "10.0.0.0/8",
+                    "172.16.0.0/12",
+                    "192.168.0.0/16",
+                    "100.64.0.0/10"
+                ]
             )),
             None
         );
-        assert_eq!(broad_over_cluster_ranges(&block("10.20.30.0/24", &[])), None);
+        assert_eq!(
+            broad_over_cluster_ranges(&block("10.20.30.0/24", &[])),
+            None
+        );
         assert_eq!(
             broad_over_cluster_ranges(&block("10.244.0.0/16", &[])).as_deref(),
             Some("10.0.0.0/8")

@@ -4,7 +4,7 @@ use faultline_diagnostics::Severity;
 use faultline_model::Object;
 use faultline_model::selectors::selector_sites;
 
-use crate::netpol::policy_of;
+use crate::netpol::{PolicyView, policy_of};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -96,11 +96,7 @@ impl Rule for NetpolInvalid {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = policy_of(net, obj) else {
+        let Some(PolicyView { policy, .. }) = policy_of(cx, obj) else {
             return;
         };
         // Selector problems are `invalid-label-selector`'s.
@@ -172,18 +168,45 @@ impl Rule for NetpolInvalid {
 /// What to do about one of [`Policy::problems`](faultline_graph::netpol::Policy::problems).
 fn help_for(problem: &str) -> &'static str {
     const HELP: &[(&str, &str)] = &[
-        ("is not a policy type", "list only `Ingress` and `Egress` in `policyTypes`"),
-        ("is not a CIDR", "write the block as an address and a prefix length, such as `10.20.0.0/16`"),
-        ("strictly inside", "make every `except` entry a CIDR strictly inside the block's `cidr`"),
-        ("a peer must set", "give the peer a `podSelector`, `namespaceSelector` or `ipBlock`, or remove it (leave out `from`/`to` to admit every peer)"),
-        ("cannot be combined", "write the `ipBlock` as a peer of its own, beside the selector peer"),
+        (
+            "is not a policy type",
+            "list only `Ingress` and `Egress` in `policyTypes`",
+        ),
+        (
+            "is not a CIDR",
+            "write the block as an address and a prefix length, such as `10.20.0.0/16`",
+        ),
+        (
+            "strictly inside",
+            "make every `except` entry a CIDR strictly inside the block's `cidr`",
+        ),
+        (
+            "a peer must set",
+            "give the peer a `podSelector`, `namespaceSelector` or `ipBlock`, or remove it (leave out `from`/`to` to admit every peer)",
+        ),
+        (
+            "cannot be combined",
+            "write the `ipBlock` as a peer of its own, beside the selector peer",
+        ),
         ("needs a `cidr`", "add a `cidr` to the `ipBlock`"),
-        ("endPort", "give `endPort` a number from `port` to 65535, and a numeric `port`"),
+        (
+            "endPort",
+            "give `endPort` a number from `port` to 65535, and a numeric `port`",
+        ),
         ("outside 1–65535", "use a port number from 1 to 65535"),
-        ("not a valid port name", "name the port as the container declares it: 1–15 lowercase letters, digits and `-`"),
-        ("is not a protocol", "use `TCP`, `UDP` or `SCTP`, in capitals"),
+        (
+            "not a valid port name",
+            "name the port as the container declares it: 1–15 lowercase letters, digits and `-`",
+        ),
+        (
+            "is not a protocol",
+            "use `TCP`, `UDP` or `SCTP`, in capitals",
+        ),
     ];
     HELP.iter()
         .find(|(needle, _)| problem.contains(needle))
-        .map_or("correct the field; the API server rejects the whole policy until then", |(_, help)| help)
+        .map_or(
+            "correct the field; the API server rejects the whole policy until then",
+            |(_, help)| help,
+        )
 }

@@ -1,17 +1,18 @@
 use std::collections::BTreeSet;
 
 use faultline_diagnostics::Severity;
+use faultline_graph::netpol::model::policy_rules;
 use faultline_graph::netpol::policy::Peer;
-use faultline_graph::netpol::{Direction, NetworkModel, Policy};
+use faultline_graph::netpol::{NetworkModel, Policy};
 use faultline_model::Object;
 use faultline_model::selector::{LabelSelector, Operator};
 
 use crate::engine::Report;
 use crate::netpol::{
-    Closest, certainty, closest, closest_classes, describe_closest, describe_one_off, field_anchor,
-    labels_range,
-    valid_policy_of, workloads_of,
+    Closest, PolicyView, certainty, closest, closest_classes, describe_one_off, field_anchor,
+    labels_range, miss_detail, namespaces_complete, shows_pods, valid_policy_of, workloads_of,
 };
+use crate::presence::matches_elsewhere;
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -24,15 +25,15 @@ declare_rule! {
     /// A pod selector is judged only when the input shows pods in every namespace the peer
     /// looks in. Those namespaces are known for a peer without `namespaceSelector` (the
     /// policy's own), or with one that selects namespaces by name
-    /// (`kubernetes.io/metadata.name`); for other namespace selectors only when the input is
-    /// a cluster snapshot of the namespaces (Namespace objects with `uid`,
-    /// `resourceVersion` or `status`), since manifests rarely declare every namespace. A
-    /// namespace selector that matches nothing is a warning in a snapshot or when a declared
-    /// namespace misses by a typo, and information when declared namespaces use the
-    /// selector's keys with other values; otherwise it is not reported.
+    /// (`kubernetes.io/metadata.name`); for other namespace selectors only when the input
+    /// lists every namespace (`--complete`, or Namespaces exported from a cluster), since
+    /// manifests rarely declare every namespace. Severity follows `netpol-selects-no-pods`;
+    /// a peer without `namespaceSelector` whose pods exist in another namespace is a warning
+    /// (the missing `namespaceSelector`).
     ///
-    /// Pod selectors follow `netpol-selects-no-pods`: a warning for a snapshot of the pods or
-    /// a typo-like miss, information otherwise (the clients may be deployed by another chart).
+    /// A namespace selector that matches nothing is a warning when the input lists every
+    /// namespace or a declared namespace misses by a typo, information when declared
+    /// Namespaces use the selector's keys with other values, and not reported otherwise.
     ///
     /// ## Why it matters
     /// A peer that matches nothing allows nothing: the client it was written for is refused,
@@ -175,33 +176,29 @@ impl Rule for NetpolPeerSelectsNothing {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = valid_policy_of(net, obj) else {
+        let Some(PolicyView { net, index, policy }) = valid_policy_of(cx, obj) else {
             return;
         };
-        for dir in [Direction::Ingress, Direction::Egress] {
-            for rule in policy.rules(dir).into_iter().flatten() {
-                for (i, peer) in rule.peers.iter().flatten().enumerate() {
-                    if peer.ip.is_some() {
-                        continue;
-                    }
-                    let site = Site {
-                        obj,
-                        policy,
-                        peer,
-                        path: format!(
-                            "spec.{}[{}].{}[{i}]",
-                            dir.as_str(),
-                            rule.index,
-                            dir.peers_key()
-                        ),
-                    };
-                    if let Some(namespaces) = check_namespaces(cx, net, &site, out) {
-                        check_pods(cx, net, &site, &namespaces, out);
-                    }
+        for (r, rule) in policy_rules(index, policy) {
+            let dir = r.dir;
+            for (i, peer) in rule.peers.iter().flatten().enumerate() {
+                // Most peers match something: the model knows without looking again.
+                if peer.ip.is_some() || net.peer_matches_some_pod(r, i) {
+                    continue;
+                }
+                let site = Site {
+                    obj,
+                    policy,
+                    peer,
+                    path: format!(
+                        "spec.{}[{}].{}[{i}]",
+                        dir.as_str(),
+                        rule.index,
+                        dir.peers_key()
+                    ),
+                };
+                if let Some(namespaces) = check_namespaces(cx, net, &site, out) {
+                    check_pods(cx, net, &site, &namespaces, out);
                 }
             }
         }
@@ -219,7 +216,7 @@ fn check_namespaces<'a>(
     let Some(sel) = &site.peer.namespaces else {
         return Some(vec![site.policy.namespace.to_owned()]);
     };
-    let live = net.coverage.live_namespaces;
+    let live = namespaces_complete(cx);
     let named = named_namespaces(sel);
     let matched = net.peer_namespaces(site.policy, site.peer);
     if !matched.is_empty() || sel.is_empty() {
@@ -273,8 +270,8 @@ fn check_namespaces<'a>(
     if severity == Severity::Info {
         message.push_str(" (the namespace it is for may be missing from this input)");
     }
-    let range = field_anchor(site.peer.node, "namespaceSelector")
-        .unwrap_or_else(|| site.peer.node.range());
+    let range =
+        field_anchor(site.peer.node, "namespaceSelector").unwrap_or_else(|| site.peer.node.range());
     let mut report = out
         .report(site.obj, range, message)
         .severity(severity)
@@ -312,7 +309,7 @@ fn check_pods<'a>(
     };
     let namespaces: Vec<&str> = namespaces.iter().map(String::as_str).collect();
     if namespaces.is_empty()
-        || !namespaces.iter().all(|ns| net.coverage.shows_pods(ns))
+        || !namespaces.iter().all(|ns| shows_pods(cx, ns))
         || namespaces
             .iter()
             .any(|ns| !net.select_classes(ns, sel).is_empty())
@@ -320,7 +317,16 @@ fn check_pods<'a>(
         return;
     }
     let near = closest_classes(net, &namespaces, sel);
-    let Some(severity) = certainty(net, &namespaces, near.as_ref().is_some_and(Closest::typo))
+    // Without a namespaceSelector the peer looks in the policy's namespace only: pods that
+    // match elsewhere are the classic missing `namespaceSelector`.
+    let elsewhere = site
+        .peer
+        .namespaces
+        .is_none()
+        .then(|| matches_elsewhere(cx, site.policy.namespace, sel))
+        .flatten();
+    let typo = near.as_ref().is_some_and(Closest::typo);
+    let Some(severity) = certainty(cx, site.obj, &namespaces, sel, typo || elsewhere.is_some())
     else {
         return;
     };
@@ -333,19 +339,33 @@ fn check_pods<'a>(
         "podSelector `{sel}` of NetworkPolicy `{}` ({}) matches no pod in {where_}",
         site.policy.name, site.path
     );
-    if let Some(c) = &near {
-        message.push_str(&describe_closest(net, c));
-    }
-    if severity == Severity::Info {
-        message.push_str(" (its pods may be deployed by something outside this input)");
-    }
+    let elsewhere_obj = elsewhere.map(|p| cx.inventory.get(cx.graph.pods.pod(p).object));
+    message.push_str(&miss_detail(
+        net,
+        elsewhere_obj,
+        near.as_ref(),
+        ", but the peer has no `namespaceSelector`",
+        severity,
+    ));
     let range =
         field_anchor(site.peer.node, "podSelector").unwrap_or_else(|| site.peer.node.range());
+    let help = match elsewhere_obj.and_then(|o| o.namespace) {
+        Some(ns) => format!(
+            "add `namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: {ns}}}}}` to the peer, beside its podSelector"
+        ),
+        None => "make the podSelector match the labels of the pods this rule is for; as written the peer allows no traffic".to_owned(),
+    };
     let mut report: Report<'_> = out
         .report(site.obj, range, message)
         .severity(severity)
-        .help("make the podSelector match the labels of the pods this rule is for; as written the peer allows no traffic");
-    if let Some(c) = near.as_ref().filter(|c| c.one_off.is_some()) {
+        .help(help);
+    if let Some(pobj) = elsewhere_obj {
+        report.related(
+            pobj,
+            labels_range(pobj),
+            "the pods the selector matches, in another namespace",
+        );
+    } else if let Some(c) = near.as_ref().filter(|c| c.one_off.is_some()) {
         for w in workloads_of(net, &c.items).into_iter().take(3) {
             let wobj = cx.inventory.get(net.workload(w).object);
             report = report.related(wobj, labels_range(wobj), "the closest pods' labels");
@@ -370,7 +390,10 @@ mod tests {
             named_namespaces(&sel(&[(NAME_LABEL, "kube-system")])),
             Some(BTreeSet::from(["kube-system".to_owned()]))
         );
-        assert_eq!(named_namespaces(&sel(&[(NAME_LABEL, "a"), ("team", "x")])), None);
+        assert_eq!(
+            named_namespaces(&sel(&[(NAME_LABEL, "a"), ("team", "x")])),
+            None
+        );
         assert_eq!(named_namespaces(&sel(&[])), None);
     }
 }

@@ -4,7 +4,9 @@ use faultline_graph::netpol::{ClassId, Direction, NetworkModel, Protocol};
 use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
 
-use crate::netpol::{anchor, field_anchor, name_range, valid_policy_of, workload_list, workloads_of};
+use crate::netpol::{
+    PolicyView, anchor, field_anchor, name_range, valid_policy_of, workload_list, workloads_of,
+};
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -180,11 +182,7 @@ impl Rule for NetpolPortNotExposed {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = valid_policy_of(net, obj) else {
+        let Some(PolicyView { net, policy, .. }) = valid_policy_of(cx, obj) else {
             return;
         };
         let Some(rules) = policy.rules(Direction::Ingress) else {
@@ -215,7 +213,11 @@ impl Rule for NetpolPortNotExposed {
                     ),
                     PortMatch::Range(lo, hi) => format!(
                         "ingress port {}/{} of NetworkPolicy `{}` ({path}) is exposed by none of the pods it selects: {}",
-                        if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") },
+                        if lo == hi {
+                            lo.to_string()
+                        } else {
+                            format!("{lo}-{hi}")
+                        },
                         entry.protocol,
                         policy.name,
                         declared(net, &classes)
@@ -249,7 +251,8 @@ impl Rule for NetpolPortNotExposed {
                 );
                 for w in workloads_of(net, &classes).into_iter().take(3) {
                     let wobj = cx.inventory.get(net.workload(w).object);
-                    report = report.related(wobj, ports_range(wobj), "the ports these pods declare");
+                    report =
+                        report.related(wobj, ports_range(wobj), "the ports these pods declare");
                 }
             }
         }

@@ -1,8 +1,10 @@
 use faultline_model::Object;
 
 use crate::netpol::{
-    certainty, closest_classes, describe_closest, field_anchor, labels_range, valid_policy_of, workloads_of,
+    PolicyView, certainty, closest_classes, field_anchor, labels_range, miss_detail, shows_pods,
+    valid_policy_of, workloads_of,
 };
+use crate::presence::matches_elsewhere;
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -11,11 +13,16 @@ declare_rule! {
     /// in the policy's namespace (Pods, and the pod templates of workloads), and names the
     /// closest pods: those whose labels differ by one key or value.
     ///
-    /// It speaks only about namespaces where the input shows pods at all. It is a warning
-    /// when the input is a cluster snapshot of those pods (Pods exported with `uid`,
-    /// `resourceVersion`, `ownerReferences` or `status`) or when a pod misses by what looks
-    /// like a typo (`app=user-svc` against `app=user-service`); otherwise it is information:
-    /// a chart may ship a policy for pods another chart deploys.
+    /// It speaks only about namespaces where the input shows pods at all, and follows the
+    /// project's policy for selections that come out empty (as `service-selects-no-pods`
+    /// does): nothing when a custom resource there may have an operator create the pods
+    /// (kube-prometheus' `Prometheus` and `Alertmanager`); a warning when the input is
+    /// declared complete (`--complete`), when the policy and the namespace's Pods come from a
+    /// cluster export, when a pod misses by what looks like a typo (`app=user-svc` against
+    /// `app=user-service`), or when the selector matches pods in another namespace (the
+    /// policy is in the wrong one); information when some pod there carries one of the
+    /// selector's label keys (a chart may ship a policy for pods another chart deploys);
+    /// nothing otherwise.
     ///
     /// ## Why it matters
     /// A policy that selects nothing protects nothing: the pods it was written for accept
@@ -111,16 +118,12 @@ impl Rule for NetpolSelectsNoPods {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if obj.kind != "NetworkPolicy" {
-            return;
-        }
-        let net = cx.network();
-        let Some((_, policy)) = valid_policy_of(net, obj) else {
+        let Some(PolicyView { net, policy, .. }) = valid_policy_of(cx, obj) else {
             return;
         };
         let ns = policy.namespace;
         if policy.pod_selector.is_empty()
-            || !net.coverage.shows_pods(ns)
+            || !shows_pods(cx, ns)
             || !net.select_classes(ns, &policy.pod_selector).is_empty()
         {
             return;
@@ -131,7 +134,15 @@ impl Rule for NetpolSelectsNoPods {
             .unwrap_or_else(|| obj.kind_range());
         let closest = closest_classes(net, &[ns], &policy.pod_selector);
         let typo = closest.as_ref().is_some_and(|c| c.typo());
-        let Some(severity) = certainty(net, &[ns], typo) else {
+        let elsewhere = matches_elsewhere(cx, ns, &policy.pod_selector);
+        let certain = certainty(
+            cx,
+            obj,
+            &[ns],
+            &policy.pod_selector,
+            typo || elsewhere.is_some(),
+        );
+        let Some(severity) = certain else {
             return;
         };
         let shown = workloads_of(net, &net.select_classes(ns, &Default::default())).len();
@@ -139,17 +150,25 @@ impl Rule for NetpolSelectsNoPods {
             "NetworkPolicy `{}` selects no pod: podSelector `{}` matches no pod of the {shown} workload(s) the input shows in `{ns}`",
             policy.name, policy.pod_selector
         );
-        if let Some(c) = &closest {
-            message.push_str(&describe_closest(net, c));
-        }
-        if severity < Self::META.info.default_severity {
-            message.push_str(" (its pods may be deployed by something outside this input)");
-        }
+        let elsewhere_obj = elsewhere.map(|p| cx.inventory.get(cx.graph.pods.pod(p).object));
+        message.push_str(&miss_detail(
+            net,
+            elsewhere_obj,
+            closest.as_ref(),
+            ": is the policy in the wrong namespace?",
+            severity,
+        ));
         let mut report = out
             .report(obj, range, message)
             .severity(severity)
             .help("make the podSelector match the labels of the pods this policy is for, or delete the policy");
-        if let Some(c) = closest.as_ref().filter(|c| c.one_off.is_some()) {
+        if let Some(pobj) = elsewhere_obj {
+            report.related(
+                pobj,
+                labels_range(pobj),
+                "the pods the selector matches, in another namespace",
+            );
+        } else if let Some(c) = closest.as_ref().filter(|c| c.one_off.is_some()) {
             for w in workloads_of(net, &c.items).into_iter().take(3) {
                 let wobj = cx.inventory.get(net.workload(w).object);
                 report = report.related(wobj, labels_range(wobj), "the closest pods' labels");
