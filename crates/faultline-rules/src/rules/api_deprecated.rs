@@ -73,10 +73,15 @@ impl Rule for ApiDeprecated {
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let target = cx.settings.kube_version;
-        let Some(ApiStatus::Deprecated(change)) = api_versions::status(obj.api_version, obj.kind, target) else {
+        let Some(ApiStatus::Deprecated(change)) =
+            api_versions::status(obj.api_version, obj.kind, target)
+        else {
             return;
         };
-        let range = obj.node.field_range("apiVersion").unwrap_or_else(|| obj.kind_range());
+        let range = obj
+            .node
+            .field_range("apiVersion")
+            .unwrap_or_else(|| obj.kind_range());
         let since = change
             .deprecated_in
             .map(|v| format!(" since {}.{}", v.major, v.minor))

@@ -64,10 +64,15 @@ impl Rule for ApiRemoved {
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let target = cx.settings.kube_version;
-        let Some(ApiStatus::Removed(change)) = api_versions::status(obj.api_version, obj.kind, target) else {
+        let Some(ApiStatus::Removed(change)) =
+            api_versions::status(obj.api_version, obj.kind, target)
+        else {
             return;
         };
-        let range = obj.node.field_range("apiVersion").unwrap_or_else(|| obj.kind_range());
+        let range = obj
+            .node
+            .field_range("apiVersion")
+            .unwrap_or_else(|| obj.kind_range());
         let note = if change.note.is_empty() {
             String::new()
         } else {
@@ -78,14 +83,23 @@ impl Rule for ApiRemoved {
             range,
             format!(
                 "`{}` `{}` was removed in Kubernetes {}.{} (target: {}.{})",
-                change.api_version, change.kind, change.removed_in.major, change.removed_in.minor,
-                target.major, target.minor
+                change.api_version,
+                change.kind,
+                change.removed_in.major,
+                change.removed_in.minor,
+                target.major,
+                target.minor
             ),
         )
-        .help(match api_versions::replacement_at(obj.api_version, obj.kind, target) {
-            Some(to) => format!("change `apiVersion` to `{to}`{note}"),
-            None if change.note.is_empty() => format!("remove the `{}`; it has no replacement in the API", change.kind),
-            None => format!("remove the `{}`: {}", change.kind, change.note),
-        });
+        .help(
+            match api_versions::replacement_at(obj.api_version, obj.kind, target) {
+                Some(to) => format!("change `apiVersion` to `{to}`{note}"),
+                None if change.note.is_empty() => format!(
+                    "remove the `{}`; it has no replacement in the API",
+                    change.kind
+                ),
+                None => format!("remove the `{}`: {}", change.kind, change.note),
+            },
+        );
     }
 }

@@ -55,7 +55,11 @@ impl Rule for DuplicateKey {
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         for (i, parsed) in cx.parsed.iter().enumerate() {
             let file = cx.files[i].id;
-            for p in parsed.problems.iter().filter(|p| p.kind == ProblemKind::DuplicateKey) {
+            for p in parsed
+                .problems
+                .iter()
+                .filter(|p| p.kind == ProblemKind::DuplicateKey)
+            {
                 let Some(range) = p.range else { continue };
                 let mut report = match cx.object_at(file, range.start) {
                     Some(obj) => out.report(obj, range, &p.message),

@@ -137,22 +137,31 @@ impl Rule for HpaMissingRequests {
         let admitted = AdmittedPod::of(cx, obj, pod);
         for id in hpas {
             let hpa_obj = cx.inventory.get(id);
-            let Some(hpa) = HorizontalPodAutoscaler::of(hpa_obj) else { continue };
+            let Some(hpa) = HorizontalPodAutoscaler::of(hpa_obj) else {
+                continue;
+            };
             for metric in hpa.metrics() {
-                let Some(target) = metric.utilization else { continue };
+                let Some(target) = metric.utilization else {
+                    continue;
+                };
                 let resource = metric.resource_name();
                 let only = match metric.source {
                     MetricSource::Resource => None,
                     MetricSource::ContainerResource => {
-                        match metric.node.path(&["containerResource", "container"]).and_then(|n| n.as_str()) {
+                        match metric
+                            .node
+                            .path(&["containerResource", "container"])
+                            .and_then(|n| n.as_str())
+                        {
                             Some(c) => Some(c),
                             None => continue,
                         }
                     }
                     MetricSource::Other => continue,
                 };
-                let pod_level = faultline_model::views::quantities(pod.spec.path(&["resources", "requests"]))
-                    .any(|q| q.name.value == resource);
+                let pod_level =
+                    faultline_model::views::quantities(pod.spec.path(&["resources", "requests"]))
+                        .any(|q| q.name.value == resource);
                 if pod_level {
                     continue;
                 }

@@ -71,12 +71,18 @@ impl Rule for HpaReplicasInvalid {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        let Some(hpa) = HorizontalPodAutoscaler::of(obj) else { return };
+        let Some(hpa) = HorizontalPodAutoscaler::of(obj) else {
+            return;
+        };
         let min = hpa.min_replicas();
         if let Some(max) = hpa.max_replicas() {
             if max.value < 1 {
-                out.report(obj, max.range(), format!("`maxReplicas: {}` must be at least 1", max.value))
-                    .help("set `maxReplicas` to the most replicas the workload may run");
+                out.report(
+                    obj,
+                    max.range(),
+                    format!("`maxReplicas: {}` must be at least 1", max.value),
+                )
+                .help("set `maxReplicas` to the most replicas the workload may run");
             } else if min > max.value {
                 let (range, written) = match hpa.min_replicas_field() {
                     Some(f) => (f.range(), format!("`minReplicas: {min}`")),
@@ -91,15 +97,23 @@ impl Rule for HpaReplicasInvalid {
                 let _ = report;
             }
         }
-        let Some(target) = cx.graph.reference(obj.id, Relation::ScaleTarget).and_then(|r| r.target) else {
+        let Some(target) = cx
+            .graph
+            .reference(obj.id, Relation::ScaleTarget)
+            .and_then(|r| r.target)
+        else {
             return;
         };
         let workload = cx.inventory.get(target);
         // The API server writes `replicas` into every stored workload.
-        if from_a_cluster(workload) || !matches!(workload.kind, "Deployment" | "StatefulSet" | "ReplicaSet") {
+        if from_a_cluster(workload)
+            || !matches!(workload.kind, "Deployment" | "StatefulSet" | "ReplicaSet")
+        {
             return;
         }
-        let Some(replicas) = replicas_field(workload) else { return };
+        let Some(replicas) = replicas_field(workload) else {
+            return;
+        };
         out.report(
             workload,
             replicas.range(),

@@ -111,10 +111,10 @@ impl Rule for HpaTargetNotFound {
         }
         let namespace = obj.namespace.unwrap_or("default");
         let Some(r) = cx.graph.reference(obj.id, Relation::ScaleTarget) else {
-            let at = obj
-                .node
-                .path(&["spec", "scaleTargetRef"])
-                .map_or_else(|| obj.spec().map_or_else(|| obj.kind_range(), tight_range), tight_range);
+            let at = obj.node.path(&["spec", "scaleTargetRef"]).map_or_else(
+                || obj.spec().map_or_else(|| obj.kind_range(), tight_range),
+                tight_range,
+            );
             out.report(obj, at, "`scaleTargetRef` needs a `kind` and a `name`")
                 .help("name the Deployment, StatefulSet or other scalable object the autoscaler should scale");
             return;
@@ -129,14 +129,22 @@ impl Rule for HpaTargetNotFound {
             return;
         }
         let shows = cx.settings.complete
-                        || !cx.graph.pods.in_namespace(namespace).is_empty()
+            || !cx.graph.pods.in_namespace(namespace).is_empty()
             || cx.graph.count(kind, obj.namespace) > 0;
-        let mut message = format!("`scaleTargetRef` names {kind} `{name}`, which is not in namespace `{namespace}`");
+        let mut message = format!(
+            "`scaleTargetRef` names {kind} `{name}`, which is not in namespace `{namespace}`"
+        );
         if let Some(similar) = similar_name(cx, kind, obj.namespace, name) {
             message.push_str(&format!("; did you mean `{similar}`?"));
         }
         out.report(obj, r.name.range(), message)
-            .severity(if shows { Severity::Error } else { Severity::Info })
-            .help(format!("name an existing {kind} in the autoscaler's namespace, or add it"));
+            .severity(if shows {
+                Severity::Error
+            } else {
+                Severity::Info
+            })
+            .help(format!(
+                "name an existing {kind} in the autoscaler's namespace, or add it"
+            ));
     }
 }

@@ -118,7 +118,10 @@ fn issued_by_cert_manager(cx: &Context<'_>, obj: &Object<'_>, name: &str) -> boo
         .flat_map(|ns| cx.graph.objects_of("Certificate", ns));
     annotated
         || certificates.map(|id| cx.inventory.get(*id)).any(|c| {
-            c.node.path(&["spec", "secretName"]).and_then(|n| n.scalar_text()) == Some(name)
+            c.node
+                .path(&["spec", "secretName"])
+                .and_then(|n| n.scalar_text())
+                == Some(name)
         })
 }
 
@@ -145,14 +148,23 @@ impl Rule for IngressBackendNotFound {
         }
         for b in cx.graph.backends_of(obj.id) {
             let name = b.backend.service.value;
-            let which = if b.backend.default { "the default backend" } else { "a backend" };
+            let which = if b.backend.default {
+                "the default backend"
+            } else {
+                "a backend"
+            };
             match (b.service, b.port) {
                 (None, _) => {
-                    let shows_services = cx.settings.complete
-                                                || cx.graph.count("Service", obj.namespace) > 0;
-                    let severity = if shows_services { Severity::Error } else { Severity::Info };
-                    let mut message =
-                        format!("{which} names Service `{name}`, which is not in namespace `{namespace}`");
+                    let shows_services =
+                        cx.settings.complete || cx.graph.count("Service", obj.namespace) > 0;
+                    let severity = if shows_services {
+                        Severity::Error
+                    } else {
+                        Severity::Info
+                    };
+                    let mut message = format!(
+                        "{which} names Service `{name}`, which is not in namespace `{namespace}`"
+                    );
                     if let Some(similar) = similar_name(cx, "Service", obj.namespace, name) {
                         message.push_str(&format!("; did you mean `{similar}`?"));
                     }
@@ -162,7 +174,9 @@ impl Rule for IngressBackendNotFound {
                 }
                 (Some(svc_id), BackendPortMatch::Missing) => {
                     let svc = cx.inventory.get(svc_id);
-                    let Some(port) = &b.backend.port else { continue };
+                    let Some(port) = &b.backend.port else {
+                        continue;
+                    };
                     let ports: Vec<String> = Service::of(svc)
                         .into_iter()
                         .flat_map(|s| s.ports())
@@ -180,16 +194,27 @@ impl Rule for IngressBackendNotFound {
                         format!("it exposes {}", ports.join(", "))
                     };
                     let what = match &port.value {
-                        faultline_model::views::ingress::BackendPort::Number(n) => format!("port {n}"),
-                        faultline_model::views::ingress::BackendPort::Name(n) => format!("a port named `{n}`"),
+                        faultline_model::views::ingress::BackendPort::Number(n) => {
+                            format!("port {n}")
+                        }
+                        faultline_model::views::ingress::BackendPort::Name(n) => {
+                            format!("a port named `{n}`")
+                        }
                     };
                     let ports_range = svc
                         .node
                         .path(&["spec", "ports"])
                         .map_or_else(|| svc.kind_range(), tight_range);
-                    out.report(obj, port.range(), format!("Service `{name}` has no {what}; {exports}", exports = exposes))
-                        .help("use the Service's `port` number or port `name` (not its `targetPort`)")
-                        .related(svc, ports_range, "the Service's ports");
+                    out.report(
+                        obj,
+                        port.range(),
+                        format!(
+                            "Service `{name}` has no {what}; {exports}",
+                            exports = exposes
+                        ),
+                    )
+                    .help("use the Service's `port` number or port `name` (not its `targetPort`)")
+                    .related(svc, ports_range, "the Service's ports");
                 }
                 _ => {}
             }

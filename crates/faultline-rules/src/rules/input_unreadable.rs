@@ -42,7 +42,11 @@ impl Rule for InputUnreadable {
 
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         for (i, parsed) in cx.parsed.iter().enumerate() {
-            for p in parsed.problems.iter().filter(|p| p.kind == ProblemKind::Unreadable) {
+            for p in parsed
+                .problems
+                .iter()
+                .filter(|p| p.kind == ProblemKind::Unreadable)
+            {
                 out.report_file(cx.files[i].id, p.range, &p.message)
                     .help("make the file readable UTF-8 text, or exclude it with `--exclude`");
             }

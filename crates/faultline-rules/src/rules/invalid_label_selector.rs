@@ -1,5 +1,5 @@
-use faultline_model::selectors::selector_sites;
 use faultline_model::Object;
+use faultline_model::selectors::selector_sites;
 
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 

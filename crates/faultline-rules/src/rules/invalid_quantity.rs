@@ -61,9 +61,16 @@ declare_rule! {
 }
 
 fn check(obj: &Object<'_>, value: NodeRef<'_>, field: &str, out: &mut Sink<'_>) {
-    let Some(text) = value.scalar_text().filter(|_| value.is_scalar() && !value.is_null()) else {
-        out.report(obj, value.range(), format!("`{field}` must be a quantity such as `500m` or `1Gi`"))
-            .help("write a single quantity value");
+    let Some(text) = value
+        .scalar_text()
+        .filter(|_| value.is_scalar() && !value.is_null())
+    else {
+        out.report(
+            obj,
+            value.range(),
+            format!("`{field}` must be a quantity such as `500m` or `1Gi`"),
+        )
+        .help("write a single quantity value");
         return;
     };
     let Err(err) = Quantity::parse(text.trim()) else {
@@ -79,9 +86,15 @@ fn check(obj: &Object<'_>, value: NodeRef<'_>, field: &str, out: &mut Sink<'_>) 
             let k = if p == "K" { "k" } else { &p };
             format!("write `{n}{k}` (powers of 1000) or `{n}{p}i` (powers of 1024)")
         })
-        .unwrap_or_else(|| "write a Kubernetes quantity such as `250m`, `1.5`, `512Mi` or `2Gi`".to_owned());
-    out.report(obj, value.range(), format!("`{text}` in `{field}` is not a valid quantity: {err}"))
-        .help(hint);
+        .unwrap_or_else(|| {
+            "write a Kubernetes quantity such as `250m`, `1.5`, `512Mi` or `2Gi`".to_owned()
+        });
+    out.report(
+        obj,
+        value.range(),
+        format!("`{text}` in `{field}` is not a valid quantity: {err}"),
+    )
+    .help(hint);
 }
 
 impl Rule for InvalidQuantity {
@@ -89,17 +102,36 @@ impl Rule for InvalidQuantity {
         &Self::META
     }
 
-    fn check_pod(&self, _cx: &Context<'_>, obj: &Object<'_>, pod: &PodTemplate<'_>, out: &mut Sink<'_>) {
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        obj: &Object<'_>,
+        pod: &PodTemplate<'_>,
+        out: &mut Sink<'_>,
+    ) {
         for c in pod.containers() {
-            for (which, field) in [(Resources::Requests, "requests"), (Resources::Limits, "limits")] {
+            for (which, field) in [
+                (Resources::Requests, "requests"),
+                (Resources::Limits, "limits"),
+            ] {
                 for (k, v) in c.resources(which) {
                     let name = k.scalar_text().unwrap_or("");
                     check(obj, v, &format!("resources.{field}.{name}"), out);
                 }
             }
         }
-        for (k, v) in pod.spec.get("overhead").into_iter().flat_map(|o| o.entries()) {
-            check(obj, v, &format!("overhead.{}", k.scalar_text().unwrap_or("")), out);
+        for (k, v) in pod
+            .spec
+            .get("overhead")
+            .into_iter()
+            .flat_map(|o| o.entries())
+        {
+            check(
+                obj,
+                v,
+                &format!("overhead.{}", k.scalar_text().unwrap_or("")),
+                out,
+            );
         }
         for vol in pod.spec.get("volumes").into_iter().flat_map(|v| v.items()) {
             if let Some(limit) = vol.path(&["emptyDir", "sizeLimit"]) {
@@ -113,21 +145,46 @@ impl Rule for InvalidQuantity {
         match obj.kind {
             "ResourceQuota" => {
                 for (k, v) in spec.get("hard").into_iter().flat_map(|h| h.entries()) {
-                    check(obj, v, &format!("hard.{}", k.scalar_text().unwrap_or("")), out);
+                    check(
+                        obj,
+                        v,
+                        &format!("hard.{}", k.scalar_text().unwrap_or("")),
+                        out,
+                    );
                 }
             }
             "LimitRange" => {
                 for limit in spec.get("limits").into_iter().flat_map(|l| l.items()) {
-                    for key in ["default", "defaultRequest", "min", "max", "maxLimitRequestRatio"] {
+                    for key in [
+                        "default",
+                        "defaultRequest",
+                        "min",
+                        "max",
+                        "maxLimitRequestRatio",
+                    ] {
                         for (k, v) in limit.get(key).into_iter().flat_map(|m| m.entries()) {
-                            check(obj, v, &format!("{key}.{}", k.scalar_text().unwrap_or("")), out);
+                            check(
+                                obj,
+                                v,
+                                &format!("{key}.{}", k.scalar_text().unwrap_or("")),
+                                out,
+                            );
                         }
                     }
                 }
             }
             "PersistentVolumeClaim" => {
-                for (k, v) in spec.path(&["resources", "requests"]).into_iter().flat_map(|m| m.entries()) {
-                    check(obj, v, &format!("resources.requests.{}", k.scalar_text().unwrap_or("")), out);
+                for (k, v) in spec
+                    .path(&["resources", "requests"])
+                    .into_iter()
+                    .flat_map(|m| m.entries())
+                {
+                    check(
+                        obj,
+                        v,
+                        &format!("resources.requests.{}", k.scalar_text().unwrap_or("")),
+                        out,
+                    );
                 }
             }
             _ => {}

@@ -104,24 +104,34 @@ fn shown(flag: &HeapFlag<'_>) -> String {
         HeapSize::Bytes(b) => format!(" ({})", human_bytes(u128::from(b))),
         HeapSize::RamPercent(_) => String::new(),
     };
-    let source = flag
-        .env
-        .map(|e| format!(" in `{e}`"))
-        .unwrap_or_default();
+    let source = flag.env.map(|e| format!(" in `{e}`")).unwrap_or_default();
     format!("`{}`{size}{source}", flag.flag)
 }
 
-fn report_limit_missing(obj: &Object<'_>, c: &Container<'_>, flag: &HeapFlag<'_>, out: &mut Sink<'_>) {
+fn report_limit_missing(
+    obj: &Object<'_>,
+    c: &Container<'_>,
+    flag: &HeapFlag<'_>,
+    out: &mut Sink<'_>,
+) {
     let (message, help) = match flag.size {
         HeapSize::Bytes(b) => (
-            format!("container `{}` sets a JVM heap of {} but has no memory limit", c.name(), shown(flag)),
+            format!(
+                "container `{}` sets a JVM heap of {} but has no memory limit",
+                c.name(),
+                shown(flag)
+            ),
             format!(
                 "set `resources.limits.memory` to the heap plus at least a third for non-heap memory (at least {}Mi)",
                 (u128::from(b) * 4).div_ceil(3 * MIB)
             ),
         ),
         HeapSize::RamPercent(_) => (
-            format!("container `{}` sizes its JVM heap with {} but has no memory limit, so the heap is a share of the whole node's memory", c.name(), shown(flag)),
+            format!(
+                "container `{}` sizes its JVM heap with {} but has no memory limit, so the heap is a share of the whole node's memory",
+                c.name(),
+                shown(flag)
+            ),
             "set `resources.limits.memory`; the heap then follows the limit".to_owned(),
         ),
     };
@@ -142,7 +152,10 @@ impl Rule for JvmHeapExceedsMemoryLimit {
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
-        for c in pod.containers().filter(|c| c.kind != ContainerKind::Ephemeral) {
+        for c in pod
+            .containers()
+            .filter(|c| c.kind != ContainerKind::Ephemeral)
+        {
             let settings = jvm::heap_settings(&c);
             // `-Xmx` wins over `MaxRAMPercentage`.
             let Some(flag) = settings.max_heap.or(settings.max_ram) else {
@@ -178,7 +191,10 @@ impl Rule for JvmHeapExceedsMemoryLimit {
                     if heap_nanos >= limit_nanos {
                         (
                             Severity::Error,
-                            format!("container `{name}`: the JVM heap {} is at or above the memory limit {limit_text}, so the container is OOM-killed (exit code 137) before the heap is full", shown(&flag)),
+                            format!(
+                                "container `{name}`: the JVM heap {} is at or above the memory limit {limit_text}, so the container is OOM-killed (exit code 137) before the heap is full",
+                                shown(&flag)
+                            ),
                             suggest,
                         )
                     } else if (limit_nanos - heap_nanos) * 4 < limit_nanos {
@@ -199,7 +215,10 @@ impl Rule for JvmHeapExceedsMemoryLimit {
                 }
                 HeapSize::RamPercent(p) if p >= 100.0 => (
                     Severity::Error,
-                    format!("container `{name}`: {} gives the JVM heap the whole memory limit {limit_text}, so the container is OOM-killed (exit code 137) before the heap is full", shown(&flag)),
+                    format!(
+                        "container `{name}`: {} gives the JVM heap the whole memory limit {limit_text}, so the container is OOM-killed (exit code 137) before the heap is full",
+                        shown(&flag)
+                    ),
                     "lower `-XX:MaxRAMPercentage` to 75".to_owned(),
                 ),
                 HeapSize::RamPercent(p) if p > 80.0 => (
@@ -213,13 +232,21 @@ impl Rule for JvmHeapExceedsMemoryLimit {
                 ),
                 HeapSize::RamPercent(_) => continue,
             };
-            let report = out.report(obj, flag.range, message).severity(severity).help(help);
+            let report = out
+                .report(obj, flag.range, message)
+                .severity(severity)
+                .help(help);
             match from {
-                None => report.related_at(Location::new(obj.file, limit.range()), "the memory limit"),
+                None => {
+                    report.related_at(Location::new(obj.file, limit.range()), "the memory limit")
+                }
                 Some(lr) => report.related(
                     &lr,
                     limit.range(),
-                    format!("the memory limit LimitRange `{}` gives the container", lr.name),
+                    format!(
+                        "the memory limit LimitRange `{}` gives the container",
+                        lr.name
+                    ),
                 ),
             };
         }

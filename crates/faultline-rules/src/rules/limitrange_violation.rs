@@ -179,7 +179,9 @@ impl<'a> Subject<'_, 'a> {
     /// "container `api` has a cpu limit of 4", "the pod's cpu limits add up to 4".
     fn limits(&self, name: &str, text: &str, provenance: &str) -> String {
         match self {
-            Subject::Container(_) => format!("{} has a {name} limit of {text}{provenance}", self.name()),
+            Subject::Container(_) => {
+                format!("{} has a {name} limit of {text}{provenance}", self.name())
+            }
             Subject::Pod(_) => format!("the pod's {name} limits add up to {text}"),
         }
     }
@@ -237,7 +239,10 @@ impl<'a> Subject<'_, 'a> {
                 .containers
                 .iter()
                 .find(|c| c.container.is_long_running())
-                .map_or_else(|| obj.kind_range(), |c| c.container.anchor(&["resources", key])),
+                .map_or_else(
+                    || obj.kind_range(),
+                    |c| c.container.anchor(&["resources", key]),
+                ),
         }
     }
 }
@@ -252,7 +257,10 @@ fn seen_amount<'a>(c: &AdmittedContainer<'a>, a: &Amount<'a>, which: Resources) 
     };
     let (at, from) = match a.origin {
         Origin::Written | Origin::FromLimit => (a.range(), None),
-        Origin::LimitRange(lr) => (c.container.anchor(&["resources", key]), Some((lr, a.range()))),
+        Origin::LimitRange(lr) => (
+            c.container.anchor(&["resources", key]),
+            Some((lr, a.range())),
+        ),
     };
     Seen::Known {
         quantity,
@@ -285,12 +293,33 @@ impl<'a> Check<'_, 'a> {
     /// `min` (requests and limits must reach it; a request is required) or `max` (requests
     /// and limits must stay within it; a limit is required), as `minConstraint` and
     /// `maxConstraint` check them.
-    fn bound(&self, s: &Subject<'_, 'a>, name: &str, bound: Quantity, bound_text: &str, min: bool) -> Vec<Violation<'a>> {
+    fn bound(
+        &self,
+        s: &Subject<'_, 'a>,
+        name: &str,
+        bound: Quantity,
+        bound_text: &str,
+        min: bool,
+    ) -> Vec<Violation<'a>> {
         let (lr, per) = (self.lr(), s.per());
         let (required, other, word, side, within, verb) = if min {
-            (Resources::Requests, Resources::Limits, "minimum", "below", "at least", "raise")
+            (
+                Resources::Requests,
+                Resources::Limits,
+                "minimum",
+                "below",
+                "at least",
+                "raise",
+            )
         } else {
-            (Resources::Limits, Resources::Requests, "maximum", "above", "at most", "lower")
+            (
+                Resources::Limits,
+                Resources::Requests,
+                "maximum",
+                "above",
+                "at most",
+                "lower",
+            )
         };
         let field = |which: Resources| match which {
             Resources::Requests => "requests",
@@ -310,8 +339,16 @@ impl<'a> Check<'_, 'a> {
                     help: format!("set `resources.{key}.{name}` to {within} {bound_text}"),
                     from: None,
                 },
-                Seen::Known { quantity, text, at, from, provenance } => {
-                    let [q, b] = observed(&[quantity, bound])[..] else { continue };
+                Seen::Known {
+                    quantity,
+                    text,
+                    at,
+                    from,
+                    provenance,
+                } => {
+                    let [q, b] = observed(&[quantity, bound])[..] else {
+                        continue;
+                    };
                     if (min && q >= b) || (!min && q <= b) {
                         continue;
                     }
@@ -342,7 +379,13 @@ impl<'a> Check<'_, 'a> {
         out
     }
 
-    fn ratio(&self, s: &Subject<'_, 'a>, name: &str, ratio: Quantity, ratio_text: &str) -> Vec<Violation<'a>> {
+    fn ratio(
+        &self,
+        s: &Subject<'_, 'a>,
+        name: &str,
+        ratio: Quantity,
+        ratio_text: &str,
+    ) -> Vec<Violation<'a>> {
         let (lr, per) = (self.lr(), s.per());
         let request = s.seen(Resources::Requests, name);
         let limit = s.seen(Resources::Limits, name);
@@ -379,7 +422,13 @@ impl<'a> Check<'_, 'a> {
         }
         let (
             Seen::Known { text: req_text, .. },
-            Seen::Known { text: lim_text, at, from, provenance, .. },
+            Seen::Known {
+                text: lim_text,
+                at,
+                from,
+                provenance,
+                ..
+            },
         ) = (&request, &limit)
         else {
             return Vec::new();
@@ -447,7 +496,9 @@ impl Rule for LimitrangeViolation {
         for lr in cx.limit_ranges(namespace) {
             for item in lr.limits() {
                 let subjects: Vec<Subject<'_, '_>> = match item.type_().map(|t| t.value) {
-                    Some("Container") => admitted.containers.iter().map(Subject::Container).collect(),
+                    Some("Container") => {
+                        admitted.containers.iter().map(Subject::Container).collect()
+                    }
                     Some("Pod") => vec![Subject::Pod(&admitted)],
                     _ => continue,
                 };
@@ -470,11 +521,16 @@ fn report_item<'a>(
     let lists: [(&str, Vec<ResourceQuantity<'a>>); 3] = [
         ("minimum", item.min().collect()),
         ("maximum", item.max().collect()),
-        ("maximum limit-to-request ratio", item.max_limit_request_ratio().collect()),
+        (
+            "maximum limit-to-request ratio",
+            item.max_limit_request_ratio().collect(),
+        ),
     ];
     for (what, list) in lists {
         for q in list {
-            let Ok(value) = q.quantity.value else { continue };
+            let Ok(value) = q.quantity.value else {
+                continue;
+            };
             let name = q.name.value;
             let text = text_of(&q);
             let found = match what {
@@ -484,12 +540,20 @@ fn report_item<'a>(
             };
             for v in found {
                 let lr = &check.lr.object;
-                let mut report = out
-                    .report(obj, v.at, v.message)
-                    .help(v.help)
-                    .related(lr, q.name.range().cover(q.quantity.range()), format!("the {what} ({name}) of LimitRange `{}`", lr.name));
+                let mut report = out.report(obj, v.at, v.message).help(v.help).related(
+                    lr,
+                    q.name.range().cover(q.quantity.range()),
+                    format!("the {what} ({name}) of LimitRange `{}`", lr.name),
+                );
                 if let Some((from, range)) = v.from {
-                    report = report.related(&from, range, format!("the default {name} LimitRange `{}` gives the container", from.name));
+                    report = report.related(
+                        &from,
+                        range,
+                        format!(
+                            "the default {name} LimitRange `{}` gives the container",
+                            from.name
+                        ),
+                    );
                 }
                 let _ = report;
             }

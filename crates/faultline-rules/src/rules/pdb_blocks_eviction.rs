@@ -110,21 +110,29 @@ impl Rule for PdbBlocksEviction {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        let Some(pdb) = PodDisruptionBudget::of(obj) else { return };
+        let Some(pdb) = PodDisruptionBudget::of(obj) else {
+            return;
+        };
         if let Some(max) = pdb.max_unavailable() {
-            if matches!(&max.value, IntOrString::Int(0)) || matches!(&max.value, IntOrString::Str(s) if s == "0%") {
+            if matches!(&max.value, IntOrString::Int(0))
+                || matches!(&max.value, IntOrString::Str(s) if s == "0%")
+            {
                 out.report(obj, max.range(), format!("`maxUnavailable: {}` allows no pod to be evicted; node drains wait on this budget forever", max.value))
                     .help(HELP);
             }
             return;
         }
-        let Some(min) = pdb.min_available() else { return };
+        let Some(min) = pdb.min_available() else {
+            return;
+        };
         if matches!(&min.value, IntOrString::Str(s) if s == "100%") {
             out.report(obj, min.range(), "`minAvailable: 100%` allows no pod to be evicted; node drains wait on this budget forever")
                 .help(HELP);
             return;
         }
-        let Some(sel) = cx.graph.selection(obj.id).filter(|s| s.valid) else { return };
+        let Some(sel) = cx.graph.selection(obj.id).filter(|s| s.valid) else {
+            return;
+        };
         let workloads = cx.graph.workloads(&sel.pods);
         if workloads.is_empty() {
             return;
@@ -132,7 +140,9 @@ impl Rule for PdbBlocksEviction {
         let mut total = 0;
         let mut parts = Vec::new();
         for w in &workloads {
-            let Some((n, hpa)) = fewest_pods(cx, *w) else { return };
+            let Some((n, hpa)) = fewest_pods(cx, *w) else {
+                return;
+            };
             total += n;
             let wobj = cx.inventory.get(*w);
             parts.push((wobj, n, hpa));
@@ -140,14 +150,20 @@ impl Rule for PdbBlocksEviction {
         if total <= 0 {
             return;
         }
-        let Ok(needed) = min.value.scaled_value(total, true) else { return };
+        let Ok(needed) = min.value.scaled_value(total, true) else {
+            return;
+        };
         if needed < total {
             return;
         }
         let counted: Vec<String> = parts
             .iter()
             .map(|(w, n, hpa)| match hpa {
-                Some(h) => format!("{} (at least {n}, the `minReplicas` of {})", object_ref(w), object_ref(cx.inventory.get(*h))),
+                Some(h) => format!(
+                    "{} (at least {n}, the `minReplicas` of {})",
+                    object_ref(w),
+                    object_ref(cx.inventory.get(*h))
+                ),
                 None if w.kind == "Pod" => object_ref(w).to_string(),
                 None => format!("{} ({n})", object_ref(w)),
             })
@@ -172,7 +188,10 @@ impl Rule for PdbBlocksEviction {
             match hpa {
                 Some(h) => {
                     let h = cx.inventory.get(*h);
-                    let range = h.node.path(&["spec", "minReplicas"]).map_or_else(|| h.kind_range(), |n| n.range());
+                    let range = h
+                        .node
+                        .path(&["spec", "minReplicas"])
+                        .map_or_else(|| h.kind_range(), |n| n.range());
                     report = report.related(h, range, "the autoscaler's `minReplicas`");
                 }
                 None => {

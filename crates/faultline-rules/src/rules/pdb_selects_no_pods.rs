@@ -99,9 +99,15 @@ impl Rule for PdbSelectsNoPods {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        let Some(pdb) = PodDisruptionBudget::of(obj) else { return };
-        let Some(sel) = cx.graph.selection(obj.id) else { return };
-        let Some(namespace) = obj.namespace else { return };
+        let Some(pdb) = PodDisruptionBudget::of(obj) else {
+            return;
+        };
+        let Some(sel) = cx.graph.selection(obj.id) else {
+            return;
+        };
+        let Some(namespace) = obj.namespace else {
+            return;
+        };
         if !sel.valid || !sel.pods.is_empty() {
             return;
         }
@@ -122,8 +128,9 @@ impl Rule for PdbSelectsNoPods {
             }
             Selection::ByLabels if judge_empty_selection(cx, obj, namespace, &sel.selector) => {
                 let Some(node) = sel.node else { return };
-                report_empty_selection(cx, obj, node, namespace, &sel.selector, out)
-                    .help("make the selector match the labels of the pods the budget should protect");
+                report_empty_selection(cx, obj, node, namespace, &sel.selector, out).help(
+                    "make the selector match the labels of the pods the budget should protect",
+                );
             }
             _ => {}
         }

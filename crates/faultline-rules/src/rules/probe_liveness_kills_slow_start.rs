@@ -165,7 +165,10 @@ impl Rule for ProbeLivenessKillsSlowStart {
             .collect();
             let at = window_fields.first().copied().unwrap_or(probe.key.range());
             let starter = match &jvm {
-                Some(e) => format!("a JVM (recognised by {}) may need {budget} s to start", e.reason),
+                Some(e) => format!(
+                    "a JVM (recognised by {}) may need {budget} s to start",
+                    e.reason
+                ),
                 None => format!("a container may need {budget} s to start"),
             };
             let mut report = out
@@ -189,7 +192,8 @@ impl Rule for ProbeLivenessKillsSlowStart {
                 report = report.severity(Severity::Info);
             }
             for range in window_fields.iter().skip(1) {
-                report = report.related_at(Location::new(obj.file, *range), "part of the kill window");
+                report =
+                    report.related_at(Location::new(obj.file, *range), "part of the kill window");
             }
             if let Some(e) = &jvm {
                 report.related_at(

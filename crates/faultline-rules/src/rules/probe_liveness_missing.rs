@@ -94,7 +94,10 @@ impl Rule for ProbeLivenessMissing {
         }
         for c in pod.containers().filter(|c| c.kind == ContainerKind::App) {
             // A probe written with the wrong shape is not missing; the API server reports it.
-            if c.node.get(ProbeKind::Liveness.field()).is_some_and(|p| !p.is_null()) {
+            if c.node
+                .get(ProbeKind::Liveness.field())
+                .is_some_and(|p| !p.is_null())
+            {
                 continue;
             }
             out.report(

@@ -170,22 +170,37 @@ impl Rule for ProbePortNotExposed {
                 let shown = &port.value;
                 let (message, severity, help, related) = match problem {
                     Problem::UnknownName => (
-                        format!("container `{name}` declares no port named `{shown}`, so its {probe} can never succeed"),
+                        format!(
+                            "container `{name}` declares no port named `{shown}`, so its {probe} can never succeed"
+                        ),
                         Severity::Error,
-                        format!("declare the port under the container's `ports` with `name: {shown}`, or probe a declared port"),
-                        c.node.entry("ports").map(|(k, _)| (k.range(), "the ports the container declares")),
+                        format!(
+                            "declare the port under the container's `ports` with `name: {shown}`, or probe a declared port"
+                        ),
+                        c.node
+                            .entry("ports")
+                            .map(|(k, _)| (k.range(), "the ports the container declares")),
                     ),
                     Problem::NotTcp(p) => (
-                        format!("port `{shown}` of container `{name}` is declared for {}, but its {probe} connects over TCP", p.protocol),
+                        format!(
+                            "port `{shown}` of container `{name}` is declared for {}, but its {probe} connects over TCP",
+                            p.protocol
+                        ),
                         Severity::Warning,
                         "probe a port the container serves over TCP".to_owned(),
                         Some((p.node.range(), "the port declaration")),
                     ),
                     Problem::Undeclared(number) => (
-                        format!("container `{name}` does not declare port {number}, which its {probe} checks"),
+                        format!(
+                            "container `{name}` does not declare port {number}, which its {probe} checks"
+                        ),
                         Severity::Info,
-                        format!("declare the port under the container's `ports` (`containerPort: {number}`), or point the probe at a declared port"),
-                        c.node.entry("ports").map(|(k, _)| (k.range(), "the ports the container declares")),
+                        format!(
+                            "declare the port under the container's `ports` (`containerPort: {number}`), or point the probe at a declared port"
+                        ),
+                        c.node
+                            .entry("ports")
+                            .map(|(k, _)| (k.range(), "the ports the container declares")),
                     ),
                 };
                 let report = out

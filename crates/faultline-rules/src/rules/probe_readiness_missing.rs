@@ -1,9 +1,9 @@
 use faultline_model::Object;
+use faultline_model::field;
 use faultline_model::intorstr::IntOrString;
 use faultline_model::pod::{Container, ContainerKind, PodTemplate};
 use faultline_model::probe::{Check, Probe, ProbeKind, ResolvedPort};
 use faultline_model::views::service::Service;
-use faultline_model::field;
 
 use crate::common::is_managed;
 use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
@@ -117,16 +117,21 @@ fn serves(c: &Container<'_>, target: &IntOrString) -> bool {
     match target {
         IntOrString::Str(name) => c.port_named(name).is_some(),
         IntOrString::Int(n) => {
-            c.declared_ports().any(|p| p.number.is_some_and(|f| f.value == *n))
-                || [ProbeKind::Readiness, ProbeKind::Liveness, ProbeKind::Startup]
-                    .into_iter()
-                    .filter_map(|k| Probe::of(c, k)?.handler()?.check(c))
-                    .any(|check| match check {
-                        Check::Http { port, .. } | Check::Tcp { port, .. } | Check::Grpc { port, .. } => {
-                            port == ResolvedPort::Number(*n)
-                        }
-                        Check::Exec(_) => false,
-                    })
+            c.declared_ports()
+                .any(|p| p.number.is_some_and(|f| f.value == *n))
+                || [
+                    ProbeKind::Readiness,
+                    ProbeKind::Liveness,
+                    ProbeKind::Startup,
+                ]
+                .into_iter()
+                .filter_map(|k| Probe::of(c, k)?.handler()?.check(c))
+                .any(|check| match check {
+                    Check::Http { port, .. }
+                    | Check::Tcp { port, .. }
+                    | Check::Grpc { port, .. } => port == ResolvedPort::Number(*n),
+                    Check::Exec(_) => false,
+                })
         }
     }
 }
@@ -167,7 +172,15 @@ impl Rule for ProbeReadinessMissing {
         // (Service, its target ports)
         let targets: Vec<(Service<'_>, Vec<IntOrString>)> = services
             .iter()
-            .map(|s| (*s, s.ports().filter_map(|p| p.target_port()).map(|t| t.value).collect()))
+            .map(|s| {
+                (
+                    *s,
+                    s.ports()
+                        .filter_map(|p| p.target_port())
+                        .map(|t| t.value)
+                        .collect(),
+                )
+            })
             .collect();
         let containers: Vec<Container<'_>> = pod.long_running_containers().collect();
         let mut any_serving = false;
@@ -185,7 +198,10 @@ impl Rule for ProbeReadinessMissing {
                 continue;
             }
             let (first, port) = served[0];
-            let mut names: Vec<String> = served.iter().map(|(s, _)| format!("`{}`", s.object.name)).collect();
+            let mut names: Vec<String> = served
+                .iter()
+                .map(|(s, _)| format!("`{}`", s.object.name))
+                .collect();
             names.dedup();
             let report = out
                 .report(
@@ -205,7 +221,11 @@ impl Rule for ProbeReadinessMissing {
                 ));
             related_service(report, first);
         }
-        if any_serving || containers.iter().any(|c| c.probe("readinessProbe").is_some()) {
+        if any_serving
+            || containers
+                .iter()
+                .any(|c| c.probe("readinessProbe").is_some())
+        {
             return;
         }
         // No container declares or probes a target port: report the pod once.
@@ -231,6 +251,13 @@ impl Rule for ProbeReadinessMissing {
 }
 
 fn related_service(report: crate::engine::Report<'_>, svc: &Service<'_>) {
-    let at = svc.selector_node().map_or_else(|| svc.object.kind_range(), |n| crate::presence::tight_range(n));
-    let _ = report.related(&svc.object, at, format!("the selector of Service `{}`", svc.object.name));
+    let at = svc.selector_node().map_or_else(
+        || svc.object.kind_range(),
+        |n| crate::presence::tight_range(n),
+    );
+    let _ = report.related(
+        &svc.object,
+        at,
+        format!("the selector of Service `{}`", svc.object.name),
+    );
 }

@@ -210,8 +210,15 @@ impl Source<'_> {
         } else {
             self.current
         };
-        let per_pod = self.each.get(name).map_or(Quantity::ZERO, |q| q.mul_int(pods));
-        let once = if full { &self.once_full } else { &self.once_current };
+        let per_pod = self
+            .each
+            .get(name)
+            .map_or(Quantity::ZERO, |q| q.mul_int(pods));
+        let once = if full {
+            &self.once_full
+        } else {
+            &self.once_current
+        };
         per_pod + once.get(name).map_or(Quantity::ZERO, |n| units(*n))
     }
 }
@@ -233,7 +240,12 @@ fn autoscaler<'a>(cx: &Context<'a>, obj: ObjectId) -> Option<(Object<'a>, i64, i
                 .spec
                 .and_then(|s| s.entry("maxReplicas"))
                 .map_or(max.range(), |(k, v)| k.range().cover(v.range()));
-            Some((h.object, h.min_replicas().clamp(0, max.value), max.value, range))
+            Some((
+                h.object,
+                h.min_replicas().clamp(0, max.value),
+                max.value,
+                range,
+            ))
         })
         .max_by_key(|(o, _, max, _)| (*max, std::cmp::Reverse(o.id)))
 }
@@ -257,8 +269,10 @@ fn job_finished(obj: &Object<'_>) -> bool {
         .into_iter()
         .flat_map(|c| c.items())
         .any(|c| {
-            matches!(field::str(Some(c), "type").map(|f| f.value), Some("Complete" | "Failed"))
-                && field::str(Some(c), "status").is_some_and(|f| f.value == "True")
+            matches!(
+                field::str(Some(c), "type").map(|f| f.value),
+                Some("Complete" | "Failed")
+            ) && field::str(Some(c), "status").is_some_and(|f| f.value == "True")
         })
 }
 
@@ -268,7 +282,9 @@ fn job_pods(spec: Option<faultline_syntax::NodeRef<'_>>) -> i64 {
     if field::bool(spec, "suspend").is_some_and(|f| f.value) {
         return 0;
     }
-    let parallelism = field::int(spec, "parallelism").map_or(1, |f| f.value).max(0);
+    let parallelism = field::int(spec, "parallelism")
+        .map_or(1, |f| f.value)
+        .max(0);
     match field::int(spec, "completions") {
         Some(c) => parallelism.min(c.value.max(0)),
         None => parallelism,
@@ -283,7 +299,10 @@ fn pod_counts<'a>(
     obj: &Object<'a>,
 ) -> Option<(i64, i64, i64, Option<(Object<'a>, TextRange)>, TextRange)> {
     if obj.kind == "Pod" {
-        let phase = obj.status().and_then(|s| field::str(Some(s), "phase")).map(|f| f.value);
+        let phase = obj
+            .status()
+            .and_then(|s| field::str(Some(s), "phase"))
+            .map(|f| f.value);
         let n = i64::from(!matches!(phase, Some("Succeeded" | "Failed")));
         return Some((n, n, 0, None, obj.kind_range()));
     }
@@ -326,7 +345,11 @@ fn pod_counts<'a>(
             Some((n, n, surge_of(&w, n), None, obj.kind_range()))
         }
         WorkloadKind::Job => {
-            let n = if job_finished(obj) { 0 } else { job_pods(Some(w.spec)) };
+            let n = if job_finished(obj) {
+                0
+            } else {
+                job_pods(Some(w.spec))
+            };
             Some((n, n, 0, None, obj.kind_range()))
         }
         WorkloadKind::CronJob => {
@@ -365,7 +388,11 @@ fn is_resource(obj: &Object<'_>, resource: &str, group: &str) -> bool {
     let plural = {
         let lower = obj.kind.to_ascii_lowercase();
         if lower.ends_with('s') || lower.ends_with("ch") || lower.ends_with('x') {
-            if lower == "endpoints" { lower } else { format!("{lower}es") }
+            if lower == "endpoints" {
+                lower
+            } else {
+                format!("{lower}es")
+            }
         } else if let Some(stem) = lower.strip_suffix('y') {
             format!("{stem}ies")
         } else {
@@ -382,8 +409,12 @@ impl Rule for QuotaBlocksScaleOut {
     }
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        let Some(quota) = ResourceQuota::of(obj) else { return };
-        let Some(namespace) = obj.namespace else { return };
+        let Some(quota) = ResourceQuota::of(obj) else {
+            return;
+        };
+        let Some(namespace) = obj.namespace else {
+            return;
+        };
         let entries = hard(&quota);
         if entries.is_empty() {
             return;
@@ -394,7 +425,15 @@ impl Rule for QuotaBlocksScaleOut {
         };
         let residual = residual(cx, &quota, namespace, &sources);
         for h in &entries {
-            check_entry(obj, namespace, h, &sources, residual.get(h.name.value).copied(), with_surge, out);
+            check_entry(
+                obj,
+                namespace,
+                h,
+                &sources,
+                residual.get(h.name.value).copied(),
+                with_surge,
+                out,
+            );
         }
     }
 }
@@ -424,7 +463,9 @@ fn sources<'a>(
             if is_managed(cx, obj) {
                 continue;
             }
-            let Some(pod) = PodTemplate::of(obj) else { continue };
+            let Some(pod) = PodTemplate::of(obj) else {
+                continue;
+            };
             let admitted = AdmittedPod::of(cx, obj, &pod);
             match scope_match(cx, quota, &admitted) {
                 ScopeMatch::Matches => {}
@@ -458,7 +499,9 @@ fn sources<'a>(
     // Object counts: the input's objects of each counted kind (quota scopes apply to pods
     // only; a scoped quota cannot count other objects).
     for h in entries {
-        let Some((resource, group)) = counted_kind(h.name.value) else { continue };
+        let Some((resource, group)) = counted_kind(h.name.value) else {
+            continue;
+        };
         let objects = cx
             .inventory
             .objects
@@ -476,7 +519,13 @@ fn sources<'a>(
                     .referring(*id, Relation::Owner)
                     .iter()
                     .any(|o| cx.inventory.get(*o).kind == "ReplicaSet");
-                push_once(&mut out, d, h.name.value, i64::from(!owns_one), 1 + i64::from(!owns_one));
+                push_once(
+                    &mut out,
+                    d,
+                    h.name.value,
+                    i64::from(!owns_one),
+                    1 + i64::from(!owns_one),
+                );
             }
         }
     }
@@ -516,11 +565,15 @@ fn residual(
     sources: &[Source<'_>],
 ) -> BTreeMap<String, (Quantity, TextRange)> {
     let mut out = BTreeMap::new();
-    if !faultline_graph::from_a_cluster(&quota.object) || !cx.graph.snapshot_has("Pod", Some(namespace)) {
+    if !faultline_graph::from_a_cluster(&quota.object)
+        || !cx.graph.snapshot_has("Pod", Some(namespace))
+    {
         return out;
     }
     for used in quota.used() {
-        let Ok(value) = used.quantity.value else { continue };
+        let Ok(value) = used.quantity.value else {
+            continue;
+        };
         let name = used.name.value;
         let accounted: Quantity = sources.iter().map(|s| s.need(name, false, false)).sum();
         if value > accounted {
@@ -545,13 +598,23 @@ fn check_entry(
     let rest = residual.map_or(Quantity::ZERO, |(q, _)| q);
     let contributors: Vec<&Source<'_>> = sources
         .iter()
-        .filter(|s| !s.need(name, true, with_surge).is_zero() || !s.need(name, false, false).is_zero())
+        .filter(|s| {
+            !s.need(name, true, with_surge).is_zero() || !s.need(name, false, false).is_zero()
+        })
         .collect();
     if contributors.is_empty() {
         return;
     }
-    let now: Quantity = rest + contributors.iter().map(|s| s.need(name, false, false)).sum::<Quantity>();
-    let full: Quantity = rest + contributors.iter().map(|s| s.need(name, true, with_surge)).sum::<Quantity>();
+    let now: Quantity = rest
+        + contributors
+            .iter()
+            .map(|s| s.need(name, false, false))
+            .sum::<Quantity>();
+    let full: Quantity = rest
+        + contributors
+            .iter()
+            .map(|s| s.need(name, true, with_surge))
+            .sum::<Quantity>();
     let severity = if now > allowed {
         Severity::Error
     } else if full > allowed {
@@ -566,7 +629,11 @@ fn check_entry(
         let Some(per_pod) = s.each.get(name).copied().filter(|q| !q.is_zero()) else {
             continue;
         };
-        let target = if severity == Severity::Error { s.current } else { s.full };
+        let target = if severity == Severity::Error {
+            s.current
+        } else {
+            s.full
+        };
         let others = now - s.need(name, false, false);
         let room = allowed - others;
         let fit = if room.nanos() <= 0 {
@@ -596,8 +663,16 @@ fn check_entry(
     let message = if counted_kind(name).is_some() {
         format!(
             "`{name}`: namespace `{namespace}` gets {} of these objects{}{used}, more than the {allows}, so the API server refuses to create the rest",
-            if severity == Severity::Error { now } else { full },
-            if severity == Severity::Error { "" } else { " during a rollout" },
+            if severity == Severity::Error {
+                now
+            } else {
+                full
+            },
+            if severity == Severity::Error {
+                ""
+            } else {
+                " during a rollout"
+            },
         )
     } else if severity == Severity::Error {
         format!(
@@ -606,19 +681,32 @@ fn check_entry(
     } else {
         format!(
             "`{name}`: the workloads of namespace `{namespace}` need {full} at full scale ({}{used}), more than the {allows}, so scaling out {}is refused{fits_text}",
-            if with_surge { "autoscaler maximums plus rolling-update surge" } else { "autoscaler maximums" },
+            if with_surge {
+                "autoscaler maximums plus rolling-update surge"
+            } else {
+                "autoscaler maximums"
+            },
             if with_surge { "or rolling out " } else { "" },
         )
     };
-    let at_least = if severity == Severity::Error { full.max(now) } else { full };
+    let at_least = if severity == Severity::Error {
+        full.max(now)
+    } else {
+        full
+    };
     let help = if counted_kind(name).is_some() {
-        format!("raise `{name}` in the quota to at least {at_least}, or move some of these objects to another namespace")
+        format!(
+            "raise `{name}` in the quota to at least {at_least}, or move some of these objects to another namespace"
+        )
     } else {
         format!(
             "raise `{name}` in the quota to at least {at_least}, or lower the workloads' requests, replicas or autoscaler maximums"
         )
     };
-    let mut report = out.report(obj, h.range(), message).severity(severity).help(help);
+    let mut report = out
+        .report(obj, h.range(), message)
+        .severity(severity)
+        .help(help);
     for s in contributors {
         let need = s.need(name, true, with_surge);
         let per_pod = s.each.get(name).copied().unwrap_or(Quantity::ZERO);
@@ -646,7 +734,11 @@ fn check_entry(
         report = report.related(&at_obj, at, format!("{}: {how}", object_ref(&s.object)));
     }
     if let Some((r, range)) = residual {
-        report = report.related(obj, range, format!("`status.used`: {r} of it is not accounted for by the input"));
+        report = report.related(
+            obj,
+            range,
+            format!("`status.used`: {r} of it is not accounted for by the input"),
+        );
     }
     let _ = report;
 }
@@ -687,7 +779,10 @@ spec:
 
     fn messages(text: &str, settings: &Settings) -> Vec<String> {
         let (_, diags) = check_texts(&[("t.yaml", text)], settings);
-        assert!(!diags.iter().any(|d| d.rule == "internal-error"), "{diags:?}");
+        assert!(
+            !diags.iter().any(|d| d.rule == "internal-error"),
+            "{diags:?}"
+        );
         diags
             .into_iter()
             .filter(|d| d.rule == "quota-blocks-scale-out")
@@ -704,7 +799,9 @@ spec:
         let mut settings = Settings::default();
         settings.params.insert(
             "quota-blocks-scale-out".into(),
-            [("surge".to_owned(), "false".to_owned())].into_iter().collect(),
+            [("surge".to_owned(), "false".to_owned())]
+                .into_iter()
+                .collect(),
         );
         assert!(messages(SALE, &settings).is_empty());
     }
@@ -712,7 +809,10 @@ spec:
     #[test]
     fn absurd_numbers_do_not_panic() {
         let text = SALE
-            .replace("maxReplicas: 10", "maxReplicas: 9223372036854775807\n  minReplicas: 9223372036854775807")
+            .replace(
+                "maxReplicas: 10",
+                "maxReplicas: 9223372036854775807\n  minReplicas: 9223372036854775807",
+            )
             .replace("500m", "-1")
             .replace("'5'", "[5]");
         let _ = messages(&text, &Settings::default());

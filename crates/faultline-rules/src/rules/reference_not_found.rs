@@ -132,9 +132,14 @@ impl Rule for ReferenceNotFound {
 
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let excluded = cx.param(&Self::META, "exclude-kinds");
-        let excluded: Vec<&str> = excluded.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let excluded: Vec<&str> = excluded
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         for r in cx.graph.references_from(obj.id) {
-            if !r.relation.is_dependency() || r.optional || r.builtin || excluded.contains(&r.kind) {
+            if !r.relation.is_dependency() || r.optional || r.builtin || excluded.contains(&r.kind)
+            {
                 continue;
             }
             let name = r.name.value;
@@ -143,16 +148,24 @@ impl Rule for ReferenceNotFound {
                     Some(ns) => format!("in namespace `{ns}`"),
                     None => "in the input".to_owned(),
                 };
-                let mut message =
-                    format!("{} references {} `{name}`, which is not {place}", r.site, r.kind);
+                let mut message = format!(
+                    "{} references {} `{name}`, which is not {place}",
+                    r.site, r.kind
+                );
                 if let Some(similar) = similar_name(cx, r.kind, r.namespace, name) {
                     message.push_str(&format!("; did you mean `{similar}`?"));
                 }
                 let severity = absent_severity(cx, obj, r.kind, r.namespace);
                 let help = if severity == faultline_diagnostics::Severity::Info {
-                    format!("make sure {} `{name}` exists where this is applied, or mark the reference `optional: true`; pass `--complete` if the input holds everything", r.kind)
+                    format!(
+                        "make sure {} `{name}` exists where this is applied, or mark the reference `optional: true`; pass `--complete` if the input holds everything",
+                        r.kind
+                    )
                 } else {
-                    format!("create {} `{name}`, fix the name, or mark the reference `optional: true` where the API allows it", r.kind)
+                    format!(
+                        "create {} `{name}`, fix the name, or mark the reference `optional: true` where the API allows it",
+                        r.kind
+                    )
                 };
                 out.report(obj, r.name.range(), message)
                     .severity(severity)
@@ -163,7 +176,9 @@ impl Rule for ReferenceNotFound {
                 continue;
             }
             let target_obj = cx.inventory.get(target);
-            let Some(keys) = keys_of(target_obj) else { continue };
+            let Some(keys) = keys_of(target_obj) else {
+                continue;
+            };
             for key in &r.keys {
                 if keys.contains(&key.value) {
                     continue;

@@ -137,11 +137,9 @@ impl Rule for ResourcesLimitBelowRequest {
                         Location::new(obj.file, limit.range()),
                         format!("the {name} limit"),
                     ),
-                    Some(lr) => report.related(
-                        &lr,
-                        limit.range(),
-                        format!("the default {name} limit"),
-                    ),
+                    Some(lr) => {
+                        report.related(&lr, limit.range(), format!("the default {name} limit"))
+                    }
                 };
             }
         }

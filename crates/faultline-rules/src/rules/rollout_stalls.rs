@@ -287,7 +287,10 @@ fn deployment(
         .help("set `maxSurge: 1` so that each new pod starts before an old one stops, or write `maxUnavailable: 1` if taking a pod down is acceptable");
     match (hpa, replicas.node) {
         (Some((_, h)), _) => {
-            let at = h.spec().and_then(|s| s.entry("minReplicas")).map_or(h.kind_range(), |(k, v)| k.range().cover(v.range()));
+            let at = h
+                .spec()
+                .and_then(|s| s.entry("minReplicas"))
+                .map_or(h.kind_range(), |(k, v)| k.range().cover(v.range()));
             report.related(h, at, "the HorizontalPodAutoscaler's minimum");
         }
         (None, Some(r)) => {

@@ -132,13 +132,18 @@ impl Rule for ServiceSelectsNoPods {
             "make the selector equal the pod template labels (`kubectl get pods -n {namespace} -l {}` must list the pods), or fix the labels",
             sel.selector
         );
-        let mut report = report_empty_selection(cx, obj, node, namespace, &sel.selector, out).help(help);
+        let mut report =
+            report_empty_selection(cx, obj, node, namespace, &sel.selector, out).help(help);
         for e in cx
             .graph
             .referring(obj.id, faultline_graph::Relation::EndpointsOf)
         {
             let ep = cx.inventory.get(e);
-            report = report.related(ep, ep.kind_range(), "the Service's endpoints in the snapshot");
+            report = report.related(
+                ep,
+                ep.kind_range(),
+                "the Service's endpoints in the snapshot",
+            );
         }
     }
 }

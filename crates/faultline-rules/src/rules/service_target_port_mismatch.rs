@@ -129,13 +129,17 @@ fn declared<'a>(pod: &PodTemplate<'a>) -> Vec<Declared<'a>> {
 /// Whether the pod's containers (their args, command, env) or a ConfigMap it references
 /// mention the number: then the process is likely configured to listen there, undeclared.
 fn listens_on(cx: &Context<'_>, shape: &Object<'_>, n: i64) -> bool {
-    let in_spec = PodTemplate::of(shape)
-        .is_some_and(|t| t.containers().any(|c| mentions_number(c.node, n)));
+    let in_spec =
+        PodTemplate::of(shape).is_some_and(|t| t.containers().any(|c| mentions_number(c.node, n)));
     in_spec
         || cx.graph.references_from(shape.id).iter().any(|r| {
             r.kind == "ConfigMap"
                 && r.target.is_some_and(|t| {
-                    cx.inventory.get(t).node.get("data").is_some_and(|d| mentions_number(d, n))
+                    cx.inventory
+                        .get(t)
+                        .node
+                        .get("data")
+                        .is_some_and(|d| mentions_number(d, n))
                 })
         })
 }
@@ -227,11 +231,8 @@ impl Rule for ServiceTargetPortMismatch {
                 .help("set `targetPort` to a `containerPort` (or its `name`) of the pods the Service selects, or declare that port in the pod template");
             for (shape, _, node) in shapes.iter().take(3) {
                 let range = node.map_or_else(|| shape.kind_range(), tight_range);
-                report = report.related(
-                    shape,
-                    range,
-                    format!("the ports of {}", object_ref(shape)),
-                );
+                report =
+                    report.related(shape, range, format!("the ports of {}", object_ref(shape)));
             }
         }
     }

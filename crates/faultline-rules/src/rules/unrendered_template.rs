@@ -56,8 +56,17 @@ declare_rule! {
 /// `range`, `end`) are shared with Prometheus, Alertmanager and Argo templates, so they count
 /// only together with one of these.
 const HELM_ONLY: &[&str] = &[
-    ".Values", ".Release.", ".Chart.", ".Capabilities.", ".Files.", ".Template.", "include \"",
-    "toYaml", "tpl ", "required \"", "nindent ",
+    ".Values",
+    ".Release.",
+    ".Chart.",
+    ".Capabilities.",
+    ".Files.",
+    ".Template.",
+    "include \"",
+    "toYaml",
+    "tpl ",
+    "required \"",
+    "nindent ",
 ];
 
 /// The `{{ … }}` actions in `file`, each with whether it looks like Helm's own.
@@ -113,7 +122,10 @@ impl Rule for UnrenderedTemplate {
                 // sits in a block scalar; rendered output never puts Helm actions there.
                 if !broken_line
                     && object.is_some_and(|o| {
-                        matches!(o.node.descendant_at(range.start).style(), Style::Literal | Style::Folded)
+                        matches!(
+                            o.node.descendant_at(range.start).style(),
+                            Style::Literal | Style::Folded
+                        )
                     })
                 {
                     continue;
@@ -138,7 +150,11 @@ mod tests {
 
     #[test]
     fn an_unclosed_action_before_non_ascii_text_is_read_safely() {
-        let file = SourceFile::new(faultline_syntax::FileId(0), "x.yaml", "a: {{ .Values.é\nb: {{ .Release.Name }}\n");
+        let file = SourceFile::new(
+            faultline_syntax::FileId(0),
+            "x.yaml",
+            "a: {{ .Values.é\nb: {{ .Release.Name }}\n",
+        );
         let found = actions(&file);
         assert_eq!(found.len(), 2);
         assert!(found.iter().all(|(_, helm)| *helm));

@@ -111,7 +111,10 @@ impl Rule for WorkloadSelectorMismatch {
         let site = w.selector().filter(|s| !s.node.is_null());
         let Some(site) = site else {
             if apps_kind && obj.api_version == "apps/v1" {
-                let at = obj.node.entry("spec").map_or(obj.kind_range(), |(k, _)| k.range());
+                let at = obj
+                    .node
+                    .entry("spec")
+                    .map_or(obj.kind_range(), |(k, _)| k.range());
                 out.report(
                     obj,
                     at,
@@ -134,7 +137,10 @@ impl Rule for WorkloadSelectorMismatch {
                 out.report(
                     obj,
                     site.node.range(),
-                    format!("`spec.selector` is empty, which the API server rejects for a {}", obj.kind),
+                    format!(
+                        "`spec.selector` is empty, which the API server rejects for a {}",
+                        obj.kind
+                    ),
                 )
                 .help("select the pods by the template's labels with `matchLabels`");
             }
@@ -147,11 +153,19 @@ impl Rule for WorkloadSelectorMismatch {
             return;
         }
         // Point at the first requirement the labels fail.
-        let failing = site.node.get("matchLabels").into_iter().chain(site.plain_map.then_some(site.node));
+        let failing = site
+            .node
+            .get("matchLabels")
+            .into_iter()
+            .chain(site.plain_map.then_some(site.node));
         let mut at: Option<TextRange> = failing
             .flat_map(|m| m.entries())
             .find(|(k, v)| {
-                let value = if v.is_null() { Some("") } else { v.scalar_text() };
+                let value = if v.is_null() {
+                    Some("")
+                } else {
+                    v.scalar_text()
+                };
                 let (Some(k), Some(value)) = (k.scalar_text(), value) else {
                     return false;
                 };

@@ -59,13 +59,16 @@ impl Rule for YamlSyntaxError {
                 }
                 // An unrendered Helm template on the failing line is reported as such instead.
                 if let Some(r) = p.range {
-                    let line = file.lines.line_range(&file.text, file.lines.line_of(r.start));
+                    let line = file
+                        .lines
+                        .line_range(&file.text, file.lines.line_of(r.start));
                     if file.slice(line).contains("{{") {
                         continue;
                     }
                 }
-                out.report_file(file.id, p.range, &p.message)
-                    .help("fix the syntax at this position; the rest of the document was not analyzed");
+                out.report_file(file.id, p.range, &p.message).help(
+                    "fix the syntax at this position; the rest of the document was not analyzed",
+                );
             }
         }
     }
