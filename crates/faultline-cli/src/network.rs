@@ -297,11 +297,50 @@ fn json_string(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
 
+/// JSON, CSV and Markdown renderings of a table with these column names (JSON keys) and
+/// headers (CSV/Markdown).
+fn tabular(format: TableFormat, keys: &[&str], headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    match format {
+        TableFormat::Json => {
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    keys.iter()
+                        .zip(r)
+                        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into()
+                })
+                .collect();
+            out = serde_json::to_string_pretty(&items).expect("serialisable");
+            out.push('\n');
+        }
+        TableFormat::Csv => {
+            let _ = writeln!(out, "{}", headers.join(","));
+            for r in rows {
+                let fields: Vec<String> = r.iter().map(|f| csv_field(f)).collect();
+                let _ = writeln!(out, "{}", fields.join(","));
+            }
+        }
+        TableFormat::Md => {
+            let _ = writeln!(out, "| {} |", headers.join(" | "));
+            let rules: Vec<String> = headers.iter().map(|h| "-".repeat(h.len() + 2)).collect();
+            let _ = writeln!(out, "|{}|", rules.join("|"));
+            for r in rows {
+                let _ = writeln!(out, "| {} |", r.join(" | "));
+            }
+        }
+        TableFormat::Txt | TableFormat::Dot => unreachable!("rendered by the caller"),
+    }
+    out
+}
+
 /// Renders a connection list.
 pub fn render_matrix(lines: &[MatrixLine], format: TableFormat) -> String {
-    let rows: Vec<[String; 3]> = lines
+    let rows: Vec<Vec<String>> = lines
         .iter()
-        .map(|l| [l.src.to_string(), l.dst.to_string(), l.conn.to_string()])
+        .map(|l| vec![l.src.to_string(), l.dst.to_string(), l.conn.to_string()])
         .collect();
     let mut out = String::new();
     match format {
@@ -310,46 +349,30 @@ pub fn render_matrix(lines: &[MatrixLine], format: TableFormat) -> String {
                 let _ = writeln!(out, "{l}");
             }
         }
-        TableFormat::Json => {
-            let items: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|[s, d, c]| serde_json::json!({"src": s, "dst": d, "conn": c}))
-                .collect();
-            out = serde_json::to_string_pretty(&items).expect("serialisable");
-            out.push('\n');
-        }
-        TableFormat::Csv => {
-            out.push_str("src,dst,conn\n");
-            for r in &rows {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    r.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",")
-                );
-            }
-        }
-        TableFormat::Md => {
-            out.push_str("| src | dst | conn |\n|-----|-----|------|\n");
-            for [s, d, c] in &rows {
-                let _ = writeln!(out, "| {s} | {d} | {c} |");
-            }
-        }
         TableFormat::Dot => {
             out.push_str("digraph {\n");
-            let nodes: BTreeSet<&String> = rows.iter().flat_map(|[s, d, _]| [s, d]).collect();
+            let nodes: BTreeSet<&String> = rows.iter().flat_map(|r| [&r[0], &r[1]]).collect();
             for n in nodes {
                 let _ = writeln!(out, "\t{} [label={}]", json_string(n), json_string(n));
             }
-            for [s, d, c] in &rows {
+            for r in &rows {
                 let _ = writeln!(
                     out,
                     "\t{} -> {} [label={}]",
-                    json_string(s),
-                    json_string(d),
-                    json_string(c)
+                    json_string(&r[0]),
+                    json_string(&r[1]),
+                    json_string(&r[2])
                 );
             }
             out.push_str("}\n");
+        }
+        _ => {
+            out = tabular(
+                format,
+                &["src", "dst", "conn"],
+                &["src", "dst", "conn"],
+                &rows,
+            )
         }
     }
     out
@@ -357,10 +380,10 @@ pub fn render_matrix(lines: &[MatrixLine], format: TableFormat) -> String {
 
 /// Renders connectivity changes.
 pub fn render_diff(lines: &[DiffLine], format: TableFormat) -> String {
-    let rows: Vec<[String; 6]> = lines
+    let rows: Vec<Vec<String>> = lines
         .iter()
         .map(|l| {
-            [
+            vec![
                 l.kind.as_str().to_owned(),
                 l.src.to_string(),
                 l.dst.to_string(),
@@ -378,55 +401,46 @@ pub fn render_diff(lines: &[DiffLine], format: TableFormat) -> String {
                 let _ = writeln!(out, "{l}");
             }
         }
-        TableFormat::Json => {
-            let items: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|[k, s, d, o, n, i]| {
-                    serde_json::json!({"diff-type": k, "src": s, "dst": d, "ref1": o, "ref2": n, "workloads-diff-info": i})
-                })
-                .collect();
-            out = serde_json::to_string_pretty(&items).expect("serialisable");
-            out.push('\n');
-        }
-        TableFormat::Csv => {
-            out.push_str("diff-type,source,destination,ref1,ref2,workloads-diff-info\n");
-            for r in &rows {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    r.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",")
-                );
-            }
-        }
-        TableFormat::Md => {
-            out.push_str(
-                "| diff-type | source | destination | ref1 | ref2 | workloads-diff-info |\n",
-            );
-            out.push_str(
-                "|-----------|--------|-------------|------|------|---------------------|\n",
-            );
-            for r in &rows {
-                let _ = writeln!(out, "| {} |", r.join(" | "));
-            }
-        }
         TableFormat::Dot => {
             out.push_str("digraph {\n");
-            for [k, s, d, o, n, _] in &rows {
-                let color = match k.as_str() {
+            for r in &rows {
+                let color = match r[0].as_str() {
                     "added" => "darkgreen",
                     "removed" => "red2",
                     _ => "magenta",
                 };
-                let label = format!("{o} → {n}");
+                let label = format!("{} → {}", r[3], r[4]);
                 let _ = writeln!(
                     out,
                     "\t{} -> {} [label={} color={color} fontcolor={color}]",
-                    json_string(s),
-                    json_string(d),
+                    json_string(&r[1]),
+                    json_string(&r[2]),
                     json_string(&label)
                 );
             }
             out.push_str("}\n");
+        }
+        _ => {
+            out = tabular(
+                format,
+                &[
+                    "diff-type",
+                    "src",
+                    "dst",
+                    "ref1",
+                    "ref2",
+                    "workloads-diff-info",
+                ],
+                &[
+                    "diff-type",
+                    "source",
+                    "destination",
+                    "ref1",
+                    "ref2",
+                    "workloads-diff-info",
+                ],
+                &rows,
+            );
         }
     }
     out
