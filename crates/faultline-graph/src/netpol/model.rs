@@ -184,18 +184,13 @@ pub fn policy_rules<'p, 'a>(
 pub fn container_ports(template: &PodTemplate<'_>) -> Vec<ContainerPort> {
     let mut out: Vec<ContainerPort> = template
         .containers()
-        .flat_map(|c| c.ports().collect::<Vec<_>>())
+        .flat_map(|c| c.declared_ports().collect::<Vec<_>>())
         .filter_map(|p| {
-            let number = p.get("containerPort")?.as_i64()?;
-            let number = u16::try_from(number).ok().filter(|n| *n > 0)?;
-            let protocol = match p.get("protocol").and_then(|n| n.as_str()) {
-                None => Protocol::Tcp,
-                Some(s) => Protocol::parse(s)?,
-            };
+            let number = u16::try_from(p.number?.value).ok().filter(|n| *n > 0)?;
             Some(ContainerPort {
-                name: p.get("name").and_then(|n| n.as_str()).map(str::to_owned),
+                name: p.name.map(|n| n.value.to_owned()),
                 number,
-                protocol,
+                protocol: Protocol::parse(p.protocol)?,
             })
         })
         .collect();

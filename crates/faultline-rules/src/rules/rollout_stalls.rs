@@ -1,7 +1,9 @@
 use faultline_diagnostics::{Location, Severity};
+use faultline_graph::Relation;
 use faultline_model::Object;
 use faultline_model::field::Defaulted;
 use faultline_model::intorstr::{IntOrString, is_valid_percent};
+use faultline_model::views::hpa::HorizontalPodAutoscaler;
 use faultline_model::workload::{Strategy, Workload, WorkloadKind};
 use faultline_syntax::TextRange;
 
@@ -199,19 +201,18 @@ impl Rule for RolloutStalls {
 /// The `minReplicas` (default 1) of a HorizontalPodAutoscaler in the input that scales `obj`,
 /// with the HPA: the controller then sets `replicas`, and rounding bites hardest at the minimum.
 fn hpa_min_replicas<'a>(cx: &Context<'a>, obj: &Object<'_>) -> Option<(i64, &'a Object<'a>)> {
-    cx.inventory
-        .of_kind("HorizontalPodAutoscaler")
-        .filter(|h| h.namespace == obj.namespace)
+    cx.graph
+        .referring(obj.id, Relation::ScaleTarget)
+        .into_iter()
+        .map(|id| cx.inventory.get(id))
         .find_map(|h| {
-            let spec = h.spec()?;
-            let target = spec.get("scaleTargetRef")?;
-            let is_target = target.get("kind")?.as_str()? == obj.kind
-                && target.get("name")?.as_str()? == obj.name;
-            let min = match spec.get("minReplicas") {
-                None => 1,
-                Some(n) => n.as_i64()?,
-            };
-            is_target.then_some((min, h))
+            let hpa = HorizontalPodAutoscaler::of(h)?;
+            // A `minReplicas` that is not a number is left to the API server's validation.
+            let written = hpa.spec.and_then(|s| s.get("minReplicas"));
+            if written.is_some() && hpa.min_replicas_field().is_none() {
+                return None;
+            }
+            Some((hpa.min_replicas(), h))
         })
 }
 
