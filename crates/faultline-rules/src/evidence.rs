@@ -176,25 +176,60 @@ fn span(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
     }
 }
 
-/// Adds the Events about `objects` that `keep` accepts, one entry per reason: the count summed
-/// over all of them, first and last seen, and the message of the latest, at the first Event's
-/// `reason`.
-pub(crate) fn relate_events<'r, 'a>(
-    mut report: Report<'r>,
+/// The Events of one reason about a set of objects, summed up.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EventSummary<'a> {
+    pub reason: &'a str,
+    /// The first Event of this reason met (objects in the order given, then oldest first).
+    pub first_event: EventInfo<'a>,
+    /// The Event last seen, whose message stands for all of them.
+    pub latest: EventInfo<'a>,
+    /// The count summed over all the Events.
+    pub count: i64,
+    /// How many of the objects had one.
+    pub objects: usize,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+}
+
+impl EventSummary<'_> {
+    /// `event `Unhealthy` ×477 on 4 objects (first seen …, last seen …): message`.
+    pub fn describe(&self) -> String {
+        let on = if self.objects > 1 {
+            format!(" on {} objects", self.objects)
+        } else {
+            String::new()
+        };
+        let when = span(self.first, self.last);
+        let when = if when.is_empty() {
+            when
+        } else {
+            format!(" ({when})")
+        };
+        let message = self
+            .latest
+            .message
+            .map(|m| format!(": {}", shorten(m.value, 200)))
+            .unwrap_or_default();
+        format!("event `{}` ×{}{on}{when}{message}", self.reason, self.count)
+    }
+
+    /// Where the evidence is: the first Event's `reason`.
+    pub fn anchor(&self) -> TextRange {
+        let e = &self.first_event;
+        e.reason.map_or(e.object.kind_range(), |r| r.node.range())
+    }
+}
+
+/// The Events about `objects` that `keep` accepts, one summary per reason, in the order the
+/// reasons are first met.
+pub(crate) fn summarize_events<'a>(
     cx: &Context<'a>,
     objects: impl IntoIterator<Item = &'a Object<'a>>,
     keep: impl Fn(&EventInfo<'_>) -> bool,
-) -> Report<'r> {
-    struct Seen<'e> {
-        first_event: EventInfo<'e>,
-        latest: EventInfo<'e>,
-        count: i64,
-        objects: usize,
-        first: Option<Timestamp>,
-        last: Option<Timestamp>,
-    }
+) -> Vec<EventSummary<'a>> {
     let snapshot = cx.snapshot();
-    let mut by_reason: Vec<(&str, Seen<'a>)> = Vec::new();
+    let mut by_reason: Vec<EventSummary<'a>> = Vec::new();
     for obj in objects {
         let mut counted: Vec<&str> = Vec::new();
         for e in snapshot.events_for(cx.inventory, obj) {
@@ -202,23 +237,22 @@ pub(crate) fn relate_events<'r, 'a>(
                 continue;
             }
             let reason = e.reason.map_or("", |r| r.value);
-            let seen = match by_reason.iter_mut().find(|(r, _)| *r == reason) {
-                Some((_, s)) => s,
+            let at = match by_reason.iter().position(|s| s.reason == reason) {
+                Some(at) => at,
                 None => {
-                    by_reason.push((
+                    by_reason.push(EventSummary {
                         reason,
-                        Seen {
-                            first_event: e,
-                            latest: e,
-                            count: 0,
-                            objects: 0,
-                            first: None,
-                            last: None,
-                        },
-                    ));
-                    &mut by_reason.last_mut().expect("just pushed").1
+                        first_event: e,
+                        latest: e,
+                        count: 0,
+                        objects: 0,
+                        first: None,
+                        last: None,
+                    });
+                    by_reason.len() - 1
                 }
             };
+            let seen = &mut by_reason[at];
             seen.count += e.count;
             if !counted.contains(&reason) {
                 counted.push(reason);
@@ -234,33 +268,20 @@ pub(crate) fn relate_events<'r, 'a>(
             }
         }
     }
-    for (reason, seen) in by_reason {
-        let e = seen.first_event;
-        let on = if seen.objects > 1 {
-            format!(" on {} objects", seen.objects)
-        } else {
-            String::new()
-        };
-        let when = span(seen.first, seen.last);
-        let message = seen
-            .latest
-            .message
-            .map(|m| format!(": {}", shorten(m.value, 200)))
-            .unwrap_or_default();
-        let anchor = e.reason.map_or(e.object.kind_range(), |r| r.node.range());
-        report = report.related(
-            &e.object,
-            anchor,
-            format!(
-                "event `{reason}` ×{}{on}{}{message}",
-                seen.count,
-                if when.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({when})")
-                }
-            ),
-        );
+    by_reason
+}
+
+/// Adds the Events about `objects` that `keep` accepts, one entry per reason: the count summed
+/// over all of them, first and last seen, and the message of the latest, at the first Event's
+/// `reason`.
+pub(crate) fn relate_events<'r, 'a>(
+    mut report: Report<'r>,
+    cx: &Context<'a>,
+    objects: impl IntoIterator<Item = &'a Object<'a>>,
+    keep: impl Fn(&EventInfo<'_>) -> bool,
+) -> Report<'r> {
+    for seen in summarize_events(cx, objects, keep) {
+        report = report.related(&seen.first_event.object, seen.anchor(), seen.describe());
     }
     report
 }

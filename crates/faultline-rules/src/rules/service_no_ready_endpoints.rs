@@ -16,12 +16,14 @@ declare_rule! {
     /// not-ready addresses, and relates the Endpoints/EndpointSlices and the pods the selector
     /// matches, each with its status (`CrashLoopBackOff`, `Running` but not ready, …).
     ///
-    /// It only judges what the input records: a Service is checked only when its Endpoints
-    /// (same name) or EndpointSlices (label `kubernetes.io/service-name`) are in the input,
-    /// that is, in a snapshot. Manifests never hold them for a Service with a selector, so a
-    /// manifest never triggers it (whether a selector matches any pod template at all is
-    /// another question, for the services rules). Services without a selector (endpoints
-    /// managed by hand) and `ExternalName` Services are skipped.
+    /// It only judges what the input records: a Service is checked when its Endpoints (same
+    /// name) or EndpointSlices (label `kubernetes.io/service-name`) are in the input, that is,
+    /// in a snapshot. A snapshot without them (`kubectl cluster-info dump` exports no
+    /// Endpoints) is judged from the pods: when the selector matches Pods that carry a status
+    /// and none of them is ready, the endpoint controller lists no ready address either.
+    /// Manifests hold neither, so a manifest never triggers it (whether a selector matches
+    /// any pod template at all is another question, for the services rules). Services
+    /// without a selector (endpoints managed by hand) and `ExternalName` Services are skipped.
     ///
     /// ## Why it matters
     /// Every connection to the Service fails (`connection refused` or a timeout) although
@@ -163,9 +165,6 @@ impl Rule for ServiceNoReadyEndpoints {
                 evidence.push(ep);
             }
             evidence.extend(slices.get(&(svc.namespace, svc.name)).into_iter().flatten());
-            if evidence.is_empty() {
-                continue;
-            }
             let counts: Vec<_> = evidence.iter().map(|o| addresses(o)).collect();
             let ready: usize = counts.iter().map(|c| c.0).sum();
             if ready > 0 {
@@ -198,23 +197,37 @@ impl Rule for ServiceNoReadyEndpoints {
                 .flatten()
                 .filter(|c| c.ready.0 > 0 && c.ready.0 == c.ready.1)
                 .count();
+            // Without Endpoints in the input, judge from the pods when every one of them
+            // carries a status (a snapshot) and none is ready.
+            if evidence.is_empty()
+                && (pods.is_empty() || statuses.iter().any(Option::is_none) || ready_pods > 0)
+            {
+                continue;
+            }
             let sources: Vec<String> = evidence.iter().map(|o| display(o)).collect();
             let matched = if pods.is_empty() {
                 "no pod in the input".to_owned()
             } else {
                 format!("{}, {ready_pods} ready", count(pods.len(), "pod"))
             };
+            let listed = if sources.is_empty() {
+                "the snapshot holds no Endpoints for it, and none of its pods is ready".to_owned()
+            } else {
+                format!(
+                    "{} {} 0 ready and {} not-ready {}",
+                    sources.join(" and "),
+                    if sources.len() > 1 { "list" } else { "lists" },
+                    not_ready,
+                    if not_ready == 1 {
+                        "address"
+                    } else {
+                        "addresses"
+                    },
+                )
+            };
             let message = format!(
-                "{} has no ready endpoints: {} {} 0 ready and {} not-ready {}; its selector `{}` matches {matched}",
+                "{} has no ready endpoints: {listed}; its selector `{}` matches {matched}",
                 display(svc),
-                sources.join(" and "),
-                if sources.len() > 1 { "list" } else { "lists" },
-                not_ready,
-                if not_ready == 1 {
-                    "address"
-                } else {
-                    "addresses"
-                },
                 shown.join(","),
             );
             let help = if pods.is_empty() && not_ready == 0 {
