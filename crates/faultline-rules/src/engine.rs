@@ -172,8 +172,24 @@ impl Report<'_> {
 }
 
 /// Runs `rules` over everything in `cx` and returns the diagnostics that survive suppressions,
-/// exemptions and severity overrides, in output order.
+/// exemptions and severity overrides, in output order, each status finding with its suspected
+/// causes ([`crate::chain`]) among its related entries.
 pub fn run(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
+    run_with_chains(cx, rules).0
+}
+
+/// [`run`], also returning the cause chains it attached (indexes into the diagnostics).
+pub fn run_with_chains(
+    cx: &Context<'_>,
+    rules: &[&'static dyn Rule],
+) -> (Vec<Diagnostic>, Vec<crate::chain::Chain>) {
+    let mut diags = findings(cx, rules);
+    let chains = crate::chain::chains(cx, &diags);
+    crate::chain::attach(&chains, &mut diags);
+    (diags, chains)
+}
+
+fn findings(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
     let objects = &cx.inventory.objects;
     let per_object: Vec<Vec<Found>> = objects
         .par_iter()

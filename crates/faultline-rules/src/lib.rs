@@ -10,6 +10,7 @@
 
 mod admission;
 pub mod api_versions;
+pub mod chain;
 mod common;
 pub mod config;
 mod context;
@@ -27,7 +28,7 @@ pub mod suppress;
 pub mod testing;
 
 pub use context::{Context, Settings};
-pub use engine::{Param, Report, Rule, RuleMeta, Sink, run};
+pub use engine::{Param, Report, Rule, RuleMeta, Sink, run, run_with_chains};
 
 /// The registry of every rule, generated from `src/rules/*.rs`.
 pub mod registry {
