@@ -10,6 +10,7 @@ use std::time::Duration;
 use faultline_diagnostics::{Diagnostic, RuleInfo, Severity};
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::api_versions::KubeVersion;
+use faultline_rules::chain::Chain;
 use faultline_rules::config::{self, Config};
 use faultline_rules::{Context, Settings, registry};
 use faultline_syntax::load::{self, Input, LoadErrorKind, LoadOptions};
@@ -113,6 +114,19 @@ pub struct Analysis {
 
 /// Loads the inputs and runs the rules. `Err` is a usage or configuration error.
 pub fn analyze(args: &CheckArgs) -> Result<Analysis, String> {
+    analyze_with(args, &[], |_, _, _| ()).map(|(analysis, ())| analysis)
+}
+
+/// [`analyze`], then `then` on the run's context, its findings (sorted, scrubbed) and their
+/// cause chains, while the context is alive (`faultline triage` builds its report there).
+///
+/// `manifests` are read beside the inputs but not checked: they are what the running objects
+/// were created from, and the causes of status findings point into them.
+pub fn analyze_with<R>(
+    args: &CheckArgs,
+    manifests: &[String],
+    then: impl FnOnce(&Context<'_>, &[Diagnostic], &[Chain]) -> R,
+) -> Result<(Analysis, R), String> {
     let progress = Progress::start(args.progress);
     let config = load_config(args)?;
     let mut settings = Settings::default();
@@ -164,8 +178,60 @@ pub fn analyze(args: &CheckArgs) -> Result<Analysis, String> {
         load_options.exclude.extend(c.exclude.iter().cloned());
     }
     let loaded = load::load_all(&inputs, &load_options);
-    let mut files = loaded.files;
-    let mut parsed = loaded.parsed;
+    let mut files = Vec::new();
+    let mut parsed = Vec::new();
+    add_loaded(loaded, &mut files, &mut parsed)?;
+    let checked = files.len();
+    if !manifests.is_empty() {
+        let inputs: Vec<Input> = manifests.iter().map(Input::from_arg).collect();
+        add_loaded(
+            load::load_all(&inputs, &load_options),
+            &mut files,
+            &mut parsed,
+        )?;
+    }
+
+    progress.stage("building the inventory");
+    let model_options = ModelOptions {
+        default_namespace: &namespace,
+    };
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let inventory = Inventory::build_files(&parsed, &paths, 0..checked, &model_options);
+    progress.stage("building the graph");
+    let graph = faultline_graph::Graph::build(&inventory);
+    progress.stage(&format!("checking {} objects", inventory.objects.len()));
+    let cx = Context::new(&files, &parsed, &graph, &settings);
+    let rules = settings.enabled_rules();
+    let (mut diagnostics, chains) = faultline_rules::run_with_chains(&cx, &rules);
+    let secrets = SecretRanges::collect(&inventory);
+    secrets.scrub_messages(&mut diagnostics);
+    let result = then(&cx, &diagnostics, &chains);
+    progress.finish();
+    let objects = inventory.objects.len();
+    Ok((
+        Analysis {
+            files,
+            objects,
+            diagnostics,
+            fail_on,
+            secrets,
+        },
+        result,
+    ))
+}
+
+/// Appends what `load_all` produced to `files`/`parsed`, renumbering the files after those
+/// already there; a file that cannot be read becomes a parse problem (`input-unreadable`).
+fn add_loaded(
+    loaded: load::Loaded,
+    files: &mut Vec<SourceFile>,
+    parsed: &mut Vec<ParsedText>,
+) -> Result<(), String> {
+    for (mut f, p) in loaded.files.into_iter().zip(loaded.parsed) {
+        f.id = FileId(files.len() as u32);
+        files.push(f);
+        parsed.push(p);
+    }
     for e in loaded.errors {
         match e.kind {
             LoadErrorKind::InvalidGlob => return Err(e.message),
@@ -199,30 +265,7 @@ pub fn analyze(args: &CheckArgs) -> Result<Analysis, String> {
         });
         parsed.push(p);
     }
-
-    progress.stage("building the inventory");
-    let model_options = ModelOptions {
-        default_namespace: &namespace,
-    };
-    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let inventory = Inventory::build_with_paths(&parsed, &paths, &model_options);
-    progress.stage("building the graph");
-    let graph = faultline_graph::Graph::build(&inventory);
-    progress.stage(&format!("checking {} objects", inventory.objects.len()));
-    let cx = Context::new(&files, &parsed, &graph, &settings);
-    let rules = settings.enabled_rules();
-    let mut diagnostics = faultline_rules::run(&cx, &rules);
-    let secrets = SecretRanges::collect(&inventory);
-    secrets.scrub_messages(&mut diagnostics);
-    progress.finish();
-    let objects = inventory.objects.len();
-    Ok(Analysis {
-        files,
-        objects,
-        diagnostics,
-        fail_on,
-        secrets,
-    })
+    Ok(())
 }
 
 fn load_config(args: &CheckArgs) -> Result<Option<Config>, String> {

@@ -9,6 +9,7 @@ use faultline_cli::check::{self, CheckArgs};
 use faultline_cli::graph::{self, GraphFormat};
 use faultline_cli::network::{self, NetArgs, TableFormat};
 use faultline_cli::render::Format;
+use faultline_cli::triage::{self, TriageFormat};
 use faultline_graph::netpol::NetOptions;
 use faultline_rules::registry;
 
@@ -32,6 +33,11 @@ struct Cli {
 enum Command {
     /// Check manifests or snapshots (files, directories, or `-` for stdin).
     Check(Box<CheckCmd>),
+    /// An incident report of a cluster snapshot (`kubectl get … -o yaml`, `kubectl
+    /// cluster-info dump`): problems ranked by blast radius, their evidence, suspected causes
+    /// and the `kubectl` commands that confirm them, and a timeline. Exit code 1 when there is
+    /// a problem, 2 when an input cannot be read.
+    Triage(Box<TriageCmd>),
     /// The connectivity NetworkPolicies allow between workloads and external ranges.
     Matrix(MatrixCmd),
     /// Whether one workload, pod or Service may connect to another, and which policy rule
@@ -122,6 +128,32 @@ struct CheckCmd {
     /// When to use colour in human output (`NO_COLOR` is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+}
+
+#[derive(clap::Args, Debug)]
+struct TriageCmd {
+    /// The snapshot: files or directories (`kubectl cluster-info dump --output-directory`),
+    /// or `-` for stdin. Defaults to `.`.
+    paths: Vec<String>,
+    /// The manifests the running objects were created from (e.g. `helm template` output):
+    /// causes then point at the line in them rather than in the snapshot (repeatable).
+    #[arg(long, value_name = "PATH")]
+    manifests: Vec<String>,
+    /// Output format.
+    #[arg(long, default_value = "human", value_parser = ["human", "markdown", "json"])]
+    format: String,
+    /// The time the snapshot is judged at, RFC 3339 (default: the latest time it records).
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
+    #[arg(long, short = 'n')]
+    namespace: Option<String>,
+    /// Configuration file (default: `.faultline.yaml` in the current directory or a parent).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -323,6 +355,7 @@ fn eprintln_safe(msg: &str) {
 fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(cmd) => run_check(*cmd),
+        Command::Triage(cmd) => run_triage(*cmd),
         Command::Matrix(cmd) => run_matrix(cmd),
         Command::Reach(cmd) => run_reach(cmd),
         Command::Diff(cmd) => run_diff(cmd),
@@ -426,6 +459,42 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
     };
     let mut stdout = std::io::stdout().lock();
     match check::run(&args, &mut stdout) {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(e) => {
+            let _ = stdout.flush();
+            eprintln_safe(&format!("faultline: {e}"));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn run_triage(cmd: TriageCmd) -> ExitCode {
+    let args = CheckArgs {
+        paths: if cmd.paths.is_empty() {
+            vec![".".to_owned()]
+        } else {
+            cmd.paths
+        },
+        format: Format::Json,
+        fail_on: None,
+        rules: Vec::new(),
+        skip: Vec::new(),
+        namespace: cmd.namespace,
+        kube_version: None,
+        now: cmd.now,
+        complete: false,
+        config: cmd.config,
+        no_config: cmd.no_config,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: false,
+        color: false,
+        progress: std::io::stderr().is_terminal(),
+        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    let format = TriageFormat::parse(&cmd.format).expect("clap checked the value");
+    let mut stdout = std::io::stdout().lock();
+    match triage::run(&args, &cmd.manifests, format, &mut stdout) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(e) => {
             let _ = stdout.flush();

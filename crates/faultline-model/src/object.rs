@@ -153,8 +153,20 @@ impl<'a> Inventory<'a> {
         paths: &[&'a str],
         options: &ModelOptions<'a>,
     ) -> Self {
+        Self::build_files(parsed, paths, 0..parsed.len(), options)
+    }
+
+    /// [`Self::build_with_paths`] over the files `files` only (indexes into `parsed`, which
+    /// are their `FileId`s): a snapshot and the manifests beside it are two inventories over
+    /// one file list.
+    pub fn build_files(
+        parsed: &'a [ParsedText],
+        paths: &[&'a str],
+        files: std::ops::Range<usize>,
+        options: &ModelOptions<'a>,
+    ) -> Self {
         let mut inv = Inventory::default();
-        for (i, p) in parsed.iter().enumerate() {
+        for (i, p) in parsed.iter().enumerate().take(files.end).skip(files.start) {
             let file = FileId(i as u32);
             let path = paths.get(i).copied().unwrap_or("");
             for doc in &p.documents {

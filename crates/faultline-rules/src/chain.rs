@@ -1213,7 +1213,7 @@ fn node_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnostic) -> Vec
         })
         .collect();
     if d.rule == "node-under-pressure" {
-        for j in findings.on(&keys, &["container-oom-killed"]) {
+        for j in findings.naming(&keys, &["container-oom-killed"]) {
             let e = findings.get(j);
             causes.push(cause_finding(
                 e,

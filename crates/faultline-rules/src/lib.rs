@@ -26,6 +26,7 @@ mod quota;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
+pub mod triage;
 
 pub use context::{Context, Settings};
 pub use engine::{Param, Report, Rule, RuleMeta, Sink, run, run_with_chains};

@@ -1,0 +1,472 @@
+//! `faultline triage`: the incident report of a snapshot, as text for a terminal, Markdown for
+//! a post-mortem document, or JSON.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use faultline_diagnostics::{Location, ObjectRef};
+use faultline_model::time::Timestamp;
+use faultline_rules::chain::Cause;
+use faultline_rules::triage::{self, Evidence, Incident, Problem};
+use faultline_syntax::SourceFile;
+use serde_json::{Value, json};
+
+use crate::check::{self, CheckArgs};
+
+/// How the report is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriageFormat {
+    Human,
+    Markdown,
+    Json,
+}
+
+impl TriageFormat {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "human" => Some(Self::Human),
+            "markdown" | "md" => Some(Self::Markdown),
+            "json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+}
+
+/// What a triage found, for the exit code.
+#[derive(Debug)]
+pub struct TriageOutcome {
+    pub incident: Incident,
+    /// An input could not be read, or faultline failed on something.
+    pub broken_input: bool,
+}
+
+impl TriageOutcome {
+    /// 2 when an input could not be read, 1 when there is a problem, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.broken_input {
+            2
+        } else if self.incident.problems.is_empty() {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// Analyses the snapshot in `args.paths` and writes the report to `out`.
+pub fn run(
+    args: &CheckArgs,
+    manifests: &[String],
+    format: TriageFormat,
+    out: &mut dyn Write,
+) -> Result<TriageOutcome, String> {
+    let (analysis, incident) = check::analyze_with(args, manifests, triage::build)?;
+    let broken_input = analysis
+        .diagnostics
+        .iter()
+        .any(|d| matches!(d.rule, "input-unreadable" | "internal-error"));
+    let files = &analysis.files;
+    let text = match format {
+        TriageFormat::Human => human(&incident, files),
+        TriageFormat::Markdown => markdown(&incident, files),
+        TriageFormat::Json => {
+            serde_json::to_string_pretty(&to_json(&incident, files)).expect("plain JSON") + "\n"
+        }
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(TriageOutcome {
+        incident,
+        broken_input,
+    })
+}
+
+/// `path:line:col`.
+fn at(files: &[SourceFile], l: Location) -> String {
+    crate::render::location_label(files, l.file, l.range)
+}
+
+fn at_opt(files: &[SourceFile], l: Option<Location>) -> Option<String> {
+    l.map(|l| at(files, l))
+}
+
+fn time(t: Option<Timestamp>) -> String {
+    t.map_or_else(|| "?".to_owned(), |t| t.to_string())
+}
+
+/// `4 pods affected; no ready endpoints: Service/shop/payment`.
+fn blast(p: &Problem) -> String {
+    let mut parts = Vec::new();
+    match p.pods_affected {
+        0 => {}
+        1 => parts.push("1 pod affected".to_owned()),
+        n => parts.push(format!("{n} pods affected")),
+    }
+    if !p.services_down.is_empty() {
+        let names: Vec<String> = p.services_down.iter().map(ToString::to_string).collect();
+        parts.push(format!("no ready endpoints: {}", names.join(", ")));
+    }
+    parts.join("; ")
+}
+
+fn headline(incident: &Incident, other_word: &str) -> String {
+    let n = incident.problems.len();
+    let symptoms: usize = incident.problems.iter().map(|p| p.symptoms.len()).sum();
+    let mut s = match n {
+        0 => "No problem found in the snapshot's status".to_owned(),
+        1 => format!("1 problem ({symptoms} status findings)"),
+        n => format!("{n} problems ({symptoms} status findings)"),
+    };
+    if incident.other_findings > 0 {
+        write!(
+            s,
+            "; {} configuration findings{other_word}",
+            incident.other_findings
+        )
+        .ok();
+    }
+    s
+}
+
+fn cause_line(c: &Cause) -> String {
+    match c.rule {
+        Some(r) => format!("{} [{r}]", c.what),
+        None => c.what.clone(),
+    }
+}
+
+fn evidence_line(e: &Evidence, files: &[SourceFile]) -> String {
+    match e {
+        Evidence::Event {
+            reason,
+            type_,
+            count,
+            objects,
+            first_seen,
+            last_seen,
+            message,
+            about,
+            location,
+        } => {
+            let on = if *objects > 1 {
+                format!(" on {objects} objects")
+            } else {
+                format!(" on {about}")
+            };
+            let when = if first_seen == last_seen {
+                format!("at {}", time(*first_seen))
+            } else {
+                format!("first {}, last {}", time(*first_seen), time(*last_seen))
+            };
+            format!(
+                "event {reason} ({}) ×{count}{on}, {when}{} — {}",
+                type_.as_deref().unwrap_or("?"),
+                message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default(),
+                at(files, *location)
+            )
+        }
+        Evidence::Log {
+            pod,
+            container,
+            cause,
+            line,
+            count,
+            location,
+        } => {
+            let c = container
+                .as_deref()
+                .map(|c| format!(" container {c}"))
+                .unwrap_or_default();
+            let times = if *count > 1 {
+                format!(" ({count} such lines)")
+            } else {
+                String::new()
+            };
+            format!(
+                "log of {pod}{c}: {cause}{times}: `{line}` — {}",
+                at(files, *location)
+            )
+        }
+    }
+}
+
+fn human(incident: &Incident, files: &[SourceFile]) -> String {
+    let mut s = String::new();
+    writeln!(s, "faultline triage — snapshot at {}", time(incident.now)).ok();
+    writeln!(
+        s,
+        "{}\n",
+        headline(incident, " (`faultline check` lists them)")
+    )
+    .ok();
+    for (n, p) in incident.problems.iter().enumerate() {
+        writeln!(s, "{}. [{}] {}", n + 1, p.severity, p.subject).ok();
+        let b = blast(p);
+        if !b.is_empty() {
+            writeln!(s, "   blast radius: {b}").ok();
+        }
+        writeln!(s, "   symptoms:").ok();
+        for y in &p.symptoms {
+            writeln!(s, "     - {}: {}", y.rule, y.message).ok();
+            writeln!(s, "       at {}", at(files, y.location)).ok();
+        }
+        if !p.causes.is_empty() {
+            writeln!(s, "   suspected causes, most likely first:").ok();
+            for (k, c) in p.causes.iter().enumerate() {
+                writeln!(s, "     {}. {}", k + 1, cause_line(c)).ok();
+                writeln!(s, "        why: {}", c.why).ok();
+                if let Some(l) = at_opt(files, c.location) {
+                    writeln!(s, "        at {l}{}", object_suffix(c.object.as_ref())).ok();
+                }
+            }
+        }
+        if !p.evidence.is_empty() {
+            writeln!(s, "   evidence:").ok();
+            for e in &p.evidence {
+                writeln!(s, "     - {}", evidence_line(e, files)).ok();
+            }
+        }
+        writeln!(s, "   confirm on the live cluster:").ok();
+        for c in &p.commands {
+            writeln!(s, "     $ {c}").ok();
+        }
+        s.push('\n');
+    }
+    if !incident.timeline.is_empty() {
+        writeln!(s, "timeline (Events):").ok();
+        for t in &incident.timeline {
+            writeln!(
+                s,
+                "  {}  {:<7}  {} ×{}  {}: {}",
+                time(t.first_seen),
+                t.type_.as_deref().unwrap_or(""),
+                t.reason,
+                t.count,
+                t.about,
+                t.message
+            )
+            .ok();
+        }
+        if incident.timeline_omitted > 0 {
+            writeln!(s, "  … {} more Events", incident.timeline_omitted).ok();
+        }
+    }
+    s
+}
+
+fn object_suffix(o: Option<&ObjectRef>) -> String {
+    o.map(|o| format!(" ({o})")).unwrap_or_default()
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
+    let mut s = String::new();
+    writeln!(s, "# Incident triage\n").ok();
+    writeln!(
+        s,
+        "Snapshot at `{}`. {}.\n",
+        time(incident.now),
+        headline(incident, " (`faultline check` lists them)")
+    )
+    .ok();
+    for (n, p) in incident.problems.iter().enumerate() {
+        writeln!(s, "## {}. `{}` ({})\n", n + 1, p.subject, p.severity).ok();
+        let b = blast(p);
+        if !b.is_empty() {
+            writeln!(s, "**Blast radius:** {b}.\n").ok();
+        }
+        writeln!(s, "**Symptoms**\n").ok();
+        for y in &p.symptoms {
+            writeln!(
+                s,
+                "- `{}`: {} (`{}`)",
+                y.rule,
+                y.message,
+                at(files, y.location)
+            )
+            .ok();
+        }
+        if !p.causes.is_empty() {
+            writeln!(s, "\n**Suspected causes** (most likely first)\n").ok();
+            for (k, c) in p.causes.iter().enumerate() {
+                let rule = c.rule.map(|r| format!(" (`{r}`)")).unwrap_or_default();
+                writeln!(s, "{}. {}{rule}  ", k + 1, c.what).ok();
+                write!(s, "   Why: {}", c.why).ok();
+                if let Some(l) = at_opt(files, c.location) {
+                    write!(s, "  \n   At: `{l}`{}", object_suffix(c.object.as_ref())).ok();
+                }
+                s.push('\n');
+            }
+        }
+        if !p.evidence.is_empty() {
+            writeln!(s, "\n**Evidence**\n").ok();
+            for e in &p.evidence {
+                writeln!(s, "- {}", evidence_line(e, files)).ok();
+            }
+        }
+        writeln!(s, "\n**Confirm on the live cluster**\n\n```sh").ok();
+        for c in &p.commands {
+            writeln!(s, "{c}").ok();
+        }
+        writeln!(s, "```\n").ok();
+    }
+    if !incident.timeline.is_empty() {
+        writeln!(s, "## Timeline (Events)\n").ok();
+        writeln!(
+            s,
+            "| First seen | Last seen | Type | Reason | Count | Object | Message |"
+        )
+        .ok();
+        writeln!(s, "|---|---|---|---|---|---|---|").ok();
+        for t in &incident.timeline {
+            writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | `{}` | {} |",
+                time(t.first_seen),
+                time(t.last_seen),
+                t.type_.as_deref().unwrap_or(""),
+                t.reason,
+                t.count,
+                t.about,
+                cell(&t.message)
+            )
+            .ok();
+        }
+        if incident.timeline_omitted > 0 {
+            writeln!(
+                s,
+                "\n{} more Events are not shown.",
+                incident.timeline_omitted
+            )
+            .ok();
+        }
+    }
+    s
+}
+
+fn loc_json(files: &[SourceFile], l: Location) -> Value {
+    let f = &files[l.file.0 as usize];
+    match l.range {
+        Some(r) => {
+            let lc = f.line_col(r.start);
+            json!({"path": f.path, "line": lc.line, "column": lc.column})
+        }
+        None => json!({"path": f.path}),
+    }
+}
+
+fn obj_json(o: Option<&ObjectRef>) -> Value {
+    o.map_or(Value::Null, |o| Value::String(o.to_string()))
+}
+
+fn time_json(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(t.to_string()))
+}
+
+fn to_json(incident: &Incident, files: &[SourceFile]) -> Value {
+    let problems: Vec<Value> = incident
+        .problems
+        .iter()
+        .map(|p| {
+            json!({
+                "subject": p.subject.to_string(),
+                "severity": p.severity.as_str(),
+                "podsAffected": p.pods_affected,
+                "servicesWithoutEndpoints": p.services_down.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "symptoms": p.symptoms.iter().map(|y| json!({
+                    "rule": y.rule,
+                    "severity": y.severity.as_str(),
+                    "message": y.message,
+                    "object": obj_json(y.object.as_ref()),
+                    "location": loc_json(files, y.location),
+                })).collect::<Vec<_>>(),
+                "causes": p.causes.iter().enumerate().map(|(k, c)| json!({
+                    "rank": k + 1,
+                    "what": c.what,
+                    "why": c.why,
+                    "score": c.score,
+                    "rule": c.rule,
+                    "finding": c.detail,
+                    "object": obj_json(c.object.as_ref()),
+                    "location": c.location.map_or(Value::Null, |l| loc_json(files, l)),
+                    "confirm": c.confirm,
+                })).collect::<Vec<_>>(),
+                "evidence": p.evidence.iter().map(|e| evidence_json(e, files)).collect::<Vec<_>>(),
+                "commands": p.commands,
+            })
+        })
+        .collect();
+    let timeline: Vec<Value> = incident
+        .timeline
+        .iter()
+        .map(|t| {
+            json!({
+                "firstSeen": time_json(t.first_seen),
+                "lastSeen": time_json(t.last_seen),
+                "type": t.type_,
+                "reason": t.reason,
+                "count": t.count,
+                "object": t.about,
+                "message": t.message,
+                "location": loc_json(files, t.location),
+            })
+        })
+        .collect();
+    json!({
+        "now": time_json(incident.now),
+        "problems": problems,
+        "otherFindings": incident.other_findings,
+        "timeline": timeline,
+        "timelineOmitted": incident.timeline_omitted,
+    })
+}
+
+fn evidence_json(e: &Evidence, files: &[SourceFile]) -> Value {
+    match e {
+        Evidence::Event {
+            reason,
+            type_,
+            count,
+            objects,
+            first_seen,
+            last_seen,
+            message,
+            about,
+            location,
+        } => json!({
+            "kind": "event",
+            "reason": reason,
+            "type": type_,
+            "count": count,
+            "objects": objects,
+            "firstSeen": time_json(*first_seen),
+            "lastSeen": time_json(*last_seen),
+            "message": message,
+            "object": about,
+            "location": loc_json(files, *location),
+        }),
+        Evidence::Log {
+            pod,
+            container,
+            cause,
+            line,
+            count,
+            location,
+        } => json!({
+            "kind": "log",
+            "pod": pod.to_string(),
+            "container": container,
+            "cause": cause,
+            "line": line,
+            "count": count,
+            "location": loc_json(files, *location),
+        }),
+    }
+}
