@@ -120,7 +120,7 @@ pub fn build(cx: &Context<'_>, diags: &[Diagnostic], chains: &[Chain]) -> Incide
         .collect();
     let keys: Vec<ObjectRef> = symptoms
         .iter()
-        .map(|i| problem_key(cx, &diags[*i]))
+        .map(|i| problem_key(cx, &diags[*i], attached(&causes_of, *i)))
         .collect();
     let mut order: Vec<ObjectRef> = Vec::new();
     let mut members: HashMap<ObjectRef, Vec<usize>> = HashMap::new();
@@ -162,18 +162,29 @@ fn root<'a>(cx: &Context<'a>, obj: &'a Object<'a>) -> &'a Object<'a> {
     cx.inventory.get(cx.graph.root_owner(obj.id))
 }
 
-/// The objects named by a finding (its own and its related ones) of `kind`.
-fn named<'d>(d: &'d Diagnostic, kind: &str) -> impl Iterator<Item = &'d ObjectRef> {
+/// The objects of `kind` a finding names (its own and its related ones), leaving out the
+/// `attached` cause entries the chains appended last.
+fn named<'d>(
+    d: &'d Diagnostic,
+    attached: usize,
+    kind: &str,
+) -> impl Iterator<Item = &'d ObjectRef> {
     let kind = kind.to_owned();
+    let own = d.related.len().saturating_sub(attached);
     d.object
         .iter()
-        .chain(d.related.iter().filter_map(|r| r.object.as_ref()))
+        .chain(d.related[..own].iter().filter_map(|r| r.object.as_ref()))
         .filter(move |o| o.kind == kind)
+}
+
+/// How many cause entries the chains attached to the finding at `i`.
+fn attached(causes_of: &HashMap<usize, &Chain>, i: usize) -> usize {
+    causes_of.get(&i).map_or(0, |c| c.causes.len())
 }
 
 /// The object a symptom's problem is about: a pod's or workload's root owner; for a Service
 /// without endpoints, the one workload behind its pods; else the finding's own object.
-fn problem_key(cx: &Context<'_>, d: &Diagnostic) -> ObjectRef {
+fn problem_key(cx: &Context<'_>, d: &Diagnostic, attached: usize) -> ObjectRef {
     let Some(own) = d.object.clone() else {
         return ObjectRef::default();
     };
@@ -182,7 +193,7 @@ fn problem_key(cx: &Context<'_>, d: &Diagnostic) -> ObjectRef {
     };
     match d.rule {
         "service-no-ready-endpoints" => {
-            let roots: BTreeSet<ObjectRef> = named(d, "Pod")
+            let roots: BTreeSet<ObjectRef> = named(d, attached, "Pod")
                 .filter_map(|p| find(cx, p))
                 .map(|p| object_ref(root(cx, p)))
                 .collect();
@@ -232,7 +243,7 @@ fn problem(
     let mut services_down = Vec::new();
     for i in idx {
         let d = &diags[*i];
-        pods.extend(named(d, "Pod"));
+        pods.extend(named(d, attached(causes_of, *i), "Pod"));
         if d.rule == "service-no-ready-endpoints"
             && let Some(o) = &d.object
         {
