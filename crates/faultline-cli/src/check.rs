@@ -183,12 +183,25 @@ pub fn analyze_with<R>(
     add_loaded(loaded, &mut files, &mut parsed)?;
     let checked = files.len();
     if !manifests.is_empty() {
+        // A manifest directory may hold the snapshot too (`triage demo/snapshot --manifests
+        // demo`): a file already read as the snapshot is not a manifest.
         let inputs: Vec<Input> = manifests.iter().map(Input::from_arg).collect();
-        add_loaded(
-            load::load_all(&inputs, &load_options),
-            &mut files,
-            &mut parsed,
-        )?;
+        let mut loaded = load::load_all(&inputs, &load_options);
+        let seen: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let keep: Vec<bool> = loaded
+            .files
+            .iter()
+            .map(|f| !seen.contains(f.path.as_str()))
+            .collect();
+        let mut k = keep.iter();
+        loaded
+            .files
+            .retain(|_| *k.next().expect("one flag per file"));
+        let mut k = keep.iter();
+        loaded
+            .parsed
+            .retain(|_| *k.next().expect("one flag per file"));
+        add_loaded(loaded, &mut files, &mut parsed)?;
     }
 
     progress.stage("building the inventory");

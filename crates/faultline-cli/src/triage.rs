@@ -7,7 +7,7 @@ use std::io::Write;
 use faultline_diagnostics::{Location, ObjectRef};
 use faultline_model::time::Timestamp;
 use faultline_rules::chain::Cause;
-use faultline_rules::triage::{self, Evidence, Incident, Problem};
+use faultline_rules::triage::{self, Evidence, Incident, Problem, Symptom};
 use faultline_syntax::SourceFile;
 use serde_json::{Value, json};
 
@@ -202,6 +202,20 @@ fn human(incident: &Incident, files: &[SourceFile]) -> String {
         headline(incident, " (`faultline check` lists them)")
     )
     .ok();
+    if !incident.input_problems.is_empty() {
+        writeln!(s, "input problems (the report may miss what they hide):").ok();
+        for y in &incident.input_problems {
+            writeln!(
+                s,
+                "  - {}: {} — {}",
+                y.rule,
+                y.message,
+                at(files, y.location)
+            )
+            .ok();
+        }
+        s.push('\n');
+    }
     for (n, p) in incident.problems.iter().enumerate() {
         writeln!(s, "{}. [{}] {}", n + 1, p.severity, p.subject).ok();
         let b = blast(p);
@@ -276,6 +290,24 @@ fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
         headline(incident, " (`faultline check` lists them)")
     )
     .ok();
+    if !incident.input_problems.is_empty() {
+        writeln!(
+            s,
+            "**Input problems** (the report may miss what they hide)\n"
+        )
+        .ok();
+        for y in &incident.input_problems {
+            writeln!(
+                s,
+                "- `{}`: {} (`{}`)",
+                y.rule,
+                y.message,
+                at(files, y.location)
+            )
+            .ok();
+        }
+        s.push('\n');
+    }
     for (n, p) in incident.problems.iter().enumerate() {
         writeln!(s, "## {}. `{}` ({})\n", n + 1, p.subject, p.severity).ok();
         let b = blast(p);
@@ -380,13 +412,7 @@ fn to_json(incident: &Incident, files: &[SourceFile]) -> Value {
                 "severity": p.severity.as_str(),
                 "podsAffected": p.pods_affected,
                 "servicesWithoutEndpoints": p.services_down.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                "symptoms": p.symptoms.iter().map(|y| json!({
-                    "rule": y.rule,
-                    "severity": y.severity.as_str(),
-                    "message": y.message,
-                    "object": obj_json(y.object.as_ref()),
-                    "location": loc_json(files, y.location),
-                })).collect::<Vec<_>>(),
+                "symptoms": p.symptoms.iter().map(|y| symptom_json(y, files)).collect::<Vec<_>>(),
                 "causes": p.causes.iter().enumerate().map(|(k, c)| json!({
                     "rank": k + 1,
                     "what": c.what,
@@ -422,9 +448,20 @@ fn to_json(incident: &Incident, files: &[SourceFile]) -> Value {
     json!({
         "now": time_json(incident.now),
         "problems": problems,
+        "inputProblems": incident.input_problems.iter().map(|y| symptom_json(y, files)).collect::<Vec<_>>(),
         "otherFindings": incident.other_findings,
         "timeline": timeline,
         "timelineOmitted": incident.timeline_omitted,
+    })
+}
+
+fn symptom_json(y: &Symptom, files: &[SourceFile]) -> Value {
+    json!({
+        "rule": y.rule,
+        "severity": y.severity.as_str(),
+        "message": y.message,
+        "object": obj_json(y.object.as_ref()),
+        "location": loc_json(files, y.location),
     })
 }
 

@@ -34,6 +34,9 @@ pub struct Incident {
     pub timeline: Vec<TimelineEntry>,
     /// Events left out of the timeline beyond [`MAX_TIMELINE`].
     pub timeline_omitted: usize,
+    /// Input that could not be read or parsed, and faultline's own failures: the report may
+    /// miss what they hide.
+    pub input_problems: Vec<Symptom>,
     /// Findings that are not about status (configuration findings), for the summary line.
     pub other_findings: usize,
 }
@@ -144,12 +147,18 @@ pub fn build(cx: &Context<'_>, diags: &[Diagnostic], chains: &[Chain]) -> Incide
             .then_with(|| a.subject.to_string().cmp(&b.subject.to_string()))
     });
     let (timeline, timeline_omitted) = timeline(cx);
+    let input_problems: Vec<Symptom> = diags
+        .iter()
+        .filter(|d| matches!(d.category, Category::Syntax | Category::Internal))
+        .map(symptom)
+        .collect();
     Incident {
         now: cx.now(),
         problems,
         timeline,
         timeline_omitted,
-        other_findings: diags.len() - symptoms.len(),
+        other_findings: diags.len() - symptoms.len() - input_problems.len(),
+        input_problems,
     }
 }
 
@@ -221,19 +230,7 @@ fn problem(
     causes_of: &HashMap<usize, &Chain>,
     subject: ObjectRef,
 ) -> Problem {
-    let symptoms: Vec<Symptom> = idx
-        .iter()
-        .map(|i| {
-            let d = &diags[*i];
-            Symptom {
-                rule: d.rule,
-                severity: d.severity,
-                message: d.message.clone(),
-                object: d.object.clone(),
-                location: d.location,
-            }
-        })
-        .collect();
+    let symptoms: Vec<Symptom> = idx.iter().map(|i| symptom(&diags[*i])).collect();
     let severity = symptoms
         .iter()
         .map(|s| s.severity)
@@ -300,6 +297,16 @@ fn problem(
         evidence,
         causes,
         commands,
+    }
+}
+
+fn symptom(d: &Diagnostic) -> Symptom {
+    Symptom {
+        rule: d.rule,
+        severity: d.severity,
+        message: d.message.clone(),
+        object: d.object.clone(),
+        location: d.location,
     }
 }
 

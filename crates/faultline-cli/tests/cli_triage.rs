@@ -1,0 +1,316 @@
+//! End-to-end tests of `faultline triage` on the demo outage (`testdata/demo/snapshot`, a
+//! `kubectl cluster-info dump` of the payment-service incident) and on the shared corpora.
+
+#![allow(clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_env(args: &[&str], threads: Option<&str>) -> Run {
+    let mut cmd = Command::cargo_bin("faultline").expect("the faultline binary");
+    cmd.current_dir(root()).env_remove("RAYON_NUM_THREADS");
+    if let Some(t) = threads {
+        cmd.env("RAYON_NUM_THREADS", t);
+    }
+    let out = cmd.args(args).output().expect("faultline runs");
+    Run {
+        code: out.status.code().expect("an exit code"),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8"),
+    }
+}
+
+fn triage(args: &[&str]) -> Run {
+    let mut all = vec!["triage", "--no-config"];
+    all.extend_from_slice(args);
+    run_env(&all, None)
+}
+
+fn triage_json(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let r = triage(&all);
+    let v = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr: {}", r.stdout, r.stderr));
+    (r.code, v)
+}
+
+fn strs(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+#[test]
+fn the_demo_outage_is_one_problem_with_its_chain() {
+    let (code, v) = triage_json(&["testdata/demo/snapshot"]);
+    assert_eq!(code, 1, "problems make the exit code 1");
+    assert_eq!(
+        v["now"], "2024-11-28T09:41:55Z",
+        "now is the snapshot's latest time"
+    );
+    let problems = v["problems"].as_array().expect("problems");
+    let subjects: Vec<&str> = problems
+        .iter()
+        .map(|p| p["subject"].as_str().unwrap())
+        .collect();
+    // Ranked by blast radius: the workload whose Service has no endpoints first, then the
+    // other crash-looping workload (an error), then the nodes under memory pressure.
+    assert_eq!(
+        subjects,
+        [
+            "Deployment/shop/payment-service",
+            "Deployment/shop/order-service",
+            "Node/node-6",
+            "Node/node-7"
+        ]
+    );
+    let pay = &problems[0];
+    assert_eq!(pay["podsAffected"], 4);
+    assert_eq!(
+        strs(&pay["servicesWithoutEndpoints"]),
+        ["Service/shop/payment-service"]
+    );
+    let rules: Vec<&str> = pay["symptoms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["rule"].as_str().unwrap())
+        .collect();
+    for r in [
+        "pod-crash-looping",
+        "container-oom-killed",
+        "workload-unavailable",
+        "service-no-ready-endpoints",
+    ] {
+        assert!(rules.contains(&r), "{r} in {rules:?}");
+    }
+    // The cause chain: the eager liveness probe (with 477 failures as evidence) first, then the
+    // memory limit, DNS blocked by the default-deny policy, the heap flag.
+    let causes = pay["causes"].as_array().unwrap();
+    let first = &causes[0];
+    assert_eq!(first["rule"], "probe-liveness-kills-slow-start");
+    assert!(
+        first["why"]
+            .as_str()
+            .unwrap()
+            .contains("477 `Unhealthy` events"),
+        "{first}"
+    );
+    let whats: Vec<&str> = causes.iter().map(|c| c["what"].as_str().unwrap()).collect();
+    assert!(
+        whats.contains(&"the memory limit `2Gi` of container `app`"),
+        "{whats:?}"
+    );
+    assert!(
+        whats
+            .iter()
+            .any(|w| w.starts_with("the JVM heap flag `-Xmx1536m`")),
+        "{whats:?}"
+    );
+    let dns = causes
+        .iter()
+        .find(|c| c["rule"] == "netpol-blocks-dns")
+        .expect("DNS cause");
+    assert_eq!(
+        dns["location"]["path"],
+        "testdata/demo/snapshot/shop/networkpolicies.yaml"
+    );
+    assert!(
+        dns["why"]
+            .as_str()
+            .unwrap()
+            .contains("UnknownHostException")
+    );
+    let ranks: Vec<u64> = causes.iter().map(|c| c["rank"].as_u64().unwrap()).collect();
+    assert_eq!(ranks, (1..=causes.len() as u64).collect::<Vec<_>>());
+    let scores: Vec<u64> = causes
+        .iter()
+        .map(|c| c["score"].as_u64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // Evidence: Events with count and first/last seen, and the log lines.
+    let evidence = pay["evidence"].as_array().unwrap();
+    let unhealthy = evidence
+        .iter()
+        .find(|e| e["reason"] == "Unhealthy")
+        .expect("Unhealthy events");
+    assert_eq!(unhealthy["count"], 477);
+    assert_eq!(unhealthy["objects"], 4);
+    assert_eq!(unhealthy["firstSeen"], "2024-11-28T06:10:09Z");
+    assert_eq!(unhealthy["lastSeen"], "2024-11-28T09:41:02Z");
+    let oom_log = evidence
+        .iter()
+        .find(|e| e["kind"] == "log" && e["line"].as_str().unwrap().contains("OutOfMemoryError"))
+        .expect("the OutOfMemoryError log line");
+    assert_eq!(oom_log["location"]["line"], 15);
+    // Commands that confirm each hypothesis.
+    let commands = strs(&pay["commands"]);
+    assert_eq!(
+        commands[0],
+        "kubectl -n shop describe deployment payment-service"
+    );
+    assert!(
+        commands.iter().any(|c| c.contains("nslookup redis.cache")),
+        "{commands:?}"
+    );
+    // The timeline is in time order.
+    let times: Vec<&str> = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["firstSeen"].as_str().unwrap())
+        .collect();
+    assert!(!times.is_empty());
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+}
+
+#[test]
+fn check_on_the_snapshot_carries_the_same_causes() {
+    let r = run_env(
+        &[
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "testdata/demo/snapshot",
+        ],
+        None,
+    );
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let crash = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "pod-crash-looping")
+        .expect("crash loop");
+    let causes: Vec<&str> = crash["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["message"].as_str())
+        .filter(|m| m.starts_with("suspected cause"))
+        .collect();
+    assert!(
+        causes[0].starts_with("suspected cause 1 of ")
+            && causes[0].contains("(finding `probe-liveness-kills-slow-start`)"),
+        "{causes:?}"
+    );
+}
+
+#[test]
+fn markdown_and_human_reports() {
+    let md = triage(&["--format", "markdown", "testdata/demo/snapshot"]);
+    assert_eq!(md.code, 1);
+    assert!(
+        md.stdout.starts_with("# Incident triage\n"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout
+            .contains("## 1. `Deployment/shop/payment-service` (error)")
+    );
+    assert!(
+        md.stdout
+            .contains("**Suspected causes** (most likely first)")
+    );
+    assert!(
+        md.stdout
+            .contains("| First seen | Last seen | Type | Reason | Count | Object | Message |")
+    );
+    let human = triage(&["testdata/demo/snapshot"]);
+    assert!(
+        human
+            .stdout
+            .contains("1. [error] Deployment/shop/payment-service")
+    );
+    assert!(
+        human
+            .stdout
+            .contains("     $ kubectl -n shop describe deployment payment-service")
+    );
+}
+
+#[test]
+fn the_report_does_not_depend_on_the_thread_count() {
+    let args = [
+        "triage",
+        "--no-config",
+        "--format",
+        "json",
+        "testdata/demo/snapshot",
+    ];
+    let one = run_env(&args, Some("1"));
+    let two = run_env(&args, Some("2"));
+    assert_eq!(one.stdout, two.stdout);
+    let md = [
+        "triage",
+        "--no-config",
+        "--format",
+        "markdown",
+        "testdata/demo/snapshot",
+    ];
+    assert_eq!(
+        run_env(&md, Some("1")).stdout,
+        run_env(&md, Some("2")).stdout
+    );
+}
+
+#[test]
+fn a_healthy_snapshot_has_no_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snap.yaml");
+    std::fs::write(
+        &path,
+        r#"apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: api-1, namespace: shop, labels: {app: api}}
+    spec:
+      containers: [{name: app, image: registry.example.com/api:1.0}]
+    status:
+      phase: Running
+      conditions: [{type: Ready, status: "True"}]
+      containerStatuses:
+        - {name: app, ready: true, restartCount: 0, state: {running: {startedAt: "2024-05-01T11:59:00Z"}}}
+"#,
+    )
+    .unwrap();
+    let r = triage(&[path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("No problem found"), "{}", r.stdout);
+}
+
+#[test]
+fn unreadable_input_exits_2_and_the_rest_is_still_reported() {
+    let r = triage(&["testdata/demo/snapshot", "does/not/exist.yaml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.contains("Deployment/shop/payment-service"));
+    assert!(
+        r.stdout.contains(
+            "input problems (the report may miss what they hide):\n  - input-unreadable: "
+        ),
+        "{}",
+        r.stdout
+    );
+}
