@@ -81,6 +81,38 @@ pub fn run(
     })
 }
 
+/// How many input problems of one rule the text reports list before "… and N more".
+const INPUT_PROBLEMS_SHOWN: usize = 3;
+
+/// The input problems, at most [`INPUT_PROBLEMS_SHOWN`] per rule, `q` quoting code.
+fn input_lines(incident: &Incident, files: &[SourceFile], q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rules: Vec<&str> = incident.input_problems.iter().map(|y| y.rule).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    for rule in rules {
+        let of_rule: Vec<&Symptom> = incident
+            .input_problems
+            .iter()
+            .filter(|y| y.rule == rule)
+            .collect();
+        for y in of_rule.iter().take(INPUT_PROBLEMS_SHOWN) {
+            out.push(format!(
+                "{q}{rule}{q}: {} — {q}{}{q}",
+                y.message,
+                at(files, y.location)
+            ));
+        }
+        if of_rule.len() > INPUT_PROBLEMS_SHOWN {
+            out.push(format!(
+                "… and {} more {q}{rule}{q} (`--format json` lists them all)",
+                of_rule.len() - INPUT_PROBLEMS_SHOWN
+            ));
+        }
+    }
+    out
+}
+
 /// `path:line:col`.
 fn at(files: &[SourceFile], l: Location) -> String {
     crate::render::location_label(files, l.file, l.range)
@@ -204,15 +236,8 @@ fn human(incident: &Incident, files: &[SourceFile]) -> String {
     .ok();
     if !incident.input_problems.is_empty() {
         writeln!(s, "input problems (the report may miss what they hide):").ok();
-        for y in &incident.input_problems {
-            writeln!(
-                s,
-                "  - {}: {} — {}",
-                y.rule,
-                y.message,
-                at(files, y.location)
-            )
-            .ok();
+        for line in input_lines(incident, files, "") {
+            writeln!(s, "  - {line}").ok();
         }
         s.push('\n');
     }
@@ -296,15 +321,8 @@ fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
             "**Input problems** (the report may miss what they hide)\n"
         )
         .ok();
-        for y in &incident.input_problems {
-            writeln!(
-                s,
-                "- `{}`: {} (`{}`)",
-                y.rule,
-                y.message,
-                at(files, y.location)
-            )
-            .ok();
+        for line in input_lines(incident, files, "`") {
+            writeln!(s, "- {line}").ok();
         }
         s.push('\n');
     }

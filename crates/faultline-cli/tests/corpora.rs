@@ -427,3 +427,58 @@ fn netpol_analyzer_pod_lists_load_and_report_their_unhealthy_pods() {
     ));
     assert_eq!(all, expected);
 }
+
+/// `faultline triage --no-config --format json ARGS…` in `root`, parsed.
+fn triage_json(args: &[&str], root: &Path) -> serde_json::Value {
+    let out = Command::cargo_bin("faultline")
+        .unwrap()
+        .current_dir(root)
+        .args(["triage", "--no-config", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).expect("json output")
+}
+
+#[test]
+fn triage_of_the_insights_archive_names_the_workloads_of_its_unhealthy_pods() {
+    let Some(root) = corpora() else { return };
+    let v = triage_json(&["insights-operator/docs/insights-archive-sample"], &root);
+    let subjects: BTreeSet<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["subject"].as_str().unwrap())
+        .collect();
+    // The same four pods as `check` reports, each under its controller (the archive has no
+    // ReplicaSets or Jobs, so the owner comes from the pods' ownerReferences).
+    let expected: BTreeSet<&str> = [
+        "ReplicaSet/di-288312/vsystem-867f4b77cc",
+        "ReplicaSet/openshift-ingress/router-default-7bbdcfcf9b",
+        "Job/di-288312/auditlog-retention-28566720",
+        "Job/di-288312/default-2k58azz-backup-deletion",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(subjects, expected);
+    // The router the scheduler cannot place: its host port and its tolerations, from the
+    // scheduler's own message.
+    let router = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["subject"] == "ReplicaSet/openshift-ingress/router-default-7bbdcfcf9b")
+        .unwrap();
+    let whats: Vec<&str> = router["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        whats,
+        ["the `hostPort` of container `router`", "the pod's `tolerations`"]
+    );
+    // Documents that are not objects are listed, not dropped.
+    assert!(v["inputProblems"].as_array().unwrap().len() >= 40);
+}

@@ -972,6 +972,21 @@ fn scheduling_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut
     if lower.contains("anti-affinity") {
         at("affinity", "the pod's anti-affinity", 80);
     }
+    if lower.contains("free ports") {
+        for c in t.containers() {
+            let host_port = c.ports().find_map(|p| p.get("hostPort"));
+            if let Some(p) = host_port {
+                causes.push(cause_at(
+                    pod,
+                    p,
+                    format!("the `hostPort` of container `{}`", c.name()),
+                    format!("{why}: only one pod per node can bind a host port"),
+                    79,
+                    vec!["kubectl get pods -A -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,NODE:.spec.nodeName,HOSTPORTS:.spec.containers[*].ports[*].hostPort".to_owned()],
+                ));
+            }
+        }
+    }
     if lower.contains("persistentvolumeclaim") || lower.contains("unbound") {
         at(
             "volumes",

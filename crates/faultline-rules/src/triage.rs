@@ -204,7 +204,7 @@ fn problem_key(cx: &Context<'_>, d: &Diagnostic, attached: usize) -> ObjectRef {
         "service-no-ready-endpoints" => {
             let roots: BTreeSet<ObjectRef> = named(d, attached, "Pod")
                 .filter_map(|p| find(cx, p))
-                .map(|p| object_ref(root(cx, p)))
+                .map(|p| owner_ref(cx, p))
                 .collect();
             if roots.len() == 1 {
                 roots.into_iter().next().expect("one")
@@ -219,7 +219,28 @@ fn problem_key(cx: &Context<'_>, d: &Diagnostic, attached: usize) -> ObjectRef {
         {
             own
         }
-        _ => object_ref(root(cx, obj)),
+        _ => owner_ref(cx, obj),
+    }
+}
+
+/// The workload at the top of `obj`'s owner chain, named even when the input lacks it (a
+/// snapshot of Pods without their ReplicaSets); `obj` itself when it has no controller.
+fn owner_ref<'a>(cx: &Context<'a>, obj: &'a Object<'a>) -> ObjectRef {
+    let top = root(cx, obj);
+    if top.id != obj.id {
+        return object_ref(top);
+    }
+    match crate::evidence::owner_of(cx.inventory, obj) {
+        Some(o) => match o.object {
+            Some(found) => object_ref(found),
+            None => ObjectRef {
+                api_version: String::new(),
+                kind: o.kind.to_owned(),
+                namespace: o.namespace.map(str::to_owned),
+                name: o.name.to_owned(),
+            },
+        },
+        None => object_ref(obj),
     }
 }
 
