@@ -477,7 +477,10 @@ fn triage_of_the_insights_archive_names_the_workloads_of_its_unhealthy_pods() {
         .collect();
     assert_eq!(
         whats,
-        ["the `hostPort` of container `router`", "the pod's `tolerations`"]
+        [
+            "the `hostPort` of container `router`",
+            "the pod's `tolerations`"
+        ]
     );
     // Documents that are not objects are listed, not dropped.
     assert!(v["inputProblems"].as_array().unwrap().len() >= 40);

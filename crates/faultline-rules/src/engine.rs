@@ -189,6 +189,12 @@ pub fn run_with_chains(
     (diags, chains)
 }
 
+/// [`run`] without the cause chains: what the rules alone find (for benchmarks that measure
+/// what chaining costs).
+pub fn run_without_chains(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
+    findings(cx, rules)
+}
+
 fn findings(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
     let objects = &cx.inventory.objects;
     let per_object: Vec<Vec<Found>> = objects

@@ -29,7 +29,7 @@ pub mod testing;
 pub mod triage;
 
 pub use context::{Context, Settings};
-pub use engine::{Param, Report, Rule, RuleMeta, Sink, run, run_with_chains};
+pub use engine::{Param, Report, Rule, RuleMeta, Sink, run, run_with_chains, run_without_chains};
 
 /// The registry of every rule, generated from `src/rules/*.rs`.
 pub mod registry {

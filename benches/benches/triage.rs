@@ -1,0 +1,122 @@
+//! What `faultline triage` adds to `faultline check` on a generated cluster snapshot: the
+//! cause chains (which `check` also attaches to its status findings) and the incident report
+//! (grouping into problems, evidence, timeline).
+//!
+//! `cargo bench -p faultline-benches --bench triage`. Three measurements per snapshot, each
+//! from the parsed trees (parsing is the same for both commands and left out, so the ratios
+//! are the worst case; with parsing, the 1 GB figures in `benches/README.md` apply):
+//! - `rules`: inventory, graph, context and every rule, without chains;
+//! - `check`: the same plus the cause chains, what `faultline check` runs;
+//! - `triage`: `check` plus the incident report, what `faultline triage` runs.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
+use faultline_benches::{Format, GenOptions, Layout, generate_to};
+use faultline_graph::Graph;
+use faultline_model::{Inventory, ModelOptions};
+use faultline_rules::{Context, Settings};
+use faultline_syntax::load::{parse_source, source_from_bytes};
+use faultline_syntax::{FileId, ParsedText, SourceFile};
+
+const SEED: u64 = 42;
+const MB: usize = 1_000_000;
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+/// A YAML List snapshot of about `bytes`, generated into `target/bench-data/` once (the same
+/// file the parse benchmark uses).
+fn snapshot(bytes: usize) -> SourceFile {
+    let dir = target_dir().join("bench-data");
+    let path = dir.join(format!("list-{bytes}-seed{SEED}.yaml"));
+    if !path.exists() {
+        std::fs::create_dir_all(&dir).expect("cannot create target/bench-data");
+        let tmp = path.with_extension(format!("yaml.tmp{}", std::process::id()));
+        let opts = GenOptions {
+            target_bytes: bytes,
+            seed: SEED,
+            format: Format::Yaml,
+            layout: Layout::List,
+        };
+        let file = std::fs::File::create(&tmp).expect("cannot create bench data");
+        generate_to(&opts, file).expect("cannot write bench data");
+        std::fs::rename(&tmp, &path).expect("cannot rename bench data");
+    }
+    let bytes = std::fs::read(&path).expect("cannot read bench data");
+    source_from_bytes(FileId(0), &path.display().to_string(), bytes)
+        .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message))
+}
+
+#[derive(Clone, Copy)]
+enum Stage {
+    Rules,
+    Check,
+    Triage,
+}
+
+/// Everything after parsing, up to `stage`; returns how many findings (or problems).
+fn run(files: &[SourceFile], parsed: &[ParsedText], stage: Stage) -> usize {
+    let settings = Settings::default();
+    let inventory = Inventory::build(parsed, &ModelOptions::default());
+    let graph = Graph::build(&inventory);
+    let cx = Context::new(files, parsed, &graph, &settings);
+    let rules = settings.enabled_rules();
+    match stage {
+        Stage::Rules => faultline_rules::run_without_chains(&cx, &rules).len(),
+        Stage::Check => faultline_rules::run_with_chains(&cx, &rules).0.len(),
+        Stage::Triage => {
+            let (diags, chains) = faultline_rules::run_with_chains(&cx, &rules);
+            let incident = faultline_rules::triage::build(&cx, &diags, &chains);
+            diags.len() + incident.problems.len()
+        }
+    }
+}
+
+fn triage(c: &mut Criterion) {
+    let mut group = c.benchmark_group("triage");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(20));
+    for (name, bytes) in [("yaml-list-10MB", 10 * MB), ("yaml-list-100MB", 100 * MB)] {
+        let file = snapshot(bytes);
+        let parsed = vec![parse_source(&file)];
+        let files = vec![file];
+        let problems = {
+            let settings = Settings::default();
+            let inventory = Inventory::build(&parsed, &ModelOptions::default());
+            let graph = Graph::build(&inventory);
+            let cx = Context::new(&files, &parsed, &graph, &settings);
+            let (diags, chains) = faultline_rules::run_with_chains(&cx, &settings.enabled_rules());
+            let incident = faultline_rules::triage::build(&cx, &diags, &chains);
+            assert!(
+                !chains.is_empty(),
+                "{name}: the snapshot has no cause chain"
+            );
+            incident.problems.len()
+        };
+        assert!(
+            problems > 0,
+            "{name}: the snapshot has no problem to triage"
+        );
+        for (stage, label) in [
+            (Stage::Rules, "rules"),
+            (Stage::Check, "check"),
+            (Stage::Triage, "triage"),
+        ] {
+            group.bench_with_input(BenchmarkId::new(label, name), &stage, |b, stage| {
+                b.iter(|| black_box(run(&files, &parsed, *stage)));
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, triage);
+criterion_main!(benches);
