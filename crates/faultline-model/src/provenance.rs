@@ -205,10 +205,10 @@ impl<'m> ManifestIndex<'m> {
     /// CronJob's `spec.jobTemplate`'s; other `metadata` maps to the controller's (`name` and
     /// `namespace` to the same keys), `kind` and `apiVersion` to its own, not exactly. A pod's
     /// controller of a kind not built in (an Argo Rollout) is taken to keep its template at
-    /// `spec.template`. Items of
-    /// a list are matched by `name` when they have one (the same occurrence of that name, for
-    /// `volumeMounts` that mount one volume twice), else by position. What the manifest does
-    /// not write maps to its nearest ancestor that it writes, with `exact: false`.
+    /// `spec.template`. Items of a list are matched by `name` when they have one (the same
+    /// occurrence of that name, for `volumeMounts` that mount one volume twice), else by
+    /// position. What the manifest does not write maps to its nearest ancestor that it writes,
+    /// with `exact: false`.
     ///
     /// `range` is in `obj`'s file. `None` when `obj` has no manifest, `range.start` is outside
     /// it, or the path is under `status` (or, through a controller, outside `spec`, `metadata`,
