@@ -13,6 +13,7 @@ pub mod object;
 pub mod pod;
 pub mod pod_status;
 pub mod probe;
+pub mod provenance;
 pub mod quantity;
 pub mod scheduling;
 pub mod selector;
