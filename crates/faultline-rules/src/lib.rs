@@ -10,6 +10,7 @@
 
 mod admission;
 pub mod api_versions;
+mod collapse;
 mod common;
 pub mod config;
 mod context;
