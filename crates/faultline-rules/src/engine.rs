@@ -10,7 +10,7 @@ use faultline_syntax::{FileId, TextRange};
 use rayon::prelude::*;
 
 use crate::context::Context;
-use crate::suppress;
+use crate::{collapse, suppress};
 
 /// A rule parameter and its default, as written in `.faultline.yaml` and the rule's doc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,8 +172,9 @@ impl Report<'_> {
 }
 
 /// Runs `rules` over everything in `cx` and returns the diagnostics that survive suppressions,
-/// exemptions and severity overrides, in output order, each status finding with its suspected
-/// causes ([`crate::chain`]) among its related entries.
+/// exemptions and severity overrides, with the repetitions of one finding over the replicas of
+/// a workload folded into one (see [`collapse`]), in output order, each status finding with its
+/// suspected causes ([`crate::chain`]) among its related entries.
 pub fn run(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
     run_with_chains(cx, rules).0
 }
@@ -232,21 +233,22 @@ fn findings(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
         })
         .collect();
     let comments = suppress::CommentSuppressions::collect(cx);
-    let mut diags: Vec<Diagnostic> = per_object
+    // In object order, then rule order: the same for any thread count.
+    let found: Vec<Found> = per_object
         .into_iter()
         .chain(per_run)
         .flatten()
         .filter(|f| !suppress::by_annotation(cx, f))
         .filter(|f| !comments.suppresses(cx, &f.diag))
-        .map(|f| f.diag)
-        .filter(|d| !cx.settings.is_exempt(d))
-        .map(|mut d| {
-            if let Some(sev) = cx.settings.severity_override(d.rule) {
-                d.severity = sev;
+        .filter(|f| !cx.settings.is_exempt(&f.diag))
+        .map(|mut f| {
+            if let Some(sev) = cx.settings.severity_override(f.diag.rule) {
+                f.diag.severity = sev;
             }
-            d
+            f
         })
         .collect();
+    let mut diags = collapse::collapse(cx, found);
     faultline_diagnostics::sort_diagnostics(&mut diags);
     diags
 }

@@ -65,6 +65,32 @@ pub(crate) fn owner_of<'a>(inventory: &'a Inventory<'a>, obj: &Object<'a>) -> Op
     Some(owner)
 }
 
+/// The controllers of `obj` that are in the input, nearest first, along the chain
+/// [`owner_of`] follows: the controller, then from a ReplicaSet its Deployment and from a Job
+/// its CronJob. Stops at the first controller missing from the input.
+pub(crate) fn controllers_in_input<'a>(
+    inventory: &'a Inventory<'a>,
+    obj: &Object<'a>,
+) -> Vec<&'a Object<'a>> {
+    let mut chain: Vec<&'a Object<'a>> = Vec::new();
+    let mut next = controller_of(obj).filter(|o| o.kind != "Node");
+    while let Some(c) = next {
+        let Some(up) = inventory.find(c.kind, obj.namespace, c.name) else {
+            break;
+        };
+        if up.id == obj.id || chain.iter().any(|o| o.id == up.id) {
+            break;
+        }
+        chain.push(up);
+        next = if matches!(up.kind, "ReplicaSet" | "Job") {
+            controller_of(up)
+        } else {
+            None
+        };
+    }
+    chain
+}
+
 /// Findings about pods of one workload (or one pod without an owner), in input order.
 #[derive(Debug)]
 pub(crate) struct Group<'a, T> {

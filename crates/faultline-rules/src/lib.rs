@@ -11,6 +11,7 @@
 mod admission;
 pub mod api_versions;
 pub mod chain;
+mod collapse;
 mod common;
 pub mod config;
 mod context;
