@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use faultline_diagnostics::{Diagnostic, RuleInfo, Severity};
+use faultline_model::provenance::ManifestIndex;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::api_versions::KubeVersion;
 use faultline_rules::chain::Chain;
@@ -210,10 +211,16 @@ pub fn analyze_with<R>(
     };
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let inventory = Inventory::build_files(&parsed, &paths, 0..checked, &model_options);
+    let manifest_inventory =
+        Inventory::build_files(&parsed, &paths, checked..parsed.len(), &model_options);
+    let manifest_index = ManifestIndex::new(&manifest_inventory);
     progress.stage("building the graph");
     let graph = faultline_graph::Graph::build(&inventory);
     progress.stage(&format!("checking {} objects", inventory.objects.len()));
-    let cx = Context::new(&files, &parsed, &graph, &settings);
+    let mut cx = Context::new(&files, &parsed, &graph, &settings);
+    if checked < parsed.len() {
+        cx = cx.with_manifests(&manifest_index);
+    }
     let rules = settings.enabled_rules();
     let (mut diagnostics, chains) = faultline_rules::run_with_chains(&cx, &rules);
     let secrets = SecretRanges::collect(&inventory);

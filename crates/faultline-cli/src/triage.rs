@@ -260,6 +260,9 @@ fn human(incident: &Incident, files: &[SourceFile]) -> String {
                 if let Some(l) = at_opt(files, c.location) {
                     writeln!(s, "        at {l}{}", object_suffix(c.object.as_ref())).ok();
                 }
+                if let Some(l) = at_opt(files, c.running) {
+                    writeln!(s, "        running object: {l}").ok();
+                }
             }
         }
         if !p.evidence.is_empty() {
@@ -352,6 +355,9 @@ fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
                 if let Some(l) = at_opt(files, c.location) {
                     write!(s, "  \n   At: `{l}`{}", object_suffix(c.object.as_ref())).ok();
                 }
+                if let Some(l) = at_opt(files, c.running) {
+                    write!(s, "  \n   Running object: `{l}`").ok();
+                }
                 s.push('\n');
             }
         }
@@ -440,6 +446,7 @@ fn to_json(incident: &Incident, files: &[SourceFile]) -> Value {
                     "finding": c.detail,
                     "object": obj_json(c.object.as_ref()),
                     "location": c.location.map_or(Value::Null, |l| loc_json(files, l)),
+                    "runningLocation": c.running.map_or(Value::Null, |l| loc_json(files, l)),
                     "confirm": c.confirm,
                 })).collect::<Vec<_>>(),
                 "evidence": p.evidence.iter().map(|e| evidence_json(e, files)).collect::<Vec<_>>(),

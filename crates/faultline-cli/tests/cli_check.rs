@@ -284,7 +284,7 @@ fn demo(format: &str) -> Run {
 fn demo_human() {
     let out = demo("human").stdout;
     assert!(!out.contains("\x1b["));
-    assert!(out.ends_with("14 errors, 12 warnings, 3 infos in 12 files (41 objects)\n"));
+    assert!(out.ends_with("14 errors, 12 warnings, 2 infos in 12 files (41 objects)\n"));
     insta::assert_snapshot!("demo_human", out);
 }
 
@@ -303,8 +303,8 @@ fn demo_json() {
     assert_eq!(v["summary"]["objects"], 41);
     assert_eq!(v["summary"]["errors"], 14);
     assert_eq!(v["summary"]["warnings"], 12);
-    assert_eq!(v["summary"]["infos"], 3);
-    assert_eq!(diagnostics(&v).len(), 29);
+    assert_eq!(v["summary"]["infos"], 2);
+    assert_eq!(diagnostics(&v).len(), 28);
     let one_based = |loc: &Value| {
         ["line", "column", "endLine", "endColumn"]
             .iter()
@@ -336,7 +336,7 @@ fn demo_sarif() {
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "faultline");
-    assert_eq!(run["results"].as_array().unwrap().len(), 29);
+    assert_eq!(run["results"].as_array().unwrap().len(), 28);
     for r in run["results"].as_array().unwrap() {
         let region = &r["locations"][0]["physicalLocation"]["region"];
         assert!(region["startLine"].as_u64().unwrap() >= 1, "{r}");
@@ -405,7 +405,7 @@ fn sarif_of_real_runs_validates_against_the_schema() {
 #[test]
 fn demo_github() {
     let out = demo("github").stdout;
-    assert_eq!(out.lines().count(), 29);
+    assert_eq!(out.lines().count(), 28);
     for line in out.lines() {
         assert!(
             ["::error ", "::warning ", "::notice "]
@@ -488,8 +488,8 @@ fn demo_junit() {
     let names = xml_elements(&out);
     assert_eq!(names.first().map(String::as_str), Some("testsuites"));
     assert!(names.iter().any(|n| n == "testsuite"));
-    assert_eq!(names.iter().filter(|n| *n == "testcase").count(), 29);
-    // Errors and warnings fail; the 3 infos do not.
+    assert_eq!(names.iter().filter(|n| *n == "testcase").count(), 28);
+    // Errors and warnings fail; the 2 infos do not.
     assert_eq!(names.iter().filter(|n| *n == "failure").count(), 26);
     insta::assert_snapshot!("demo_junit", out);
 }
@@ -681,10 +681,9 @@ fn stdin_is_checked_as_stdin() {
     assert_eq!(
         positions(&v),
         [
-            "<stdin>:20:17 probe-liveness-missing",
-            "<stdin>:33:23 invalid-quantity",
-            "<stdin>:35:1 api-removed",
-            "<stdin>:60:17 invalid-label-selector",
+            "<stdin>:40:13 probe-liveness-kills-slow-start",
+            "<stdin>:44:1 api-removed",
+            "<stdin>:69:17 invalid-label-selector",
         ]
     );
 }

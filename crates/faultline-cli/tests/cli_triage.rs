@@ -314,3 +314,71 @@ fn unreadable_input_exits_2_and_the_rest_is_still_reported() {
         r.stdout
     );
 }
+
+#[test]
+fn with_manifests_the_causes_point_at_the_lines_in_git() {
+    // `--manifests testdata/demo` also holds the snapshot directory: those files are the
+    // snapshot, not manifests.
+    let (code, v) = triage_json(&["testdata/demo/snapshot", "--manifests", "testdata/demo"]);
+    assert_eq!(code, 1);
+    let pay = &v["problems"][0];
+    assert_eq!(pay["subject"], "Deployment/shop/payment-service");
+    let cause = |what: &str| -> &Value {
+        pay["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["what"].as_str().unwrap().starts_with(what))
+            .unwrap_or_else(|| panic!("no cause `{what}` in {}", pay["causes"]))
+    };
+    let at = |c: &Value| {
+        format!(
+            "{}:{}",
+            c["location"]["path"].as_str().unwrap(),
+            c["location"]["line"]
+        )
+    };
+    // payment-service.yaml: line 35 `memory: 2Gi`, line 27 the JAVA_OPTS value, line 37 the
+    // liveness probe, line 40 its initialDelaySeconds.
+    let limit = cause("the memory limit `2Gi`");
+    assert_eq!(at(limit), "testdata/demo/payment-service.yaml:35");
+    assert_eq!(limit["object"], "Deployment/shop/payment-service");
+    assert_eq!(
+        limit["runningLocation"]["path"],
+        "testdata/demo/snapshot/shop/pods.json"
+    );
+    assert_eq!(
+        at(cause("the JVM heap flag")),
+        "testdata/demo/payment-service.yaml:27"
+    );
+    assert_eq!(
+        at(cause("the liveness probe of")),
+        "testdata/demo/payment-service.yaml:37"
+    );
+    assert_eq!(
+        at(cause("the liveness probe kills")),
+        "testdata/demo/payment-service.yaml:40"
+    );
+    // The NetworkPolicy is only in the snapshot: it stays there.
+    assert_eq!(
+        at(cause("NetworkPolicy `default-deny-all`")),
+        "testdata/demo/snapshot/shop/networkpolicies.yaml:14"
+    );
+    // order-service.yaml repeats `containers:`; the kept one has no resources, so the memory
+    // limit maps to the nearest field the manifest writes, and says so.
+    let order = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["subject"] == "Deployment/shop/order-service")
+        .unwrap();
+    let limit = &order["causes"][0];
+    assert_eq!(at(limit), "testdata/demo/order-service.yaml:29");
+    assert!(
+        limit["why"]
+            .as_str()
+            .unwrap()
+            .contains("the manifest does not write this field"),
+        "{limit}"
+    );
+}

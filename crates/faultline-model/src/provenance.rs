@@ -1106,29 +1106,35 @@ spec:
         assert_eq!(running.files[0].line_col(at.start).line, 58);
         let r = index.relocate(&run, pod, at).expect("memory limit");
         assert!(r.exact);
-        assert_eq!(manifests.line(r.source.object, r.range.start), 33);
-        assert_eq!(manifests.text(r.source.object, r.range), "memory: 2GB");
+        assert_eq!(manifests.line(r.source.object, r.range.start), 35);
+        assert_eq!(manifests.text(r.source.object, r.range), "memory: 2Gi");
         let value = running.find(0, r#""2Gi""#, 0);
         let r = index.relocate(&run, pod, value).expect("memory value");
-        assert_eq!(manifests.text(r.source.object, r.range), "2GB");
+        assert_eq!(manifests.text(r.source.object, r.range), "2Gi");
 
-        // pods.json line 67: the liveness probe's `initialDelaySeconds`. The manifest has no
-        // probe: the `app` container item (line 20) is the nearest place it writes.
+        // pods.json line 67: the liveness probe's `initialDelaySeconds`, line 40 of the
+        // manifest.
         let at = running.find(0, r#""initialDelaySeconds": 2"#, 0);
         assert_eq!(running.files[0].line_col(at.start).line, 67);
         let r = index.relocate(&run, pod, at).expect("initialDelaySeconds");
+        assert!(r.exact);
+        assert_eq!(manifests.line(r.source.object, r.range.start), 40);
+        // `timeoutSeconds`, defaulted by the API server, is not in the manifest: the probe
+        // (line 36, key and value) is the nearest place it writes.
+        let at = running.find(0, r#""timeoutSeconds": 1"#, 0);
+        let r = index.relocate(&run, pod, at).expect("timeoutSeconds");
         assert!(!r.exact);
-        assert_eq!(manifests.line(r.source.object, r.range.start), 20);
+        assert_eq!(manifests.line(r.source.object, r.range.start), 36);
 
-        // The env var the manifest writes, and one it does not (lines 26-27, 25).
+        // The env vars (lines 26-27, 28-29).
         let at = running.find(0, r#""-Xmx1536m""#, 0);
         let r = index.relocate(&run, pod, at).expect("JAVA_OPTS");
         assert!(r.exact);
         assert_eq!(manifests.line(r.source.object, r.range.start), 27);
         let at = running.find(0, r#""REDIS_HOST""#, 0);
         let r = index.relocate(&run, pod, at).expect("REDIS_HOST");
-        assert!(!r.exact);
-        assert_eq!(manifests.line(r.source.object, r.range.start), 25);
+        assert!(r.exact);
+        assert_eq!(manifests.line(r.source.object, r.range.start), 28);
 
         // order-service.yaml writes `containers:` twice; the second (line 28) is kept.
         let order = object(&run, "Pod", "order-service-5c7d9f4b8-m3k8z");

@@ -16,6 +16,7 @@ use faultline_model::jvm;
 use faultline_model::logs::LogCause;
 use faultline_model::pod::{Container, PodTemplate, Resources};
 use faultline_model::pod_status::PodStatus;
+use faultline_model::provenance::ManifestIndex;
 use faultline_model::status::controller_of;
 use faultline_model::{Inventory, Object};
 use faultline_syntax::NodeRef;
@@ -36,8 +37,11 @@ pub struct Cause {
     /// That finding's message.
     pub detail: Option<String>,
     pub object: Option<ObjectRef>,
-    /// The configuration to change (or the finding that names it).
+    /// The configuration to change (or the finding that names it): in the manifest the
+    /// running object was created from, when the run has manifests and one matches.
     pub location: Option<Location>,
+    /// Where the running object (in the snapshot) holds it, when `location` is in a manifest.
+    pub running: Option<Location>,
     /// `kubectl` commands that would confirm it on the live cluster.
     pub confirm: Vec<String>,
     /// How likely, 0–100; causes are sorted by it.
@@ -137,6 +141,11 @@ pub fn chains(cx: &Context<'_>, diags: &[Diagnostic]) -> Vec<Chain> {
             continue;
         }
         let mut causes = causes_of(cx, &findings, i);
+        if let Some(manifests) = cx.manifests {
+            for c in &mut causes {
+                to_manifest(cx, manifests, c);
+            }
+        }
         causes.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.what.cmp(&b.what)));
         causes.dedup_by(|b, a| a.location == b.location && a.what == b.what);
         if !causes.is_empty() {
@@ -144,6 +153,31 @@ pub fn chains(cx: &Context<'_>, diags: &[Diagnostic]) -> Vec<Chain> {
         }
     }
     out
+}
+
+/// Points `cause` at the line of the manifest its running object was created from.
+fn to_manifest(cx: &Context<'_>, manifests: &ManifestIndex<'_>, cause: &mut Cause) {
+    let (Some(object), Some(location)) = (&cause.object, cause.location) else {
+        return;
+    };
+    let Some(range) = location.range else {
+        return;
+    };
+    let Some(obj) = find(cx.inventory, object).filter(|o| o.file == location.file) else {
+        return;
+    };
+    let Some(found) = manifests.relocate(cx.inventory, obj, range) else {
+        return;
+    };
+    let source = found.source.object;
+    cause.running = Some(location);
+    cause.location = Some(Location::new(source.file, found.range));
+    cause.object = Some(object_ref(source));
+    if !found.exact {
+        cause.why.push_str(
+            "; the manifest does not write this field, so its nearest enclosing field is shown",
+        );
+    }
 }
 
 /// Adds each chain's causes to its symptom as related entries: `suspected cause 1 of 3: …`.
@@ -236,6 +270,7 @@ fn cause_at(
         detail: None,
         object,
         location,
+        running: None,
         confirm,
         score,
     }
@@ -256,6 +291,7 @@ fn cause_finding(
         detail: Some(d.message.clone()),
         object: d.object.clone(),
         location: Some(d.location),
+        running: None,
         confirm,
         score,
     }
@@ -506,6 +542,7 @@ fn pod_causes(findings: &Findings<'_>, facts: &PodFacts<'_>) -> Vec<Cause> {
             detail: None,
             object: Some(object_ref(pod)),
             location: None,
+            running: None,
             confirm: vec![format!(
                 "kubectl {}exec {} -- df -h",
                 ns_flag(pod),
@@ -599,6 +636,7 @@ fn memory_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut Vec
             detail: None,
             object,
             location: Some(Location::new(pod.file, flag.range)),
+            running: None,
             confirm: confirm.clone(),
             score: 85,
         });
@@ -632,6 +670,7 @@ fn memory_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut Vec
                     location: container
                         .name_node()
                         .map(|n| Location::new(pod.file, n.range())),
+                    running: None,
                     confirm,
                     score: 80,
                 }),
@@ -725,6 +764,7 @@ fn network_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut Ve
                 detail: None,
                 object: Some(object_ref(pod)),
                 location: None,
+                running: None,
                 confirm: vec![
                     confirm[0].clone(),
                     "kubectl -n kube-system get pods -l k8s-app=kube-dns".to_owned(),
@@ -767,6 +807,7 @@ fn network_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut Ve
                 detail: None,
                 object: Some(object_ref(pod)),
                 location: None,
+                running: None,
                 confirm: vec![format!("kubectl {}get endpointslices", ns_flag(pod))],
                 score: 45,
             });
@@ -964,6 +1005,7 @@ fn scheduling_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut
                 detail: None,
                 object: Some(object_ref(pod)),
                 location: None,
+                running: None,
                 confirm: vec!["kubectl describe nodes | grep -i taints".to_owned()],
                 score: 74,
             });

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::Graph;
 use faultline_graph::netpol::{NetOptions, NetworkModel};
+use faultline_model::provenance::ManifestIndex;
 use faultline_model::snapshot::Snapshot;
 use faultline_model::time::Timestamp;
 use faultline_model::views::LimitRange;
@@ -33,6 +34,9 @@ pub struct Context<'a> {
     limit_ranges: OnceLock<HashMap<&'a str, Vec<ObjectId>>>,
     /// Pod (or workload) → the Services whose selectors match its pods, built on first use.
     services_selecting: OnceLock<HashMap<ObjectId, Vec<ObjectId>>>,
+    /// The manifests the running objects were created from (`triage --manifests`): causes
+    /// point into them.
+    pub manifests: Option<&'a ManifestIndex<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -53,7 +57,15 @@ impl<'a> Context<'a> {
             snapshot: OnceLock::new(),
             limit_ranges: OnceLock::new(),
             services_selecting: OnceLock::new(),
+            manifests: None,
         }
+    }
+
+    /// The context with the manifests the running objects were created from.
+    #[must_use]
+    pub fn with_manifests(mut self, manifests: &'a ManifestIndex<'a>) -> Self {
+        self.manifests = Some(manifests);
+        self
     }
 
     /// The Services whose selector matches the pods of `obj` (a Pod, or a workload through its

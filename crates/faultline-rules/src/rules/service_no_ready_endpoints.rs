@@ -19,8 +19,9 @@ declare_rule! {
     /// It only judges what the input records: a Service is checked when its Endpoints (same
     /// name) or EndpointSlices (label `kubernetes.io/service-name`) are in the input, that is,
     /// in a snapshot. A snapshot without them (`kubectl cluster-info dump` exports no
-    /// Endpoints) is judged from the pods: when the selector matches Pods that carry a status
-    /// and none of them is ready, the endpoint controller lists no ready address either.
+    /// Endpoints) is judged from the pods: when the selector matches Pods that all report
+    /// their readiness (a `Ready` condition, or a phase that ended) and none of them is ready,
+    /// the endpoint controller lists no ready address either.
     /// Manifests hold neither, so a manifest never triggers it (whether a selector matches
     /// any pod template at all is another question, for the services rules). Services
     /// without a selector (endpoints managed by hand) and `ExternalName` Services are skipped.
@@ -198,9 +199,17 @@ impl Rule for ServiceNoReadyEndpoints {
                 .filter(|c| c.ready.0 > 0 && c.ready.0 == c.ready.1)
                 .count();
             // Without Endpoints in the input, judge from the pods when every one of them
-            // carries a status (a snapshot) and none is ready.
+            // reports its readiness (a `Ready` condition, or a phase that ended) and none is
+            // ready. Pod lists stripped of their conditions say nothing either way.
+            let reported = |p: &&Object<'_>| {
+                PodStatus::of(p).is_some_and(|s| {
+                    s.condition("Ready").is_some()
+                        || s.phase
+                            .is_some_and(|ph| matches!(ph.value, "Succeeded" | "Failed"))
+                })
+            };
             if evidence.is_empty()
-                && (pods.is_empty() || statuses.iter().any(Option::is_none) || ready_pods > 0)
+                && (pods.is_empty() || !pods.iter().all(reported) || ready_pods > 0)
             {
                 continue;
             }
