@@ -1104,21 +1104,18 @@ fn quota_failures<'a>(
         .collect();
     // The exhausted quotas of the namespace.
     if let Some((ns, ())) = ns {
-        for (k, d) in findings.diags.iter().enumerate() {
+        for d in findings.diags {
             if d.rule == "quota-exhausted"
                 && d.object
                     .as_ref()
                     .is_some_and(|o| o.namespace.as_deref() == Some(ns))
             {
-                let _ = k;
                 causes.push(cause_finding(
                     d,
-                    format!(
-                        "{} is exhausted",
-                        d.object
-                            .as_ref()
-                            .map_or_else(String::new, ToString::to_string)
-                    ),
+                    match d.object.as_ref().filter(|o| o.kind == "ResourceQuota") {
+                        Some(q) => format!("ResourceQuota `{}` is exhausted", q.name),
+                        None => "a ResourceQuota refuses new pods".to_owned(),
+                    },
                     why.clone(),
                     90,
                     confirm.clone(),
@@ -1374,4 +1371,171 @@ fn policy_name(d: &Diagnostic) -> String {
         .as_ref()
         .map(|o| format!("`{}`", o.name))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Settings;
+    use crate::testing::check_texts;
+
+    /// The `suspected cause` entries of the first finding of `rule`, with their line.
+    fn causes(text: &str, rule: &str) -> Vec<(String, Option<u32>)> {
+        let (files, diags) = check_texts(&[("snap.yaml", text)], &Settings::default());
+        let d = diags
+            .iter()
+            .find(|d| d.rule == rule)
+            .unwrap_or_else(|| panic!("no {rule} in {diags:#?}"));
+        d.related
+            .iter()
+            .filter(|r| r.message.starts_with("suspected cause"))
+            .map(|r| {
+                let line = r.location.and_then(|l| {
+                    l.range
+                        .map(|range| files[l.file.0 as usize].line_col(range.start).line)
+                });
+                (r.message.clone(), line)
+            })
+            .collect()
+    }
+
+    const PENDING: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop}
+spec:
+  nodeSelector:
+    disktype: nvme
+  containers: [{name: app, image: registry.example.com/api:1.0}]
+status:
+  phase: Pending
+  conditions:
+    - type: PodScheduled
+      status: "False"
+      reason: Unschedulable
+      message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+      lastTransitionTime: "2024-05-01T11:00:00Z"
+"#;
+
+    #[test]
+    fn pending_points_at_the_node_selector_the_scheduler_names() {
+        let found = causes(PENDING, "pod-unschedulable");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].0.starts_with("suspected cause 1 of 1: the pod's `nodeSelector`; why: the scheduler says `0/3 nodes are available"),
+            "{found:#?}"
+        );
+        assert_eq!(found[0].1, Some(6), "the nodeSelector's value");
+    }
+
+    const PULL: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop}
+spec:
+  containers:
+    - name: app
+      image: registry.example.com/private/api:1.0
+status:
+  phase: Pending
+  containerStatuses:
+    - name: app
+      ready: false
+      restartCount: 0
+      state:
+        waiting:
+          reason: ImagePullBackOff
+          message: Back-off pulling image "registry.example.com/private/api:1.0"
+---
+apiVersion: v1
+kind: Event
+metadata: {name: api-1.1, namespace: shop}
+involvedObject: {kind: Pod, name: api-1, namespace: shop}
+reason: Failed
+type: Warning
+message: 'Failed to pull image "registry.example.com/private/api:1.0": unauthorized: authentication required'
+count: 4
+firstTimestamp: "2024-05-01T11:00:00Z"
+lastTimestamp: "2024-05-01T11:05:00Z"
+"#;
+
+    #[test]
+    fn a_pull_refused_for_credentials_suspects_the_pull_secret_before_the_tag() {
+        let found = causes(PULL, "image-pull-failing");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0]
+                .0
+                .contains("the pod has no `imagePullSecrets` for a registry that requires login"),
+            "{found:#?}"
+        );
+        assert!(found[0].0.contains("unauthorized: authentication required"));
+        assert!(
+            found[1]
+                .0
+                .contains("the image `registry.example.com/private/api:1.0`"),
+            "{found:#?}"
+        );
+        assert_eq!(found[1].1, Some(7), "the image");
+    }
+
+    const QUOTA: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop, uid: d1}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: app, image: registry.example.com/api:1.0}]
+status:
+  replicas: 0
+  availableReplicas: 0
+  conditions:
+    - type: Available
+      status: "False"
+      reason: MinimumReplicasUnavailable
+      lastTransitionTime: "2024-05-01T11:00:00Z"
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: api-5d8f7
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: d1, controller: true}]
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: app, image: registry.example.com/api:1.0}]
+---
+apiVersion: v1
+kind: Event
+metadata: {name: api-5d8f7.1, namespace: shop}
+involvedObject: {kind: ReplicaSet, name: api-5d8f7, namespace: shop}
+reason: FailedCreate
+type: Warning
+message: 'Error creating: pods "api-5d8f7-x" is forbidden: exceeded quota: compute, requested: limits.memory=1Gi, used: limits.memory=8Gi, limited: limits.memory=8Gi'
+count: 12
+firstTimestamp: "2024-05-01T11:00:00Z"
+lastTimestamp: "2024-05-01T11:30:00Z"
+"#;
+
+    #[test]
+    fn a_workload_without_pods_suspects_the_quota_its_replica_set_hit() {
+        let found = causes(QUOTA, "workload-unavailable");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].0.starts_with(
+                "suspected cause 1 of 1: a ResourceQuota refuses new pods (finding `quota-exhausted`); why: event `FailedCreate` ×12"
+            ),
+            "{found:#?}"
+        );
+        assert!(found[0].0.contains("exceeded quota: compute"));
+        assert_eq!(
+            found[0].1,
+            Some(40),
+            "where quota-exhausted points: the event's message"
+        );
+    }
 }
