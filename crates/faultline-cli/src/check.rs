@@ -223,7 +223,7 @@ pub fn analyze_with<R>(
     }
     let rules = settings.enabled_rules();
     let (mut diagnostics, chains) = faultline_rules::run_with_chains(&cx, &rules);
-    let secrets = SecretRanges::collect(&inventory);
+    let secrets = SecretRanges::collect([&inventory, &manifest_inventory]);
     secrets.scrub_messages(&mut diagnostics);
     let result = then(&cx, &diagnostics, &chains);
     progress.finish();
@@ -324,9 +324,11 @@ struct SecretRanges {
 }
 
 impl SecretRanges {
-    fn collect(inventory: &Inventory<'_>) -> Self {
+    /// The Secrets of the checked inventory and of the manifests read beside it.
+    fn collect<'i>(inventories: impl IntoIterator<Item = &'i Inventory<'i>>) -> Self {
         let mut by_file: BTreeMap<FileId, Vec<TextRange>> = BTreeMap::new();
-        for obj in inventory.objects.iter().filter(|o| o.kind == "Secret") {
+        let objects = inventories.into_iter().flat_map(|i| i.objects.iter());
+        for obj in objects.filter(|o| o.kind == "Secret") {
             let ranges = by_file.entry(obj.file).or_default();
             // The whole mapping, keys included: a duplicated key's dropped value is no longer
             // in the tree, but it is still in the text.
