@@ -431,6 +431,19 @@ impl<'a> PodFacts<'a> {
     }
 }
 
+/// The first probe `field` (`livenessProbe`, `readinessProbe`) of the pods' containers: the
+/// pod, the container's name and the probe.
+fn first_probe<'a>(
+    pods: &[&'a Object<'a>],
+    field: &str,
+) -> Option<(&'a Object<'a>, &'a str, NodeRef<'a>)> {
+    pods.iter().find_map(|p| {
+        PodTemplate::of(p)?
+            .containers()
+            .find_map(|c| c.probe(field).map(|n| (*p, c.name(), n)))
+    })
+}
+
 /// The container named `name` of `pod`'s spec.
 fn container<'a>(pod: &Object<'a>, name: &str) -> Option<Container<'a>> {
     PodTemplate::of(pod)?
@@ -721,12 +734,7 @@ fn liveness_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut V
             confirm.clone(),
         ));
     }
-    let probe = facts.pods.iter().find_map(|p| {
-        PodTemplate::of(p)?
-            .containers()
-            .find_map(|c| c.probe("livenessProbe").map(|n| (*p, c.name(), n)))
-    });
-    if let Some((p, name, node)) = probe {
+    if let Some((p, name, node)) = first_probe(&facts.pods, "livenessProbe") {
         causes.push(cause_at(
             p,
             node,
@@ -1201,12 +1209,7 @@ fn service_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnostic) -> 
         ));
     }
     if let Some((failed, message)) = facts.probe_failures.get("Readiness").copied() {
-        let probe = facts.pods.iter().find_map(|p| {
-            PodTemplate::of(p)?
-                .containers()
-                .find_map(|c| c.probe("readinessProbe").map(|n| (*p, c.name(), n)))
-        });
-        if let Some((p, name, node)) = probe {
+        if let Some((p, name, node)) = first_probe(&facts.pods, "readinessProbe") {
             causes.push(cause_at(
                 p,
                 node,
