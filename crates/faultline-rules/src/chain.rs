@@ -18,7 +18,8 @@ use faultline_model::pod::{Container, PodTemplate, Resources};
 use faultline_model::pod_status::PodStatus;
 use faultline_model::provenance::ManifestIndex;
 use faultline_model::status::controller_of;
-use faultline_model::{Inventory, Object};
+use faultline_graph::Relation;
+use faultline_model::{Inventory, Object, ObjectId};
 use faultline_syntax::NodeRef;
 
 use crate::context::Context;
@@ -70,12 +71,15 @@ fn key_of<'a>(o: &Object<'a>) -> Key<'a> {
 struct Findings<'d> {
     diags: &'d [Diagnostic],
     by_object: HashMap<Key<'d>, Vec<usize>>,
+    by_rule: HashMap<&'static str, Vec<usize>>,
 }
 
 impl<'d> Findings<'d> {
     fn new(diags: &'d [Diagnostic]) -> Self {
         let mut by_object: HashMap<Key<'d>, Vec<usize>> = HashMap::new();
+        let mut by_rule: HashMap<&'static str, Vec<usize>> = HashMap::new();
         for (i, d) in diags.iter().enumerate() {
+            by_rule.entry(d.rule).or_default().push(i);
             let objects = d
                 .object
                 .iter()
@@ -87,7 +91,16 @@ impl<'d> Findings<'d> {
                 }
             }
         }
-        Self { diags, by_object }
+        Self {
+            diags,
+            by_object,
+            by_rule,
+        }
+    }
+
+    /// The findings of `rule`, in order.
+    fn of_rule(&self, rule: &str) -> impl Iterator<Item = usize> + '_ {
+        self.by_rule.get(rule).into_iter().flatten().copied()
     }
 
     /// The findings of `rules` whose own object is one of `keys`.
@@ -495,15 +508,33 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
     }
 }
 
+/// The objects `owner` controls, then theirs (a Deployment's ReplicaSets, then their Pods),
+/// up to three levels, in input order per level.
+fn owned<'a>(cx: &Context<'a>, owner: &'a Object<'a>) -> Vec<&'a Object<'a>> {
+    let mut out: Vec<&'a Object<'a>> = Vec::new();
+    let mut level = vec![owner.id];
+    for _ in 0..3 {
+        let mut next: Vec<ObjectId> = level
+            .iter()
+            .flat_map(|o| cx.graph.referring(*o, Relation::Owner))
+            .filter(|o| *o != owner.id)
+            .collect();
+        next.sort_unstable();
+        next.dedup();
+        out.extend(next.iter().map(|o| cx.inventory.get(*o)));
+        level = next;
+    }
+    out
+}
+
 /// The Pods a workload owns (directly or through its ReplicaSets/Jobs), in input order.
 fn pods_of_workload<'a>(cx: &Context<'a>, workload: &'a Object<'a>) -> Vec<&'a Object<'a>> {
-    let graph = cx.graph;
-    cx.graph
-        .objects_of("Pod", workload.namespace)
-        .iter()
-        .filter(|p| graph.root_owner(**p) == workload.id && **p != workload.id)
-        .map(|p| cx.inventory.get(*p))
-        .collect()
+    let mut pods: Vec<&'a Object<'a>> = owned(cx, workload)
+        .into_iter()
+        .filter(|o| o.kind == "Pod")
+        .collect();
+    pods.sort_by_key(|p| p.id);
+    pods
 }
 
 /// Other status findings about the same pods: the symptom one level down the chain.
@@ -1068,16 +1099,11 @@ fn quota_failures<'a>(
     workload: &'a Object<'a>,
 ) -> Vec<Cause> {
     let mut objects = vec![workload];
-    for rs in cx
-        .inventory
-        .objects
-        .iter()
-        .filter(|o| matches!(o.kind, "ReplicaSet" | "Job") && o.namespace == workload.namespace)
-    {
-        if controller_of(rs).is_some_and(|c| c.kind == workload.kind && c.name == workload.name) {
-            objects.push(rs);
-        }
-    }
+    objects.extend(
+        owned(cx, workload)
+            .into_iter()
+            .filter(|o| matches!(o.kind, "ReplicaSet" | "Job")),
+    );
     let failed = summarize_events(cx, objects.iter().copied(), |e| {
         e.reason.is_some_and(|r| r.value == "FailedCreate")
             && e.message
@@ -1112,11 +1138,10 @@ fn quota_failures<'a>(
         .collect();
     // The exhausted quotas of the namespace.
     if let Some((ns, ())) = ns {
-        for d in findings.diags {
-            if d.rule == "quota-exhausted"
-                && d.object
-                    .as_ref()
-                    .is_some_and(|o| o.namespace.as_deref() == Some(ns))
+        for d in findings.of_rule("quota-exhausted").map(|i| findings.get(i)) {
+            if d.object
+                .as_ref()
+                .is_some_and(|o| o.namespace.as_deref() == Some(ns))
             {
                 causes.push(cause_finding(
                     d,
@@ -1294,12 +1319,9 @@ fn quota_causes(findings: &Findings<'_>, d: &Diagnostic) -> Vec<Cause> {
         return Vec::new();
     };
     findings
-        .diags
-        .iter()
-        .filter(|e| {
-            e.rule == "quota-blocks-scale-out"
-                && e.object.as_ref().and_then(|o| o.namespace.as_deref()) == Some(ns)
-        })
+        .of_rule("quota-blocks-scale-out")
+        .map(|i| findings.get(i))
+        .filter(|e| e.object.as_ref().and_then(|o| o.namespace.as_deref()) == Some(ns))
         .map(|e| {
             cause_finding(
                 e,
