@@ -12,13 +12,13 @@
 use std::collections::HashMap;
 
 use faultline_diagnostics::{Category, Diagnostic, Location, ObjectRef};
+use faultline_graph::Relation;
 use faultline_model::jvm;
 use faultline_model::logs::LogCause;
 use faultline_model::pod::{Container, PodTemplate, Resources};
 use faultline_model::pod_status::PodStatus;
 use faultline_model::provenance::ManifestIndex;
 use faultline_model::status::controller_of;
-use faultline_graph::Relation;
 use faultline_model::{Inventory, Object, ObjectId};
 use faultline_syntax::NodeRef;
 
