@@ -1233,21 +1233,21 @@ fn service_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnostic) -> 
             confirm.clone(),
         ));
     }
-    if let Some((failed, message)) = facts.probe_failures.get("Readiness").copied() {
-        if let Some((p, name, node)) = first_probe(&facts.pods, "readinessProbe") {
-            causes.push(cause_at(
-                p,
-                node,
-                format!("the readiness probe of container `{name}`"),
-                format!(
-                    "{} say `{}`",
-                    plural(failed, "`Unhealthy` event", "`Unhealthy` events"),
-                    shorten(message, 120)
-                ),
-                80,
-                confirm,
-            ));
-        }
+    if let Some((failed, message)) = facts.probe_failures.get("Readiness").copied()
+        && let Some((p, name, node)) = first_probe(&facts.pods, "readinessProbe")
+    {
+        causes.push(cause_at(
+            p,
+            node,
+            format!("the readiness probe of container `{name}`"),
+            format!(
+                "{} say `{}`",
+                plural(failed, "`Unhealthy` event", "`Unhealthy` events"),
+                shorten(message, 120)
+            ),
+            80,
+            confirm,
+        ));
     }
     causes
 }
