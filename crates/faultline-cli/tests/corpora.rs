@@ -491,6 +491,22 @@ fn triage_of_the_insights_archive_names_the_workloads_of_its_unhealthy_pods() {
             "the pod's `tolerations`"
         ]
     );
+    // The crash-looping init container: no Event, log or finding explains it, so the program
+    // itself (exit code 1), with the command that shows its output.
+    let vsystem = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["subject"] == "ReplicaSet/di-288312/vsystem-867f4b77cc")
+        .unwrap();
+    assert_eq!(
+        vsystem["causes"][0]["what"],
+        "the program in container `vsystem-hana-init` itself"
+    );
+    assert_eq!(
+        vsystem["causes"][0]["confirm"][0],
+        "kubectl -n di-288312 logs vsystem-867f4b77cc-pqcns -c vsystem-hana-init --previous"
+    );
     // Documents that are not objects are listed, not dropped.
     assert!(v["inputProblems"].as_array().unwrap().len() >= 40);
 }

@@ -327,6 +327,8 @@ struct PodFacts<'a> {
     keys: Vec<Key<'a>>,
     /// Containers whose current or last run ended `OOMKilled`: (pod, container).
     oom_killed: Vec<(&'a Object<'a>, &'a str)>,
+    /// The first container whose current or last run ended with a non-zero exit code.
+    exited: Option<(&'a Object<'a>, &'a str, i64)>,
     /// Containers waiting with a reason, with its message: (pod, container, reason, message).
     waiting: Vec<(&'a Object<'a>, &'a str, &'a str, Option<&'a str>)>,
     events: Vec<EventSummary<'a>>,
@@ -345,6 +347,7 @@ impl<'a> PodFacts<'a> {
         let inventory: &'a Inventory<'a> = cx.inventory;
         let keys = with_owners(inventory, &pods);
         let mut oom_killed = Vec::new();
+        let mut exited = None;
         let mut waiting = Vec::new();
         let mut unschedulable = Vec::new();
         for pod in &pods {
@@ -358,6 +361,14 @@ impl<'a> PodFacts<'a> {
                     .any(|t| t.reason.is_some_and(|r| r.value == "OOMKilled"));
                 if oom {
                     oom_killed.push((*pod, c.name));
+                }
+                if exited.is_none()
+                    && let Some(code) = [c.state.terminated(), c.last_state.terminated()]
+                        .into_iter()
+                        .flatten()
+                        .find_map(|t| t.exit_code.map(|e| e.value).filter(|e| *e != 0))
+                {
+                    exited = Some((*pod, c.name, code));
                 }
                 if let Some(w) = c.state.waiting()
                     && let Some(reason) = w.reason
@@ -412,6 +423,7 @@ impl<'a> PodFacts<'a> {
             pods,
             keys,
             oom_killed,
+            exited,
             waiting,
             events,
             probe_failures,
@@ -594,6 +606,29 @@ fn pod_causes(findings: &Findings<'_>, facts: &PodFacts<'_>) -> Vec<Cause> {
             )],
             score: 70,
         });
+    }
+    // Nothing in the configuration explains it: the program itself failed.
+    if causes.is_empty()
+        && let Some((pod, name, code)) = facts.exited
+        && let Some(c) = container(pod, name)
+    {
+        let meaning = faultline_model::pod_status::exit_code_meaning(code)
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default();
+        causes.push(cause_at(
+            pod,
+            c.image().unwrap_or(c.node),
+            format!("the program in container `{name}` itself"),
+            format!(
+                "it exits with code {code}{meaning}, and no Event, log line or finding points at its configuration: its own output says why"
+            ),
+            30,
+            vec![format!(
+                "kubectl {}logs {} -c {name} --previous",
+                ns_flag(pod),
+                pod.name
+            )],
+        ));
     }
     let _ = first;
     causes
