@@ -8,13 +8,15 @@
 
 use std::cell::OnceCell;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
-use faultline_benches::{Format, GenOptions, Layout, generate_manifest_dir, generate_to};
+use faultline_benches::{
+    Format, GenOptions, Layout, bench_data_dir, cached_snapshot, generate_manifest_dir,
+};
 use faultline_graph::Graph;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::{Context, Settings};
@@ -68,36 +70,16 @@ fn pool(threads: usize) -> ThreadPool {
         .expect("cannot start a rayon pool")
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-}
-
 /// The snapshot of `shape`, generated into `target/bench-data/` on first use and read from
 /// there afterwards, the way `faultline check` reads a file.
 fn snapshot(shape: &Shape) -> SourceFile {
-    let dir = target_dir().join("bench-data");
-    let (layout, ext) = match (shape.layout, shape.format) {
-        (Layout::List, Format::Yaml) => ("list", "yaml"),
-        (Layout::List, Format::Json) => ("list", "json"),
-        (Layout::MultiDoc, Format::Yaml) => ("multidoc", "yaml"),
-        (Layout::MultiDoc, Format::Json) => ("multidoc", "json"),
+    let opts = GenOptions {
+        target_bytes: shape.bytes,
+        seed: SEED,
+        format: shape.format,
+        layout: shape.layout,
     };
-    let path = dir.join(format!("{layout}-{}-seed{SEED}.{ext}", shape.bytes));
-    if !path.exists() {
-        std::fs::create_dir_all(&dir).expect("cannot create target/bench-data");
-        let tmp = path.with_extension(format!("{ext}.tmp{}", std::process::id()));
-        let opts = GenOptions {
-            target_bytes: shape.bytes,
-            seed: SEED,
-            format: shape.format,
-            layout: shape.layout,
-        };
-        let file = std::fs::File::create(&tmp).expect("cannot create bench data");
-        generate_to(&opts, file).expect("cannot write bench data");
-        std::fs::rename(&tmp, &path).expect("cannot rename bench data");
-    }
+    let path = cached_snapshot(&opts, &bench_data_dir()).expect("cannot write bench data");
     let bytes = std::fs::read(&path).expect("cannot read bench data");
     source_from_bytes(FileId(0), &path.display().to_string(), bytes)
         .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message))

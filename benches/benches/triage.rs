@@ -10,11 +10,10 @@
 //! - `triage`: `check` plus the incident report, what `faultline triage` runs.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
-use faultline_benches::{Format, GenOptions, Layout, generate_to};
+use faultline_benches::{Format, GenOptions, Layout, bench_data_dir, cached_snapshot};
 use faultline_graph::Graph;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::{Context, Settings};
@@ -24,30 +23,16 @@ use faultline_syntax::{FileId, ParsedText, SourceFile};
 const SEED: u64 = 42;
 const MB: usize = 1_000_000;
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-}
-
 /// A YAML List snapshot of about `bytes`, generated into `target/bench-data/` once (the same
 /// file the parse benchmark uses).
 fn snapshot(bytes: usize) -> SourceFile {
-    let dir = target_dir().join("bench-data");
-    let path = dir.join(format!("list-{bytes}-seed{SEED}.yaml"));
-    if !path.exists() {
-        std::fs::create_dir_all(&dir).expect("cannot create target/bench-data");
-        let tmp = path.with_extension(format!("yaml.tmp{}", std::process::id()));
-        let opts = GenOptions {
-            target_bytes: bytes,
-            seed: SEED,
-            format: Format::Yaml,
-            layout: Layout::List,
-        };
-        let file = std::fs::File::create(&tmp).expect("cannot create bench data");
-        generate_to(&opts, file).expect("cannot write bench data");
-        std::fs::rename(&tmp, &path).expect("cannot rename bench data");
-    }
+    let opts = GenOptions {
+        target_bytes: bytes,
+        seed: SEED,
+        format: Format::Yaml,
+        layout: Layout::List,
+    };
+    let path = cached_snapshot(&opts, &bench_data_dir()).expect("cannot write bench data");
     let bytes = std::fs::read(&path).expect("cannot read bench data");
     source_from_bytes(FileId(0), &path.display().to_string(), bytes)
         .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message))

@@ -88,6 +88,39 @@ pub fn generate_to<W: Write>(opts: &GenOptions, w: W) -> io::Result<u64> {
     }
 }
 
+/// The snapshot `opts` describes as a file in `dir` (`list-100000000-seed42.yaml`), generated
+/// there on first use and reused afterwards, so that benchmarks only read it.
+pub fn cached_snapshot(opts: &GenOptions, dir: &Path) -> io::Result<std::path::PathBuf> {
+    let layout = match opts.layout {
+        Layout::List => "list",
+        Layout::MultiDoc => "multidoc",
+    };
+    let ext = match opts.format {
+        Format::Yaml => "yaml",
+        Format::Json => "json",
+    };
+    let path = dir.join(format!(
+        "{layout}-{}-seed{}.{ext}",
+        opts.target_bytes, opts.seed
+    ));
+    if !path.exists() {
+        std::fs::create_dir_all(dir)?;
+        let tmp = path.with_extension(format!("{ext}.tmp{}", std::process::id()));
+        generate_to(opts, std::fs::File::create(&tmp)?)?;
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok(path)
+}
+
+/// `target/bench-data/` (under `CARGO_TARGET_DIR` when set): where benchmarks cache their
+/// generated inputs.
+pub fn bench_data_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("bench-data")
+}
+
 /// Writes `files` small manifest files (`<root>/<namespace>/<app>.yaml`, each a Deployment,
 /// Service and ConfigMap, some with NetworkPolicies), for the "many small files" benchmark.
 pub fn generate_manifest_dir(root: &Path, files: usize, seed: u64) -> io::Result<()> {

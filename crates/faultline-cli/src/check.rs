@@ -187,21 +187,7 @@ pub fn analyze_with<R>(
         // A manifest directory may hold the snapshot too (`triage demo/snapshot --manifests
         // demo`): a file already read as the snapshot is not a manifest.
         let inputs: Vec<Input> = manifests.iter().map(Input::from_arg).collect();
-        let mut loaded = load::load_all(&inputs, &load_options);
-        let seen: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        let keep: Vec<bool> = loaded
-            .files
-            .iter()
-            .map(|f| !seen.contains(f.path.as_str()))
-            .collect();
-        let mut k = keep.iter();
-        loaded
-            .files
-            .retain(|_| *k.next().expect("one flag per file"));
-        let mut k = keep.iter();
-        loaded
-            .parsed
-            .retain(|_| *k.next().expect("one flag per file"));
+        let loaded = load::load_all(&inputs, &load_options);
         add_loaded(loaded, &mut files, &mut parsed)?;
     }
 
@@ -241,13 +227,17 @@ pub fn analyze_with<R>(
 }
 
 /// Appends what `load_all` produced to `files`/`parsed`, renumbering the files after those
-/// already there; a file that cannot be read becomes a parse problem (`input-unreadable`).
+/// already there and leaving out a file already among them; a file that cannot be read becomes a parse problem (`input-unreadable`).
 fn add_loaded(
     loaded: load::Loaded,
     files: &mut Vec<SourceFile>,
     parsed: &mut Vec<ParsedText>,
 ) -> Result<(), String> {
+    let seen: std::collections::HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
     for (mut f, p) in loaded.files.into_iter().zip(loaded.parsed) {
+        if seen.contains(&f.path) {
+            continue;
+        }
         f.id = FileId(files.len() as u32);
         files.push(f);
         parsed.push(p);

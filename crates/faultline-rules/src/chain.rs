@@ -18,13 +18,13 @@ use faultline_model::logs::LogCause;
 use faultline_model::pod::{Container, PodTemplate, Resources};
 use faultline_model::pod_status::PodStatus;
 use faultline_model::provenance::ManifestIndex;
-use faultline_model::status::controller_of;
+use faultline_model::time::Timestamp;
 use faultline_model::{Inventory, Object, ObjectId};
 use faultline_syntax::NodeRef;
 
 use crate::context::Context;
 use crate::engine::object_ref;
-use crate::evidence::{EventSummary, shorten, summarize_events};
+use crate::evidence::{controllers_in_input, shorten, summarize_events};
 
 /// One suspected cause of a symptom.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,44 +217,50 @@ pub fn attach(chains: &[Chain], diags: &mut [Diagnostic]) {
     }
 }
 
-fn find<'a>(inventory: &'a Inventory<'a>, r: &ObjectRef) -> Option<&'a Object<'a>> {
+/// The object of the input `r` names.
+pub(crate) fn find<'a>(inventory: &'a Inventory<'a>, r: &ObjectRef) -> Option<&'a Object<'a>> {
     inventory.find(&r.kind, r.namespace.as_deref(), &r.name)
+}
+
+/// The objects of `kind` a finding names, its own first, then those of its related entries,
+/// leaving out the last `attached` entries (the causes [`attach`] appended).
+pub(crate) fn named<'d>(
+    d: &'d Diagnostic,
+    attached: usize,
+    kind: &str,
+) -> impl Iterator<Item = &'d ObjectRef> {
+    let kind = kind.to_owned();
+    let own = d.related.len().saturating_sub(attached);
+    d.object
+        .iter()
+        .chain(d.related[..own].iter().filter_map(|r| r.object.as_ref()))
+        .filter(move |o| o.kind == kind)
 }
 
 /// The objects a finding is about, its own first, then its related objects of `kind`.
 fn subjects<'a>(cx: &Context<'a>, d: &Diagnostic, kind: &str) -> Vec<&'a Object<'a>> {
     let mut out: Vec<&'a Object<'a>> = Vec::new();
-    let refs = d
-        .object
-        .iter()
-        .chain(d.related.iter().filter_map(|r| r.object.as_ref()));
-    for r in refs.filter(|r| r.kind == kind) {
-        if let Some(o) = find(cx.inventory, r)
-            && !out.iter().any(|p| p.id == o.id)
-        {
+    for o in named(d, 0, kind).filter_map(|r| find(cx.inventory, r)) {
+        if !out.iter().any(|p| p.id == o.id) {
             out.push(o);
         }
     }
     out
 }
 
-/// The keys of `objects` and of their owners up the controller chain.
+/// The keys of `objects` and of their controllers in the input
+/// ([`controllers_in_input`]).
 fn with_owners<'a>(inventory: &'a Inventory<'a>, objects: &[&'a Object<'a>]) -> Vec<Key<'a>> {
-    let mut keys: Vec<Key<'a>> = Vec::new();
-    for o in objects {
-        keys.push(key_of(o));
-        let mut at: Object<'a> = **o;
-        for _ in 0..4 {
-            let Some(owner) = controller_of(&at).filter(|c| c.kind != "Node") else {
-                break;
-            };
-            keys.push((owner.kind, o.namespace, owner.name));
-            match inventory.find(owner.kind, o.namespace, owner.name) {
-                Some(next) => at = *next,
-                None => break,
-            }
-        }
-    }
+    let mut keys: Vec<Key<'a>> = objects
+        .iter()
+        .flat_map(|o| {
+            std::iter::once(key_of(o)).chain(
+                controllers_in_input(inventory, o)
+                    .into_iter()
+                    .map(|c| key_of(c)),
+            )
+        })
+        .collect();
     keys.sort_unstable();
     keys.dedup();
     keys
@@ -311,9 +317,12 @@ fn cause_finding(
 }
 
 fn ns_flag(obj: &Object<'_>) -> String {
-    obj.namespace
-        .map(|n| format!("-n {n} "))
-        .unwrap_or_default()
+    kubectl_ns(obj.namespace)
+}
+
+/// `-n NAMESPACE ` for a kubectl command line, or nothing for a cluster-scoped object.
+pub(crate) fn kubectl_ns(namespace: Option<&str>) -> String {
+    namespace.map(|n| format!("-n {n} ")).unwrap_or_default()
 }
 
 fn describe_pod(pod: &Object<'_>) -> String {
@@ -331,7 +340,8 @@ struct PodFacts<'a> {
     exited: Option<(&'a Object<'a>, &'a str, i64)>,
     /// Containers waiting with a reason, with its message: (pod, container, reason, message).
     waiting: Vec<(&'a Object<'a>, &'a str, &'a str, Option<&'a str>)>,
-    events: Vec<EventSummary<'a>>,
+    /// The message of the `Failed` Event (a pull that failed) last seen about the pods.
+    pull_failure: Option<&'a str>,
     /// `Unhealthy` events of each probe kind: (count, latest message).
     probe_failures: HashMap<&'static str, (i64, &'a str)>,
     /// Restarts the kubelet made for a failed liveness probe (`Killing` events).
@@ -383,15 +393,7 @@ impl<'a> PodFacts<'a> {
                 unschedulable.push(m.value);
             }
         }
-        let mut owners: Vec<&'a Object<'a>> = pods.clone();
-        for k in &keys {
-            if let Some(o) = inventory.find(k.0, k.1, k.2)
-                && !owners.iter().any(|p| p.id == o.id)
-            {
-                owners.push(o);
-            }
-        }
-        let events = summarize_events(cx, owners.iter().copied(), |_| true);
+        let mut failed: Option<(Option<Timestamp>, &'a str)> = None;
         let mut probe_failures: HashMap<&'static str, (i64, &'a str)> = HashMap::new();
         let mut liveness_kills = 0;
         for pod in &pods {
@@ -410,6 +412,11 @@ impl<'a> PodFacts<'a> {
                     liveness_kills += e.count;
                 } else if reason == "FailedScheduling" {
                     unschedulable.push(message);
+                } else if reason == "Failed"
+                    && let Some(m) = e.message
+                    && failed.is_none_or(|(last, _)| e.last >= last)
+                {
+                    failed = Some((e.last, m.value));
                 }
             }
         }
@@ -425,7 +432,7 @@ impl<'a> PodFacts<'a> {
             oom_killed,
             exited,
             waiting,
-            events,
+            pull_failure: failed.map(|(_, m)| m),
             probe_failures,
             liveness_kills,
             logs,
@@ -449,10 +456,6 @@ impl<'a> PodFacts<'a> {
         reasons: &[&str],
     ) -> Option<&(&'a Object<'a>, &'a str, &'a str, Option<&'a str>)> {
         self.waiting.iter().find(|w| reasons.contains(&w.2))
-    }
-
-    fn event(&self, reason: &str) -> Option<&EventSummary<'a>> {
-        self.events.iter().find(|e| e.reason == reason)
     }
 }
 
@@ -481,6 +484,15 @@ fn first_container<'a>(pod: &Object<'a>) -> Option<Container<'a>> {
     PodTemplate::of(pod)?
         .containers()
         .find(|c| c.kind == faultline_model::pod::ContainerKind::App)
+}
+
+/// `477 `Unhealthy` events say `Liveness probe failed: …``.
+fn probe_failures_why(count: i64, message: &str) -> String {
+    format!(
+        "{} say `{}`",
+        plural(count, "`Unhealthy` event", "`Unhealthy` events"),
+        shorten(message, 120)
+    )
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {
@@ -552,16 +564,8 @@ fn pods_of_workload<'a>(cx: &Context<'a>, workload: &'a Object<'a>) -> Vec<&'a O
 /// Other status findings about the same pods: the symptom one level down the chain.
 fn symptom_links(findings: &Findings<'_>, facts: &PodFacts<'_>, this: usize) -> Vec<Cause> {
     let pod_keys: Vec<Key<'_>> = facts.pods.iter().map(|p| key_of(p)).collect();
-    let rules = [
-        "pod-crash-looping",
-        "container-oom-killed",
-        "image-pull-failing",
-        "container-config-error",
-        "pod-unschedulable",
-        "pod-failed",
-    ];
     findings
-        .on(&pod_keys, &rules)
+        .on(&pod_keys, POD_SYMPTOMS)
         .into_iter()
         .filter(|j| *j != this)
         .map(|j| {
@@ -580,17 +584,16 @@ fn symptom_links(findings: &Findings<'_>, facts: &PodFacts<'_>, this: usize) -> 
 /// The causes of what happened to a set of pods.
 fn pod_causes(findings: &Findings<'_>, facts: &PodFacts<'_>) -> Vec<Cause> {
     let mut causes = Vec::new();
-    let Some(first) = facts.pods.first() else {
+    if facts.pods.is_empty() {
         return causes;
-    };
+    }
     memory_causes(findings, facts, &mut causes);
     liveness_causes(findings, facts, &mut causes);
     network_causes(findings, facts, &mut causes);
     image_causes(findings, facts, &mut causes);
     config_causes(findings, facts, &mut causes);
     scheduling_causes(findings, facts, &mut causes);
-    if facts.log(LogCause::DiskFull).is_some() {
-        let (pod, _, line, _, _) = facts.log(LogCause::DiskFull).expect("checked");
+    if let Some((pod, _, line, _, _)) = facts.log(LogCause::DiskFull) {
         causes.push(Cause {
             what: "a full volume".to_owned(),
             why: format!("the log says `{}`", shorten(line, 120)),
@@ -630,7 +633,6 @@ fn pod_causes(findings: &Findings<'_>, facts: &PodFacts<'_>) -> Vec<Cause> {
             )],
         ));
     }
-    let _ = first;
     causes
 }
 
@@ -763,11 +765,7 @@ fn liveness_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut V
         return;
     };
     let pod = facts.pods[0];
-    let mut why = format!(
-        "{} say `{}`",
-        plural(failed, "`Unhealthy` event", "`Unhealthy` events"),
-        shorten(message, 120)
-    );
+    let mut why = probe_failures_why(failed, message);
     if facts.liveness_kills > 0 {
         why.push_str(&format!(
             "; the kubelet restarted the container {} for it",
@@ -896,10 +894,7 @@ fn image_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut Vec<
     else {
         return;
     };
-    let failed = facts
-        .event("Failed")
-        .and_then(|e| e.latest.message.map(|m| m.value));
-    let detail = failed.or(message).unwrap_or("");
+    let detail = facts.pull_failure.or(message).unwrap_or("");
     let lower = detail.to_ascii_lowercase();
     let auth = [
         "unauthorized",
@@ -1148,7 +1143,7 @@ fn quota_failures<'a>(
         return Vec::new();
     };
     let why = summary.describe();
-    let ns = workload.namespace.map(|n| (n, ()));
+
     let confirm = vec![format!(
         "kubectl {}describe resourcequota",
         ns_flag(workload)
@@ -1172,7 +1167,7 @@ fn quota_failures<'a>(
         })
         .collect();
     // The exhausted quotas of the namespace.
-    if let Some((ns, ())) = ns {
+    if let Some(ns) = workload.namespace {
         for d in findings.of_rule("quota-exhausted").map(|i| findings.get(i)) {
             if d.object
                 .as_ref()
@@ -1245,17 +1240,7 @@ fn service_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnostic) -> 
     }
     let facts = PodFacts::gather(cx, pods);
     let pod_keys: Vec<Key<'_>> = facts.pods.iter().map(|p| key_of(p)).collect();
-    let mut linked = findings.on(
-        &pod_keys,
-        &[
-            "pod-crash-looping",
-            "container-oom-killed",
-            "image-pull-failing",
-            "container-config-error",
-            "pod-unschedulable",
-            "pod-failed",
-        ],
-    );
+    let mut linked = findings.on(&pod_keys, POD_SYMPTOMS);
     // The workload's own finding says how many replicas are missing.
     linked.extend(findings.on(&facts.keys, &["workload-unavailable"]));
     for j in linked {
@@ -1275,11 +1260,7 @@ fn service_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnostic) -> 
             p,
             node,
             format!("the readiness probe of container `{name}`"),
-            format!(
-                "{} say `{}`",
-                plural(failed, "`Unhealthy` event", "`Unhealthy` events"),
-                shorten(message, 120)
-            ),
+            probe_failures_why(failed, message),
             80,
             confirm,
         ));
@@ -1388,6 +1369,17 @@ fn pvc_causes(findings: &Findings<'_>, d: &Diagnostic) -> Vec<Cause> {
         })
         .collect()
 }
+
+/// The status rules whose findings are about pods: the symptoms one level down a workload's
+/// or Service's chain.
+const POD_SYMPTOMS: &[&str] = &[
+    "pod-crash-looping",
+    "container-oom-killed",
+    "image-pull-failing",
+    "container-config-error",
+    "pod-unschedulable",
+    "pod-failed",
+];
 
 /// What a status finding linked as a cause says about the pods.
 fn symptom_what(rule: &str) -> &'static str {

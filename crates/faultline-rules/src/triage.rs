@@ -16,7 +16,7 @@ use faultline_model::snapshot::EventInfo;
 use faultline_model::time::Timestamp;
 use faultline_model::views::Event;
 
-use crate::chain::{Cause, Chain};
+use crate::chain::{Cause, Chain, kubectl_ns, named};
 use crate::context::Context;
 use crate::engine::object_ref;
 use crate::evidence::{shorten, summarize_events};
@@ -163,27 +163,12 @@ pub fn build(cx: &Context<'_>, diags: &[Diagnostic], chains: &[Chain]) -> Incide
 }
 
 fn find<'a>(cx: &Context<'a>, r: &ObjectRef) -> Option<&'a Object<'a>> {
-    cx.inventory.find(&r.kind, r.namespace.as_deref(), &r.name)
+    crate::chain::find(cx.inventory, r)
 }
 
 /// The top of `obj`'s owner chain in the input.
 fn root<'a>(cx: &Context<'a>, obj: &'a Object<'a>) -> &'a Object<'a> {
     cx.inventory.get(cx.graph.root_owner(obj.id))
-}
-
-/// The objects of `kind` a finding names (its own and its related ones), leaving out the
-/// `attached` cause entries the chains appended last.
-fn named<'d>(
-    d: &'d Diagnostic,
-    attached: usize,
-    kind: &str,
-) -> impl Iterator<Item = &'d ObjectRef> {
-    let kind = kind.to_owned();
-    let own = d.related.len().saturating_sub(attached);
-    d.object
-        .iter()
-        .chain(d.related[..own].iter().filter_map(|r| r.object.as_ref()))
-        .filter(move |o| o.kind == kind)
 }
 
 /// How many cause entries the chains attached to the finding at `i`.
@@ -333,13 +318,9 @@ fn symptom(d: &Diagnostic) -> Symptom {
 
 /// `kubectl describe` of an object.
 fn describe(o: &ObjectRef) -> String {
-    let ns = o
-        .namespace
-        .as_ref()
-        .map(|n| format!("-n {n} "))
-        .unwrap_or_default();
     format!(
-        "kubectl {ns}describe {} {}",
+        "kubectl {}describe {} {}",
+        kubectl_ns(o.namespace.as_deref()),
         o.kind.to_ascii_lowercase(),
         o.name
     )

@@ -166,6 +166,10 @@ impl Rule for ServiceNoReadyEndpoints {
                 evidence.push(ep);
             }
             evidence.extend(slices.get(&(svc.namespace, svc.name)).into_iter().flatten());
+            // Without Endpoints, only a snapshot's pods (with their status) can tell.
+            if evidence.is_empty() && !cx.graph.is_snapshot() {
+                continue;
+            }
             let counts: Vec<_> = evidence.iter().map(|o| addresses(o)).collect();
             let ready: usize = counts.iter().map(|c| c.0).sum();
             if ready > 0 {
@@ -189,9 +193,11 @@ impl Rule for ServiceNoReadyEndpoints {
                 .filter(|o| o.kind == "Pod")
                 .collect();
             let now = cx.now();
-            let statuses: Vec<_> = pods
+            let pod_statuses: Vec<Option<PodStatus<'_>>> =
+                pods.iter().map(|p| PodStatus::of(p)).collect();
+            let statuses: Vec<_> = pod_statuses
                 .iter()
-                .map(|p| PodStatus::of(p).map(|s| s.classify(now)))
+                .map(|s| s.as_ref().map(|s| s.classify(now)))
                 .collect();
             let ready_pods = statuses
                 .iter()
@@ -201,15 +207,15 @@ impl Rule for ServiceNoReadyEndpoints {
             // Without Endpoints in the input, judge from the pods when every one of them
             // reports its readiness (a `Ready` condition, or a phase that ended) and none is
             // ready. Pod lists stripped of their conditions say nothing either way.
-            let reported = |p: &&Object<'_>| {
-                PodStatus::of(p).is_some_and(|s| {
+            let reported = |s: &Option<PodStatus<'_>>| {
+                s.as_ref().is_some_and(|s| {
                     s.condition("Ready").is_some()
                         || s.phase
                             .is_some_and(|ph| matches!(ph.value, "Succeeded" | "Failed"))
                 })
             };
             if evidence.is_empty()
-                && (pods.is_empty() || !pods.iter().all(reported) || ready_pods > 0)
+                && (pods.is_empty() || !pod_statuses.iter().all(reported) || ready_pods > 0)
             {
                 continue;
             }
