@@ -45,6 +45,32 @@ pub struct CheckArgs {
     pub cwd: PathBuf,
 }
 
+impl CheckArgs {
+    /// A check of `paths` with every option at its default: human output, no configuration
+    /// file, no colour or progress. Callers set what they need.
+    pub fn new(paths: Vec<String>) -> Self {
+        Self {
+            paths,
+            format: Format::Human,
+            fail_on: None,
+            rules: Vec::new(),
+            skip: Vec::new(),
+            namespace: None,
+            kube_version: None,
+            now: None,
+            complete: false,
+            config: None,
+            no_config: true,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            no_ignore: false,
+            color: false,
+            progress: false,
+            cwd: PathBuf::from("."),
+        }
+    }
+}
+
 /// What a check found, for the exit code.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -74,27 +100,9 @@ impl Outcome {
 /// Runs a check and renders the result to `out`. `Err` is a usage or configuration error.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
     let analysis = analyze(args)?;
-    let rule_infos = rule_infos();
-    let secrets = &analysis.secrets;
-    let redact = |file: FileId, range: TextRange| secrets.overlaps(file, range);
-    let ctx = RenderContext {
-        tool_version: env!("CARGO_PKG_VERSION"),
-        rules: &rule_infos,
-        summary: Summary {
-            files: analysis.files.len(),
-            objects: analysis.objects,
-        },
-        color: args.color,
-        redact: &redact,
-    };
-    render::render(
-        args.format,
-        out,
-        &analysis.diagnostics,
-        &analysis.files,
-        &ctx,
-    )
-    .map_err(|e| format!("cannot write output: {e}"))?;
+    analysis
+        .render(args.format, args.color, out)
+        .map_err(|e| format!("cannot write output: {e}"))?;
     Ok(Outcome {
         diagnostics: analysis.diagnostics,
         fail_on: analysis.fail_on,
@@ -113,9 +121,44 @@ pub struct Analysis {
     secrets: SecretRanges,
 }
 
+impl Analysis {
+    /// Renders the findings in `format`, with Secret values masked.
+    pub fn render(&self, format: Format, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
+        let rule_infos = rule_infos();
+        let secrets = &self.secrets;
+        let redact = |file: FileId, range: TextRange| secrets.overlaps(file, range);
+        let ctx = RenderContext {
+            tool_version: env!("CARGO_PKG_VERSION"),
+            rules: &rule_infos,
+            summary: Summary {
+                files: self.files.len(),
+                objects: self.objects,
+            },
+            color,
+            redact: &redact,
+        };
+        render::render(format, out, &self.diagnostics, &self.files, &ctx)
+    }
+}
+
 /// Loads the inputs and runs the rules. `Err` is a usage or configuration error.
 pub fn analyze(args: &CheckArgs) -> Result<Analysis, String> {
     analyze_with(args, &[], |_, _, _| ()).map(|(analysis, ())| analysis)
+}
+
+/// [`analyze`] on sources already in memory, `(display path, bytes)`, instead of
+/// `args.paths`: the same checks, parsing, rules and redaction as files read from disk.
+pub fn analyze_sources(
+    args: &CheckArgs,
+    sources: Vec<(String, Vec<u8>)>,
+) -> Result<Analysis, String> {
+    let run = Prepared::new(args)?;
+    let mut files = Vec::new();
+    let mut parsed = Vec::new();
+    add_loaded(load::load_bytes(sources), &mut files, &mut parsed)?;
+    let checked = files.len();
+    run.analyze(files, parsed, checked, |_, _, _| ())
+        .map(|(analysis, ())| analysis)
 }
 
 /// [`analyze`], then `then` on the run's context, its findings (sorted, scrubbed) and their
@@ -128,57 +171,10 @@ pub fn analyze_with<R>(
     manifests: &[String],
     then: impl FnOnce(&Context<'_>, &[Diagnostic], &[Chain]) -> R,
 ) -> Result<(Analysis, R), String> {
-    let progress = Progress::start(args.progress);
-    let config = load_config(args)?;
-    let mut settings = Settings::default();
-    if let Some(c) = &config {
-        c.apply(&mut settings);
-    }
-    if let Some(v) = &args.kube_version {
-        settings.kube_version =
-            KubeVersion::parse(v).map_err(|e| format!("--kube-version: {e}"))?;
-    }
-    if let Some(now) = &args.now {
-        settings.now = Some(faultline_model::time::Timestamp::parse(now).ok_or_else(|| {
-            format!("--now: `{now}` is not an RFC 3339 time such as `2024-05-01T12:00:00Z`")
-        })?);
-    }
-    if args.complete {
-        settings.complete = true;
-    }
-    for id in args.rules.iter().chain(&args.skip) {
-        if registry::find(id).is_none() {
-            return Err(format!("unknown rule `{id}`; `faultline rules` lists them"));
-        }
-    }
-    if !args.rules.is_empty() {
-        settings.only = Some(args.rules.iter().cloned().collect());
-    }
-    settings.disabled.extend(args.skip.iter().cloned());
-    let fail_on_text = args
-        .fail_on
-        .clone()
-        .or_else(|| config.as_ref().and_then(|c| c.fail_on.clone()))
-        .unwrap_or_else(|| "warning".to_owned());
-    let fail_on = Severity::parse(&fail_on_text);
-    let namespace = args
-        .namespace
-        .clone()
-        .or_else(|| config.as_ref().and_then(|c| c.namespace.clone()))
-        .unwrap_or_else(|| "default".to_owned());
-
-    progress.stage("reading and parsing inputs");
+    let run = Prepared::new(args)?;
+    run.progress.stage("reading and parsing inputs");
     let inputs: Vec<Input> = args.paths.iter().map(Input::from_arg).collect();
-    let mut load_options = LoadOptions {
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
-        no_ignore: args.no_ignore,
-        ..LoadOptions::default()
-    };
-    if let Some(c) = &config {
-        load_options.exclude.extend(c.exclude.iter().cloned());
-    }
-    let loaded = load::load_all(&inputs, &load_options);
+    let loaded = load::load_all(&inputs, &run.load_options);
     let mut files = Vec::new();
     let mut parsed = Vec::new();
     add_loaded(loaded, &mut files, &mut parsed)?;
@@ -187,43 +183,129 @@ pub fn analyze_with<R>(
         // A manifest directory may hold the snapshot too (`triage demo/snapshot --manifests
         // demo`): a file already read as the snapshot is not a manifest.
         let inputs: Vec<Input> = manifests.iter().map(Input::from_arg).collect();
-        let loaded = load::load_all(&inputs, &load_options);
+        let loaded = load::load_all(&inputs, &run.load_options);
         add_loaded(loaded, &mut files, &mut parsed)?;
     }
+    run.analyze(files, parsed, checked, then)
+}
 
-    progress.stage("building the inventory");
-    let model_options = ModelOptions {
-        default_namespace: &namespace,
-    };
-    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let inventory = Inventory::build_files(&parsed, &paths, 0..checked, &model_options);
-    let manifest_inventory =
-        Inventory::build_files(&parsed, &paths, checked..parsed.len(), &model_options);
-    let manifest_index = ManifestIndex::new(&manifest_inventory);
-    progress.stage("building the graph");
-    let graph = faultline_graph::Graph::build(&inventory);
-    progress.stage(&format!("checking {} objects", inventory.objects.len()));
-    let mut cx = Context::new(&files, &parsed, &graph, &settings);
-    if checked < parsed.len() {
-        cx = cx.with_manifests(&manifest_index);
-    }
-    let rules = settings.enabled_rules();
-    let (mut diagnostics, chains) = faultline_rules::run_with_chains(&cx, &rules);
-    let secrets = SecretRanges::collect([&inventory, &manifest_inventory]);
-    secrets.scrub_messages(&mut diagnostics);
-    let result = then(&cx, &diagnostics, &chains);
-    progress.finish();
-    let objects = inventory.objects.len();
-    Ok((
-        Analysis {
-            files,
-            objects,
-            diagnostics,
+/// A run's settings, read from the arguments and the configuration file.
+struct Prepared {
+    settings: Settings,
+    fail_on: Option<Severity>,
+    namespace: String,
+    load_options: LoadOptions,
+    progress: Progress,
+}
+
+impl Prepared {
+    fn new(args: &CheckArgs) -> Result<Self, String> {
+        let progress = Progress::start(args.progress);
+        let config = load_config(args)?;
+        let mut settings = Settings::default();
+        if let Some(c) = &config {
+            c.apply(&mut settings);
+        }
+        if let Some(v) = &args.kube_version {
+            settings.kube_version =
+                KubeVersion::parse(v).map_err(|e| format!("--kube-version: {e}"))?;
+        }
+        if let Some(now) = &args.now {
+            settings.now = Some(faultline_model::time::Timestamp::parse(now).ok_or_else(|| {
+                format!("--now: `{now}` is not an RFC 3339 time such as `2024-05-01T12:00:00Z`")
+            })?);
+        }
+        if args.complete {
+            settings.complete = true;
+        }
+        for id in args.rules.iter().chain(&args.skip) {
+            if registry::find(id).is_none() {
+                return Err(format!("unknown rule `{id}`; `faultline rules` lists them"));
+            }
+        }
+        if !args.rules.is_empty() {
+            settings.only = Some(args.rules.iter().cloned().collect());
+        }
+        settings.disabled.extend(args.skip.iter().cloned());
+        let fail_on_text = args
+            .fail_on
+            .clone()
+            .or_else(|| config.as_ref().and_then(|c| c.fail_on.clone()))
+            .unwrap_or_else(|| "warning".to_owned());
+        let fail_on = Severity::parse(&fail_on_text);
+        let namespace = args
+            .namespace
+            .clone()
+            .or_else(|| config.as_ref().and_then(|c| c.namespace.clone()))
+            .unwrap_or_else(|| "default".to_owned());
+        let mut load_options = LoadOptions {
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+            no_ignore: args.no_ignore,
+            ..LoadOptions::default()
+        };
+        if let Some(c) = &config {
+            load_options.exclude.extend(c.exclude.iter().cloned());
+        }
+        Ok(Self {
+            settings,
             fail_on,
-            secrets,
-        },
-        result,
-    ))
+            namespace,
+            load_options,
+            progress,
+        })
+    }
+
+    /// Builds the inventory and the graph over `files` (the first `checked` are checked, the
+    /// rest are manifests read beside them) and runs the rules.
+    fn analyze<R>(
+        self,
+        files: Vec<SourceFile>,
+        parsed: Vec<ParsedText>,
+        checked: usize,
+        then: impl FnOnce(&Context<'_>, &[Diagnostic], &[Chain]) -> R,
+    ) -> Result<(Analysis, R), String> {
+        let Prepared {
+            settings,
+            fail_on,
+            namespace,
+            progress,
+            ..
+        } = self;
+        progress.stage("building the inventory");
+        let model_options = ModelOptions {
+            default_namespace: &namespace,
+        };
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let inventory = Inventory::build_files(&parsed, &paths, 0..checked, &model_options);
+        let manifest_inventory =
+            Inventory::build_files(&parsed, &paths, checked..parsed.len(), &model_options);
+        let manifest_index = ManifestIndex::new(&manifest_inventory);
+        progress.stage("building the graph");
+        let graph = faultline_graph::Graph::build(&inventory);
+        progress.stage(&format!("checking {} objects", inventory.objects.len()));
+        let mut cx = Context::new(&files, &parsed, &graph, &settings);
+        if checked < parsed.len() {
+            cx = cx.with_manifests(&manifest_index);
+        }
+        let rules = settings.enabled_rules();
+        let (mut diagnostics, chains) = faultline_rules::run_with_chains(&cx, &rules);
+        let secrets = SecretRanges::collect([&inventory, &manifest_inventory]);
+        secrets.scrub_messages(&mut diagnostics);
+        let result = then(&cx, &diagnostics, &chains);
+        progress.finish();
+        let objects = inventory.objects.len();
+        Ok((
+            Analysis {
+                files,
+                objects,
+                diagnostics,
+                fail_on,
+                secrets,
+            },
+            result,
+        ))
+    }
 }
 
 /// Appends what `load_all` produced to `files`/`parsed`, renumbering the files after those
@@ -258,10 +340,8 @@ fn add_loaded(
         }
         let id = FileId(files.len() as u32);
         // Keep the readable part of a non-UTF-8 file so the position of the bad byte shows.
-        let text = match (e.kind, e.range) {
-            (LoadErrorKind::Encoding, Some(_)) => std::fs::read(&e.path)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default(),
+        let text = match e.kind {
+            LoadErrorKind::Encoding => e.lossy_text.unwrap_or_default(),
             _ => String::new(),
         };
         let range = e.range.filter(|r| (r.end as usize) <= text.len());

@@ -175,6 +175,9 @@ pub struct LoadError {
     pub line_col: Option<LineCol>,
     /// Lowercase, no trailing period.
     pub message: String,
+    /// For a file that is not valid UTF-8: its text with the bad bytes replaced (U+FFFD), so
+    /// that the bad byte can be shown in context. Not kept for other errors.
+    pub lossy_text: Option<String>,
 }
 
 impl LoadError {
@@ -185,6 +188,7 @@ impl LoadError {
             range: None,
             line_col: None,
             message: message.into(),
+            lossy_text: None,
         }
     }
 
@@ -532,6 +536,7 @@ pub fn source_from_bytes(id: FileId, path: &str, bytes: Vec<u8>) -> Result<Sourc
             ));
             error.range = Some(TextRange::new(valid as u32, (valid + bad_len) as u32));
             error.line_col = Some(LineIndex::new(prefix).line_col(prefix, valid as u32));
+            error.lossy_text = Some(String::from_utf8_lossy(bytes).into_owned());
             Err(error)
         }
     }
@@ -590,21 +595,44 @@ pub fn parse_source(file: &SourceFile) -> ParsedText {
 /// A panic while parsing one file (a parser bug) is caught and reported as
 /// [`LoadErrorKind::Internal`] for that file; the others are unaffected.
 pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
-    let (found, mut errors) = discover(inputs, opts);
+    let (found, errors) = discover(inputs, opts);
     let results: Vec<Result<(SourceFile, ParsedText), LoadError>> = found
         .par_iter()
-        .map(|d| {
-            let file = read_source(FileId::default(), d)?;
-            match panic::catch_unwind(AssertUnwindSafe(|| parse_source(&file))) {
-                Ok(parsed) => Ok((file, parsed)),
-                Err(_) => Err(LoadError::new(
-                    LoadErrorKind::Internal,
-                    &d.display,
-                    "internal error: the parser panicked on this file; file skipped",
-                )),
-            }
+        .map(|d| read_source(FileId::default(), d).and_then(parse_guarded))
+        .collect();
+    collect_loaded(results, errors)
+}
+
+/// Like [`load_all`] for sources already in memory, as `(display path, bytes)`: the same
+/// checks (binary, encoding) and front-end choice as files read from disk, in the given order.
+/// For tests, fuzzing and embedding.
+pub fn load_bytes(sources: Vec<(String, Vec<u8>)>) -> Loaded {
+    let results: Vec<Result<(SourceFile, ParsedText), LoadError>> = sources
+        .into_par_iter()
+        .map(|(path, bytes)| {
+            source_from_bytes(FileId::default(), &path, bytes).and_then(parse_guarded)
         })
         .collect();
+    collect_loaded(results, Vec::new())
+}
+
+/// Parses a source, turning a parser panic into [`LoadErrorKind::Internal`].
+fn parse_guarded(file: SourceFile) -> Result<(SourceFile, ParsedText), LoadError> {
+    match panic::catch_unwind(AssertUnwindSafe(|| parse_source(&file))) {
+        Ok(parsed) => Ok((file, parsed)),
+        Err(_) => Err(LoadError::new(
+            LoadErrorKind::Internal,
+            &file.path,
+            "internal error: the parser panicked on this file; file skipped",
+        )),
+    }
+}
+
+/// Numbers the sources that were read and keeps the errors of the others.
+fn collect_loaded(
+    results: Vec<Result<(SourceFile, ParsedText), LoadError>>,
+    mut errors: Vec<LoadError>,
+) -> Loaded {
     let mut loaded = Loaded::default();
     for result in results {
         match result {
