@@ -236,7 +236,9 @@ impl std::str::FromStr for Quantity {
 /// is a multiple of 3: `1500m`, `100M`, `1e21` beyond `E`) unless the binary
 /// canonical form (`1536Mi`, `1Gi`) has a shorter mantissa. Ties go to
 /// decimal. So `1.5Gi` prints `1536Mi`, `0.5` prints `500m`, `1e3` prints
-/// `1k`, and `2048` prints `2Ki`.
+/// `1k`, and `2048` prints `2Ki`. Magnitudes above `2^63 - 1` print in
+/// decimal, since Kubernetes caps binary-suffixed values there: the printed
+/// form always parses back to the same value.
 impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.nanos == 0 {
@@ -278,10 +280,11 @@ impl fmt::Display for Quantity {
 }
 
 /// The canonical binary mantissa and suffix, when the value is a whole
-/// multiple of at least `1Ki`.
+/// multiple of at least `1Ki` that a binary suffix can carry: Kubernetes caps
+/// binary values at `2^63 - 1`, so `8Ei` would read back as less than `2^63`.
 fn binary_form(magnitude: u128) -> Option<(u128, &'static str)> {
     const SUFFIXES: [&str; 6] = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
-    if !magnitude.is_multiple_of(NANOS_PER_UNIT as u128) {
+    if !magnitude.is_multiple_of(NANOS_PER_UNIT as u128) || magnitude > BINARY_CAP_NANOS as u128 {
         return None;
     }
     let mut units = magnitude / NANOS_PER_UNIT as u128;
@@ -774,8 +777,10 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(q(input).to_string(), want, "{input}");
         }
-        assert_eq!((q("7Ei") + q("7Ei")).to_string(), "14Ei");
-        assert_eq!(q("1Ei").mul_int(2048).to_string(), "2048Ei");
+        assert_eq!(q("7Ei").to_string(), "7Ei");
+        // Beyond `2^63 - 1` a binary suffix would be capped when read back.
+        assert_eq!((q("7Ei") + q("7Ei")).to_string(), "16140901064495857664");
+        assert_eq!(q("1Ei").mul_int(2048).to_string(), "2361183241434822606848");
         assert_eq!(
             q("9999999999999Ei").to_string(),
             "9223372036854775807",
@@ -794,6 +799,8 @@ mod tests {
             "9Ei",
             "-3.7Ki",
             "100.035Ki",
+            "9223372036854775808",
+            "-9223372036854775808",
         ] {
             let v = q(s);
             assert_eq!(q(&v.to_string()), v, "{s} -> {v}");
