@@ -8,7 +8,13 @@
 //!
 //! * A file named on the command line is always taken, whatever its extension, even when hidden
 //!   or ignored; only `exclude` applies to it (a user may pass a shell glob and exclude from it).
-//!   Any non-directory counts as a file, so `<(helm template ..)` (a pipe) works.
+//!   It must be a regular file, or one of the stream paths shells use to pass process
+//!   substitution: `/dev/stdin`, `/dev/fd/N` (bash's `faultline check <(helm template .)`) and
+//!   `/proc/self/fd/N` (zsh's), which are read as streams whatever they are (pipe, terminal,
+//!   file). Any other FIFO, socket or character or block device named on the command line
+//!   (`/dev/zero`, a named pipe) is [`LoadErrorKind::NotAFile`] and never opened: opening a
+//!   FIFO blocks until something writes to it, and a device may never end. Pipe such input to
+//!   `-` instead.
 //! * A directory is walked recursively with the `ignore` crate (ripgrep's walker):
 //!   `.gitignore`, `.ignore`, `.git/info/exclude` and the global git excludes apply, also
 //!   outside a git repository (`require_git(false)`: users expect a `.gitignore` next to their
@@ -24,6 +30,8 @@
 //!   for a file named on the command line, the path as written without leading `./`) or the
 //!   file name alone. `*` does not cross `/`, `**` does; so `*.yaml` selects at any depth
 //!   through the file name, and `base/*.yaml` only directly under `base/`.
+//! * A walk takes regular files only: FIFOs, sockets and devices inside a walked directory are
+//!   skipped without a word, as ripgrep and git do.
 //! * Symbolic links are followed by default ([`LoadOptions::follow_links`]), as `kubectl -f`
 //!   reads linked files. A link back to an ancestor directory is reported as
 //!   [`LoadErrorKind::SymlinkLoop`] and not entered, so the walk always ends. With
@@ -40,7 +48,21 @@
 //! [`LineIndex`] counts every character). Files with a NUL byte in their first 8 KiB are binary and skipped
 //! (git's and ripgrep's rule); UTF-16/32 files (PowerShell's `>` writes UTF-16) and invalid
 //! UTF-8 are skipped with an error that points at the first bad byte. Stdin is read once, to
-//! its end: [`discover`] keeps at most one [`Input::Stdin`].
+//! its end: [`discover`] keeps at most one [`Input::Stdin`]. A stream (stdin, and the stream
+//! paths above) is read once per process: what it gave is kept and given again to a later
+//! load of the same input, as `faultline diff - new.yaml` and `faultline diff <(…) <(…)` load
+//! each side twice (connectivity, then findings) and a pipe has nothing left the second time.
+//!
+//! Every input file or stream is limited to [`LoadOptions::max_input_size`] bytes (CLI
+//! `--max-input-size`; default and most [`MAX_INPUT_SIZE`], 4 GiB − 1, because offsets are
+//! `u32`). A bigger one is [`LoadErrorKind::TooLarge`], never a panic or an exhausted machine:
+//!
+//! * a regular file's size is checked before it is opened (a sparse 5 GiB file is refused
+//!   without reading a byte); so is stdin's when it is redirected from a regular file;
+//! * streams (stdin, `/dev/fd/N`, a pipe) are read incrementally and reading stops as soon as
+//!   the limit is passed;
+//! * the first 8 KiB of every input are checked (UTF-16/32 byte order marks, then a NUL byte)
+//!   before the rest is read, so `faultline check - < /dev/zero` stops after 8 KiB as binary.
 //!
 //! # Logs
 //!
@@ -51,13 +73,13 @@
 //! given to a parser: its [`ParsedText`] is empty. What it says is read by the model
 //! (`faultline_model::logs`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Read};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
@@ -84,6 +106,10 @@ const BINARY_PROBE: usize = 8 * 1024;
 
 const UTF8_BOM: &str = "\u{feff}";
 
+/// The largest input faultline reads, 4 GiB − 1 byte: offsets into a file are `u32`
+/// ([`TextRange`]). The default and the most [`LoadOptions::max_input_size`] can be.
+pub const MAX_INPUT_SIZE: u64 = u32::MAX as u64;
+
 /// How inputs are discovered. See the [module docs](self) for the exact rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadOptions {
@@ -98,6 +124,10 @@ pub struct LoadOptions {
     pub hidden: bool,
     /// Follow symbolic links inside directory walks (default `true`; loops are reported).
     pub follow_links: bool,
+    /// The most bytes read from one input file or stream (default and most
+    /// [`MAX_INPUT_SIZE`]; a larger value counts as [`MAX_INPUT_SIZE`]). A bigger input is
+    /// [`LoadErrorKind::TooLarge`]. [`parse_max_input_size`] reads `--max-input-size`.
+    pub max_input_size: u64,
 }
 
 impl Default for LoadOptions {
@@ -108,6 +138,7 @@ impl Default for LoadOptions {
             no_ignore: false,
             hidden: false,
             follow_links: true,
+            max_input_size: MAX_INPUT_SIZE,
         }
     }
 }
@@ -160,6 +191,13 @@ pub enum LoadErrorKind {
     InvalidGlob,
     /// The parser panicked on this file (a bug); the file is skipped and the run goes on.
     Internal,
+    /// Over [`LoadOptions::max_input_size`] (at most [`MAX_INPUT_SIZE`], as offsets are `u32`):
+    /// refused before reading when the size is known, else as soon as the limit is passed.
+    TooLarge,
+    /// A FIFO, socket or device named on the command line, other than the stream paths
+    /// (`/dev/stdin`, `/dev/fd/N`, `/proc/self/fd/N`): reading it could block forever or never
+    /// end, so it is not opened.
+    NotAFile,
 }
 
 /// A file or option that could not be used. Rendered by the CLI as `path[:line:col]: message`.
@@ -475,41 +513,314 @@ fn lowercase_first(text: &str) -> String {
     }
 }
 
-/// Reads one discovered input into a [`SourceFile`] with the given id.
+/// Reads one discovered input into a [`SourceFile`] with the given id, with the default
+/// (and largest) size limit, [`MAX_INPUT_SIZE`].
 pub fn read_source(id: FileId, d: &Discovered) -> Result<SourceFile, LoadError> {
-    let bytes = match &d.input {
-        Input::Stdin => {
-            let mut buf = Vec::new();
-            io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .map_err(|e| LoadError::io(&d.display, "cannot read", &e))?;
-            buf
-        }
-        Input::Path(path) => {
-            fs::read(path).map_err(|e| LoadError::io(&d.display, "cannot read file", &e))?
-        }
-    };
-    source_from_bytes(id, &d.display, bytes)
+    read_source_limited(id, d, MAX_INPUT_SIZE)
 }
 
-/// Checks that `bytes` are text (not binary, UTF-8) and makes a [`SourceFile`] of them.
-///
-/// A pod log ([`is_log_path`]) is always accepted: invalid UTF-8 is replaced, not refused.
-pub fn source_from_bytes(id: FileId, path: &str, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
-    if is_log_path(path) {
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
-        return Ok(SourceFile::new(id, path, text));
+/// Reads one discovered input, refusing more than `max_input_size` bytes (at most
+/// [`MAX_INPUT_SIZE`]). See *Reading* in the [module docs](self).
+pub fn read_source_limited(
+    id: FileId,
+    d: &Discovered,
+    max_input_size: u64,
+) -> Result<SourceFile, LoadError> {
+    let max = max_input_size.min(MAX_INPUT_SIZE);
+    let path = d.display.as_str();
+    match &d.input {
+        Input::Stdin => {
+            read_stream_once(path, || source_from_bytes(id, path, read_stdin(path, max)?))
+        }
+        Input::Path(file) if is_stream_path(file) => read_stream_once(path, || {
+            source_from_bytes(id, path, read_path(file, path, max)?)
+        }),
+        Input::Path(file) => source_from_bytes(id, path, read_path(file, path, max)?),
     }
-    let encoding = |message: &str| LoadError::new(LoadErrorKind::Encoding, path, message);
+    .map(|mut file| {
+        file.id = id;
+        file
+    })
+}
+
+/// A stream (stdin, `/dev/fd/N`) can be read only once, but one run may load the same input
+/// twice: `faultline diff` reads each side for the connectivity and again for the findings, and
+/// `<(helm template …)` is a pipe. What each stream gave (its text, shared, or its error) is
+/// kept for the life of the process, by display path, and given again.
+fn read_stream_once(
+    key: &str,
+    read: impl FnOnce() -> Result<SourceFile, LoadError>,
+) -> Result<SourceFile, LoadError> {
+    type Streams = Mutex<HashMap<String, Result<SourceFile, LoadError>>>;
+    static STREAMS: OnceLock<Streams> = OnceLock::new();
+    let streams = STREAMS.get_or_init(Streams::default);
+    let lock = || streams.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(done) = lock().get(key) {
+        return done.clone();
+    }
+    // Not locked while reading: two streams named in one run are read in parallel.
+    let result = read();
+    lock().insert(key.to_owned(), result.clone());
+    result
+}
+
+/// Standard input: its size checked first when it is a regular file (`< file`), then read
+/// incrementally against the limit.
+fn read_stdin(path: &str, max: u64) -> Result<Vec<u8>, LoadError> {
+    #[cfg(unix)]
+    {
+        use std::io::Seek;
+        use std::os::fd::AsFd;
+        // A duplicate of descriptor 0 shares its offset: what is left is `len - position`.
+        if let Ok(fd) = io::stdin().as_fd().try_clone_to_owned() {
+            let mut file = fs::File::from(fd);
+            if let Ok(meta) = file.metadata()
+                && meta.is_file()
+            {
+                let at = file.stream_position().unwrap_or(0);
+                let left = meta.len().saturating_sub(at);
+                if left > max {
+                    return Err(too_large(path, Some(left), max));
+                }
+            }
+        }
+    }
+    read_limited(io::stdin().lock(), path, 0, max)
+}
+
+/// A file named on the command line or found by a walk. Its type and size are checked before
+/// it is opened: a FIFO, socket or device is refused unless it is a stream path (how shells
+/// pass `<(…)`), a regular file over the limit is refused unread.
+fn read_path(file: &Path, path: &str, max: u64) -> Result<Vec<u8>, LoadError> {
+    let meta = fs::metadata(file).map_err(|e| LoadError::io(path, "cannot read file", &e))?;
+    let hint = if meta.is_file() {
+        if meta.len() > max {
+            return Err(too_large(path, Some(meta.len()), max));
+        }
+        meta.len()
+    } else if meta.is_dir() {
+        return Err(LoadError::new(
+            LoadErrorKind::Io,
+            path,
+            "cannot read file: is a directory",
+        ));
+    } else if is_stream_path(file) {
+        0
+    } else {
+        return Err(LoadError::new(
+            LoadErrorKind::NotAFile,
+            path,
+            not_a_file_message(&meta, path),
+        ));
+    };
+    let reader = fs::File::open(file).map_err(|e| LoadError::io(path, "cannot read file", &e))?;
+    read_limited(reader, path, hint, max)
+}
+
+/// Whether `path` is how a shell or a caller passes an open stream: `/dev/stdin`,
+/// `/dev/fd/N` (bash's `<(…)`) or `/proc/self/fd/N` (zsh's). Read as a stream even when it is
+/// a pipe or a terminal.
+pub fn is_stream_path(path: &Path) -> bool {
+    let Some(text) = path.to_str() else {
+        return false;
+    };
+    let fd = |rest: &str| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
+    text == "/dev/stdin"
+        || text.strip_prefix("/dev/fd/").is_some_and(fd)
+        || text.strip_prefix("/proc/self/fd/").is_some_and(fd)
+}
+
+/// Why a FIFO, socket or device is not read, and what to do instead.
+fn not_a_file_message(meta: &fs::Metadata, path: &str) -> String {
+    const READS: &str = "faultline reads regular files, directories and `-` (stdin)";
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return format!(
+                "is a named pipe (FIFO); {READS}: pipe it in with `cat {path} | faultline check -`"
+            );
+        }
+        let what = if t.is_socket() {
+            "a socket"
+        } else if t.is_char_device() {
+            "a character device"
+        } else if t.is_block_device() {
+            "a block device"
+        } else {
+            "not a regular file"
+        };
+        format!("is {what}; {READS}")
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (meta, path);
+        format!("is not a regular file; {READS}")
+    }
+}
+
+/// Reads at most `max` bytes (`hint`: the expected size, 0 when unknown). The first 8 KiB are
+/// checked before the rest is read, so a binary or UTF-16/32 stream stops there; past `max`
+/// reading stops and the input is [`LoadErrorKind::TooLarge`].
+fn read_limited(
+    mut reader: impl Read,
+    path: &str,
+    hint: u64,
+    max: u64,
+) -> Result<Vec<u8>, LoadError> {
+    let doing = if path == STDIN_PATH {
+        "cannot read"
+    } else {
+        "cannot read file"
+    };
+    let cannot = |e: io::Error| LoadError::io(path, doing, &e);
+    let capacity = if hint > 0 {
+        hint.min(max).saturating_add(1)
+    } else {
+        BINARY_PROBE as u64
+    };
+    let mut buf = Vec::with_capacity(usize::try_from(capacity).unwrap_or(BINARY_PROBE));
+    (&mut reader)
+        .take(BINARY_PROBE as u64)
+        .read_to_end(&mut buf)
+        .map_err(cannot)?;
+    if buf.len() == BINARY_PROBE {
+        check_prefix(path, &buf)?;
+        let left = (max + 1).saturating_sub(buf.len() as u64);
+        reader.take(left).read_to_end(&mut buf).map_err(cannot)?;
+    }
+    if buf.len() as u64 > max {
+        return Err(too_large(path, None, max));
+    }
+    Ok(buf)
+}
+
+/// [`LoadErrorKind::TooLarge`]: `size` when known (a regular file), else a stream cut at `max`.
+fn too_large(path: &str, size: Option<u64>, max: u64) -> LoadError {
+    let (mut size_text, mut limit_text) = (size.map(format_size), format_size(max));
+    if size_text.as_deref() == Some(limit_text.as_str()) {
+        // Rounded alike: exact byte counts, or the message would read "4 GiB, over 4 GiB".
+        size_text = size.map(|n| format!("{n} bytes"));
+        limit_text = format!("{max}-byte");
+    }
+    let what = match size_text {
+        Some(size) => format!("file is {size}, over the {limit_text} limit (--max-input-size)"),
+        None => format!(
+            "input is over the {limit_text} limit (--max-input-size); stopped reading there"
+        ),
+    };
+    let advice = if max >= MAX_INPUT_SIZE {
+        ", the most faultline can read (offsets are 32-bit); split it"
+    } else {
+        "; split it, or raise the limit"
+    };
+    LoadError::new(LoadErrorKind::TooLarge, path, format!("{what}{advice}"))
+}
+
+/// A byte count for messages: `512 bytes`, `1.9 MiB`, `4 GiB` (1024-based, one decimal).
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} byte{}", if bytes == 1 { "" } else { "s" });
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {}", UNITS[unit])
+}
+
+/// Reads a size as `--max-input-size` takes it: bytes (`1048576`), or a number (decimals
+/// allowed) with a Kubernetes binary suffix `Ki`, `Mi`, `Gi`, `Ti` (1024-based) or an SI one
+/// `k`/`K`, `M`, `G`, `T` (1000-based), optionally followed by `B`. At least 1 byte and at most
+/// [`MAX_INPUT_SIZE`] (`4Gi`, one byte more, is taken as it); `Err` says why not.
+pub fn parse_max_input_size(text: &str) -> Result<u64, String> {
+    let size = parse_size(text)?;
+    if size == 0 {
+        return Err(format!(
+            "`{text}` is 0 bytes; the limit must be at least 1 byte"
+        ));
+    }
+    // `4Gi` is what people write for "the most": taken as 4 GiB - 1.
+    if size == MAX_INPUT_SIZE + 1 {
+        return Ok(MAX_INPUT_SIZE);
+    }
+    if size > MAX_INPUT_SIZE {
+        return Err(format!(
+            "`{text}` is {size} bytes, over {MAX_INPUT_SIZE} bytes (4 GiB - 1), the most \
+             faultline can read: offsets into a file are 32-bit"
+        ));
+    }
+    Ok(size)
+}
+
+/// A byte count with an optional suffix (see [`parse_max_input_size`]), rounded down.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let not_a_size = || {
+        format!(
+            "`{text}` is not a size: write bytes (`1048576`) or a number with a suffix \
+             (`500Mi`, `4Gi`, `100M`)"
+        )
+    };
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, suffix) = trimmed.split_at(split);
+    let suffix = suffix.trim_start();
+    let suffix = suffix
+        .strip_suffix('B')
+        .filter(|s| !s.is_empty())
+        .unwrap_or(suffix);
+    let multiplier: u128 = match suffix {
+        "" | "B" => 1,
+        "k" | "K" => 1_000,
+        "M" => 1_000_000,
+        "G" => 1_000_000_000,
+        "T" => 1_000_000_000_000,
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        "Ti" => 1 << 40,
+        _ => return Err(not_a_size()),
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || whole.len() > 20
+        || fraction.len() > 18
+        || fraction.contains('.')
+    {
+        return Err(not_a_size());
+    }
+    let digits = |s: &str| -> Result<u128, String> {
+        if s.is_empty() {
+            Ok(0)
+        } else {
+            s.parse::<u128>().map_err(|_| not_a_size())
+        }
+    };
+    let scale = 10u128.pow(fraction.len() as u32);
+    let bytes = digits(whole)? * multiplier + digits(fraction)? * multiplier / scale;
+    u64::try_from(bytes).map_err(|_| format!("`{text}` is too large a size"))
+}
+
+/// The checks made on the first 8 KiB of an input: UTF-16/32 byte order marks, then a NUL byte
+/// (binary). Pod logs are exempt.
+fn check_prefix(path: &str, bytes: &[u8]) -> Result<(), LoadError> {
+    if is_log_path(path) {
+        return Ok(());
+    }
+    let encoding = |message: &str| Err(LoadError::new(LoadErrorKind::Encoding, path, message));
     if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
-        return Err(encoding("file is utf-32 encoded; convert it to utf-8"));
+        return encoding("file is utf-32 encoded; convert it to utf-8");
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(encoding("file is utf-16 encoded; convert it to utf-8"));
+        return encoding("file is utf-16 encoded; convert it to utf-8");
     }
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         return Err(LoadError::new(
@@ -518,6 +829,25 @@ pub fn source_from_bytes(id: FileId, path: &str, bytes: Vec<u8>) -> Result<Sourc
             "binary file skipped",
         ));
     }
+    Ok(())
+}
+
+/// Checks that `bytes` are text (not binary, UTF-8, at most [`MAX_INPUT_SIZE`]) and makes a
+/// [`SourceFile`] of them.
+///
+/// A pod log ([`is_log_path`]) is always accepted: invalid UTF-8 is replaced, not refused.
+pub fn source_from_bytes(id: FileId, path: &str, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
+    if bytes.len() as u64 > MAX_INPUT_SIZE {
+        return Err(too_large(path, Some(bytes.len() as u64), MAX_INPUT_SIZE));
+    }
+    if is_log_path(path) {
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        return Ok(SourceFile::new(id, path, text));
+    }
+    check_prefix(path, &bytes)?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(id, path, text)),
         Err(e) => {
@@ -530,10 +860,11 @@ pub fn source_from_bytes(id: FileId, path: &str, bytes: Vec<u8>) -> Result<Sourc
                 .iter()
                 .map(|b| format!("0x{b:02x}"))
                 .collect();
-            let mut error = encoding(&format!(
-                "invalid utf-8 (byte {}); file skipped",
-                bad.join(" ")
-            ));
+            let mut error = LoadError::new(
+                LoadErrorKind::Encoding,
+                path,
+                format!("invalid utf-8 (byte {}); file skipped", bad.join(" ")),
+            );
             error.range = Some(TextRange::new(valid as u32, (valid + bad_len) as u32));
             error.line_col = Some(LineIndex::new(prefix).line_col(prefix, valid as u32));
             error.lossy_text = Some(String::from_utf8_lossy(bytes).into_owned());
@@ -598,7 +929,9 @@ pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
     let (found, errors) = discover(inputs, opts);
     let results: Vec<Result<(SourceFile, ParsedText), LoadError>> = found
         .par_iter()
-        .map(|d| read_source(FileId::default(), d).and_then(parse_guarded))
+        .map(|d| {
+            read_source_limited(FileId::default(), d, opts.max_input_size).and_then(parse_guarded)
+        })
         .collect();
     collect_loaded(results, errors)
 }

@@ -700,3 +700,161 @@ fn pod_logs_of_a_cluster_dump_are_read_but_never_parsed() {
     assert_eq!(&*bad.text, "bad \u{fffd} byte\n\0");
     assert!(!is_log_path("shop/api-1/logs.txt.bak"));
 }
+
+#[test]
+fn sizes_read_as_kubernetes_and_si_quantities() {
+    use faultline_syntax::load::{MAX_INPUT_SIZE, format_size, parse_max_input_size, parse_size};
+    for (text, bytes) in [
+        ("1048576", 1 << 20),
+        ("1Ki", 1024),
+        ("500Mi", 500 << 20),
+        ("1.5Gi", 3 << 29),
+        ("100M", 100_000_000),
+        ("100MB", 100_000_000),
+        ("2k", 2000),
+        ("2K", 2000),
+        ("3G", 3_000_000_000),
+        ("1MiB", 1 << 20),
+        (" 7 ", 7),
+        ("10B", 10),
+    ] {
+        assert_eq!(parse_size(text), Ok(bytes), "{text}");
+    }
+    for bad in ["", "Mi", "1m", "1.2.3", "-1", "1Xi", "1 Gib", "."] {
+        assert!(parse_size(bad).is_err(), "{bad}");
+    }
+    assert_eq!(parse_max_input_size("4Gi"), Ok(MAX_INPUT_SIZE));
+    assert_eq!(parse_max_input_size("4294967295"), Ok(MAX_INPUT_SIZE));
+    let e = parse_max_input_size("5Gi").unwrap_err();
+    assert!(e.contains("the most faultline can read"), "{e}");
+    assert!(parse_max_input_size("0").is_err());
+    assert!(parse_max_input_size("4294967297").is_err());
+
+    assert_eq!(format_size(1), "1 byte");
+    assert_eq!(format_size(1023), "1023 bytes");
+    assert_eq!(format_size(1024), "1 KiB");
+    assert_eq!(format_size(2_000_000), "1.9 MiB");
+    assert_eq!(format_size(MAX_INPUT_SIZE), "4 GiB");
+    assert_eq!(format_size(5 << 30), "5 GiB");
+}
+
+#[test]
+fn stream_paths_are_those_shells_pass() {
+    use faultline_syntax::load::is_stream_path;
+    for yes in ["/dev/stdin", "/dev/fd/0", "/dev/fd/63", "/proc/self/fd/12"] {
+        assert!(is_stream_path(Path::new(yes)), "{yes}");
+    }
+    for no in [
+        "/dev/zero",
+        "/dev/fd/",
+        "/dev/fd/x",
+        "dev/fd/1",
+        "/proc/1/fd/1",
+        "-",
+    ] {
+        assert!(!is_stream_path(Path::new(no)), "{no}");
+    }
+}
+
+#[test]
+fn inputs_over_the_limit_are_refused() {
+    let dir = tempdir();
+    let root = dir.path();
+    write(root, "small.yaml", "kind: x\n");
+    write(
+        root,
+        "big.yaml",
+        &format!("kind: x\ndata: {}\n", "y".repeat(20_000)),
+    );
+    let opts = LoadOptions {
+        max_input_size: 10_000,
+        ..LoadOptions::default()
+    };
+    let loaded = load_all(&[Input::Path(root.into())], &opts);
+    assert_eq!(loaded.files.len(), 1);
+    let e = &loaded.errors[0];
+    assert_eq!(e.kind, LoadErrorKind::TooLarge);
+    assert!(e.path.ends_with("big.yaml"));
+    assert_eq!(
+        e.message,
+        "file is 19.5 KiB, over the 9.8 KiB limit (--max-input-size); split it, or raise the limit"
+    );
+    // Sizes that round alike are given in bytes.
+    let opts = LoadOptions {
+        max_input_size: 20_014,
+        ..LoadOptions::default()
+    };
+    let e = &load_all(&[Input::Path(root.join("big.yaml"))], &opts).errors[0];
+    assert_eq!(
+        e.message,
+        "file is 20015 bytes, over the 20014-byte limit (--max-input-size); split it, or raise the limit"
+    );
+
+    // A sparse file over 4 GiB: refused from its size, not read (its NULs would make it binary).
+    let huge = fs::File::create(root.join("huge.yaml")).unwrap();
+    huge.set_len(5 << 30).unwrap();
+    drop(huge);
+    let start = Instant::now();
+    let loaded = load_all(
+        &[Input::Path(root.join("huge.yaml"))],
+        &LoadOptions::default(),
+    );
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(loaded.errors[0].kind, LoadErrorKind::TooLarge);
+    assert_eq!(
+        loaded.errors[0].message,
+        "file is 5 GiB, over the 4 GiB limit (--max-input-size), the most faultline can read \
+         (offsets are 32-bit); split it"
+    );
+    // A limit above the most is the most.
+    let opts = LoadOptions {
+        max_input_size: u64::MAX,
+        ..LoadOptions::default()
+    };
+    let loaded = load_all(&[Input::Path(root.join("huge.yaml"))], &opts);
+    assert_eq!(loaded.errors[0].kind, LoadErrorKind::TooLarge);
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_named_on_the_command_line_are_not_opened() {
+    let dir = tempdir();
+    let root = dir.path();
+    let fifo = root.join("p.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    write(root, "ok.yaml", "kind: x\n");
+    // Named: refused (opening it would block until something writes).
+    let loaded = load_all(
+        &[Input::Path(fifo.clone()), Input::Path("/dev/zero".into())],
+        &LoadOptions::default(),
+    );
+    let errors: Vec<_> = loaded
+        .errors
+        .iter()
+        .map(|e| (e.kind, e.path.as_str(), e.message.as_str()))
+        .collect();
+    let fifo_path = fifo.to_string_lossy();
+    let fifo_message = format!(
+        "is a named pipe (FIFO); faultline reads regular files, directories and `-` (stdin): \
+         pipe it in with `cat {fifo_path} | faultline check -`"
+    );
+    assert_eq!(
+        errors,
+        [
+            (
+                LoadErrorKind::NotAFile,
+                "/dev/zero",
+                "is a character device; faultline reads regular files, directories and `-` (stdin)"
+            ),
+            (LoadErrorKind::NotAFile, &*fifo_path, fifo_message.as_str()),
+        ]
+    );
+    // Walked: skipped without a word.
+    let loaded = load_all(&[Input::Path(root.into())], &LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(loaded.files.len(), 1);
+}
