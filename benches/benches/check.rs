@@ -26,6 +26,7 @@ fn args(path: &Path) -> CheckArgs {
         include: Vec::new(),
         exclude: Vec::new(),
         no_ignore: false,
+        max_input_size: faultline_syntax::load::MAX_INPUT_SIZE,
         color: false,
         progress: false,
         cwd: PathBuf::from(env!("CARGO_MANIFEST_DIR")),

@@ -39,6 +39,8 @@ pub struct CheckArgs {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub no_ignore: bool,
+    /// `--max-input-size`: the most bytes read from one input file or stream.
+    pub max_input_size: u64,
     pub color: bool,
     pub progress: bool,
     /// Where to look for `.faultline.yaml`.
@@ -64,6 +66,7 @@ impl CheckArgs {
             include: Vec::new(),
             exclude: Vec::new(),
             no_ignore: false,
+            max_input_size: load::MAX_INPUT_SIZE,
             color: false,
             progress: false,
             cwd: PathBuf::from("."),
@@ -242,6 +245,7 @@ impl Prepared {
             include: args.include.clone(),
             exclude: args.exclude.clone(),
             no_ignore: args.no_ignore,
+            max_input_size: args.max_input_size,
             ..LoadOptions::default()
         };
         if let Some(c) = &config {

@@ -249,16 +249,22 @@ fn render_json(nodes: &[Node], edges: &[EdgeOut]) -> String {
     serde_json::to_string_pretty(&doc).expect("plain JSON values serialize") + "\n"
 }
 
-/// Renders the relations of the inputs at `paths`. Returns the output and warnings about
-/// inputs that could not be read (which the caller prints).
-pub fn graph(paths: &[String], namespace: &str, format: GraphFormat) -> (String, Vec<String>) {
+/// Renders the relations of the inputs at `paths` (each at most `max_input_size` bytes).
+/// Returns the output and warnings about inputs that could not be read or parsed (which the
+/// caller prints).
+pub fn graph(
+    paths: &[String],
+    namespace: &str,
+    format: GraphFormat,
+    max_input_size: u64,
+) -> (String, Vec<String>) {
     let inputs: Vec<Input> = paths.iter().map(Input::from_arg).collect();
-    let loaded = load::load_all(&inputs, &LoadOptions::default());
-    let warnings: Vec<String> = loaded
-        .errors
-        .iter()
-        .map(|e| format!("{}: {}", e.path, e.message))
-        .collect();
+    let load_options = LoadOptions {
+        max_input_size,
+        ..LoadOptions::default()
+    };
+    let loaded = load::load_all(&inputs, &load_options);
+    let warnings = crate::network::input_warnings(&loaded);
     let options = ModelOptions {
         default_namespace: namespace,
     };

@@ -12,6 +12,7 @@ use faultline_cli::render::Format;
 use faultline_cli::triage::{self, TriageFormat};
 use faultline_graph::netpol::NetOptions;
 use faultline_rules::registry;
+use faultline_syntax::load::{self, MAX_INPUT_SIZE};
 
 /// Exit codes, as documented in the README.
 const EXIT_USAGE: u8 = 2;
@@ -125,6 +126,11 @@ struct CheckCmd {
     /// Do not respect .gitignore and .ignore files in directory walks.
     #[arg(long)]
     no_ignore: bool,
+    /// Refuse an input file or stream larger than SIZE: bytes, or a number with a suffix,
+    /// `Ki`/`Mi`/`Gi` (1024-based, as in Kubernetes) or `k`/`M`/`G` (1000-based): `500Mi`,
+    /// `100M`. Default and most: 4Gi (4 GiB - 1 byte: offsets are 32-bit).
+    #[arg(long, value_name = "SIZE", value_parser = load::parse_max_input_size)]
+    max_input_size: Option<u64>,
     /// When to use colour in human output (`NO_COLOR` is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -145,6 +151,11 @@ struct TriageCmd {
     /// The time the snapshot is judged at, RFC 3339 (default: the latest time it records).
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    /// Refuse an input file or stream larger than SIZE: bytes, or a number with a suffix,
+    /// `Ki`/`Mi`/`Gi` (1024-based, as in Kubernetes) or `k`/`M`/`G` (1000-based): `500Mi`,
+    /// `100M`. Default and most: 4Gi (4 GiB - 1 byte: offsets are 32-bit).
+    #[arg(long, value_name = "SIZE", value_parser = load::parse_max_input_size)]
+    max_input_size: Option<u64>,
     /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
     #[arg(long, short = 'n')]
     namespace: Option<String>,
@@ -166,6 +177,11 @@ struct NetFlags {
     /// as CNIs do.
     #[arg(long)]
     ipblock_ignores_pods: bool,
+    /// Refuse an input file or stream larger than SIZE: bytes, or a number with a suffix,
+    /// `Ki`/`Mi`/`Gi` (1024-based, as in Kubernetes) or `k`/`M`/`G` (1000-based): `500Mi`,
+    /// `100M`. Default and most: 4Gi (4 GiB - 1 byte: offsets are 32-bit).
+    #[arg(long, value_name = "SIZE", value_parser = load::parse_max_input_size)]
+    max_input_size: Option<u64>,
 }
 
 impl NetFlags {
@@ -176,6 +192,7 @@ impl NetFlags {
             options: NetOptions {
                 ipblock_matches_pods: !self.ipblock_ignores_pods,
             },
+            max_input_size: self.max_input_size.unwrap_or(MAX_INPUT_SIZE),
         }
     }
 }
@@ -201,6 +218,11 @@ struct GraphCmd {
     /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
     #[arg(long, short = 'n', default_value = "default")]
     namespace: String,
+    /// Refuse an input file or stream larger than SIZE: bytes, or a number with a suffix,
+    /// `Ki`/`Mi`/`Gi` (1024-based, as in Kubernetes) or `k`/`M`/`G` (1000-based): `500Mi`,
+    /// `100M`. Default and most: 4Gi (4 GiB - 1 byte: offsets are 32-bit).
+    #[arg(long, value_name = "SIZE", value_parser = load::parse_max_input_size)]
+    max_input_size: Option<u64>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -302,6 +324,7 @@ fn run_diff(cmd: DiffCmd) -> ExitCode {
         include: Vec::new(),
         exclude: Vec::new(),
         no_ignore: false,
+        max_input_size: cmd.net.max_input_size.unwrap_or(MAX_INPUT_SIZE),
         color: false,
         progress: false,
         cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
@@ -366,7 +389,8 @@ fn run(cli: Cli) -> ExitCode {
                 cmd.paths
             };
             let format = GraphFormat::parse(&cmd.format).expect("clap checked the value");
-            let (text, warnings) = graph::graph(&paths, &cmd.namespace, format);
+            let max_input_size = cmd.max_input_size.unwrap_or(MAX_INPUT_SIZE);
+            let (text, warnings) = graph::graph(&paths, &cmd.namespace, format, max_input_size);
             for w in &warnings {
                 eprintln_safe(&format!("faultline: warning: {w}"));
             }
@@ -453,6 +477,7 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         include: cmd.include,
         exclude: cmd.exclude,
         no_ignore: cmd.no_ignore,
+        max_input_size: cmd.max_input_size.unwrap_or(MAX_INPUT_SIZE),
         color,
         progress: std::io::stderr().is_terminal(),
         cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
@@ -488,6 +513,7 @@ fn run_triage(cmd: TriageCmd) -> ExitCode {
         include: Vec::new(),
         exclude: Vec::new(),
         no_ignore: false,
+        max_input_size: cmd.max_input_size.unwrap_or(MAX_INPUT_SIZE),
         color: false,
         progress: std::io::stderr().is_terminal(),
         cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),

@@ -46,6 +46,8 @@ pub struct NetArgs {
     pub paths: Vec<String>,
     pub namespace: String,
     pub options: NetOptions,
+    /// `--max-input-size`: the most bytes read from one input file or stream.
+    pub max_input_size: u64,
 }
 
 /// Loads the inputs, builds the network model and hands it to `f`, with warnings about input
@@ -55,27 +57,12 @@ pub fn with_model<R>(
     f: impl FnOnce(&NetworkModel<'_>, &[SourceFile]) -> R,
 ) -> (R, Vec<String>) {
     let inputs: Vec<Input> = args.paths.iter().map(Input::from_arg).collect();
-    let loaded = load::load_all(&inputs, &LoadOptions::default());
-    let mut warnings: Vec<String> = loaded
-        .errors
-        .iter()
-        .map(|e| format!("{}: {}", e.path, e.message))
-        .collect();
-    let broken: usize = loaded
-        .parsed
-        .iter()
-        .map(|p| {
-            p.problems
-                .iter()
-                .filter(|p| p.kind != ProblemKind::DuplicateKey)
-                .count()
-        })
-        .sum();
-    if broken > 0 {
-        warnings.push(format!(
-            "{broken} problem(s) in the input were skipped; `faultline check` shows where"
-        ));
-    }
+    let load_options = LoadOptions {
+        max_input_size: args.max_input_size,
+        ..LoadOptions::default()
+    };
+    let loaded = load::load_all(&inputs, &load_options);
+    let mut warnings = input_warnings(&loaded);
     let options = ModelOptions {
         default_namespace: &args.namespace,
     };
@@ -90,6 +77,58 @@ pub fn with_model<R>(
         ));
     }
     (f(&model, &loaded.files), warnings)
+}
+
+/// At most this many files with problems are named in warnings; the rest are counted.
+const WARNED_FILES: usize = 10;
+
+/// Warnings about the input, each naming its file: every input that could not be read
+/// (`path[:line:col]: message`), and per file the problems that were skipped (the first one
+/// located, the rest counted). Duplicate keys are left to `faultline check`.
+pub fn input_warnings(loaded: &load::Loaded) -> Vec<String> {
+    let mut warnings: Vec<String> = loaded
+        .errors
+        .iter()
+        .map(|e| match e.line_col {
+            Some(lc) => format!("{}:{}:{}: {}", e.path, lc.line, lc.column, e.message),
+            None => format!("{}: {}", e.path, e.message),
+        })
+        .collect();
+    let mut broken = loaded
+        .files
+        .iter()
+        .zip(&loaded.parsed)
+        .filter_map(|(f, p)| {
+            let mut problems = p
+                .problems
+                .iter()
+                .filter(|p| p.kind != ProblemKind::DuplicateKey);
+            let first = problems.next()?;
+            let at = match first.range {
+                Some(r) => {
+                    let lc = f.line_col(r.start);
+                    format!("{}:{}:{}", f.path, lc.line, lc.column)
+                }
+                None => f.path.clone(),
+            };
+            let more = problems.count();
+            let rest = match more {
+                0 => String::new(),
+                n => format!(" (and {n} more problem(s) in this file)"),
+            };
+            Some(format!(
+                "{at}: {}{rest}; skipped, `faultline check` shows where",
+                first.message
+            ))
+        });
+    warnings.extend(broken.by_ref().take(WARNED_FILES));
+    let unnamed = broken.count();
+    if unnamed > 0 {
+        warnings.push(format!(
+            "{unnamed} more file(s) with problems skipped; `faultline check` shows them"
+        ));
+    }
+    warnings
 }
 
 /// The connection list of the inputs, the names of all their workloads, and warnings.
