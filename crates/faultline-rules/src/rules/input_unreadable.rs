@@ -5,7 +5,10 @@ use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Reports inputs that could not be read as text: missing or unreadable paths, files that
-    /// are not UTF-8 (with the position of the first bad byte) and binary files.
+    /// are not UTF-8 (with the position of the first bad byte), binary files, inputs over
+    /// `--max-input-size` (4 GiB at most: offsets are 32-bit), and FIFOs, sockets or devices
+    /// named on the command line (which could block or never end; `-` and the `/dev/fd/N`
+    /// paths of `<(…)` are read as streams).
     ///
     /// ## Why it matters
     /// A file that cannot be read is a file nothing was checked in. faultline says so instead
@@ -48,8 +51,19 @@ impl Rule for InputUnreadable {
                 .filter(|p| p.kind == ProblemKind::Unreadable)
             {
                 out.report_file(cx.files[i].id, p.range, &p.message)
-                    .help("make the file readable UTF-8 text, or exclude it with `--exclude`");
+                    .help(help_for(&p.message));
             }
         }
+    }
+}
+
+/// What to do about an unreadable input, by what the loader said.
+fn help_for(message: &str) -> &'static str {
+    if message.contains("(--max-input-size)") {
+        "split the input, raise `--max-input-size` (4Gi at most), or exclude it with `--exclude`"
+    } else if message.contains("faultline reads regular files, directories and `-`") {
+        "pipe it to `-` (standard input) instead, or leave it off the command line"
+    } else {
+        "make the file readable UTF-8 text, or exclude it with `--exclude`"
     }
 }
