@@ -59,7 +59,9 @@ impl Rule for InputUnreadable {
 
 /// What to do about an unreadable input, by what the loader said.
 fn help_for(message: &str) -> &'static str {
-    if message.contains("(--max-input-size)") {
+    if message.contains("the most faultline can read") {
+        "split the input into files under 4 GiB, or exclude it with `--exclude`"
+    } else if message.contains("(--max-input-size)") {
         "split the input, raise `--max-input-size` (4Gi at most), or exclude it with `--exclude`"
     } else if message.contains("faultline reads regular files, directories and `-`") {
         "pipe it to `-` (standard input) instead, or leave it off the command line"
