@@ -1,6 +1,5 @@
 //! `faultline check`: configuration, loading, the rules, redaction and rendering.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,6 +17,7 @@ use faultline_syntax::load::{self, Input, LoadErrorKind, LoadOptions};
 use faultline_syntax::{FileId, ParsedText, Problem, ProblemKind, SourceFile, TextRange};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::redact::Redactor;
 use crate::render::{self, Format, RenderContext, Summary};
 
 /// Everything `faultline check` was asked to do.
@@ -121,15 +121,20 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// `None` for `--fail-on never`.
     pub fail_on: Option<Severity>,
-    secrets: SecretRanges,
+    /// What of the input must never be shown, for every renderer.
+    pub redactor: Redactor,
 }
 
 impl Analysis {
     /// Renders the findings in `format`, with Secret values masked.
     pub fn render(&self, format: Format, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
         let rule_infos = rule_infos();
-        let secrets = &self.secrets;
-        let redact = |file: FileId, range: TextRange| secrets.overlaps(file, range);
+        let (redactor, files) = (&self.redactor, &self.files);
+        let redact = |file: FileId, range: TextRange| {
+            files
+                .get(file.0 as usize)
+                .is_some_and(|f| redactor.hides_text(file, &f.text, range))
+        };
         let ctx = RenderContext {
             tool_version: env!("CARGO_PKG_VERSION"),
             rules: &rule_infos,
@@ -294,8 +299,8 @@ impl Prepared {
         }
         let rules = settings.enabled_rules();
         let (mut diagnostics, chains) = faultline_rules::run_with_chains(&cx, &rules);
-        let secrets = SecretRanges::collect([&inventory, &manifest_inventory]);
-        secrets.scrub_messages(&mut diagnostics);
+        let redactor = Redactor::build(&files, &parsed, &[&inventory, &manifest_inventory]);
+        redactor.scrub_diagnostics(&mut diagnostics);
         let result = then(&cx, &diagnostics, &chains);
         progress.finish();
         let objects = inventory.objects.len();
@@ -305,7 +310,7 @@ impl Prepared {
                 objects,
                 diagnostics,
                 fail_on,
-                secrets,
+                redactor,
             },
             result,
         ))
@@ -335,8 +340,8 @@ fn add_loaded(
                 let _ = writeln!(
                     std::io::stderr(),
                     "faultline: warning: {}: {}",
-                    e.path,
-                    e.message
+                    render::escape::visible(&e.path),
+                    render::escape::visible(&e.message)
                 );
                 continue;
             }
@@ -389,68 +394,6 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .map(|d| d.join(config::FILE_NAME))
         .find(|p| p.is_file())
-}
-
-/// Byte ranges of Secret values, which must never appear in any output.
-#[derive(Debug, Default)]
-struct SecretRanges {
-    by_file: BTreeMap<FileId, Vec<TextRange>>,
-}
-
-impl SecretRanges {
-    /// The Secrets of the checked inventory and of the manifests read beside it.
-    fn collect<'i>(inventories: impl IntoIterator<Item = &'i Inventory<'i>>) -> Self {
-        let mut by_file: BTreeMap<FileId, Vec<TextRange>> = BTreeMap::new();
-        let objects = inventories.into_iter().flat_map(|i| i.objects.iter());
-        for obj in objects.filter(|o| o.kind == "Secret") {
-            let ranges = by_file.entry(obj.file).or_default();
-            // The whole mapping, keys included: a duplicated key's dropped value is no longer
-            // in the tree, but it is still in the text.
-            for key in ["data", "stringData"] {
-                if let Some(map) = obj.node.get(key) {
-                    ranges.push(map.range());
-                }
-            }
-            // kubectl keeps the whole object, values included, in this annotation.
-            if let Some(a) = obj.annotation("kubectl.kubernetes.io/last-applied-configuration") {
-                ranges.push(a.range());
-            }
-        }
-        for ranges in by_file.values_mut() {
-            ranges.sort();
-        }
-        Self { by_file }
-    }
-
-    fn overlaps(&self, file: FileId, range: TextRange) -> bool {
-        self.by_file.get(&file).is_some_and(|ranges| {
-            ranges
-                .iter()
-                .any(|r| r.start < range.end.max(range.start + 1) && range.start < r.end)
-        })
-    }
-
-    /// A finding located inside a Secret value must not quote it.
-    fn scrub_messages(&self, diags: &mut [Diagnostic]) {
-        for d in diags {
-            if let Some(range) = d.location.range
-                && self.overlaps(d.location.file, range)
-            {
-                d.message = scrub_backticks(&d.message);
-            }
-        }
-    }
-}
-
-fn scrub_backticks(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    for (i, part) in message.split('`').enumerate() {
-        if i > 0 {
-            out.push('`');
-        }
-        out.push_str(if i % 2 == 1 { "***" } else { part });
-    }
-    out
 }
 
 /// A spinner on stderr that appears only when a run takes more than a moment.
@@ -573,17 +516,4 @@ pub fn rules_json() -> String {
         })
         .collect();
     serde_json::to_string_pretty(&rows).expect("plain JSON values serialize") + "\n"
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scrubbing_hides_every_quoted_value() {
-        assert_eq!(
-            scrub_backticks("duplicate key `password` with `hunter2`"),
-            "duplicate key `***` with `***`"
-        );
-    }
 }

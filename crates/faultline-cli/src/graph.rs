@@ -153,7 +153,9 @@ fn distinct(edges: &[EdgeOut]) -> impl Iterator<Item = &EdgeOut> {
     })
 }
 
+/// A quoted dot string of text from the input: control characters shown as escapes first.
 fn dot_string(s: &str) -> String {
+    let s = crate::render::escape::visible(s);
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -185,8 +187,10 @@ fn render_dot(nodes: &[Node], edges: &[EdgeOut]) -> String {
     out
 }
 
+/// A Mermaid label of text from the input: control characters shown as escapes, quotes as
+/// entities.
 fn mermaid_label(s: &str) -> String {
-    s.replace('"', "#quot;")
+    crate::render::escape::visible(s).replace('"', "#quot;")
 }
 
 fn render_mermaid(nodes: &[Node], edges: &[EdgeOut]) -> String {
@@ -246,7 +250,7 @@ fn render_json(nodes: &[Node], edges: &[EdgeOut]) -> String {
         })
         .collect();
     let doc = json!({"version": 1, "nodes": nodes, "edges": edges});
-    serde_json::to_string_pretty(&doc).expect("plain JSON values serialize") + "\n"
+    crate::render::escape::to_json_pretty(&doc) + "\n"
 }
 
 /// Renders the relations of the inputs at `paths` (each at most `max_input_size` bytes).

@@ -4,5 +4,6 @@
 pub mod check;
 pub mod graph;
 pub mod network;
+pub mod redact;
 pub mod render;
 pub mod triage;

@@ -266,7 +266,11 @@ fn run_reach(cmd: ReachCmd) -> ExitCode {
     let (from, to) = match specs {
         Ok(s) => s,
         Err(e) => {
-            eprintln_safe(&format!("faultline: {e}"));
+            // One line: the spec quoted in it is the user's text.
+            eprintln_safe(&format!(
+                "faultline: {}",
+                faultline_cli::render::escape::visible(&e)
+            ));
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -277,7 +281,7 @@ fn run_reach(cmd: ReachCmd) -> ExitCode {
     };
     let (result, warnings) = network::reach(&cmd.net.args(paths), &from, &to);
     for w in &warnings {
-        eprintln_safe(&format!("faultline: warning: {w}"));
+        warn(w);
     }
     match result {
         Ok((text, allowed)) => {
@@ -299,7 +303,7 @@ fn run_matrix(cmd: MatrixCmd) -> ExitCode {
     };
     let (lines, _, warnings) = network::connectivity(&cmd.net.args(paths));
     for w in &warnings {
-        eprintln_safe(&format!("faultline: warning: {w}"));
+        warn(w);
     }
     let format = TableFormat::parse(&cmd.format).expect("clap checked the value");
     let _ = std::io::stdout()
@@ -336,7 +340,7 @@ fn run_diff(cmd: DiffCmd) -> ExitCode {
     let mut warnings = Vec::new();
     let outcome = network::diff(&old, &new, &check_args, &mut warnings);
     for w in &warnings {
-        eprintln_safe(&format!("faultline: warning: {w}"));
+        warn(w);
     }
     match outcome {
         Ok(outcome) => {
@@ -371,8 +375,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// A warning about the input on stderr: one line, whatever the file or object names in it hold.
+fn warn(w: &str) {
+    eprintln_safe(&format!(
+        "faultline: warning: {}",
+        faultline_cli::render::escape::visible(w)
+    ));
+}
+
+/// Writes a message to stderr, each of its lines without control characters (file names and
+/// messages may come from the input; see `render::escape`).
 fn eprintln_safe(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{msg}");
+    let shown: Vec<_> = msg
+        .split('\n')
+        .map(faultline_cli::render::escape::visible)
+        .collect();
+    let _ = writeln!(std::io::stderr(), "{}", shown.join("\n"));
 }
 
 fn run(cli: Cli) -> ExitCode {
@@ -392,7 +410,7 @@ fn run(cli: Cli) -> ExitCode {
             let max_input_size = cmd.max_input_size.unwrap_or(MAX_INPUT_SIZE);
             let (text, warnings) = graph::graph(&paths, &cmd.namespace, format, max_input_size);
             for w in &warnings {
-                eprintln_safe(&format!("faultline: warning: {w}"));
+                warn(w);
             }
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             ExitCode::SUCCESS

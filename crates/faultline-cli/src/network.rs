@@ -16,6 +16,7 @@ use faultline_syntax::load::{self, Input, LoadOptions};
 use faultline_syntax::{ProblemKind, SourceFile};
 
 use crate::check::{self, CheckArgs};
+use crate::render::escape::visible;
 
 /// Output formats of `matrix` and `diff`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,7 +292,7 @@ pub fn reach(
             let obj = inventory.get(model.policies[policy].object);
             let file = &files[obj.file.0 as usize];
             let lc = file.lines.line_col(&file.text, node.range().start);
-            format!("{}:{}:{}", file.path, lc.line, lc.column)
+            format!("{}:{}:{}", visible(&file.path), lc.line, lc.column)
         };
         let mut out = String::new();
         let mut all_allowed = true;
@@ -352,13 +353,13 @@ fn tabular(format: TableFormat, keys: &[&str], headers: &[&str], rows: &[Vec<Str
                         .into()
                 })
                 .collect();
-            out = serde_json::to_string_pretty(&items).expect("serialisable");
+            out = crate::render::escape::to_json_pretty(&items);
             out.push('\n');
         }
         TableFormat::Csv => {
             let _ = writeln!(out, "{}", headers.join(","));
             for r in rows {
-                let fields: Vec<String> = r.iter().map(|f| csv_field(f)).collect();
+                let fields: Vec<String> = r.iter().map(|f| csv_field(&visible(f))).collect();
                 let _ = writeln!(out, "{}", fields.join(","));
             }
         }
@@ -367,7 +368,8 @@ fn tabular(format: TableFormat, keys: &[&str], headers: &[&str], rows: &[Vec<Str
             let rules: Vec<String> = headers.iter().map(|h| "-".repeat(h.len() + 2)).collect();
             let _ = writeln!(out, "|{}|", rules.join("|"));
             for r in rows {
-                let _ = writeln!(out, "| {} |", r.join(" | "));
+                let cells: Vec<String> = r.iter().map(|c| visible(c).replace('|', "\\|")).collect();
+                let _ = writeln!(out, "| {} |", cells.join(" | "));
             }
         }
         TableFormat::Txt | TableFormat::Dot => unreachable!("rendered by the caller"),
@@ -385,22 +387,23 @@ pub fn render_matrix(lines: &[MatrixLine], format: TableFormat) -> String {
     match format {
         TableFormat::Txt => {
             for l in lines {
-                let _ = writeln!(out, "{l}");
+                let _ = writeln!(out, "{}", visible(&l.to_string()));
             }
         }
         TableFormat::Dot => {
             out.push_str("digraph {\n");
             let nodes: BTreeSet<&String> = rows.iter().flat_map(|r| [&r[0], &r[1]]).collect();
             for n in nodes {
-                let _ = writeln!(out, "\t{} [label={}]", json_string(n), json_string(n));
+                let n = visible(n);
+                let _ = writeln!(out, "\t{} [label={}]", json_string(&n), json_string(&n));
             }
             for r in &rows {
                 let _ = writeln!(
                     out,
                     "\t{} -> {} [label={}]",
-                    json_string(&r[0]),
-                    json_string(&r[1]),
-                    json_string(&r[2])
+                    json_string(&visible(&r[0])),
+                    json_string(&visible(&r[1])),
+                    json_string(&visible(&r[2]))
                 );
             }
             out.push_str("}\n");
@@ -437,7 +440,7 @@ pub fn render_diff(lines: &[DiffLine], format: TableFormat) -> String {
         TableFormat::Txt => {
             out.push_str("Connectivity diff:\n");
             for l in lines {
-                let _ = writeln!(out, "{l}");
+                let _ = writeln!(out, "{}", visible(&l.to_string()));
             }
         }
         TableFormat::Dot => {
@@ -452,9 +455,9 @@ pub fn render_diff(lines: &[DiffLine], format: TableFormat) -> String {
                 let _ = writeln!(
                     out,
                     "\t{} -> {} [label={} color={color} fontcolor={color}]",
-                    json_string(&r[1]),
-                    json_string(&r[2]),
-                    json_string(&label)
+                    json_string(&visible(&r[1])),
+                    json_string(&visible(&r[2])),
+                    json_string(&visible(&label))
                 );
             }
             out.push_str("}\n");
@@ -576,10 +579,10 @@ pub fn write_diff(
             let _ = writeln!(text, "no change");
         }
         for f in &outcome.new_findings {
-            let _ = writeln!(text, "new: {f}");
+            let _ = writeln!(text, "new: {}", visible(f));
         }
         for f in &outcome.fixed_findings {
-            let _ = writeln!(text, "fixed: {f}");
+            let _ = writeln!(text, "fixed: {}", visible(f));
         }
     }
     out.write_all(text.as_bytes())

@@ -60,17 +60,18 @@ pub fn run(
     format: TriageFormat,
     out: &mut dyn Write,
 ) -> Result<TriageOutcome, String> {
-    let (analysis, incident) = check::analyze_with(args, manifests, triage::build)?;
+    let (analysis, mut incident) = check::analyze_with(args, manifests, triage::build)?;
+    analysis.redactor.scrub_incident(&mut incident);
     let broken_input = analysis
         .diagnostics
         .iter()
         .any(|d| matches!(d.rule, "input-unreadable" | "internal-error"));
     let files = &analysis.files;
     let text = match format {
-        TriageFormat::Human => human(&incident, files),
-        TriageFormat::Markdown => markdown(&incident, files),
+        TriageFormat::Human => human(&shown(&incident), files),
+        TriageFormat::Markdown => markdown(&shown(&incident), files),
         TriageFormat::Json => {
-            serde_json::to_string_pretty(&to_json(&incident, files)).expect("plain JSON") + "\n"
+            crate::render::escape::to_json_pretty(&to_json(&incident, files)) + "\n"
         }
     };
     out.write_all(text.as_bytes())
@@ -79,6 +80,18 @@ pub fn run(
         incident,
         broken_input,
     })
+}
+
+/// The report as the text formats show it: every text from the input one visible line
+/// (object names are made so by `ObjectRef`'s `Display`, paths by `location_label`).
+fn shown(incident: &Incident) -> Incident {
+    let mut shown = incident.clone();
+    shown.for_each_text_mut(&mut |_, text| {
+        if let std::borrow::Cow::Owned(v) = crate::render::escape::visible(text) {
+            *text = v;
+        }
+    });
+    shown
 }
 
 /// How many input problems of one rule the text reports list before "… and N more".

@@ -8,6 +8,9 @@ use std::fmt;
 use faultline_syntax::{FileId, TextRange};
 use serde::Serialize;
 
+pub use faultline_syntax::visible;
+use faultline_syntax::visible::visible;
+
 /// How bad a finding is. `Error`: will break or be rejected by the API server. `Warning`:
 /// risky. `Info`: worth knowing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -100,11 +103,18 @@ pub struct ObjectRef {
 }
 
 impl fmt::Display for ObjectRef {
-    /// `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects.
+    /// `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects; control characters in
+    /// the parts are shown as escapes ([`visible()`]), so a name is always one visible line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.namespace {
-            Some(ns) => write!(f, "{}/{}/{}", self.kind, ns, self.name),
-            None => write!(f, "{}/{}", self.kind, self.name),
+            Some(ns) => write!(
+                f,
+                "{}/{}/{}",
+                visible(&self.kind),
+                visible(ns),
+                visible(&self.name)
+            ),
+            None => write!(f, "{}/{}", visible(&self.kind), visible(&self.name)),
         }
     }
 }
@@ -143,9 +153,11 @@ pub struct Diagnostic {
     pub rule: &'static str,
     pub severity: Severity,
     pub category: Category,
-    /// What is wrong: lowercase start, no trailing period, values in backticks.
+    /// What is wrong: lowercase start, no trailing period, values in backticks. One line:
+    /// renderers show a line break or any other control character in it as an escape (`\n`,
+    /// `\u{1b}`), since values quoted from the input may hold them.
     pub message: String,
-    /// What to change, in the imperative.
+    /// What to change, in the imperative. One line, like `message`.
     pub help: String,
     pub object: Option<ObjectRef>,
     pub location: Location,

@@ -3,6 +3,7 @@
 //! Architecture invariant: views never copy or mutate the tree; every value they return can be
 //! traced back to the node (and so the line) it came from. Unknown kinds pass through as plain
 //! [`Object`]s.
+pub mod credentials;
 pub mod field;
 pub mod intorstr;
 pub mod jvm;

@@ -322,11 +322,28 @@ fn ns_flag(obj: &Object<'_>) -> String {
 
 /// `-n NAMESPACE ` for a kubectl command line, or nothing for a cluster-scoped object.
 pub(crate) fn kubectl_ns(namespace: Option<&str>) -> String {
-    namespace.map(|n| format!("-n {n} ")).unwrap_or_default()
+    namespace
+        .map(|n| format!("-n {} ", sh(n)))
+        .unwrap_or_default()
+}
+
+/// A word of a shell command line: as it is when it holds only characters no shell treats
+/// specially (what Kubernetes names are made of), else single-quoted. Snapshots are input:
+/// a crafted name must not turn a suggested command into another one.
+pub(crate) fn sh(word: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/=,@%+".contains(&b));
+    if plain {
+        std::borrow::Cow::Borrowed(word)
+    } else {
+        std::borrow::Cow::Owned(format!("'{}'", word.replace('\'', "'\\''")))
+    }
 }
 
 fn describe_pod(pod: &Object<'_>) -> String {
-    format!("kubectl {}describe pod {}", ns_flag(pod), pod.name)
+    format!("kubectl {}describe pod {}", ns_flag(pod), sh(pod.name))
 }
 
 /// What the pods of a symptom went through, read from their status, Events and logs.
@@ -605,7 +622,7 @@ fn pod_causes(findings: &Findings<'_>, facts: &PodFacts<'_>) -> Vec<Cause> {
             confirm: vec![format!(
                 "kubectl {}exec {} -- df -h",
                 ns_flag(pod),
-                pod.name
+                sh(pod.name)
             )],
             score: 70,
         });
@@ -627,9 +644,10 @@ fn pod_causes(findings: &Findings<'_>, facts: &PodFacts<'_>) -> Vec<Cause> {
             ),
             30,
             vec![format!(
-                "kubectl {}logs {} -c {name} --previous",
+                "kubectl {}logs {} -c {} --previous",
                 ns_flag(pod),
-                pod.name
+                sh(pod.name),
+                sh(name)
             )],
         ));
     }
@@ -674,9 +692,9 @@ fn memory_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut Vec
         format!(
             "kubectl {}get pod {} -o jsonpath='{{.status.containerStatuses[*].lastState.terminated.reason}}'",
             ns_flag(pod),
-            pod.name
+            sh(pod.name)
         ),
-        format!("kubectl {}logs {} --previous", ns_flag(pod), pod.name),
+        format!("kubectl {}logs {} --previous", ns_flag(pod), sh(pod.name)),
     ];
     let container = if name.is_empty() {
         first_container(pod)
@@ -775,7 +793,7 @@ fn liveness_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut V
     let confirm = vec![format!(
         "kubectl {}get events --field-selector involvedObject.name={},reason=Unhealthy",
         ns_flag(pod),
-        pod.name
+        sh(pod.name)
     )];
     let slow = findings.on(
         &facts.keys,
@@ -821,9 +839,10 @@ fn network_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes: &mut Ve
         let host = target.unwrap_or("kubernetes.default");
         let confirm = vec![
             format!(
-                "kubectl {}exec {} -- nslookup {host}",
+                "kubectl {}exec {} -- nslookup {}",
                 ns_flag(pod),
-                pod.name
+                sh(pod.name),
+                sh(host)
             ),
             format!("kubectl {}get networkpolicy -o yaml", ns_flag(pod)),
         ];
@@ -1223,7 +1242,7 @@ fn service_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnostic) -> 
     let confirm = vec![format!(
         "kubectl {}get endpointslices -l kubernetes.io/service-name={} -o wide",
         ns_flag(svc),
-        svc.name
+        sh(svc.name)
     )];
     if pods.is_empty() {
         if let Some(sel) = svc.spec().and_then(|s| s.get("selector")) {
@@ -1279,7 +1298,7 @@ fn node_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnostic) -> Vec
         .map(|id| cx.inventory.get(*id))
         .collect();
     let keys = with_owners(cx.inventory, &pods);
-    let confirm = vec![format!("kubectl describe node {}", node.name)];
+    let confirm = vec![format!("kubectl describe node {}", sh(node.name))];
     let mut causes: Vec<Cause> = findings
         .on(
             &keys,
@@ -1344,7 +1363,7 @@ fn quota_causes(findings: &Findings<'_>, d: &Diagnostic) -> Vec<Cause> {
                 rule_what(e.rule).to_owned(),
                 "scaling out needs more than the quota has left".to_owned(),
                 70,
-                vec![format!("kubectl -n {ns} describe resourcequota")],
+                vec![format!("kubectl -n {} describe resourcequota", sh(ns))],
             )
         })
         .collect()

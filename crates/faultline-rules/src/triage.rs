@@ -16,7 +16,7 @@ use faultline_model::snapshot::EventInfo;
 use faultline_model::time::Timestamp;
 use faultline_model::views::Event;
 
-use crate::chain::{Cause, Chain, kubectl_ns, named};
+use crate::chain::{Cause, Chain, kubectl_ns, named, sh};
 use crate::context::Context;
 use crate::engine::object_ref;
 use crate::evidence::{shorten, summarize_events};
@@ -110,6 +110,79 @@ pub struct TimelineEntry {
     pub about: String,
     pub message: String,
     pub location: Location,
+}
+
+impl Incident {
+    /// Calls `f` on every free text of the report with the place it is about (for output
+    /// redaction): symptom messages, causes (what, why, detail, commands), Event messages and
+    /// reasons, types and the objects they are about, log lines and container names, the
+    /// `kubectl` commands and the timeline. `ObjectRef`s are not visited.
+    pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(Option<Location>, &mut String)) {
+        for p in &mut self.problems {
+            for y in &mut p.symptoms {
+                f(Some(y.location), &mut y.message);
+            }
+            for e in &mut p.evidence {
+                match e {
+                    Evidence::Event {
+                        reason,
+                        type_,
+                        message,
+                        about,
+                        location,
+                        ..
+                    } => {
+                        f(Some(*location), reason);
+                        f(Some(*location), about);
+                        if let Some(t) = type_ {
+                            f(Some(*location), t);
+                        }
+                        if let Some(m) = message {
+                            f(Some(*location), m);
+                        }
+                    }
+                    Evidence::Log {
+                        container,
+                        cause,
+                        line,
+                        location,
+                        ..
+                    } => {
+                        if let Some(c) = container {
+                            f(Some(*location), c);
+                        }
+                        f(Some(*location), cause);
+                        f(Some(*location), line);
+                    }
+                }
+            }
+            for c in &mut p.causes {
+                let at = c.location.or(c.running);
+                f(at, &mut c.what);
+                f(at, &mut c.why);
+                if let Some(d) = &mut c.detail {
+                    f(at, d);
+                }
+                for cmd in &mut c.confirm {
+                    f(at, cmd);
+                }
+            }
+            for cmd in &mut p.commands {
+                f(None, cmd);
+            }
+        }
+        for t in &mut self.timeline {
+            f(Some(t.location), &mut t.reason);
+            f(Some(t.location), &mut t.about);
+            if let Some(ty) = &mut t.type_ {
+                f(Some(t.location), ty);
+            }
+            f(Some(t.location), &mut t.message);
+        }
+        for y in &mut self.input_problems {
+            f(Some(y.location), &mut y.message);
+        }
+    }
 }
 
 /// Builds the report from the findings of a run and their cause chains.
@@ -321,8 +394,8 @@ fn describe(o: &ObjectRef) -> String {
     format!(
         "kubectl {}describe {} {}",
         kubectl_ns(o.namespace.as_deref()),
-        o.kind.to_ascii_lowercase(),
-        o.name
+        sh(&o.kind.to_ascii_lowercase()),
+        sh(&o.name)
     )
 }
 

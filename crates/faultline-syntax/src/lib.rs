@@ -17,6 +17,7 @@ pub mod problem;
 pub mod resolve;
 pub mod text;
 pub mod tree;
+pub mod visible;
 pub mod yaml;
 
 pub use document::{Document, ParsedText};

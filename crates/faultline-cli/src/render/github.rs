@@ -10,13 +10,17 @@
 //! - File-level diagnostics carry only `file`; input from stdin carries no `file` at all.
 //! - The message is `message (Kind/ns/name)`, then `help: …` and one `note: …` per related
 //!   place on their own lines (escaped as `%0A`).
-//! - Escaping: data `%`→`%25`, CR→`%0D`, LF→`%0A`; properties also `:`→`%3A`, `,`→`%2C`.
+//! - Escaping: text from the input first loses its control characters
+//!   ([`super::escape::visible`]: a name holding a line break cannot start a workflow command
+//!   of its own, nor colour the log); then data `%`→`%25`, CR→`%0D`, LF→`%0A`; properties also
+//!   `:`→`%3A`, `,`→`%2C`.
 
 use std::io::{self, Write};
 
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_syntax::SourceFile;
 
+use super::escape::visible;
 use super::{RenderContext, file, is_stdin, location_label, slash_path, span};
 
 pub fn render(
@@ -40,7 +44,7 @@ fn command(d: &Diagnostic, files: &[SourceFile]) -> String {
     let f = file(files, d.location.file);
     let mut props: Vec<(&str, String)> = Vec::new();
     if !is_stdin(&f.path) {
-        props.push(("file", slash_path(&f.path)));
+        props.push(("file", visible(&slash_path(&f.path)).into_owned()));
         if let Some(r) = d.location.range {
             let s = span(f, r);
             props.push(("line", s.start.line.to_string()));
@@ -55,23 +59,25 @@ fn command(d: &Diagnostic, files: &[SourceFile]) -> String {
     }
     props.push(("title", d.rule.to_owned()));
 
-    let mut message = d.message.clone();
+    // Each part from the input is made one visible line before the parts are joined with the
+    // line breaks this format escapes as `%0A`.
+    let mut message = visible(&d.message).into_owned();
     if let Some(o) = &d.object {
-        message.push_str(&format!(" ({o})"));
+        message.push_str(&format!(" ({})", visible(&o.to_string())));
     }
     if !d.help.is_empty() {
         message.push_str("\nhelp: ");
-        message.push_str(&d.help);
+        message.push_str(&visible(&d.help));
     }
     for r in &d.related {
         message.push_str("\nnote: ");
-        message.push_str(&r.message);
+        message.push_str(&visible(&r.message));
         if let Some(l) = r.location {
             message.push_str(" at ");
-            message.push_str(&location_label(files, l.file, l.range));
+            message.push_str(&visible(&location_label(files, l.file, l.range)));
         }
         if let Some(o) = &r.object {
-            message.push_str(&format!(" ({o})"));
+            message.push_str(&format!(" ({})", visible(&o.to_string())));
         }
     }
 

@@ -20,20 +20,19 @@
 //!
 //! Snippets are cut from the source by the line index (only the lines of the ranges), so the
 //! cost does not grow with the file; lines over 64 KiB get `path:line:col` and no snippet.
-//! Messages and notes go through `normalize_untrusted_str`, so control characters from
-//! manifests cannot drive the terminal. Every character of a snippet that [`RenderContext::redact`]
+//! Every text from the input (messages, notes, labels, paths, source lines) goes through
+//! [`escape`], so control characters from manifests cannot drive the terminal. Every character of a snippet that [`RenderContext::redact`]
 //! reports is replaced by `*` (line breaks kept), so Secret values never reach the terminal.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::ops::Range;
 
-use annotate_snippets::{
-    AnnotationKind, Element, Level, Origin, Renderer, Snippet, normalize_untrusted_str,
-};
+use annotate_snippets::{AnnotationKind, Element, Level, Origin, Renderer, Snippet};
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_syntax::{FileId, SourceFile, TextRange};
 
+use super::escape::{self, visible};
 use super::{Counts, RenderContext, file, location_label, object_label};
 
 /// Above this many bytes of lines a snippet is not drawn; the header still gives
@@ -97,7 +96,8 @@ fn render_one(
     ctx: &RenderContext<'_>,
 ) -> String {
     let f = file(files, d.location.file);
-    let object = object_label(d.object.as_ref());
+    let path = visible(&f.path);
+    let object = object_label(d.object.as_ref()).map(|o| visible(&o).into_owned());
 
     // Ranges to draw, grouped into snippets: the primary range first, then related places in
     // the same file (joining a snippet when they are near it). Other places become notes.
@@ -146,12 +146,12 @@ fn render_one(
     let mut elements: Vec<Element<'_>> = Vec::new();
     let mut object_shown = false;
     if d.location.range.is_none() {
-        elements.push(Origin::path(f.path.as_str()).into());
+        elements.push(Origin::path(path.as_ref()).into());
     }
     for (marks, ex) in groups.iter().zip(&excerpts) {
         match ex {
             Some(ex) => {
-                let mut snippet = ex.snippet(&f.path);
+                let mut snippet = ex.snippet(&path);
                 for (m, span) in marks.iter().zip(&ex.spans) {
                     let kind = if m.primary {
                         object_shown |= m.label.is_some();
@@ -169,7 +169,7 @@ fn render_one(
                     let lc = f.line_col(m.range.start);
                     if m.primary {
                         elements.push(
-                            Origin::path(f.path.as_str())
+                            Origin::path(path.as_ref())
                                 .line(lc.line as usize)
                                 .char_column(lc.column as usize)
                                 .into(),
@@ -187,18 +187,20 @@ fn render_one(
         notes.insert(0, format!("in {o}"));
     }
     for n in &notes {
-        elements.push(Level::NOTE.message(normalize_untrusted_str(n)).into());
+        elements.push(Level::NOTE.message(n.as_str()).into());
     }
+    let help = visible(&d.help);
     if !d.help.is_empty() {
-        elements.push(Level::HELP.message(normalize_untrusted_str(&d.help)).into());
+        elements.push(Level::HELP.message(help.as_ref()).into());
     }
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
         Severity::Info => Level::INFO,
     };
+    let title = visible(&d.message);
     let group = level
-        .primary_title(d.message.as_str())
+        .primary_title(title.as_ref())
         .id(d.rule)
         .elements(elements);
     let text = renderer.render(&[group]);
@@ -226,8 +228,12 @@ fn is_near(f: &SourceFile, group: &[Mark], range: TextRange) -> bool {
     a <= hi.saturating_add(NEAR_LINES) && b.saturating_add(NEAR_LINES) >= lo
 }
 
-/// `message at path:line:col (Kind/ns/name)`.
+/// `message at path:line:col (Kind/ns/name)`, with control characters escaped.
 fn note_text(message: &str, at: Option<&str>, object: Option<String>) -> String {
+    visible(&note_text_raw(message, at, object)).into_owned()
+}
+
+fn note_text_raw(message: &str, at: Option<&str>, object: Option<String>) -> String {
     let mut s = message.to_owned();
     if let Some(at) = at {
         s.push_str(" at ");
@@ -280,13 +286,14 @@ impl<'f> Excerpt<'f> {
         // A range may end on the line break it covers; the snippet stops before it.
         let rel = |offset: u32| (offset.clamp(lines_start, lines_end) - lines_start) as usize;
         let lines_range = TextRange::new(lines_start, lines_end);
-        let (source, spans) = if redact(file.id, lines_range) {
-            let masked = Masked::new(raw, lines_start, file.id, redact);
+        let (source, spans) = if redact(file.id, lines_range) || escape::source_needs_escaping(raw)
+        {
+            let shown = Shown::new(raw, lines_start, file.id, redact);
             let spans = ranges
                 .iter()
-                .map(|r| masked.remap(rel(r.start))..masked.remap(rel(r.end)))
+                .map(|r| shown.remap(rel(r.start))..shown.remap(rel(r.end)))
                 .collect();
-            (Cow::Owned(masked.text), spans)
+            (Cow::Owned(shown.text), spans)
         } else {
             let spans = ranges.iter().map(|r| rel(r.start)..rel(r.end)).collect();
             (Cow::Borrowed(raw), spans)
@@ -312,51 +319,56 @@ fn floor_char_boundary(text: &str, mut at: u32) -> u32 {
     at
 }
 
-/// Text with every redacted character replaced by `*`, and the byte shifts that causes.
-struct Masked {
+/// Source text as shown: every redacted character replaced by `*`, every control character
+/// escaped ([`escape::visible_source_char`]), and the byte shifts that causes.
+struct Shown {
     text: String,
-    /// `(offset in the original just after a shrunk character, total bytes saved so far)`.
-    shrinks: Vec<(usize, usize)>,
+    /// `(offset in the original just after a changed character, total byte shift so far)`.
+    shifts: Vec<(usize, isize)>,
 }
 
-impl Masked {
+impl Shown {
     fn new(raw: &str, base: u32, file: FileId, redact: &dyn Fn(FileId, TextRange) -> bool) -> Self {
         let mut text = String::with_capacity(raw.len());
-        let mut shrinks = Vec::new();
-        let mut saved = 0;
+        let mut shifts = Vec::new();
+        let mut shift: isize = 0;
         let mut line_start = 0;
         for line in raw.split_inclusive('\n') {
             let abs = base + line_start as u32;
-            if !redact(file, TextRange::new(abs, abs + line.len() as u32)) {
+            let hidden_line = redact(file, TextRange::new(abs, abs + line.len() as u32));
+            if !hidden_line && !escape::source_needs_escaping(line) {
                 text.push_str(line);
                 line_start += line.len();
                 continue;
             }
             for (i, c) in line.char_indices() {
                 let at = base + (line_start + i) as u32;
-                let hide = c != '\n'
+                let before = text.len();
+                let hide = hidden_line
+                    && c != '\n'
                     && c != '\r'
                     && redact(file, TextRange::new(at, at + c.len_utf8() as u32));
                 if hide {
                     text.push('*');
-                    if c.len_utf8() > 1 {
-                        saved += c.len_utf8() - 1;
-                        shrinks.push((line_start + i + c.len_utf8(), saved));
-                    }
                 } else {
-                    text.push(c);
+                    escape::visible_source_char(line, i, c, &mut text);
+                }
+                let delta = (text.len() - before) as isize - c.len_utf8() as isize;
+                if delta != 0 {
+                    shift += delta;
+                    shifts.push((line_start + i + c.len_utf8(), shift));
                 }
             }
             line_start += line.len();
         }
-        Masked { text, shrinks }
+        Shown { text, shifts }
     }
 
-    /// The offset in the masked text of `orig`, an offset in the original.
+    /// The offset in the shown text of `orig`, an offset in the original.
     fn remap(&self, orig: usize) -> usize {
-        let i = self.shrinks.partition_point(|&(after, _)| after <= orig);
-        let saved = if i == 0 { 0 } else { self.shrinks[i - 1].1 };
-        orig - saved
+        let i = self.shifts.partition_point(|&(after, _)| after <= orig);
+        let shift = if i == 0 { 0 } else { self.shifts[i - 1].1 };
+        orig.saturating_add_signed(shift)
     }
 }
 

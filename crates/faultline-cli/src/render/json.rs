@@ -114,7 +114,7 @@ pub fn render(
     ctx: &RenderContext<'_>,
 ) -> io::Result<()> {
     let report = report(diags, files, ctx);
-    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(super::escape::to_json_pretty(&report).as_bytes())?;
     out.write_all(b"\n")
 }
 

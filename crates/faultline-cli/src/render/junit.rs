@@ -9,14 +9,17 @@
 //!   so they are visible without failing the report.
 //! - With no diagnostics the suite holds a single passing testcase named `faultline`, so CI
 //!   shows that the check ran.
-//! - Escaping is our own: `& < > " '` as entities, CR/LF/TAB in attributes as character
-//!   references, and characters XML 1.0 forbids replaced by U+FFFD.
+//! - Escaping is our own: text from the input first has its control characters shown as
+//!   escapes ([`super::escape::visible`]), so no raw control character reaches the XML (where
+//!   most are not even allowed); then `& < > " '` as entities, CR/LF/TAB in attributes as
+//!   character references, and any other character XML 1.0 forbids replaced by U+FFFD.
 
 use std::io::{self, Write};
 
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_syntax::SourceFile;
 
+use super::escape::visible;
 use super::{Counts, RenderContext, file, location_label};
 
 pub fn render(
@@ -71,7 +74,7 @@ fn testcase(out: &mut dyn Write, d: &Diagnostic, files: &[SourceFile]) -> io::Re
     let f = file(files, d.location.file);
     let mut name = d.rule.to_owned();
     if let Some(o) = &d.object {
-        name.push_str(&format!(" {o}"));
+        name.push_str(&format!(" {}", visible(&o.to_string())));
     }
     if let Some(r) = d.location.range {
         let lc = f.line_col(r.start);
@@ -80,7 +83,7 @@ fn testcase(out: &mut dyn Write, d: &Diagnostic, files: &[SourceFile]) -> io::Re
     writeln!(
         out,
         r#"    <testcase classname="{}" name="{}">"#,
-        escape_attr(&f.path),
+        escape_attr(&visible(&f.path)),
         escape_attr(&name)
     )?;
     let body = escape_text(&body(d, files));
@@ -89,34 +92,39 @@ fn testcase(out: &mut dyn Write, d: &Diagnostic, files: &[SourceFile]) -> io::Re
             out,
             r#"      <failure type="{}" message="{}">{body}</failure>"#,
             escape_attr(d.rule),
-            escape_attr(&d.message)
+            escape_attr(&visible(&d.message))
         )?,
         Severity::Info => writeln!(out, "      <system-out>{body}</system-out>")?,
     }
     writeln!(out, "    </testcase>")
 }
 
-/// `severity[rule]: message`, then `help:`, `at:`, `object:` and `note:` lines.
+/// `severity[rule]: message`, then `help:`, `at:`, `object:` and `note:` lines; each part from
+/// the input is one visible line ([`visible`]).
 fn body(d: &Diagnostic, files: &[SourceFile]) -> String {
-    let mut s = format!("{}[{}]: {}", d.severity, d.rule, d.message);
+    let mut s = format!("{}[{}]: {}", d.severity, d.rule, visible(&d.message));
     if !d.help.is_empty() {
         s.push_str("\nhelp: ");
-        s.push_str(&d.help);
+        s.push_str(&visible(&d.help));
     }
     s.push_str("\nat: ");
-    s.push_str(&location_label(files, d.location.file, d.location.range));
+    s.push_str(&visible(&location_label(
+        files,
+        d.location.file,
+        d.location.range,
+    )));
     if let Some(o) = &d.object {
-        s.push_str(&format!("\nobject: {o}"));
+        s.push_str(&format!("\nobject: {}", visible(&o.to_string())));
     }
     for r in &d.related {
         s.push_str("\nnote: ");
-        s.push_str(&r.message);
+        s.push_str(&visible(&r.message));
         if let Some(l) = r.location {
             s.push_str(" at ");
-            s.push_str(&location_label(files, l.file, l.range));
+            s.push_str(&visible(&location_label(files, l.file, l.range)));
         }
         if let Some(o) = &r.object {
-            s.push_str(&format!(" ({o})"));
+            s.push_str(&format!(" ({})", visible(&o.to_string())));
         }
     }
     s

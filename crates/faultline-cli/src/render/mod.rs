@@ -12,6 +12,10 @@
 //!
 //! Secrets: only `human` shows source text, and it masks every character that
 //! [`RenderContext::redact`] reports. The other formats print positions, never source text.
+//! Findings reach the renderers already scrubbed by [`crate::redact::Redactor`].
+//!
+//! Hostile text: every renderer passes what it did not write through [`escape`], so names,
+//! values and file names cannot break lines, start workflow commands or drive a terminal.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -19,6 +23,7 @@ use std::io::{self, Write};
 use faultline_diagnostics::{Diagnostic, ObjectRef, RuleInfo, Severity};
 use faultline_syntax::{FileId, LineCol, SourceFile, TextRange};
 
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -181,19 +186,21 @@ pub(crate) fn object_label(object: Option<&ObjectRef>) -> Option<String> {
     object.map(ToString::to_string)
 }
 
-/// `path:line:col`, or `path` for a file-level location.
+/// `path:line:col`, or `path` for a file-level location; the path shown without control
+/// characters ([`escape::visible`]).
 pub(crate) fn location_label(
     files: &[SourceFile],
     file_id: FileId,
     range: Option<TextRange>,
 ) -> String {
     let f = file(files, file_id);
+    let path = escape::visible(&f.path);
     match range {
         Some(r) => {
             let lc = f.line_col(r.start);
-            format!("{}:{}:{}", f.path, lc.line, lc.column)
+            format!("{path}:{}:{}", lc.line, lc.column)
         }
-        None => f.path.clone(),
+        None => path.into_owned(),
     }
 }
 

@@ -204,7 +204,7 @@ pub fn render(
                 .collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(super::escape::to_json_pretty(&log).as_bytes())?;
     out.write_all(b"\n")
 }
 

@@ -9,6 +9,7 @@ use std::fmt;
 
 use faultline_model::selector::{LabelSelector, Labels, label_distance};
 use faultline_syntax::NodeRef;
+use faultline_syntax::visible::visible;
 
 use super::conn::{ConnSet, Protocol};
 use super::ip::format_interval;
@@ -29,7 +30,7 @@ pub struct PolicyRef<'a> {
 
 impl fmt::Display for PolicyRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
+        write!(f, "{}/{}", visible(self.namespace), visible(self.name))
     }
 }
 
@@ -127,7 +128,9 @@ impl fmt::Display for Miss {
                 who,
             } => write!(
                 f,
-                "the peer has no `namespaceSelector`, so it selects pods in `{policy_namespace}` only; {who} is in `{namespace}`"
+                "the peer has no `namespaceSelector`, so it selects pods in `{}` only; {who} is in `{}`",
+                visible(policy_namespace),
+                visible(namespace)
             ),
             Miss::NamespaceSelector {
                 selector,
@@ -137,8 +140,10 @@ impl fmt::Display for Miss {
             } => {
                 write!(
                     f,
-                    "namespaceSelector `{selector}` does not match namespace `{namespace}` (labels: {})",
-                    join_labels(labels)
+                    "namespaceSelector `{}` does not match namespace `{}` (labels: {})",
+                    visible(selector),
+                    visible(namespace),
+                    visible(&join_labels(labels))
                 )?;
                 if *selects_nothing {
                     f.write_str("; it matches no namespace of the input")?;
@@ -154,26 +159,37 @@ impl fmt::Display for Miss {
                 match selects_nothing_in {
                     Some(namespaces) => write!(
                         f,
-                        "podSelector `{selector}` matches no pod in {}",
+                        "podSelector `{}` matches no pod in {}",
+                        visible(selector),
                         namespaces
                             .iter()
-                            .map(|n| format!("`{n}`"))
+                            .map(|n| format!("`{}`", visible(n)))
                             .collect::<Vec<_>>()
                             .join(", ")
                     )?,
-                    None => write!(f, "podSelector `{selector}` does not match {who}")?,
+                    None => write!(
+                        f,
+                        "podSelector `{}` does not match {who}",
+                        visible(selector)
+                    )?,
                 }
                 if !failed.is_empty() {
-                    write!(f, "; {}", failed.join("; "))?;
+                    write!(f, "; {}", visible(&failed.join("; ")))?;
                 }
                 Ok(())
             }
             Miss::NotAPod { address } => write!(
                 f,
-                "the peer selects pods, and {address} is outside the cluster"
+                "the peer selects pods, and {} is outside the cluster",
+                visible(address)
             ),
             Miss::IpBlock { block, other } => {
-                write!(f, "ipBlock `{block}` does not contain {other}")
+                write!(
+                    f,
+                    "ipBlock `{}` does not contain {}",
+                    visible(block),
+                    visible(other)
+                )
             }
             Miss::Port {
                 protocol,
@@ -183,7 +199,8 @@ impl fmt::Display for Miss {
             } => {
                 write!(
                     f,
-                    "port {port}/{protocol} is not in the rule's ports ({rule_ports}"
+                    "port {port}/{protocol} is not in the rule's ports ({}",
+                    visible(rule_ports)
                 )?;
                 if let Some(r) = resolved {
                     write!(f, ", on this pod: {r}")?;
@@ -195,8 +212,9 @@ impl fmt::Display for Miss {
                 declared,
             } => write!(
                 f,
-                "the rule's ports ({rule_ports}) name ports the destination pod does not declare (it has {})",
-                describe_container_ports(declared)
+                "the rule's ports ({}) name ports the destination pod does not declare (it has {})",
+                visible(rule_ports),
+                visible(&describe_container_ports(declared))
             ),
         }
     }

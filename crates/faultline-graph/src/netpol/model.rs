@@ -10,6 +10,7 @@ use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Labels};
 use faultline_model::views::Namespace;
 use faultline_model::{Object, ObjectId};
+use faultline_syntax::visible::visible;
 
 use super::conn::{ConnSet, Protocol};
 use super::ip::{Interval, IpBlock};
@@ -69,9 +70,14 @@ pub struct Workload<'a> {
 }
 
 impl Workload<'_> {
-    /// `ns/name[Kind]`.
+    /// `ns/name[Kind]`, one visible line whatever the names hold.
     pub fn label(&self) -> String {
-        format!("{}/{}[{}]", self.namespace, self.name, self.kind)
+        format!(
+            "{}/{}[{}]",
+            visible(self.namespace),
+            visible(self.name),
+            visible(self.kind)
+        )
     }
 }
 
