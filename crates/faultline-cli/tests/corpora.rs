@@ -1,15 +1,12 @@
 //! False positives are bugs: real-world manifests from `../shared/corpora` must come out clean,
 //! and the findings that remain must be the known true positives listed here, each with why.
 //! Needs `../shared`: fails when `CI` is set and it is missing, skips with a message otherwise.
-#![allow(clippy::print_stderr)]
-
-mod common;
-use common::corpora;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use assert_cmd::Command;
+use faultline_testdata::corpora;
 
 /// `faultline check --no-config --format json ARGS…` in `root`, parsed.
 fn check_json(args: &[&str], root: &Path) -> serde_json::Value {

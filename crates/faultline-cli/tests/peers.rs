@@ -8,14 +8,12 @@
 //! `CI` is set and it is missing, skips with a message otherwise.
 #![allow(clippy::print_stderr)]
 
-mod common;
-use common::corpora;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use faultline_rules::Settings;
 use faultline_rules::testing::check_texts;
+use faultline_testdata::corpora;
 use serde_json::Value;
 
 fn read_json(path: &Path) -> Value {

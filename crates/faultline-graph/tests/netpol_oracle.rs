@@ -19,17 +19,7 @@ use faultline_model::{Inventory, ModelOptions};
 use faultline_syntax::load::{Input, LoadOptions, load_all};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/netpol-analyzer");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
+    faultline_testdata::corpus("netpol-analyzer")
 }
 
 /// The options that reproduce netpol-analyzer's model (oracles.md §1, step 2): `ipBlock`

@@ -9,7 +9,7 @@
 //! Needs `../shared`: fails when `CI` is set and it is missing, skips with a message otherwise.
 #![allow(clippy::print_stderr)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use faultline_model::pod_status::PodStatus;
@@ -20,17 +20,7 @@ use faultline_model::{Inventory, ModelOptions};
 const NOW: &str = "2026-03-19T12:00:00Z";
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/is-healthy");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
+    faultline_testdata::corpus("is-healthy")
 }
 
 /// Where our verdict differs from is-healthy's, and why ours is right:

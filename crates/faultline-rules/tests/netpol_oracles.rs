@@ -11,10 +11,6 @@
 //! and the data is missing, skips with a message otherwise.
 #![allow(clippy::print_stderr)]
 
-// The CLI tests' helper for `../shared`, shared rather than copied.
-#[path = "../../faultline-cli/tests/common/mod.rs"]
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,9 +24,9 @@ use faultline_rules::{Context, Settings, run};
 use faultline_syntax::NodeRef;
 use faultline_syntax::load::{Input, LoadOptions, load_all};
 
-/// The corpus `name` under `../shared/corpora` (see `corpora`).
+/// The corpus `name` under `../shared/corpora`.
 fn corpus(name: &str) -> Option<PathBuf> {
-    common::corpora().map(|root| root.join(name))
+    faultline_testdata::corpus(name)
 }
 
 /// What a run over some inputs found, with the rule/peer counts of every valid policy.

@@ -8,26 +8,13 @@
 #![allow(clippy::print_stderr)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use faultline_diagnostics::Diagnostic;
 use faultline_rules::Settings;
 use faultline_rules::testing::check_texts;
+use faultline_testdata::corpora;
 use serde_json::Value;
-
-fn corpora() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
-}
 
 /// Where our answer differs from a peer's, and why ours is right. `(suite, case, detail, why)`.
 const DIFFERENCES: &[(&str, &str, &str, &str)] = &[

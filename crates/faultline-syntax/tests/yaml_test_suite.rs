@@ -53,12 +53,7 @@ const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
 
 #[test]
 fn yaml_test_suite() {
-    let Some(root) = corpus_dir() else {
-        let message = "yaml-test-suite corpus not found (set YAML_TEST_SUITE_DIR)";
-        assert!(std::env::var_os("CI").is_none(), "{message}");
-        eprintln!("skipping: {message}");
-        return;
-    };
+    let Some(root) = corpus_dir() else { return };
     let started = Instant::now();
     let cases = find_cases(&root);
     assert!(
@@ -134,28 +129,27 @@ fn yaml_test_suite() {
 fn corpus_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("YAML_TEST_SUITE_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/yaml-test-suite")
-        }
+        None => faultline_testdata::corpus("yaml-test-suite")?,
     };
     // Case folders hold an `in.yaml`, possibly one level down (`SM9W/00/in.yaml`).
-    let has_cases = std::fs::read_dir(&dir)
-        .ok()?
-        .flatten()
-        .any(|e| e.path().join("in.yaml").is_file());
-    has_cases.then_some(dir)
+    let has_cases = case_dirs(&dir).iter().any(|d| d.join("in.yaml").is_file());
+    if !has_cases {
+        faultline_testdata::missing(&format!("a yaml-test-suite under {}", dir.display()));
+        return None;
+    }
+    Some(dir)
 }
 
 /// `(id, folder)` of every case, sorted; sub-cases (`SM9W/00`) have their own folder.
 fn find_cases(root: &Path) -> Vec<(String, PathBuf)> {
     let mut cases = Vec::new();
-    for entry in sorted_dirs(root) {
+    for entry in case_dirs(root) {
         let name = entry.file_name().unwrap().to_string_lossy().into_owned();
         if entry.join("in.yaml").is_file() {
             cases.push((name, entry));
             continue;
         }
-        for sub in sorted_dirs(&entry) {
+        for sub in case_dirs(&entry) {
             if sub.join("in.yaml").is_file() {
                 let sub_name = sub.file_name().unwrap().to_string_lossy().into_owned();
                 cases.push((format!("{name}/{sub_name}"), sub));
@@ -165,12 +159,15 @@ fn find_cases(root: &Path) -> Vec<(String, PathBuf)> {
     cases
 }
 
-fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+/// The case folders in `dir`, sorted. Symbolic links are left out: the suite's `name/` and
+/// `tags/` folders link to the cases by name and by tag, and would list them again under
+/// other ids (where [`KNOWN_DEVIATIONS`] does not find them).
+fn case_dirs(dir: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
                 .map(|e| e.path())
-                .filter(|p| p.is_dir())
                 .collect()
         })
         .unwrap_or_default();
