@@ -53,11 +53,15 @@ fn run(files: &[SourceFile], parsed: &[ParsedText], stage: Stage) -> usize {
     let cx = Context::new(files, parsed, &graph, &settings);
     let rules = settings.enabled_rules();
     match stage {
-        Stage::Rules => faultline_rules::run_without_chains(&cx, &rules).len(),
-        Stage::Check => faultline_rules::run_with_chains(&cx, &rules).0.len(),
+        Stage::Rules => faultline_rules::run(&cx, &rules).len(),
+        Stage::Check => {
+            let diags = faultline_rules::run(&cx, &rules);
+            diags.len() + faultline_triage::chains(&cx, &diags).len()
+        }
         Stage::Triage => {
-            let (diags, chains) = faultline_rules::run_with_chains(&cx, &rules);
-            let incident = faultline_rules::triage::build(&cx, &diags, &chains);
+            let diags = faultline_rules::run(&cx, &rules);
+            let chains = faultline_triage::chains(&cx, &diags);
+            let incident = faultline_triage::report::build(&cx, &diags, &chains);
             diags.len() + incident.problems.len()
         }
     }
@@ -78,8 +82,9 @@ fn triage(c: &mut Criterion) {
             let inventory = Inventory::build(&parsed, &ModelOptions::default());
             let graph = Graph::build(&inventory);
             let cx = Context::new(&files, &parsed, &graph, &settings);
-            let (diags, chains) = faultline_rules::run_with_chains(&cx, &settings.enabled_rules());
-            let incident = faultline_rules::triage::build(&cx, &diags, &chains);
+            let diags = faultline_rules::run(&cx, &settings.enabled_rules());
+            let chains = faultline_triage::chains(&cx, &diags);
+            let incident = faultline_triage::report::build(&cx, &diags, &chains);
             assert!(
                 !chains.is_empty(),
                 "{name}: the snapshot has no cause chain"

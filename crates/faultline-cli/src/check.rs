@@ -6,15 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use faultline_diagnostics::{Diagnostic, RuleInfo, Severity};
+use faultline_diagnostics::{Diagnostic, Related, RuleInfo, Severity};
 use faultline_model::provenance::ManifestIndex;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::api_versions::KubeVersion;
-use faultline_rules::chain::Chain;
 use faultline_rules::config::{self, Config};
 use faultline_rules::{Context, Settings, registry};
 use faultline_syntax::load::{self, Input, LoadErrorKind, LoadOptions};
 use faultline_syntax::{FileId, ParsedText, Problem, ProblemKind, SourceFile, TextRange};
+use faultline_triage::Chain;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::redact::Redactor;
@@ -86,11 +86,13 @@ impl Outcome {
     /// 2 when an input could not be read or faultline failed, 1 when a finding is at or above
     /// `--fail-on`, else 0.
     pub fn exit_code(&self) -> u8 {
-        if self
-            .diagnostics
-            .iter()
-            .any(|d| matches!(d.rule, "input-unreadable" | "internal-error"))
-        {
+        if self.diagnostics.iter().any(|d| {
+            matches!(
+                d.rule,
+                registry::input_unreadable::InputUnreadable::ID
+                    | registry::internal_error::InternalError::ID
+            )
+        }) {
             return 2;
         }
         match self.fail_on {
@@ -117,8 +119,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
 pub struct Analysis {
     pub files: Vec<SourceFile>,
     pub objects: usize,
-    /// Sorted, with Secret values scrubbed from messages.
+    /// The engine's findings, sorted, with Secret values scrubbed from messages.
     pub diagnostics: Vec<Diagnostic>,
+    /// The suspected causes of the status findings, as the notes the formats list with them:
+    /// `(index into diagnostics, notes)`, in order, scrubbed like the findings.
+    pub causes: Vec<(usize, Vec<Related>)>,
     /// `None` for `--fail-on never`.
     pub fail_on: Option<Severity>,
     /// What of the input must never be shown, for every renderer.
@@ -145,7 +150,20 @@ impl Analysis {
             color,
             redact: &redact,
         };
-        render::render(format, out, &self.diagnostics, &self.files, &ctx)
+        render::render(format, out, &self.shown(), &self.files, &ctx)
+    }
+
+    /// The findings as the formats show them: each status finding's suspected causes listed
+    /// after its own related entries.
+    fn shown(&self) -> std::borrow::Cow<'_, [Diagnostic]> {
+        if self.causes.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.diagnostics);
+        }
+        let mut shown = self.diagnostics.clone();
+        for (i, notes) in &self.causes {
+            shown[*i].related.extend(notes.iter().cloned());
+        }
+        std::borrow::Cow::Owned(shown)
     }
 }
 
@@ -298,9 +316,19 @@ impl Prepared {
             cx = cx.with_manifests(&manifest_index);
         }
         let rules = settings.enabled_rules();
-        let (mut diagnostics, chains) = faultline_rules::run_with_chains(&cx, &rules);
+        let mut diagnostics = faultline_rules::run(&cx, &rules);
+        progress.stage("linking symptoms to causes");
+        let chains = faultline_triage::chains(&cx, &diagnostics);
         let redactor = Redactor::build(&files, &parsed, &[&inventory, &manifest_inventory]);
         redactor.scrub_diagnostics(&mut diagnostics);
+        let causes: Vec<(usize, Vec<Related>)> = chains
+            .iter()
+            .map(|c| {
+                let mut notes = c.related_entries();
+                redactor.scrub_related(&mut notes);
+                (c.symptom, notes)
+            })
+            .collect();
         let result = then(&cx, &diagnostics, &chains);
         progress.finish();
         let objects = inventory.objects.len();
@@ -309,6 +337,7 @@ impl Prepared {
                 files,
                 objects,
                 diagnostics,
+                causes,
                 fail_on,
                 redactor,
             },

@@ -31,12 +31,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use faultline_diagnostics::{Diagnostic, Location};
+use faultline_diagnostics::{Diagnostic, Location, Related};
 use faultline_model::credentials::credential_in_env;
 use faultline_model::pod::PodTemplate;
 use faultline_model::{Inventory, Object};
-use faultline_rules::triage::Incident;
 use faultline_syntax::{FileId, ParsedText, ProblemKind, SourceFile, TextRange};
+use faultline_triage::Incident;
 
 /// Values at least this many characters long are searched for in free text.
 pub const MIN_QUOTED_VALUE: usize = 6;
@@ -219,6 +219,16 @@ impl Redactor {
             for r in &mut d.related {
                 self.scrub_at(r.location.or(at), &mut r.message);
             }
+        }
+    }
+
+    /// Scrubs notes (a finding's suspected causes) as [`Self::scrub_diagnostics`] does.
+    pub fn scrub_related(&self, notes: &mut [Related]) {
+        if self.ranges.is_empty() && self.values.is_none() {
+            return;
+        }
+        for r in notes {
+            self.scrub_at(r.location, &mut r.message);
         }
     }
 

@@ -6,9 +6,9 @@ use std::io::Write;
 
 use faultline_diagnostics::{Location, ObjectRef};
 use faultline_model::time::Timestamp;
-use faultline_rules::chain::Cause;
-use faultline_rules::triage::{self, Evidence, Incident, Problem, Symptom};
 use faultline_syntax::SourceFile;
+use faultline_triage::Cause;
+use faultline_triage::report::{self as triage, Evidence, Incident, Problem, Symptom};
 use serde_json::{Value, json};
 
 use crate::check::{self, CheckArgs};
@@ -62,10 +62,13 @@ pub fn run(
 ) -> Result<TriageOutcome, String> {
     let (analysis, mut incident) = check::analyze_with(args, manifests, triage::build)?;
     analysis.redactor.scrub_incident(&mut incident);
-    let broken_input = analysis
-        .diagnostics
-        .iter()
-        .any(|d| matches!(d.rule, "input-unreadable" | "internal-error"));
+    let broken_input = analysis.diagnostics.iter().any(|d| {
+        matches!(
+            d.rule,
+            faultline_rules::registry::input_unreadable::InputUnreadable::ID
+                | faultline_rules::registry::internal_error::InternalError::ID
+        )
+    });
     let files = &analysis.files;
     let text = match format {
         TriageFormat::Human => human(&shown(&incident), files),

@@ -138,12 +138,20 @@ impl Location {
     }
 }
 
+/// Index of an object in the run's inventory (`faultline_model::Inventory`). Findings carry it
+/// so that what comes after the engine (cause chains, the triage report) reaches the object
+/// itself; the [`ObjectRef`] beside it is its name for output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId(pub u32);
+
 /// Another object or place involved in a finding (the Service whose selector misses, the
 /// first definition of a duplicated key).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Related {
     pub message: String,
     pub object: Option<ObjectRef>,
+    /// The object's id in the run's inventory, when `object` is one of its objects.
+    pub object_id: Option<ObjectId>,
     pub location: Option<Location>,
 }
 
@@ -160,6 +168,8 @@ pub struct Diagnostic {
     /// What to change, in the imperative. One line, like `message`.
     pub help: String,
     pub object: Option<ObjectRef>,
+    /// The object's id in the run's inventory, when the finding is about one of its objects.
+    pub object_id: Option<ObjectId>,
     pub location: Location,
     pub related: Vec<Related>,
 }
@@ -179,6 +189,7 @@ impl Diagnostic {
             message: message.into(),
             help: String::new(),
             object: None,
+            object_id: None,
             location,
             related: Vec::new(),
         }
@@ -203,6 +214,7 @@ impl Diagnostic {
         self.related.push(Related {
             message: message.into(),
             object,
+            object_id: None,
             location,
         });
         self

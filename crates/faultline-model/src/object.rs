@@ -6,9 +6,8 @@ use faultline_syntax::{Document, FileId, NodeKind, NodeRef, ParsedText, TextRang
 
 use crate::kinds::{self, Scope};
 
-/// Index of an object in its [`Inventory`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectId(pub u32);
+/// Index of an object in its [`Inventory`] (defined with the diagnostics, which carry it).
+pub use faultline_diagnostics::ObjectId;
 
 /// One Kubernetes object: a document, or one item of a `kind: List`.
 #[derive(Clone, Copy, Debug)]
@@ -111,6 +110,9 @@ pub struct Inventory<'a> {
     /// (kind, namespace, name) → the last object with that identity, as `kubectl apply` of
     /// the whole input would leave it.
     by_identity: HashMap<(&'a str, Option<&'a str>, &'a str), ObjectId>,
+    /// For an identity written more than once (a manifest and the running object of a snapshot
+    /// read together): every object with it, in input order, keyed by each of them.
+    repeated: HashMap<ObjectId, std::sync::Arc<[ObjectId]>>,
 }
 
 /// Options that decide how objects are read.
@@ -185,6 +187,17 @@ impl<'a> Inventory<'a> {
         self.by_identity
             .get(&(kind, namespace, name))
             .map(|id| self.get(*id))
+    }
+
+    /// The objects that are the same Kubernetes object as `id` (same kind, namespace and name:
+    /// a manifest and the snapshot of what it created), `id` included, in input order.
+    pub fn same_object(&self, id: ObjectId) -> impl Iterator<Item = ObjectId> + '_ {
+        let group = self.repeated.get(&id);
+        let single = group.is_none().then_some(id);
+        group
+            .into_iter()
+            .flat_map(|g| g.iter().copied())
+            .chain(single)
     }
 
     /// Every object of `kind`, in input order.
@@ -313,8 +326,18 @@ impl<'a> Inventory<'a> {
             (Scope::Unknown, None) => (None, false),
         };
         let id = ObjectId(self.objects.len() as u32);
-        if !name.is_empty() {
-            self.by_identity.insert((kind, namespace, name), id);
+        if !name.is_empty()
+            && let Some(previous) = self.by_identity.insert((kind, namespace, name), id)
+        {
+            let mut group: Vec<ObjectId> = match self.repeated.get(&previous) {
+                Some(g) => g.to_vec(),
+                None => vec![previous],
+            };
+            group.push(id);
+            let group: std::sync::Arc<[ObjectId]> = group.into();
+            for member in group.iter() {
+                self.repeated.insert(*member, group.clone());
+            }
         }
         self.objects.push(Object {
             id,

@@ -166,6 +166,7 @@ fn listed(
             Related {
                 message: if k == 0 { first(&what) } else { note(&what) },
                 object: d.object.clone(),
+                object_id: d.object_id,
                 location: Some(d.location),
             }
         })
@@ -175,6 +176,7 @@ fn listed(
         out.push(Related {
             message: format!("and {}", evidence::count(rest, &format!("more {noun}"))),
             object: None,
+            object_id: None,
             location: None,
         });
     }

@@ -95,6 +95,7 @@ impl<'s> Sink<'s> {
         let mut diag = self
             .diagnostic(Location::new(obj.file, range), message)
             .with_object(object_ref(obj));
+        diag.object_id = Some(obj.id);
         if let Some(template) = obj.helm_source {
             diag = diag.with_related(
                 format!("rendered from the Helm template `{template}`"),
@@ -155,6 +156,7 @@ impl Report<'_> {
         self.0.related.push(faultline_diagnostics::Related {
             message: message.into(),
             object: Some(object_ref(obj)),
+            object_id: Some(obj.id),
             location: Some(Location::new(obj.file, range)),
         });
         self
@@ -165,34 +167,19 @@ impl Report<'_> {
         self.0.related.push(faultline_diagnostics::Related {
             message: message.into(),
             object: None,
+            object_id: None,
             location: Some(location),
         });
         self
     }
 }
 
-/// Runs `rules` over everything in `cx` and returns the diagnostics that survive suppressions,
+/// Runs `rules` over everything in `cx` and returns the findings that survive suppressions,
 /// exemptions and severity overrides, with the repetitions of one finding over the replicas of
-/// a workload folded into one (see [`collapse`]), in output order, each status finding with its
-/// suspected causes ([`crate::chain`]) among its related entries.
+/// a workload folded into one (see [`collapse`]), in output order. Each carries the ids of the
+/// objects it is about; what comes after (cause chains, the triage report) is built from them
+/// by the `faultline-triage` crate.
 pub fn run(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
-    run_with_chains(cx, rules).0
-}
-
-/// [`run`], also returning the cause chains it attached (indexes into the diagnostics).
-pub fn run_with_chains(
-    cx: &Context<'_>,
-    rules: &[&'static dyn Rule],
-) -> (Vec<Diagnostic>, Vec<crate::chain::Chain>) {
-    let mut diags = findings(cx, rules);
-    let chains = crate::chain::chains(cx, &diags);
-    crate::chain::attach(&chains, &mut diags);
-    (diags, chains)
-}
-
-/// [`run`] without the cause chains: what the rules alone find (for benchmarks that measure
-/// what chaining costs).
-pub fn run_without_chains(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
     findings(cx, rules)
 }
 
@@ -285,6 +272,7 @@ fn internal_error(
     )
     .with_help("report this as a faultline bug; every other rule and object was still analyzed");
     diag.object = object;
+    diag.object_id = obj.map(|o| o.id);
     Found {
         diag,
         object: obj.map(|o| o.id),

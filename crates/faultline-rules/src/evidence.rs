@@ -17,7 +17,7 @@ use crate::engine::Report;
 /// The workload that owns a pod: its controller, followed from a ReplicaSet up to its
 /// Deployment and from a Job up to its CronJob when the intermediate object is in the input.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Owner<'a> {
+pub struct Owner<'a> {
     pub kind: &'a str,
     pub name: &'a str,
     pub namespace: Option<&'a str>,
@@ -41,7 +41,7 @@ pub(crate) fn display(obj: &Object<'_>) -> String {
 }
 
 /// The workload `obj` belongs to (see [`Owner`]); `None` for an object without a controller.
-pub(crate) fn owner_of<'a>(inventory: &'a Inventory<'a>, obj: &Object<'a>) -> Option<Owner<'a>> {
+pub fn owner_of<'a>(inventory: &'a Inventory<'a>, obj: &Object<'a>) -> Option<Owner<'a>> {
     let first = controller_of(obj).filter(|o| o.kind != "Node")?;
     let namespace = obj.namespace;
     let mut owner = Owner {
@@ -68,7 +68,7 @@ pub(crate) fn owner_of<'a>(inventory: &'a Inventory<'a>, obj: &Object<'a>) -> Op
 /// The controllers of `obj` that are in the input, nearest first, along the chain
 /// [`owner_of`] follows: the controller, then from a ReplicaSet its Deployment and from a Job
 /// its CronJob. Stops at the first controller missing from the input.
-pub(crate) fn controllers_in_input<'a>(
+pub fn controllers_in_input<'a>(
     inventory: &'a Inventory<'a>,
     obj: &Object<'a>,
 ) -> Vec<&'a Object<'a>> {
@@ -204,7 +204,7 @@ fn span(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
 
 /// The Events of one reason about a set of objects, summed up.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct EventSummary<'a> {
+pub struct EventSummary<'a> {
     pub reason: &'a str,
     /// The first Event of this reason met (objects in the order given, then oldest first).
     pub first_event: EventInfo<'a>,
@@ -249,7 +249,7 @@ impl EventSummary<'_> {
 
 /// The Events about `objects` that `keep` accepts, one summary per reason, in the order the
 /// reasons are first met.
-pub(crate) fn summarize_events<'a>(
+pub fn summarize_events<'a>(
     cx: &Context<'a>,
     objects: impl IntoIterator<Item = &'a Object<'a>>,
     keep: impl Fn(&EventInfo<'_>) -> bool,
@@ -375,7 +375,7 @@ pub(crate) fn ago_with(cx: &Context<'_>, prefix: &str, at: Option<Timestamp>) ->
 
 /// At most `max` characters, with `…` when cut, without a trailing period; backticks become
 /// quotes so that messages keep their quoting.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
+pub fn shorten(text: &str, max: usize) -> String {
     let text = text
         .trim()
         .trim_end_matches('.')

@@ -10,14 +10,13 @@
 
 mod admission;
 pub mod api_versions;
-pub mod chain;
 mod collapse;
 mod common;
 pub mod config;
 mod context;
 pub mod docs;
 mod engine;
-mod evidence;
+pub mod evidence;
 mod hosts;
 mod macros;
 mod netpol;
@@ -27,10 +26,9 @@ mod quota;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
-pub mod triage;
 
 pub use context::{Context, Settings};
-pub use engine::{Param, Report, Rule, RuleMeta, Sink, run, run_with_chains, run_without_chains};
+pub use engine::{Param, Report, Rule, RuleMeta, Sink, object_ref, run};
 
 /// The registry of every rule, generated from `src/rules/*.rs`.
 pub mod registry {

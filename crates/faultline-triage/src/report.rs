@@ -16,10 +16,12 @@ use faultline_model::snapshot::EventInfo;
 use faultline_model::time::Timestamp;
 use faultline_model::views::Event;
 
-use crate::chain::{Cause, Chain, kubectl_ns, named, sh};
-use crate::context::Context;
-use crate::engine::object_ref;
-use crate::evidence::{shorten, summarize_events};
+use faultline_model::ObjectId;
+use faultline_rules::evidence::{owner_of, shorten, summarize_events};
+use faultline_rules::{Context, object_ref};
+
+use crate::chain::wording::{kubectl_ns, sh};
+use crate::chain::{Cause, Chain, named};
 
 /// How many Events the timeline lists at most.
 pub const MAX_TIMELINE: usize = 60;
@@ -194,12 +196,12 @@ pub fn build(cx: &Context<'_>, diags: &[Diagnostic], chains: &[Chain]) -> Incide
         .filter(|(_, d)| d.category == Category::Status)
         .map(|(i, _)| i)
         .collect();
-    let keys: Vec<ObjectRef> = symptoms
+    let keys: Vec<Subject> = symptoms
         .iter()
-        .map(|i| problem_key(cx, &diags[*i], attached(&causes_of, *i)))
+        .map(|i| problem_key(cx, &diags[*i]))
         .collect();
-    let mut order: Vec<ObjectRef> = Vec::new();
-    let mut members: HashMap<ObjectRef, Vec<usize>> = HashMap::new();
+    let mut order: Vec<Subject> = Vec::new();
+    let mut members: HashMap<Subject, Vec<usize>> = HashMap::new();
     for (i, key) in symptoms.iter().zip(keys) {
         if !members.contains_key(&key) {
             order.push(key.clone());
@@ -235,8 +237,21 @@ pub fn build(cx: &Context<'_>, diags: &[Diagnostic], chains: &[Chain]) -> Incide
     }
 }
 
-fn find<'a>(cx: &Context<'a>, r: &ObjectRef) -> Option<&'a Object<'a>> {
-    crate::chain::find(cx.inventory, r)
+/// What a problem is about: its name, and the object when the input has it (a snapshot of
+/// Pods may lack their ReplicaSet and Deployment).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Subject {
+    name: ObjectRef,
+    id: Option<ObjectId>,
+}
+
+impl Subject {
+    fn of(obj: &Object<'_>) -> Self {
+        Self {
+            name: object_ref(obj),
+            id: Some(obj.id),
+        }
+    }
 }
 
 /// The top of `obj`'s owner chain in the input.
@@ -244,30 +259,27 @@ fn root<'a>(cx: &Context<'a>, obj: &'a Object<'a>) -> &'a Object<'a> {
     cx.inventory.get(cx.graph.root_owner(obj.id))
 }
 
-/// How many cause entries the chains attached to the finding at `i`.
-fn attached(causes_of: &HashMap<usize, &Chain>, i: usize) -> usize {
-    causes_of.get(&i).map_or(0, |c| c.causes.len())
-}
-
 /// The object a symptom's problem is about: a pod's or workload's root owner; for a Service
 /// without endpoints, the one workload behind its pods; else the finding's own object.
-fn problem_key(cx: &Context<'_>, d: &Diagnostic, attached: usize) -> ObjectRef {
-    let Some(own) = d.object.clone() else {
-        return ObjectRef::default();
-    };
-    let Some(obj) = find(cx, &own) else {
-        return own;
+fn problem_key(cx: &Context<'_>, d: &Diagnostic) -> Subject {
+    let Some(obj) = d.object_id.map(|id| cx.inventory.get(id)) else {
+        return Subject {
+            name: d.object.clone().unwrap_or_default(),
+            id: None,
+        };
     };
     match d.rule {
         "service-no-ready-endpoints" => {
-            let roots: BTreeSet<ObjectRef> = named(d, attached, "Pod")
-                .filter_map(|p| find(cx, p))
+            let roots: BTreeSet<(ObjectRef, Option<ObjectId>)> = named(cx.inventory, d, "Pod")
+                .into_iter()
                 .map(|p| owner_ref(cx, p))
+                .map(|s| (s.name, s.id))
                 .collect();
             if roots.len() == 1 {
-                roots.into_iter().next().expect("one")
+                let (name, id) = roots.into_iter().next().expect("one");
+                Subject { name, id }
             } else {
-                own
+                Subject::of(obj)
             }
         }
         _ if matches!(
@@ -275,7 +287,7 @@ fn problem_key(cx: &Context<'_>, d: &Diagnostic, attached: usize) -> ObjectRef {
             "Node" | "ResourceQuota" | "PersistentVolumeClaim" | "Service"
         ) =>
         {
-            own
+            Subject::of(obj)
         }
         _ => owner_ref(cx, obj),
     }
@@ -283,22 +295,25 @@ fn problem_key(cx: &Context<'_>, d: &Diagnostic, attached: usize) -> ObjectRef {
 
 /// The workload at the top of `obj`'s owner chain, named even when the input lacks it (a
 /// snapshot of Pods without their ReplicaSets); `obj` itself when it has no controller.
-fn owner_ref<'a>(cx: &Context<'a>, obj: &'a Object<'a>) -> ObjectRef {
+fn owner_ref<'a>(cx: &Context<'a>, obj: &'a Object<'a>) -> Subject {
     let top = root(cx, obj);
     if top.id != obj.id {
-        return object_ref(top);
+        return Subject::of(top);
     }
-    match crate::evidence::owner_of(cx.inventory, obj) {
+    match owner_of(cx.inventory, obj) {
         Some(o) => match o.object {
-            Some(found) => object_ref(found),
-            None => ObjectRef {
-                api_version: String::new(),
-                kind: o.kind.to_owned(),
-                namespace: o.namespace.map(str::to_owned),
-                name: o.name.to_owned(),
+            Some(found) => Subject::of(found),
+            None => Subject {
+                name: ObjectRef {
+                    api_version: String::new(),
+                    kind: o.kind.to_owned(),
+                    namespace: o.namespace.map(str::to_owned),
+                    name: o.name.to_owned(),
+                },
+                id: None,
             },
         },
-        None => object_ref(obj),
+        None => Subject::of(obj),
     }
 }
 
@@ -307,7 +322,7 @@ fn problem(
     diags: &[Diagnostic],
     idx: &[usize],
     causes_of: &HashMap<usize, &Chain>,
-    subject: ObjectRef,
+    subject: Subject,
 ) -> Problem {
     let symptoms: Vec<Symptom> = idx.iter().map(|i| symptom(&diags[*i])).collect();
     let severity = symptoms
@@ -315,17 +330,22 @@ fn problem(
         .map(|s| s.severity)
         .max()
         .unwrap_or(Severity::Info);
-    let mut pods: BTreeSet<&ObjectRef> = BTreeSet::new();
-    let mut services_down = Vec::new();
+    let mut pods: Vec<&Object<'_>> = Vec::new();
+    let mut services_down: Vec<&Object<'_>> = Vec::new();
     for i in idx {
         let d = &diags[*i];
-        pods.extend(named(d, attached(causes_of, *i), "Pod"));
+        for p in named(cx.inventory, d, "Pod") {
+            if !pods.iter().any(|q| q.id == p.id) {
+                pods.push(p);
+            }
+        }
         if d.rule == "service-no-ready-endpoints"
-            && let Some(o) = &d.object
+            && let Some(id) = d.object_id
         {
-            services_down.push(o.clone());
+            services_down.push(cx.inventory.get(id));
         }
     }
+    pods.sort_by_key(|p| object_ref(p));
     // Causes: every symptom's, less the links between symptoms of this problem; the best
     // score of a cause named twice.
     let own: Vec<Location> = symptoms.iter().map(|s| s.location).collect();
@@ -346,20 +366,21 @@ fn problem(
     }
     causes.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.what.cmp(&b.what)));
     // A Node's, quota's or claim's own Events; a workload's, its pods' and its Services'.
+    let own_object = subject.id.map(|id| cx.inventory.get(id));
     let objects: Vec<_> = if matches!(
-        subject.kind.as_str(),
+        subject.name.kind.as_str(),
         "Node" | "ResourceQuota" | "PersistentVolumeClaim"
     ) {
-        find(cx, &subject).into_iter().collect()
+        own_object.into_iter().collect()
     } else {
         pods.iter()
-            .filter_map(|p| find(cx, p))
-            .chain(find(cx, &subject))
-            .chain(services_down.iter().filter_map(|s| find(cx, s)))
+            .copied()
+            .chain(own_object)
+            .chain(services_down.iter().copied())
             .collect()
     };
     let evidence = evidence(cx, &objects);
-    let mut commands: Vec<String> = vec![describe(&subject)];
+    let mut commands: Vec<String> = vec![describe(&subject.name)];
     for c in &causes {
         for k in &c.confirm {
             if !commands.contains(k) {
@@ -368,10 +389,10 @@ fn problem(
         }
     }
     Problem {
-        subject,
+        subject: subject.name,
         severity,
         pods_affected: pods.len(),
-        services_down,
+        services_down: services_down.iter().map(|s| object_ref(s)).collect(),
         symptoms,
         evidence,
         causes,

@@ -1,0 +1,217 @@
+//! The causes of symptoms about other objects than pods: Services without endpoints, Nodes,
+//! quotas and claims; and the objects a workload controls.
+
+use faultline_diagnostics::Diagnostic;
+use faultline_graph::Relation;
+use faultline_model::{Object, ObjectId};
+use faultline_rules::Context;
+
+use super::facts::{PodFacts, first_probe};
+use super::wording::{POD_SYMPTOMS, ns_flag, probe_failures_why, rule_what, sh, symptom_what};
+use super::{Cause, Findings, subjects, with_owners};
+
+/// The objects `owner` controls, then theirs (a Deployment's ReplicaSets, then their Pods),
+/// up to three levels, in input order per level.
+pub(crate) fn owned<'a>(cx: &Context<'a>, owner: &'a Object<'a>) -> Vec<&'a Object<'a>> {
+    let mut out: Vec<&'a Object<'a>> = Vec::new();
+    let mut level = vec![owner.id];
+    for _ in 0..3 {
+        let mut next: Vec<ObjectId> = level
+            .iter()
+            .flat_map(|o| cx.graph.referring(*o, Relation::Owner))
+            .filter(|o| *o != owner.id)
+            .collect();
+        next.sort_unstable();
+        next.dedup();
+        out.extend(next.iter().map(|o| cx.inventory.get(*o)));
+        level = next;
+    }
+    out
+}
+
+/// The Pods a workload owns (directly or through its ReplicaSets/Jobs), in input order.
+pub(crate) fn pods_of_workload<'a>(
+    cx: &Context<'a>,
+    workload: &'a Object<'a>,
+) -> Vec<&'a Object<'a>> {
+    let mut pods: Vec<&'a Object<'a>> = owned(cx, workload)
+        .into_iter()
+        .filter(|o| o.kind == "Pod")
+        .collect();
+    pods.sort_by_key(|p| p.id);
+    pods
+}
+
+pub(crate) fn service_causes(
+    cx: &Context<'_>,
+    findings: &Findings<'_>,
+    d: &Diagnostic,
+) -> Vec<Cause> {
+    let Some(svc) = super::object_of(cx, d) else {
+        return Vec::new();
+    };
+    let pods = subjects(cx, d, "Pod");
+    let mut causes = Vec::new();
+    let svc_key = [svc.id];
+    for j in findings.on(
+        &svc_key,
+        &["service-selects-no-pods", "service-target-port-mismatch"],
+    ) {
+        let e = findings.get(j);
+        causes.push(Cause::finding(
+            e,
+            rule_what(e.rule).to_owned(),
+            "the Service cannot reach the pods it is meant for".to_owned(),
+            94,
+            Vec::new(),
+        ));
+    }
+    let confirm = vec![format!(
+        "kubectl {}get endpointslices -l kubernetes.io/service-name={} -o wide",
+        ns_flag(svc),
+        sh(svc.name)
+    )];
+    if pods.is_empty() {
+        if let Some(sel) = svc.spec().and_then(|s| s.get("selector")) {
+            causes.push(Cause::at(
+                svc,
+                sel,
+                "the Service's selector".to_owned(),
+                "no pod in the input carries its labels".to_owned(),
+                85,
+                confirm,
+            ));
+        }
+        return causes;
+    }
+    let facts = PodFacts::gather(cx, pods);
+    let pod_keys: Vec<ObjectId> = facts.pods.iter().map(|p| p.id).collect();
+    let mut linked = findings.on(&pod_keys, POD_SYMPTOMS);
+    // The workload's own finding says how many replicas are missing.
+    linked.extend(findings.on(&facts.keys, &["workload-unavailable"]));
+    for j in linked {
+        let e = findings.get(j);
+        causes.push(Cause::finding(
+            e,
+            symptom_what(e.rule).to_owned(),
+            "a pod that is not ready is not an endpoint".to_owned(),
+            95,
+            confirm.clone(),
+        ));
+    }
+    if let Some((failed, message)) = facts.probe_failures.get("Readiness").copied()
+        && let Some((p, name, node)) = first_probe(&facts.pods, "readinessProbe")
+    {
+        causes.push(Cause::at(
+            p,
+            node,
+            format!("the readiness probe of container `{name}`"),
+            probe_failures_why(failed, message),
+            80,
+            confirm,
+        ));
+    }
+    causes
+}
+
+pub(crate) fn node_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnostic) -> Vec<Cause> {
+    let Some(node) = super::object_of(cx, d) else {
+        return Vec::new();
+    };
+    let pods: Vec<&Object<'_>> = cx
+        .snapshot()
+        .pods_on(node.name)
+        .iter()
+        .map(|id| cx.inventory.get(*id))
+        .collect();
+    let keys = with_owners(cx.inventory, &pods);
+    let confirm = vec![format!("kubectl describe node {}", sh(node.name))];
+    let mut causes: Vec<Cause> = findings
+        .on(
+            &keys,
+            &[
+                "resources-memory-limit-missing",
+                "resources-requests-missing",
+            ],
+        )
+        .into_iter()
+        .map(|j| {
+            let e = findings.get(j);
+            Cause::finding(
+                e,
+                format!(
+                    "{} runs on it without {}",
+                    e.object
+                        .as_ref()
+                        .map_or_else(String::new, ToString::to_string),
+                    if e.rule == "resources-memory-limit-missing" {
+                        "a memory limit"
+                    } else {
+                        "resource requests"
+                    }
+                ),
+                "pods without memory requests and limits grow until the node runs short".to_owned(),
+                60,
+                confirm.clone(),
+            )
+        })
+        .collect();
+    if d.rule == "node-under-pressure" {
+        for j in findings.naming(&keys, &["container-oom-killed"]) {
+            let e = findings.get(j);
+            causes.push(Cause::finding(
+                e,
+                format!(
+                    "{} on it is OOM-killed",
+                    e.object
+                        .as_ref()
+                        .map_or_else(String::new, ToString::to_string)
+                ),
+                "its containers take more memory than they were given".to_owned(),
+                55,
+                confirm.clone(),
+            ));
+        }
+    }
+    causes
+}
+
+pub(crate) fn quota_causes(findings: &Findings<'_>, d: &Diagnostic) -> Vec<Cause> {
+    let Some(ns) = d.object.as_ref().and_then(|o| o.namespace.as_deref()) else {
+        return Vec::new();
+    };
+    findings
+        .of_rule("quota-blocks-scale-out")
+        .map(|i| findings.get(i))
+        .filter(|e| e.object.as_ref().and_then(|o| o.namespace.as_deref()) == Some(ns))
+        .map(|e| {
+            Cause::finding(
+                e,
+                rule_what(e.rule).to_owned(),
+                "scaling out needs more than the quota has left".to_owned(),
+                70,
+                vec![format!("kubectl -n {} describe resourcequota", sh(ns))],
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn pvc_causes(findings: &Findings<'_>, d: &Diagnostic) -> Vec<Cause> {
+    let Some(id) = d.object_id else {
+        return Vec::new();
+    };
+    findings
+        .on(&[id], &["reference-not-found"])
+        .into_iter()
+        .map(|j| {
+            let e = findings.get(j);
+            Cause::finding(
+                e,
+                rule_what(e.rule).to_owned(),
+                "no provisioner creates a volume for a class that does not exist".to_owned(),
+                90,
+                vec!["kubectl get storageclass".to_owned()],
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,199 @@
+//! Cause chains on small snapshots: what each symptom is linked to, in order, and where.
+
+use std::sync::Arc;
+
+use faultline_diagnostics::Diagnostic;
+use faultline_model::{Inventory, ModelOptions};
+use faultline_rules::{Context, Settings};
+use faultline_syntax::{FileId, SourceFile};
+use faultline_triage::{Chain, chains};
+
+/// Runs the rules on in-memory `(path, text)` inputs, then the cause chains.
+fn check_with_chains(inputs: &[(&str, &str)]) -> (Vec<SourceFile>, Vec<Diagnostic>, Vec<Chain>) {
+    let files: Vec<SourceFile> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, (path, text))| SourceFile::new(FileId(i as u32), *path, Arc::<str>::from(*text)))
+        .collect();
+    let parsed: Vec<_> = files
+        .iter()
+        .map(faultline_syntax::load::parse_source)
+        .collect();
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let inventory = Inventory::build_with_paths(&parsed, &paths, &ModelOptions::default());
+    let graph = faultline_graph::Graph::build(&inventory);
+    let settings = Settings::default();
+    let cx = Context::new(&files, &parsed, &graph, &settings);
+    let diags = faultline_rules::run(&cx, &settings.enabled_rules());
+    let chains = chains(&cx, &diags);
+    (files, diags, chains)
+}
+
+mod causes {
+    use super::check_with_chains;
+
+    /// The `suspected cause` entries of the first finding of `rule`, with their line.
+    fn causes(text: &str, rule: &str) -> Vec<(String, Option<u32>)> {
+        let (files, diags, chains) = check_with_chains(&[("snap.yaml", text)]);
+        let i = diags
+            .iter()
+            .position(|d| d.rule == rule)
+            .unwrap_or_else(|| panic!("no {rule} in {diags:#?}"));
+        let entries = chains
+            .iter()
+            .find(|c| c.symptom == i)
+            .map(|c| c.related_entries())
+            .unwrap_or_default();
+        entries
+            .iter()
+            .map(|r| {
+                let line = r.location.and_then(|l| {
+                    l.range
+                        .map(|range| files[l.file.0 as usize].line_col(range.start).line)
+                });
+                (r.message.clone(), line)
+            })
+            .collect()
+    }
+
+    const PENDING: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop}
+spec:
+  nodeSelector:
+    disktype: nvme
+  containers: [{name: app, image: registry.example.com/api:1.0}]
+status:
+  phase: Pending
+  conditions:
+    - type: PodScheduled
+      status: "False"
+      reason: Unschedulable
+      message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+      lastTransitionTime: "2024-05-01T11:00:00Z"
+"#;
+
+    #[test]
+    fn pending_points_at_the_node_selector_the_scheduler_names() {
+        let found = causes(PENDING, "pod-unschedulable");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].0.starts_with("suspected cause 1 of 1: the pod's `nodeSelector`; why: the scheduler says `0/3 nodes are available"),
+            "{found:#?}"
+        );
+        assert_eq!(found[0].1, Some(6), "the nodeSelector's value");
+    }
+
+    const PULL: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop}
+spec:
+  containers:
+    - name: app
+      image: registry.example.com/private/api:1.0
+status:
+  phase: Pending
+  containerStatuses:
+    - name: app
+      ready: false
+      restartCount: 0
+      state:
+        waiting:
+          reason: ImagePullBackOff
+          message: Back-off pulling image "registry.example.com/private/api:1.0"
+---
+apiVersion: v1
+kind: Event
+metadata: {name: api-1.1, namespace: shop}
+involvedObject: {kind: Pod, name: api-1, namespace: shop}
+reason: Failed
+type: Warning
+message: 'Failed to pull image "registry.example.com/private/api:1.0": unauthorized: authentication required'
+count: 4
+firstTimestamp: "2024-05-01T11:00:00Z"
+lastTimestamp: "2024-05-01T11:05:00Z"
+"#;
+
+    #[test]
+    fn a_pull_refused_for_credentials_suspects_the_pull_secret_before_the_tag() {
+        let found = causes(PULL, "image-pull-failing");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0]
+                .0
+                .contains("the pod has no `imagePullSecrets` for a registry that requires login"),
+            "{found:#?}"
+        );
+        assert!(found[0].0.contains("unauthorized: authentication required"));
+        assert!(
+            found[1]
+                .0
+                .contains("the image `registry.example.com/private/api:1.0`"),
+            "{found:#?}"
+        );
+        assert_eq!(found[1].1, Some(7), "the image");
+    }
+
+    const QUOTA: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop, uid: d1}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: app, image: registry.example.com/api:1.0}]
+status:
+  replicas: 0
+  availableReplicas: 0
+  conditions:
+    - type: Available
+      status: "False"
+      reason: MinimumReplicasUnavailable
+      lastTransitionTime: "2024-05-01T11:00:00Z"
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: api-5d8f7
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: d1, controller: true}]
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: app, image: registry.example.com/api:1.0}]
+---
+apiVersion: v1
+kind: Event
+metadata: {name: api-5d8f7.1, namespace: shop}
+involvedObject: {kind: ReplicaSet, name: api-5d8f7, namespace: shop}
+reason: FailedCreate
+type: Warning
+message: 'Error creating: pods "api-5d8f7-x" is forbidden: exceeded quota: compute, requested: limits.memory=1Gi, used: limits.memory=8Gi, limited: limits.memory=8Gi'
+count: 12
+firstTimestamp: "2024-05-01T11:00:00Z"
+lastTimestamp: "2024-05-01T11:30:00Z"
+"#;
+
+    #[test]
+    fn a_workload_without_pods_suspects_the_quota_its_replica_set_hit() {
+        let found = causes(QUOTA, "workload-unavailable");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].0.starts_with(
+                "suspected cause 1 of 1: a ResourceQuota refuses new pods (finding `quota-exhausted`); why: event `FailedCreate` ×12"
+            ),
+            "{found:#?}"
+        );
+        assert!(found[0].0.contains("exceeded quota: compute"));
+        assert_eq!(
+            found[0].1,
+            Some(40),
+            "where quota-exhausted points: the event's message"
+        );
+    }
+}
