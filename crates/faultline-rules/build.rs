@@ -30,18 +30,27 @@ fn main() {
         )
         .unwrap();
     }
+    let camels: Vec<String> = stems
+        .iter()
+        .map(|stem| {
+            stem.split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
     out.push_str("\n/// Every rule, sorted by id.\npub static ALL: &[&dyn crate::Rule] = &[\n");
-    for stem in &stems {
-        let camel: String = stem
-            .split('_')
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                    .unwrap_or_default()
-            })
-            .collect();
+    for (stem, camel) in stems.iter().zip(&camels) {
         writeln!(out, "    &{stem}::{camel},").unwrap();
+    }
+    out.push_str("];\n");
+    out.push_str("\n/// Each rule's file stem and `ID` constant, in the order of [`ALL`].\n#[cfg(test)]\npub(crate) static IDS: &[(&str, &str)] = &[\n");
+    for (stem, camel) in stems.iter().zip(&camels) {
+        writeln!(out, "    ({stem:?}, {stem}::{camel}::ID),").unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("registry.rs");

@@ -190,7 +190,7 @@ mod tests {
     use crate::Settings;
     use crate::testing::check_texts;
 
-    const RULE: &str = "probe-liveness-missing";
+    const RULE: &str = crate::registry::probe_liveness_missing::ProbeLivenessMissing::ID;
 
     fn deployment() -> String {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n        - {name: app, image: api:1}\n".to_owned()

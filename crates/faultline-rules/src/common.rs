@@ -1,11 +1,11 @@
-//! Small helpers shared by rules: parameter parsing, LimitRange defaults and number
-//! formatting for messages.
+//! Small helpers shared by rules: LimitRange defaults, which pods admission is still ahead
+//! of, and number formatting for messages.
 
 use faultline_model::pod::Resources;
 use faultline_model::quantity::Quantity;
 use faultline_model::{Field, Object};
 
-use crate::{Context, RuleMeta};
+use crate::Context;
 
 /// A request or limit the LimitRanger admission plugin gives a container that does not write
 /// one, and the LimitRange it comes from.
@@ -114,21 +114,6 @@ pub(crate) fn limit_range_defaults<'a>(
         }
     }
     out
-}
-
-/// An integer parameter; a value that is not one falls back to the declared default.
-pub(crate) fn int_param(cx: &Context<'_>, meta: &RuleMeta, name: &str) -> i64 {
-    let declared = || {
-        meta.params
-            .iter()
-            .find(|p| p.name == name)
-            .and_then(|p| p.default.parse().ok())
-            .unwrap_or(0)
-    };
-    cx.param(meta, name)
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| declared())
 }
 
 /// Bytes for messages, in the largest binary unit that keeps at least one whole unit, with at

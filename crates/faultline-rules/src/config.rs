@@ -301,7 +301,7 @@ impl ConfigParser<'_> {
         }
         for (pk, pv) in v.entries() {
             let name = pk.scalar_text().unwrap_or("");
-            if !meta.params.iter().any(|p| p.name == name) {
+            let Some(param) = meta.params.iter().find(|p| p.name == name) else {
                 let known: Vec<_> = meta
                     .params
                     .iter()
@@ -320,11 +320,22 @@ impl ConfigParser<'_> {
                     ),
                 );
                 continue;
-            }
+            };
             let Some(value) = pv.scalar_text().filter(|_| pv.is_scalar() && !pv.is_null()) else {
                 self.error(pv.range(), format!("parameter `{name}` must be a scalar"));
                 continue;
             };
+            if !param.kind.accepts(value) {
+                self.error(
+                    pv.range(),
+                    format!(
+                        "parameter `{name}` of rule `{}` must be {}, not `{value}`",
+                        meta.info.id,
+                        param.kind.expected()
+                    ),
+                );
+                continue;
+            }
             self.config
                 .params
                 .entry(meta.info.id.to_owned())
@@ -383,6 +394,8 @@ impl ConfigParser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::api_deprecated::ApiDeprecated;
+    use crate::registry::api_removed::ApiRemoved;
 
     #[test]
     fn a_bad_config_names_the_line() {
@@ -405,9 +418,27 @@ mod tests {
                 minor: 29
             })
         );
-        assert_eq!(c.enabled.get("api-removed"), Some(&false));
-        assert_eq!(c.severity.get("api-deprecated"), Some(&Severity::Error));
+        assert_eq!(c.enabled.get(ApiRemoved::ID), Some(&false));
+        assert_eq!(c.severity.get(ApiDeprecated::ID), Some(&Severity::Error));
         assert_eq!(c.exemptions.len(), 1);
+    }
+
+    #[test]
+    fn a_parameter_value_of_the_wrong_type_is_an_error_at_the_value() {
+        let text = "rules:\n  pod-crash-looping:\n    params:\n      restarts: often\n      window: 2h\n  quota-blocks-scale-out: {params: {surge: maybe}}\n  container-oom-killed: {params: {window: 3 days}}\n";
+        let err = Config::parse(text).unwrap_err();
+        let at: Vec<_> = err.iter().map(|e| (e.line, e.column)).collect();
+        assert_eq!(at, [(4, 17), (6, 44), (7, 43)], "{err:?}");
+        assert_eq!(
+            err[0].message,
+            "parameter `restarts` of rule `pod-crash-looping` must be a whole number, 0 or more, not `often`"
+        );
+        assert!(err[1].message.contains("`true` or `false`"), "{err:?}");
+        assert!(err[2].message.contains("a duration such as"), "{err:?}");
+        let c = Config::parse(
+            "rules:\n  pod-crash-looping: {params: {restarts: 3, window: 1h30m}}\n  quota-blocks-scale-out: {params: {surge: off}}\n  reference-not-found: {params: {exclude-kinds: \"Secret, ConfigMap\"}}\n",
+        );
+        assert!(c.is_ok(), "{c:?}");
     }
 
     #[test]

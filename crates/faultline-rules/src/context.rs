@@ -1,5 +1,6 @@
 //! What a rule may look at.
 
+use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
@@ -15,7 +16,7 @@ use faultline_syntax::{ParsedText, SourceFile};
 
 use crate::api_versions::KubeVersion;
 use crate::config::Exemption;
-use crate::engine::RuleMeta;
+use crate::params::RuleParams;
 
 /// The input of a run, read-only, shared by every rule.
 #[derive(Debug)]
@@ -34,6 +35,9 @@ pub struct Context<'a> {
     limit_ranges: OnceLock<HashMap<&'a str, Vec<ObjectId>>>,
     /// Pod (or workload) → the Services whose selectors match its pods, built on first use.
     services_selecting: OnceLock<HashMap<ObjectId, Vec<ObjectId>>>,
+    /// Rule id → the rule's typed `Params`, read from `settings` on first use; one slot per
+    /// rule of the registry that has parameters.
+    params: HashMap<&'static str, OnceLock<Box<dyn Any + Send + Sync>>>,
     /// The manifests the running objects were created from (`triage --manifests`): causes
     /// point into them.
     pub manifests: Option<&'a ManifestIndex<'a>>,
@@ -57,6 +61,12 @@ impl<'a> Context<'a> {
             snapshot: OnceLock::new(),
             limit_ranges: OnceLock::new(),
             services_selecting: OnceLock::new(),
+            params: crate::registry::ALL
+                .iter()
+                .map(|r| r.meta())
+                .filter(|m| !m.params.is_empty())
+                .map(|m| (m.info.id, OnceLock::new()))
+                .collect(),
             manifests: None,
         }
     }
@@ -146,20 +156,20 @@ impl<'a> Context<'a> {
             .find(|o| o.node.range().contains(offset))
     }
 
-    /// A rule parameter: the configured value, or the declared default.
-    pub fn param(&self, meta: &RuleMeta, name: &str) -> &str {
-        self.settings
-            .params
-            .get(meta.info.id)
-            .and_then(|p| p.get(name))
-            .map(String::as_str)
-            .or_else(|| {
-                meta.params
-                    .iter()
-                    .find(|p| p.name == name)
-                    .map(|p| p.default)
-            })
-            .unwrap_or_else(|| panic!("rule `{}` has no parameter `{name}`", meta.info.id))
+    /// The typed parameters of a rule (its module's `Params`, which `declare_rule!` generates;
+    /// rules call `Self::params(cx)`): the configured values, else the declared defaults,
+    /// parsed once per run.
+    ///
+    /// # Panics
+    /// When the rule is not in the registry.
+    pub fn params<P: RuleParams>(&self) -> &P {
+        let id = P::META.info.id;
+        self.params
+            .get(id)
+            .unwrap_or_else(|| panic!("rule `{id}` has parameters but is not in the registry"))
+            .get_or_init(|| Box::new(P::read(self.settings)))
+            .downcast_ref()
+            .expect("a rule's parameters are its module's `Params`")
     }
 }
 

@@ -54,12 +54,14 @@ pub fn rule_page(meta: &RuleMeta) -> String {
     );
     page.push_str(&clean_doc(info.doc));
     if !meta.params.is_empty() {
-        page.push_str("\n### Parameters\n\n| name | default | meaning |\n|---|---|---|\n");
+        page.push_str(
+            "\n### Parameters\n\n| name | type | default | meaning |\n|---|---|---|---|\n",
+        );
         for p in meta.params {
             let _ = writeln!(
                 page,
-                "| `{}` | `{}` | {} |",
-                p.name, p.default, p.description
+                "| `{}` | {} | `{}` | {} |",
+                p.name, p.kind, p.default, p.description
             );
         }
     }

@@ -10,12 +10,16 @@ use faultline_syntax::{FileId, TextRange};
 use rayon::prelude::*;
 
 use crate::context::Context;
+use crate::registry::internal_error::InternalError;
 use crate::{collapse, suppress};
 
-/// A rule parameter and its default, as written in `.faultline.yaml` and the rule's doc.
+/// A rule parameter, its type and its default, as written in `.faultline.yaml` and the rule's
+/// doc. Rules read their parameters through the typed `Params` of their module (see
+/// [`crate::params`]), never by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Param {
     pub name: &'static str,
+    pub kind: crate::params::ParamKind,
     pub default: &'static str,
     pub description: &'static str,
 }
@@ -27,11 +31,15 @@ pub struct RuleMeta {
     pub params: &'static [Param],
 }
 
+/// What a rule is declared as. [`declare_rule!`](crate::declare_rule) implements it; a rule
+/// implements only [`Rule`]'s hooks.
+pub trait Declared {
+    fn meta(&self) -> &'static RuleMeta;
+}
+
 /// A rule. Each hook receives the narrowest typed view it needs; a rule implements only the
 /// hooks for what it inspects.
-pub trait Rule: Sync {
-    fn meta(&self) -> &'static RuleMeta;
-
+pub trait Rule: Declared + Sync {
     /// Called once per object.
     fn check_object(&self, _cx: &Context<'_>, _obj: &Object<'_>, _out: &mut Sink<'_>) {}
 
@@ -264,7 +272,7 @@ fn internal_error(
         ),
     };
     let mut diag = Diagnostic::new(
-        "internal-error",
+        InternalError::ID,
         Severity::Error,
         Category::Internal,
         location,
@@ -297,10 +305,13 @@ mod tests {
         params: &[],
     };
 
-    impl Rule for Panics {
+    impl Declared for Panics {
         fn meta(&self) -> &'static RuleMeta {
             &PANICS_META
         }
+    }
+
+    impl Rule for Panics {
         fn check_object(&self, _cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
             if obj.name == "boom" {
                 panic!("index out of bounds");
@@ -326,7 +337,7 @@ mod tests {
         assert_eq!(seen, 2, "the other objects were still checked");
         let internal: Vec<_> = diags
             .iter()
-            .filter(|d| d.rule == "internal-error")
+            .filter(|d| d.rule == InternalError::ID)
             .collect();
         assert_eq!(internal.len(), 1);
         assert_eq!(
@@ -341,7 +352,7 @@ mod tests {
         let (_, diags) = check_texts(&[("<stdin>", text)], &Settings::default());
         let d = diags
             .iter()
-            .find(|d| d.rule == "api-removed")
+            .find(|d| d.rule == crate::registry::api_removed::ApiRemoved::ID)
             .expect("fires");
         assert_eq!(
             d.related[0].message,

@@ -387,18 +387,6 @@ pub fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// A duration parameter (`30m`, `1h`) in seconds; the declared default when it does not parse.
-pub(crate) fn duration_param(cx: &Context<'_>, meta: &crate::RuleMeta, name: &str) -> i64 {
-    let parse = faultline_model::time::parse_duration;
-    parse(cx.param(meta, name)).unwrap_or_else(|| {
-        meta.params
-            .iter()
-            .find(|p| p.name == name)
-            .and_then(|p| parse(p.default))
-            .unwrap_or(0)
-    })
-}
-
 /// Every Pod with a status for which `f` finds something, in input order.
 pub(crate) fn pods_with<'a, T>(
     cx: &Context<'a>,

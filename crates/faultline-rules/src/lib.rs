@@ -20,6 +20,7 @@ pub mod evidence;
 mod hosts;
 mod macros;
 mod netpol;
+pub mod params;
 mod placement;
 mod presence;
 mod quota;
@@ -28,6 +29,7 @@ pub mod suppress;
 pub mod testing;
 
 pub use context::{Context, Settings};
+pub use engine::Declared;
 pub use engine::{Param, Report, Rule, RuleMeta, Sink, object_ref, run};
 
 /// The registry of every rule, generated from `src/rules/*.rs`.

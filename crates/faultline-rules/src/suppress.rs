@@ -26,7 +26,7 @@ pub(crate) fn by_annotation(cx: &Context<'_>, found: &Found) -> bool {
         return false;
     };
     // Loader findings cannot be switched off from inside the broken object.
-    if found.diag.rule == "internal-error" {
+    if found.diag.rule == crate::registry::internal_error::InternalError::ID {
         return false;
     }
     let obj = cx.inventory.get(id);

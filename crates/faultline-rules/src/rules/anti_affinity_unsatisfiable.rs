@@ -6,7 +6,7 @@ use faultline_model::workload::Workload;
 use faultline_syntax::NodeRef;
 
 use crate::placement::{Shape, nodes, shapes};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -154,10 +154,6 @@ fn covers_own_namespace(term: NodeRef<'_>, namespace: &str) -> bool {
 }
 
 impl Rule for AntiAffinityUnsatisfiable {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let nodes = nodes(cx.inventory);
         if nodes.is_empty() {

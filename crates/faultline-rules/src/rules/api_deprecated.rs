@@ -1,7 +1,7 @@
 use faultline_model::Object;
 
 use crate::api_versions::{self, ApiStatus};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -67,10 +67,6 @@ declare_rule! {
 }
 
 impl Rule for ApiDeprecated {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let target = cx.settings.kube_version;
         let Some(ApiStatus::Deprecated(change)) =

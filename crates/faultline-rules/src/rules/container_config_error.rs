@@ -2,7 +2,7 @@ use faultline_model::pod_status::{ContainerStatus, Waiting};
 use faultline_syntax::{NodeRef, TextRange};
 
 use crate::evidence::{field_at, group_by_owner, pods_with, relate_events, relate_group, shorten};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -184,10 +184,6 @@ impl Hit<'_> {
 }
 
 impl Rule for ContainerConfigError {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let found = pods_with(cx, |pod| {
             pod.all_containers().find_map(|c| {

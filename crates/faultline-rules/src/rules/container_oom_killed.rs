@@ -2,10 +2,9 @@ use faultline_model::pod_status::{ContainerStatus, PodStatus, Terminated};
 use faultline_syntax::{NodeRef, TextRange};
 
 use crate::evidence::{
-    ago, duration_param, field_at, group_by_owner, pods_with, relate_events, relate_group,
-    relate_logs,
+    ago, field_at, group_by_owner, pods_with, relate_events, relate_group, relate_logs,
 };
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -93,7 +92,7 @@ declare_rule! {
         severity: Error,
         summary: "a container was killed for running out of memory",
         params: [
-            { name: "window", default: "24h", description: "how recent an OOM kill in `lastState` must be to count" },
+            { name: "window", field: window, type: Duration, default: "24h", description: "how recent an OOM kill in `lastState` must be to count" },
         ],
     }
 }
@@ -151,12 +150,8 @@ fn oom_kill<'a>(
 }
 
 impl Rule for ContainerOomKilled {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
-        let window = duration_param(cx, &Self::META, "window");
+        let window = Self::params(cx).window;
         let now = cx.now();
         let found = pods_with(cx, |pod| oom_kill(pod, now, window));
         for group in group_by_owner(cx.inventory, found) {

@@ -1,7 +1,7 @@
 use faultline_diagnostics::Location;
 use faultline_syntax::ProblemKind;
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -48,10 +48,6 @@ declare_rule! {
 }
 
 impl Rule for DuplicateKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         for (i, parsed) in cx.parsed.iter().enumerate() {
             let file = cx.files[i].id;

@@ -5,7 +5,7 @@ use faultline_model::views::hpa::{HorizontalPodAutoscaler, MetricSource};
 
 use crate::admission::AdmittedPod;
 use crate::common::is_managed;
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -119,10 +119,6 @@ declare_rule! {
 }
 
 impl Rule for HpaMissingRequests {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         cx: &Context<'_>,

@@ -5,7 +5,7 @@ use faultline_model::views::hpa::HorizontalPodAutoscaler;
 
 use crate::engine::object_ref;
 use crate::presence::replicas_field;
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -66,10 +66,6 @@ declare_rule! {
 }
 
 impl Rule for HpaReplicasInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(hpa) = HorizontalPodAutoscaler::of(obj) else {
             return;

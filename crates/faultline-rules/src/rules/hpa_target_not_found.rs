@@ -3,7 +3,7 @@ use faultline_graph::Relation;
 use faultline_model::Object;
 
 use crate::presence::{similar_name, tight_range};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -101,10 +101,6 @@ declare_rule! {
 const UNSCALABLE: &[&str] = &["DaemonSet", "Job", "CronJob", "Pod", "Service", "ConfigMap"];
 
 impl Rule for HpaTargetNotFound {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         if !obj.is("HorizontalPodAutoscaler") {
             return;

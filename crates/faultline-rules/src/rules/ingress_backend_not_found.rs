@@ -5,7 +5,7 @@ use faultline_model::views::ingress::Ingress;
 use faultline_model::views::service::Service;
 
 use crate::presence::{absent_severity, similar_name, tight_range};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -126,10 +126,6 @@ fn issued_by_cert_manager(cx: &Context<'_>, obj: &Object<'_>, name: &str) -> boo
 }
 
 impl Rule for IngressBackendNotFound {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         if !obj.is("Ingress") {
             return;

@@ -1,6 +1,6 @@
 use faultline_syntax::ProblemKind;
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -39,10 +39,6 @@ declare_rule! {
 }
 
 impl Rule for InputUnreadable {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         for (i, parsed) in cx.parsed.iter().enumerate() {
             for p in parsed

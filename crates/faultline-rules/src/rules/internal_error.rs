@@ -1,4 +1,4 @@
-use crate::{Rule, RuleMeta, declare_rule};
+use crate::{Rule, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -29,8 +29,4 @@ declare_rule! {
     }
 }
 
-impl Rule for InternalError {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-}
+impl Rule for InternalError {}

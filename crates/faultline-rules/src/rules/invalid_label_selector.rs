@@ -1,7 +1,7 @@
 use faultline_model::Object;
 use faultline_model::selectors::selector_sites;
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -67,10 +67,6 @@ declare_rule! {
 }
 
 impl Rule for InvalidLabelSelector {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, _cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         for site in selector_sites(obj) {
             for (range, problem) in site.parse().problems {

@@ -3,7 +3,7 @@ use faultline_model::pod::{PodTemplate, Resources};
 use faultline_model::quantity::Quantity;
 use faultline_syntax::NodeRef;
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -98,10 +98,6 @@ fn check(obj: &Object<'_>, value: NodeRef<'_>, field: &str, out: &mut Sink<'_>) 
 }
 
 impl Rule for InvalidQuantity {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         _cx: &Context<'_>,

@@ -4,7 +4,7 @@ use faultline_model::jvm::{self, HeapFlag, HeapSize};
 use faultline_model::pod::{Container, ContainerKind, PodTemplate, Resources};
 
 use crate::common::{human_bytes, limit_range_default};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -141,10 +141,6 @@ fn report_limit_missing(
 }
 
 impl Rule for JvmHeapExceedsMemoryLimit {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         cx: &Context<'_>,

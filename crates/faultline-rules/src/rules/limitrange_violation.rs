@@ -6,7 +6,7 @@ use faultline_syntax::TextRange;
 
 use crate::admission::{AdmittedContainer, AdmittedPod, Amount, Origin};
 use crate::common::creates_pods;
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -472,10 +472,6 @@ fn text_of(q: &ResourceQuantity<'_>) -> String {
 }
 
 impl Rule for LimitrangeViolation {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         cx: &Context<'_>,

@@ -18,7 +18,7 @@ use crate::netpol::{
     PolicyView, anchor, host_network, isolation_range, relate_policy, relate_workloads,
     valid_policy_of, workload_list, workloads_of,
 };
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -270,10 +270,6 @@ fn own_resolver(cx: &Context<'_>, net: &NetworkModel<'_>, c: ClassId) -> bool {
 }
 
 impl Rule for NetpolBlocksDns {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(PolicyView {
             net,

@@ -8,7 +8,7 @@ use faultline_model::views::service::Service;
 
 use crate::hosts::{HostRef, host_refs};
 use crate::netpol::{anchor, host_network, name_range, relate_policy};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -192,10 +192,6 @@ declare_rule! {
 }
 
 impl Rule for NetpolBlocksServiceDependency {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         cx: &Context<'_>,

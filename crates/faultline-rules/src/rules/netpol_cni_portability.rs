@@ -9,7 +9,7 @@ use faultline_graph::netpol::{Direction, NetworkModel};
 use faultline_model::{Object, ObjectId};
 
 use crate::netpol::{PolicyView, field_anchor, name_range, valid_policy_of};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -174,10 +174,6 @@ fn known_addresses(
 }
 
 impl Rule for NetpolCniPortability {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(PolicyView { net, index, policy }) = valid_policy_of(cx, obj) else {
             return;

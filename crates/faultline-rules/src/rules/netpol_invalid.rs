@@ -5,7 +5,7 @@ use faultline_model::Object;
 use faultline_model::selectors::selector_sites;
 
 use crate::netpol::{PolicyView, policy_of};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -91,10 +91,6 @@ declare_rule! {
 }
 
 impl Rule for NetpolInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(PolicyView { policy, .. }) = policy_of(cx, obj) else {
             return;

@@ -13,7 +13,7 @@ use crate::netpol::{
     labels_range, miss_detail, namespaces_complete, shows_pods, valid_policy_of, workloads_of,
 };
 use crate::presence::matches_elsewhere;
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -171,10 +171,6 @@ struct Site<'p, 'a> {
 }
 
 impl Rule for NetpolPeerSelectsNothing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(PolicyView { net, index, policy }) = valid_policy_of(cx, obj) else {
             return;

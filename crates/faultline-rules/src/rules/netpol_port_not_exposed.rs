@@ -7,7 +7,7 @@ use faultline_model::pod::PodTemplate;
 use crate::netpol::{
     PolicyView, anchor, field_anchor, name_range, valid_policy_of, workload_list, workloads_of,
 };
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -177,10 +177,6 @@ fn service_hint(
 }
 
 impl Rule for NetpolPortNotExposed {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(PolicyView { net, policy, .. }) = valid_policy_of(cx, obj) else {
             return;

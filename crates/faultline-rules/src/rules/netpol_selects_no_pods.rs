@@ -5,7 +5,7 @@ use crate::netpol::{
     valid_policy_of, workloads_of,
 };
 use crate::presence::matches_elsewhere;
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -113,10 +113,6 @@ declare_rule! {
 }
 
 impl Rule for NetpolSelectsNoPods {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(PolicyView { net, policy, .. }) = valid_policy_of(cx, obj) else {
             return;

@@ -2,7 +2,7 @@ use faultline_model::Object;
 use faultline_model::status::conditions;
 
 use crate::evidence::{ago_with, condition_at, count, display, relate_events, relate_pods_on_node};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -64,10 +64,6 @@ declare_rule! {
 }
 
 impl Rule for NodeNotReady {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         if obj.kind != "Node" {
             return;

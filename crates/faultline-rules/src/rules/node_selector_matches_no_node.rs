@@ -4,7 +4,7 @@ use faultline_model::scheduling::NodeFacts;
 use faultline_syntax::TextRange;
 
 use crate::placement::{Shape, label_at, unplaceable};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -187,10 +187,6 @@ fn miss(shape: &Shape<'_>, nodes: &[NodeFacts<'_>]) -> Option<Miss> {
 }
 
 impl Rule for NodeSelectorMatchesNoNode {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let (nodes, groups) = unplaceable(cx.inventory, miss);
         for g in groups {

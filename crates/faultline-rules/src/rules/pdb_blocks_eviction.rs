@@ -4,7 +4,7 @@ use faultline_model::views::pdb::PodDisruptionBudget;
 
 use crate::engine::object_ref;
 use crate::presence::{fewest_pods, replicas_field};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -105,10 +105,6 @@ declare_rule! {
 const HELP: &str = "allow at least one disruption: prefer `maxUnavailable: 1`, or keep `minAvailable` below the replica count";
 
 impl Rule for PdbBlocksEviction {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(pdb) = PodDisruptionBudget::of(obj) else {
             return;

@@ -3,7 +3,7 @@ use faultline_model::selector::Selection;
 use faultline_model::views::pdb::PodDisruptionBudget;
 
 use crate::presence::{judge_empty_selection, report_empty_selection, tight_range};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -94,10 +94,6 @@ declare_rule! {
 }
 
 impl Rule for PdbSelectsNoPods {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(pdb) = PodDisruptionBudget::of(obj) else {
             return;

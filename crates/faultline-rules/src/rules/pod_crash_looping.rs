@@ -1,12 +1,10 @@
 use faultline_model::pod_status::{ContainerStatus, Terminated, exit_code_meaning};
 use faultline_syntax::TextRange;
 
-use crate::common::int_param;
 use crate::evidence::{
-    ago, duration_param, field_at, group_by_owner, pods_with, relate_events, relate_group,
-    relate_logs,
+    ago, field_at, group_by_owner, pods_with, relate_events, relate_group, relate_logs,
 };
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -97,8 +95,8 @@ declare_rule! {
         severity: Error,
         summary: "a pod's container keeps crashing and restarting",
         params: [
-            { name: "restarts", default: "5", description: "restarts from which a recently restarted container counts as crash-looping" },
-            { name: "window", default: "1h", description: "how recent the last restart must be (`30m`, `1h`, `1d`)" },
+            { name: "restarts", field: restarts, type: Integer, default: "5", description: "restarts from which a recently restarted container counts as crash-looping" },
+            { name: "window", field: window, type: Duration, default: "1h", description: "how recent the last restart must be (`30m`, `1h`, `1d`)" },
         ],
     }
 }
@@ -155,13 +153,10 @@ fn help(c: &ContainerStatus<'_>) -> &'static str {
 }
 
 impl Rule for PodCrashLooping {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
-        let threshold = int_param(cx, &Self::META, "restarts").max(1);
-        let window = duration_param(cx, &Self::META, "window");
+        let params = Self::params(cx);
+        let threshold = params.restarts.max(1);
+        let window = params.window;
         let now = cx.now();
         let found = pods_with(cx, |pod| {
             let mut recent = None;

@@ -6,7 +6,7 @@ use faultline_syntax::TextRange;
 use crate::evidence::{
     ago, field_at, group_by_owner, pods_with, relate_events, relate_group, relate_logs, shorten,
 };
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -161,10 +161,6 @@ fn failure(cx: &Context<'_>, pod: &PodStatus<'_>) -> Option<Hit> {
 }
 
 impl Rule for PodFailed {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let found = pods_with(cx, |pod| failure(cx, pod));
         for group in group_by_owner(cx.inventory, found) {

@@ -2,7 +2,7 @@ use crate::evidence::{
     ago_with, condition_at as anchor, group_by_owner, pods_with, relate_events, relate_group,
     shorten,
 };
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -110,10 +110,6 @@ fn help(message: &str) -> String {
 }
 
 impl Rule for PodUnschedulable {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let found = pods_with(cx, |pod| {
             pod.condition("PodScheduled")

@@ -3,7 +3,7 @@ use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
 use faultline_model::probe::{Check, Probe, ProbeKind, ResolvedPort, Timing};
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -108,10 +108,6 @@ fn describe(check: &Check<'_>) -> String {
 }
 
 impl Rule for ProbeLivenessEqualsReadiness {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         _cx: &Context<'_>,

@@ -4,8 +4,7 @@ use faultline_model::jvm;
 use faultline_model::pod::PodTemplate;
 use faultline_model::probe::{Probe, ProbeKind, Timing};
 
-use crate::common::int_param;
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -106,17 +105,13 @@ declare_rule! {
         severity: Warning,
         summary: "a liveness probe without a startup probe kills the container before it can finish starting",
         params: [
-            { name: "start-seconds", default: "30", description: "start-up time assumed for a container not recognised as a JVM (findings are `info`)" },
-            { name: "jvm-start-seconds", default: "60", description: "start-up time assumed for a JVM container (findings are warnings)" },
+            { name: "start-seconds", field: start_seconds, type: Integer, default: "30", description: "start-up time assumed for a container not recognised as a JVM (findings are `info`)" },
+            { name: "jvm-start-seconds", field: jvm_start_seconds, type: Integer, default: "60", description: "start-up time assumed for a JVM container (findings are warnings)" },
         ],
     }
 }
 
 impl Rule for ProbeLivenessKillsSlowStart {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         cx: &Context<'_>,
@@ -146,8 +141,8 @@ impl Rule for ProbeLivenessKillsSlowStart {
                 .saturating_add(period.value.saturating_mul(failures.value));
             let jvm = jvm::detect(&c);
             let budget = match &jvm {
-                Some(_) => int_param(cx, &Self::META, "jvm-start-seconds"),
-                None => int_param(cx, &Self::META, "start-seconds"),
+                Some(_) => Self::params(cx).jvm_start_seconds,
+                None => Self::params(cx).start_seconds,
             };
             if window.saturating_add(timeout.value) >= budget {
                 continue;

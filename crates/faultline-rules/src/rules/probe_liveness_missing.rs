@@ -2,7 +2,7 @@ use faultline_model::Object;
 use faultline_model::pod::{ContainerKind, PodTemplate};
 use faultline_model::probe::ProbeKind;
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -74,10 +74,6 @@ declare_rule! {
 }
 
 impl Rule for ProbeLivenessMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         _cx: &Context<'_>,

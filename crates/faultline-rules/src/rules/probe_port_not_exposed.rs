@@ -4,7 +4,7 @@ use faultline_model::intorstr::IntOrString;
 use faultline_model::pod::{Container, ContainerPort, PodTemplate};
 use faultline_model::probe::{Probe, ProbeKind};
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -141,10 +141,6 @@ fn problem<'a>(
 }
 
 impl Rule for ProbePortNotExposed {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         _cx: &Context<'_>,

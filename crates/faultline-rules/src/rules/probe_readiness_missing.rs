@@ -6,7 +6,7 @@ use faultline_model::probe::{Check, Probe, ProbeKind, ResolvedPort};
 use faultline_model::views::service::Service;
 
 use crate::common::is_managed;
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -144,10 +144,6 @@ fn shown(t: &IntOrString) -> String {
 }
 
 impl Rule for ProbeReadinessMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         cx: &Context<'_>,

@@ -4,7 +4,7 @@ use faultline_model::{Inventory, Object};
 use faultline_syntax::NodeRef;
 
 use crate::evidence::{ago_with, field_at, relate_events, shorten};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -111,10 +111,6 @@ fn consumers<'a>(
 }
 
 impl Rule for PvcPending {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(claim) = PersistentVolumeClaim::of(obj) else {
             return;

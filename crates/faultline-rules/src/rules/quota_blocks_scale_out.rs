@@ -16,7 +16,7 @@ use crate::admission::AdmittedPod;
 use crate::common::is_managed;
 use crate::engine::object_ref;
 use crate::quota::{HardEntry, ScopeMatch, counts_pods, hard, pod_usage, scope_match};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -180,7 +180,7 @@ declare_rule! {
         severity: Warning,
         summary: "a ResourceQuota is too small for the namespace's workloads at their autoscaling maximum, so scale-out and rollouts are refused",
         params: [
-            { name: "surge", default: "true", description: "add the rolling-update surge (`maxSurge`) to the full-scale sums" },
+            { name: "surge", field: surge, type: Bool, default: "true", description: "add the rolling-update surge (`maxSurge`) to the full-scale sums" },
         ],
     }
 }
@@ -404,10 +404,6 @@ fn is_resource(obj: &Object<'_>, resource: &str, group: &str) -> bool {
 }
 
 impl Rule for QuotaBlocksScaleOut {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(quota) = ResourceQuota::of(obj) else {
             return;
@@ -419,7 +415,7 @@ impl Rule for QuotaBlocksScaleOut {
         if entries.is_empty() {
             return;
         }
-        let with_surge = cx.param(&Self::META, "surge").trim() != "false";
+        let with_surge = Self::params(cx).surge;
         let Some(sources) = sources(cx, &quota, namespace, &entries) else {
             return;
         };
@@ -749,7 +745,9 @@ fn plural(n: i64) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use super::QuotaBlocksScaleOut;
     use crate::Settings;
+    use crate::registry::internal_error::InternalError;
     use crate::testing::check_texts;
 
     const SALE: &str = "\
@@ -780,12 +778,12 @@ spec:
     fn messages(text: &str, settings: &Settings) -> Vec<String> {
         let (_, diags) = check_texts(&[("t.yaml", text)], settings);
         assert!(
-            !diags.iter().any(|d| d.rule == "internal-error"),
+            !diags.iter().any(|d| d.rule == InternalError::ID),
             "{diags:?}"
         );
         diags
             .into_iter()
-            .filter(|d| d.rule == "quota-blocks-scale-out")
+            .filter(|d| d.rule == QuotaBlocksScaleOut::ID)
             .map(|d| d.message)
             .collect()
     }
@@ -798,7 +796,7 @@ spec:
         assert!(with[0].contains("need 6500m at full scale"), "{}", with[0]);
         let mut settings = Settings::default();
         settings.params.insert(
-            "quota-blocks-scale-out".into(),
+            QuotaBlocksScaleOut::ID.into(),
             [("surge".to_owned(), "false".to_owned())]
                 .into_iter()
                 .collect(),

@@ -8,7 +8,7 @@ use faultline_model::views::{ResourceQuantity, ResourceQuota};
 use faultline_syntax::NodeRef;
 
 use crate::evidence::{display, field_at, shorten};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -117,10 +117,6 @@ fn relate_refusals<'r>(
 }
 
 impl Rule for QuotaExhausted {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let inventory = cx.inventory;
         let mut refused = refusals(inventory);

@@ -5,7 +5,7 @@ use faultline_model::views::ResourceQuota;
 use crate::admission::AdmittedPod;
 use crate::common::creates_pods;
 use crate::quota::{REQUIRES_SETTING, ScopeMatch, container_usage, hard, scope_match};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -122,10 +122,6 @@ fn field(quota_name: &str) -> (&'static str, &str) {
 }
 
 impl Rule for QuotaRequiresRequests {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         cx: &Context<'_>,

@@ -2,7 +2,7 @@ use faultline_model::Object;
 use faultline_model::views::{ConfigMap, Secret};
 
 use crate::presence::{absent_severity, similar_name};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -112,7 +112,7 @@ declare_rule! {
         severity: Warning,
         summary: "a workload references a ConfigMap, Secret, claim, ServiceAccount or class the input does not contain",
         params: [
-            { name: "exclude-kinds", default: "", description: "comma-separated kinds never reported (e.g. `Secret`)" },
+            { name: "exclude-kinds", field: exclude_kinds, type: List, default: "", description: "comma-separated kinds never reported (e.g. `Secret`)" },
         ],
     }
 }
@@ -126,19 +126,13 @@ fn keys_of<'a>(obj: &Object<'a>) -> Option<Vec<&'a str>> {
 }
 
 impl Rule for ReferenceNotFound {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        let excluded = cx.param(&Self::META, "exclude-kinds");
-        let excluded: Vec<&str> = excluded
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
+        let excluded = &Self::params(cx).exclude_kinds;
         for r in cx.graph.references_from(obj.id) {
-            if !r.relation.is_dependency() || r.optional || r.builtin || excluded.contains(&r.kind)
+            if !r.relation.is_dependency()
+                || r.optional
+                || r.builtin
+                || excluded.iter().any(|k| k == r.kind)
             {
                 continue;
             }

@@ -4,7 +4,7 @@ use faultline_model::pod::{PodTemplate, Resources};
 use faultline_syntax::NodeRef;
 
 use crate::common::limit_range_default;
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -82,10 +82,6 @@ fn written(n: NodeRef<'_>) -> String {
 }
 
 impl Rule for ResourcesLimitBelowRequest {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         cx: &Context<'_>,

@@ -2,7 +2,7 @@ use faultline_model::Object;
 use faultline_model::pod::{PodTemplate, Resources};
 
 use crate::common::limit_range_default;
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -84,10 +84,6 @@ declare_rule! {
 }
 
 impl Rule for ResourcesRequestsMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_pod(
         &self,
         cx: &Context<'_>,

@@ -7,7 +7,7 @@ use faultline_model::views::hpa::HorizontalPodAutoscaler;
 use faultline_model::workload::{Strategy, Workload, WorkloadKind};
 use faultline_syntax::TextRange;
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -133,10 +133,6 @@ fn at(obj: &Object<'_>, strategy: &Strategy<'_>, value: &Defaulted<'_, IntOrStri
 }
 
 impl Rule for RolloutStalls {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(w) = Workload::of(obj) else { return };
         let Some(strategy) = w.strategy().filter(|s| s.is_rolling_update()) else {

@@ -7,7 +7,7 @@ use faultline_model::views::{EndpointSlice, Endpoints};
 use faultline_syntax::{NodeRef, TextRange};
 
 use crate::evidence::{MAX_RELATED_PODS, count, display};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -140,10 +140,6 @@ fn addresses(obj: &Object<'_>) -> (usize, usize, TextRange) {
 }
 
 impl Rule for ServiceNoReadyEndpoints {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let inventory = cx.inventory;
         let mut slices: HashMap<(Option<&str>, &str), Vec<&Object<'_>>> = HashMap::new();

@@ -2,7 +2,7 @@ use faultline_model::Object;
 use faultline_model::selector::Selection;
 
 use crate::presence::{judge_empty_selection, report_empty_selection};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -111,10 +111,6 @@ declare_rule! {
 }
 
 impl Rule for ServiceSelectsNoPods {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(sel) = cx.graph.selection(obj.id).filter(|_| obj.is("Service")) else {
             return;

@@ -7,7 +7,7 @@ use faultline_syntax::NodeRef;
 
 use crate::engine::object_ref;
 use crate::presence::{mentions_number, tight_range};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -160,10 +160,6 @@ fn describe(ports: &[&Declared<'_>]) -> String {
 }
 
 impl Rule for ServiceTargetPortMismatch {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(svc) = Service::of(obj) else { return };
         let Some(sel) = cx.graph.selection(obj.id).filter(|s| !s.pods.is_empty()) else {

@@ -2,7 +2,7 @@ use faultline_model::scheduling::{NodeFacts, Taint};
 use faultline_syntax::TextRange;
 
 use crate::placement::{Shape, unplaceable};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -121,10 +121,6 @@ fn blocked<'n, 'a>(
 }
 
 impl Rule for TaintNotTolerated {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let (_, groups) = unplaceable(cx.inventory, |s, nodes| {
             let blocked = blocked(s, nodes)?;

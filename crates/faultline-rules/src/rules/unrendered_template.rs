@@ -1,6 +1,6 @@
 use faultline_syntax::{ProblemKind, SourceFile, Style, TextRange};
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -89,10 +89,6 @@ fn actions(file: &SourceFile) -> Vec<(TextRange, bool)> {
 }
 
 impl Rule for UnrenderedTemplate {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         for (i, parsed) in cx.parsed.iter().enumerate() {
             let file = &cx.files[i];

@@ -4,7 +4,7 @@ use faultline_model::selector::Labels;
 use faultline_model::workload::{Workload, WorkloadKind};
 use faultline_syntax::TextRange;
 
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -90,10 +90,6 @@ fn labels_text(labels: &Labels) -> String {
 }
 
 impl Rule for WorkloadSelectorMismatch {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_object(&self, _cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(w) = Workload::of(obj) else { return };
         let apps_kind = matches!(

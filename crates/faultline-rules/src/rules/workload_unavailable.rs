@@ -8,7 +8,7 @@ use faultline_model::{Inventory, Object};
 use faultline_syntax::TextRange;
 
 use crate::evidence::{MAX_RELATED_PODS, condition_at, display, owner_of, relate_events};
-use crate::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -204,10 +204,6 @@ fn pods_by_owner<'a>(
 }
 
 impl Rule for WorkloadUnavailable {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let inventory = cx.inventory;
         let pods = pods_by_owner(inventory);

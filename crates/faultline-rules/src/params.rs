@@ -1,0 +1,201 @@
+//! Typed rule parameters.
+//!
+//! A rule declares each parameter with a type ([`Integer`], [`Duration`], [`Bool`], [`List`])
+//! in [`declare_rule!`](crate::declare_rule), which generates a `Params` struct in the rule's
+//! module with one typed field per parameter and a `Self::params(cx)` accessor. The values of
+//! `.faultline.yaml` are checked against the types when the file is read ([`crate::config`]);
+//! a rule's `Params` is built once per run, on first use ([`Context::params`]).
+//!
+//! [`Context::params`]: crate::Context::params
+
+use faultline_syntax::resolve::{Resolved, resolve_plain};
+
+use crate::{RuleMeta, Settings};
+
+/// The type of a parameter, as `.faultline.yaml` and the rule pages show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    Integer,
+    Duration,
+    Bool,
+    List,
+}
+
+impl ParamKind {
+    /// The name in the rule pages: `integer`, `duration`, `boolean`, `list`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Integer => "integer",
+            Self::Duration => "duration",
+            Self::Bool => "boolean",
+            Self::List => "list",
+        }
+    }
+
+    /// What a value must look like, for error messages.
+    pub fn expected(self) -> &'static str {
+        match self {
+            Self::Integer => "a whole number, 0 or more",
+            Self::Duration => "a duration such as `90s`, `30m`, `1h30m` or `2d`",
+            Self::Bool => "`true` or `false`",
+            Self::List => "a comma-separated list",
+        }
+    }
+
+    /// Whether `text` is a value of this type.
+    pub fn accepts(self, text: &str) -> bool {
+        match self {
+            Self::Integer => Integer::parse(text).is_some(),
+            Self::Duration => Duration::parse(text).is_some(),
+            Self::Bool => Bool::parse(text).is_some(),
+            Self::List => List::parse(text).is_some(),
+        }
+    }
+}
+
+impl std::fmt::Display for ParamKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A parameter type: how its text is parsed and what it gives.
+pub trait ParamType {
+    type Value: Send + Sync + 'static;
+    const KIND: ParamKind;
+    /// The value `text` gives, or `None` when it is not one of this type.
+    fn parse(text: &str) -> Option<Self::Value>;
+}
+
+/// A whole number, 0 or more, as YAML writes integers (`30`, `0x1F`, `1_000`): an `i64`.
+#[derive(Debug)]
+pub enum Integer {}
+
+impl ParamType for Integer {
+    type Value = i64;
+    const KIND: ParamKind = ParamKind::Integer;
+    fn parse(text: &str) -> Option<i64> {
+        faultline_syntax::resolve::int_value(text.trim()).filter(|n| *n >= 0)
+    }
+}
+
+/// A duration (`90s`, `30m`, `1h30m`, `2d`; a bare number is seconds): seconds as an `i64`.
+#[derive(Debug)]
+pub enum Duration {}
+
+impl ParamType for Duration {
+    type Value = i64;
+    const KIND: ParamKind = ParamKind::Duration;
+    fn parse(text: &str) -> Option<i64> {
+        faultline_model::time::parse_duration(text)
+    }
+}
+
+/// A boolean as YAML 1.1 (and Kubernetes) reads one: `true`, `false`, `yes`, `off`, ….
+#[derive(Debug)]
+pub enum Bool {}
+
+impl ParamType for Bool {
+    type Value = bool;
+    const KIND: ParamKind = ParamKind::Bool;
+    fn parse(text: &str) -> Option<bool> {
+        match resolve_plain(text.trim()) {
+            Resolved::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// A comma-separated list of words (`Secret, ConfigMap`), each trimmed, empty ones dropped.
+#[derive(Debug)]
+pub enum List {}
+
+impl ParamType for List {
+    type Value = Vec<String>;
+    const KIND: ParamKind = ParamKind::List;
+    fn parse(text: &str) -> Option<Vec<String>> {
+        Some(
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+}
+
+/// The typed parameters of one rule: the `Params` struct [`declare_rule!`](crate::declare_rule)
+/// generates in the rule's module.
+pub trait RuleParams: Send + Sync + Sized + 'static {
+    /// The rule they belong to.
+    const META: &'static RuleMeta;
+
+    /// Reads every parameter from `settings`.
+    fn read(settings: &Settings) -> Self;
+}
+
+/// The value of the parameter `name` of the rule `rule` in `settings`, else `default`. A
+/// configured value that does not parse also gives the default: `.faultline.yaml` is checked
+/// when it is read, so only settings built by hand can hold one. Used by the code
+/// [`declare_rule!`](crate::declare_rule) generates.
+///
+/// # Panics
+/// When `default` is not a value of the type (a test checks every declaration).
+#[doc(hidden)]
+pub fn value<T: ParamType>(settings: &Settings, rule: &str, name: &str, default: &str) -> T::Value {
+    settings
+        .params
+        .get(rule)
+        .and_then(|p| p.get(name))
+        .and_then(|v| T::parse(v))
+        .or_else(|| T::parse(default))
+        .unwrap_or_else(|| {
+            panic!(
+                "rule `{rule}`: the default `{default}` of `{name}` is not {}",
+                T::KIND.expected()
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_parse_as_their_type() {
+        assert_eq!(Integer::parse(" 30 "), Some(30));
+        assert_eq!(Integer::parse("0x10"), Some(16));
+        assert_eq!(Integer::parse("-1"), None);
+        assert_eq!(Integer::parse("ten"), None);
+        assert_eq!(Duration::parse("1h30m"), Some(5400));
+        assert_eq!(Duration::parse("90"), Some(90));
+        assert_eq!(Duration::parse("soon"), None);
+        assert_eq!(Bool::parse("false"), Some(false));
+        assert_eq!(Bool::parse("off"), Some(false));
+        assert_eq!(Bool::parse("True"), Some(true));
+        assert_eq!(Bool::parse("maybe"), None);
+        assert_eq!(
+            List::parse(" Secret, ,ConfigMap "),
+            Some(vec!["Secret".to_owned(), "ConfigMap".to_owned()])
+        );
+        assert_eq!(List::parse(""), Some(Vec::new()));
+    }
+
+    #[test]
+    fn a_configured_value_wins_and_a_bad_one_falls_back_to_the_default() {
+        let mut settings = Settings::default();
+        assert_eq!(value::<Integer>(&settings, "r", "n", "5"), 5);
+        settings
+            .params
+            .entry("r".to_owned())
+            .or_default()
+            .insert("n".to_owned(), "7".to_owned());
+        assert_eq!(value::<Integer>(&settings, "r", "n", "5"), 7);
+        settings
+            .params
+            .entry("r".to_owned())
+            .or_default()
+            .insert("n".to_owned(), "seven".to_owned());
+        assert_eq!(value::<Integer>(&settings, "r", "n", "5"), 5);
+    }
+}
