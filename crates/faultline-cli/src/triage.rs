@@ -157,6 +157,31 @@ fn blast(p: &Problem) -> String {
     parts.join("; ")
 }
 
+/// `likely a consequence of: problem 1 (Deployment/shop/api), …; their OOM kills use up the
+/// node's memory`, for a problem that follows from others.
+fn consequence(incident: &Incident, p: &Problem) -> Option<String> {
+    if p.consequence_of.is_empty() {
+        return None;
+    }
+    let mut numbered: Vec<(Option<usize>, &ObjectRef)> = p
+        .consequence_of
+        .iter()
+        .map(|o| (incident.problems.iter().position(|q| &q.subject == o), o))
+        .collect();
+    numbered.sort();
+    let of: Vec<String> = numbered
+        .iter()
+        .map(|(i, o)| match i {
+            Some(i) => format!("problem {} ({o})", i + 1),
+            None => o.to_string(),
+        })
+        .collect();
+    Some(format!(
+        "likely a consequence of: {}; their OOM kills use up the node's memory",
+        of.join(", ")
+    ))
+}
+
 fn headline(incident: &Incident, other_word: &str) -> String {
     let n = incident.problems.len();
     let symptoms: usize = incident.problems.iter().map(|p| p.symptoms.len()).sum();
@@ -263,6 +288,9 @@ fn human(incident: &Incident, files: &[SourceFile]) -> String {
         if !b.is_empty() {
             writeln!(s, "   blast radius: {b}").ok();
         }
+        if let Some(c) = consequence(incident, p) {
+            writeln!(s, "   {c}").ok();
+        }
         writeln!(s, "   symptoms:").ok();
         for y in &p.symptoms {
             writeln!(s, "     - {}: {}", y.rule, y.message).ok();
@@ -350,6 +378,10 @@ fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
         let b = blast(p);
         if !b.is_empty() {
             writeln!(s, "**Blast radius:** {b}.\n").ok();
+        }
+        if let Some(c) = consequence(incident, p) {
+            let rest = c.strip_prefix("likely a consequence of: ").unwrap_or(&c);
+            writeln!(s, "**Likely a consequence of:** {rest}.\n").ok();
         }
         writeln!(s, "**Symptoms**\n").ok();
         for y in &p.symptoms {
@@ -451,6 +483,7 @@ fn to_json(incident: &Incident, files: &[SourceFile]) -> Value {
                 "subject": p.subject.to_string(),
                 "severity": p.severity.as_str(),
                 "podsAffected": p.pods_affected,
+                "consequenceOf": p.consequence_of.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "servicesWithoutEndpoints": p.services_down.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "symptoms": p.symptoms.iter().map(|y| symptom_json(y, files)).collect::<Vec<_>>(),
                 "causes": p.causes.iter().enumerate().map(|(k, c)| json!({

@@ -59,6 +59,10 @@ pub struct Problem {
     pub causes: Vec<Cause>,
     /// `kubectl` commands to confirm the causes on the live cluster.
     pub commands: Vec<String>,
+    /// The problems this one follows from: a Node under memory pressure whose only suspected
+    /// causes are the OOM kills of workloads that are problems of their own. Such a problem
+    /// ranks below them.
+    pub consequence_of: Vec<ObjectRef>,
 }
 
 /// One status finding of a problem.
@@ -215,8 +219,16 @@ pub fn build(cx: &Context<'_>, diags: &[Diagnostic], chains: &[Chain]) -> Incide
             problem(cx, diags, idx, &causes_of, key)
         })
         .collect();
+    mark_consequences(cx, &mut problems);
     problems.sort_by(|a, b| {
-        let rank = |p: &Problem| (p.services_down.len(), p.pods_affected, p.severity);
+        let rank = |p: &Problem| {
+            (
+                p.consequence_of.is_empty(),
+                p.services_down.len(),
+                p.pods_affected,
+                p.severity,
+            )
+        };
         rank(b)
             .cmp(&rank(a))
             .then_with(|| a.subject.to_string().cmp(&b.subject.to_string()))
@@ -234,6 +246,36 @@ pub fn build(cx: &Context<'_>, diags: &[Diagnostic], chains: &[Chain]) -> Incide
         timeline_omitted,
         other_findings: diags.len() - symptoms.len() - input_problems.len(),
         input_problems,
+    }
+}
+
+/// Marks the Node problems that follow from other problems: every suspected cause is a pod's
+/// OOM kill, and each of those pods belongs to a workload that is a problem of its own.
+fn mark_consequences(cx: &Context<'_>, problems: &mut [Problem]) {
+    let workloads: BTreeSet<ObjectRef> = problems
+        .iter()
+        .filter(|p| p.subject.kind != "Node")
+        .map(|p| p.subject.clone())
+        .collect();
+    for p in problems.iter_mut().filter(|p| p.subject.kind == "Node") {
+        let mut from: BTreeSet<ObjectRef> = BTreeSet::new();
+        let all_oom = !p.causes.is_empty()
+            && p.causes.iter().all(|c| {
+                let pod = c
+                    .object_id
+                    .filter(|_| c.rule == Some("container-oom-killed"))
+                    .map(|id| cx.inventory.get(id));
+                match pod.map(|pod| owner_ref(cx, pod).name) {
+                    Some(owner) if workloads.contains(&owner) => {
+                        from.insert(owner);
+                        true
+                    }
+                    _ => false,
+                }
+            });
+        if all_oom {
+            p.consequence_of = from.into_iter().collect();
+        }
     }
 }
 
@@ -397,6 +439,7 @@ fn problem(
         evidence,
         causes,
         commands,
+        consequence_of: Vec::new(),
     }
 }
 

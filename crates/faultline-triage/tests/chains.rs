@@ -197,3 +197,69 @@ lastTimestamp: "2024-05-01T11:30:00Z"
         );
     }
 }
+
+/// The demo outage (testdata/demo/snapshot, a `kubectl cluster-info dump`): Node problems name
+/// only the pods bound to each node, and rank below the workloads whose OOM kills they follow.
+mod demo {
+    use faultline_model::{Inventory, ModelOptions};
+    use faultline_rules::{Context, Settings};
+    use faultline_syntax::load::{self, Input, LoadOptions};
+    use faultline_triage::{chains, report};
+
+    #[test]
+    fn node_problems_follow_from_the_pods_bound_to_them() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/demo/snapshot");
+        let loaded = load::load_all(&[Input::from_arg(dir)], &LoadOptions::default());
+        let paths: Vec<&str> = loaded.files.iter().map(|f| f.path.as_str()).collect();
+        let inventory =
+            Inventory::build_with_paths(&loaded.parsed, &paths, &ModelOptions::default());
+        let graph = faultline_graph::Graph::build(&inventory);
+        let settings = Settings::default();
+        let cx = Context::new(&loaded.files, &loaded.parsed, &graph, &settings);
+        let diags = faultline_rules::run(&cx, &settings.enabled_rules());
+        let chains = chains(&cx, &diags);
+        let incident = report::build(&cx, &diags, &chains);
+        let node = |name: &str| {
+            let i = incident
+                .problems
+                .iter()
+                .position(|p| p.subject.kind == "Node" && p.subject.name == name)
+                .unwrap_or_else(|| panic!("no problem for {name}"));
+            (i, &incident.problems[i])
+        };
+        let pods = |p: &report::Problem| -> Vec<String> {
+            p.causes
+                .iter()
+                .filter_map(|c| c.object.as_ref().map(|o| o.name.clone()))
+                .collect()
+        };
+        // order-service-…-m3k8z runs on node-6; payment-service-…-x2x4k on node-5.
+        let (i6, node6) = node("node-6");
+        assert_eq!(pods(node6), ["order-service-5c7d9f4b8-m3k8z"]);
+        let (i7, node7) = node("node-7");
+        assert_eq!(
+            pods(node7),
+            [
+                "order-service-5c7d9f4b8-r8t2c",
+                "payment-service-7d9f8c6b5-k9d3w"
+            ]
+        );
+        let workload = |name: &str| {
+            incident
+                .problems
+                .iter()
+                .position(|p| p.subject.kind == "Deployment" && p.subject.name == name)
+                .expect("a workload problem")
+        };
+        assert_eq!(
+            node6
+                .consequence_of
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>(),
+            ["order-service"]
+        );
+        assert_eq!(node7.consequence_of.len(), 2);
+        assert!(i6 > workload("order-service") && i7 > workload("payment-service"));
+    }
+}

@@ -4,7 +4,7 @@
 use faultline_diagnostics::Diagnostic;
 use faultline_graph::Relation;
 use faultline_model::{Object, ObjectId};
-use faultline_rules::Context;
+use faultline_rules::{Context, object_ref};
 
 use super::facts::{PodFacts, first_probe};
 use super::wording::{POD_SYMPTOMS, ns_flag, probe_failures_why, rule_what, sh, symptom_what};
@@ -157,20 +157,32 @@ pub(crate) fn node_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnos
         })
         .collect();
     if d.rule == "node-under-pressure" {
-        for j in findings.naming(&keys, &["container-oom-killed"]) {
-            let e = findings.get(j);
-            causes.push(Cause::finding(
-                e,
-                format!(
-                    "{} on it is OOM-killed",
-                    e.object
-                        .as_ref()
-                        .map_or_else(String::new, ToString::to_string)
-                ),
-                "its containers take more memory than they were given".to_owned(),
-                55,
-                confirm.clone(),
-            ));
+        // Only the pods bound to this node: an OOM finding folded over a workload's replicas
+        // names pods on other nodes too.
+        for pod in &pods {
+            for j in findings.naming(&[pod.id], &["container-oom-killed"]) {
+                let e = findings.get(j);
+                let location = if e.object_id == Some(pod.id) {
+                    Some(e.location)
+                } else {
+                    e.related
+                        .iter()
+                        .find(|r| r.object_id == Some(pod.id))
+                        .and_then(|r| r.location)
+                        .or(Some(e.location))
+                };
+                let mut cause = Cause::finding(
+                    e,
+                    format!("{} on it is OOM-killed", object_ref(pod)),
+                    "its containers take more memory than they were given".to_owned(),
+                    55,
+                    confirm.clone(),
+                );
+                cause.object = Some(object_ref(pod));
+                cause.object_id = Some(pod.id);
+                cause.location = location;
+                causes.push(cause);
+            }
         }
     }
     causes
