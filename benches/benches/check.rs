@@ -41,7 +41,7 @@ fn small_manifest(c: &mut Criterion) {
         !outcome
             .diagnostics
             .iter()
-            .any(|d| d.rule == "input-unreadable"),
+            .any(|d| d.rule == faultline_rules::registry::input_unreadable::InputUnreadable::ID),
         "{} is unreadable",
         path.display()
     );

@@ -4,6 +4,8 @@ use std::path::Path;
 
 use faultline_rules::api_versions::KubeVersion;
 use faultline_rules::docs::{clean_doc, examples, generate};
+use faultline_rules::registry::input_unreadable::InputUnreadable;
+use faultline_rules::registry::internal_error::InternalError;
 use faultline_rules::testing::check_texts;
 use faultline_rules::{Settings, registry};
 
@@ -21,7 +23,7 @@ fn settings_for(example: &str) -> Settings {
 }
 
 /// Rules no input can trigger on purpose, or that need bytes a Markdown block cannot hold.
-const NOT_RUNNABLE: &[&str] = &["internal-error", "input-unreadable"];
+const NOT_RUNNABLE: &[&str] = &[InternalError::ID, InputUnreadable::ID];
 
 #[test]
 fn doc_examples_fire_and_use_instead_passes() {
@@ -120,7 +122,7 @@ fn declarations_are_tidy() {
                 problems.push(format!("{id}: doc lacks `{section}`"));
             }
         }
-        if !NOT_RUNNABLE.contains(&id) || id == "input-unreadable" {
+        if !NOT_RUNNABLE.contains(&id) || id == InputUnreadable::ID {
             let dir = testdata.join(id);
             let has = |prefix: &str| {
                 std::fs::read_dir(&dir)

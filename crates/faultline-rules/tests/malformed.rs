@@ -2,6 +2,7 @@
 //! are skipped (the API server or a syntax rule reports them), so no `internal-error` appears.
 
 use faultline_rules::Settings;
+use faultline_rules::registry::internal_error::InternalError;
 use faultline_rules::testing::check_texts;
 
 const MALFORMED: &str = r#"
@@ -91,7 +92,7 @@ fn malformed_input_never_panics() {
     let (_, diags) = check_texts(&[("malformed.yaml", MALFORMED)], &Settings::default());
     let internal: Vec<_> = diags
         .iter()
-        .filter(|d| d.rule == "internal-error")
+        .filter(|d| d.rule == InternalError::ID)
         .map(|d| &d.message)
         .collect();
     assert!(internal.is_empty(), "{internal:#?}");
@@ -110,7 +111,7 @@ fn doubling_environment_variables_stay_bounded() {
     }
     text.push_str("      args: [java, $(V63), -jar, /app.jar]\n");
     let (_, diags) = check_texts(&[("doubling.yaml", &text)], &Settings::default());
-    assert!(diags.iter().all(|d| d.rule != "internal-error"));
+    assert!(diags.iter().all(|d| d.rule != InternalError::ID));
 }
 
 /// Snapshot-shaped input with every status field of the wrong type, for the status and
@@ -235,7 +236,7 @@ fn malformed_snapshots_never_panic() {
     );
     let internal: Vec<_> = diags
         .iter()
-        .filter(|d| d.rule == "internal-error")
+        .filter(|d| d.rule == InternalError::ID)
         .map(|d| &d.message)
         .collect();
     assert!(internal.is_empty(), "{internal:#?}");

@@ -3,6 +3,9 @@
 
 use faultline_diagnostics::Severity;
 use faultline_rules::Settings;
+use faultline_rules::registry::hpa_replicas_invalid::HpaReplicasInvalid;
+use faultline_rules::registry::reference_not_found::ReferenceNotFound;
+use faultline_rules::registry::service_selects_no_pods::ServiceSelectsNoPods;
 use faultline_rules::testing::check_texts;
 
 fn findings(text: &str, settings: &Settings, rule: &str) -> Vec<(Severity, String)> {
@@ -55,7 +58,7 @@ items:
 
 #[test]
 fn a_cluster_export_shows_what_is_missing_only_for_kinds_it_holds() {
-    let found = findings(EXPORT, &Settings::default(), "reference-not-found");
+    let found = findings(EXPORT, &Settings::default(), ReferenceNotFound::ID);
     assert_eq!(found.len(), 2, "{found:?}");
     // The export has Secrets in `shop`: the missing one is a warning.
     assert_eq!(found[0].0, Severity::Warning);
@@ -68,10 +71,10 @@ fn a_cluster_export_shows_what_is_missing_only_for_kinds_it_holds() {
         found[1].1
     );
     // A Service of the export that selects nothing is judged even without a near miss.
-    let found = findings(EXPORT, &Settings::default(), "service-selects-no-pods");
+    let found = findings(EXPORT, &Settings::default(), ServiceSelectsNoPods::ID);
     assert_eq!(found.len(), 1, "{found:?}");
     // The API server writes `replicas` into stored workloads: not a finding in an export.
-    assert!(findings(EXPORT, &Settings::default(), "hpa-replicas-invalid").is_empty());
+    assert!(findings(EXPORT, &Settings::default(), HpaReplicasInvalid::ID).is_empty());
 }
 
 #[test]
@@ -88,19 +91,16 @@ metadata: {name: api, labels: {app: api}}
 spec: {containers: [{name: api, image: i, envFrom: [{configMapRef: {name: api-env}}]}]}
 ";
     let default = Settings::default();
-    assert!(findings(text, &default, "service-selects-no-pods").is_empty());
-    let refs = findings(text, &default, "reference-not-found");
+    assert!(findings(text, &default, ServiceSelectsNoPods::ID).is_empty());
+    let refs = findings(text, &default, ReferenceNotFound::ID);
     assert_eq!(refs[0].0, Severity::Info);
     let complete = Settings {
         complete: true,
         ..Settings::default()
     };
+    assert_eq!(findings(text, &complete, ServiceSelectsNoPods::ID).len(), 1);
     assert_eq!(
-        findings(text, &complete, "service-selects-no-pods").len(),
-        1
-    );
-    assert_eq!(
-        findings(text, &complete, "reference-not-found")[0].0,
+        findings(text, &complete, ReferenceNotFound::ID)[0].0,
         Severity::Warning
     );
 }
