@@ -261,5 +261,14 @@ mod demo {
         );
         assert_eq!(node7.consequence_of.len(), 2);
         assert!(i6 > workload("order-service") && i7 > workload("payment-service"));
+        // The liveness probe that kills payment-service is one cause, not the finding that
+        // names it and the probe again under another number.
+        let payment = &incident.problems[workload("payment-service")];
+        let probe_causes = payment
+            .causes
+            .iter()
+            .filter(|c| c.what.contains("liveness probe"))
+            .count();
+        assert_eq!(probe_causes, 1, "{:#?}", payment.causes);
     }
 }

@@ -257,13 +257,17 @@ pub(crate) fn liveness_causes(
             confirm.clone(),
         ));
     }
-    if let Some((p, name, node)) = first_probe(&facts.pods, "livenessProbe") {
+    // The probe itself, unless a finding already names it (one cause, not the same probe
+    // twice under two numbers).
+    if slow.is_empty()
+        && let Some((p, name, node)) = first_probe(&facts.pods, "livenessProbe")
+    {
         causes.push(Cause::at(
             p,
             node,
             format!("the liveness probe of container `{name}`"),
             why,
-            if slow.is_empty() { 80 } else { 75 },
+            80,
             confirm,
         ));
     }
