@@ -234,18 +234,18 @@ impl<'a> Graph<'a> {
         self.reference(obj, Relation::Owner)?.target
     }
 
+    /// The controllers of the object, nearest first, up to the root, with those the input lacks
+    /// named by their references ([`faultline_model::owners`]): the one owner walk every part
+    /// of faultline uses.
+    pub fn controllers(&self, obj: ObjectId) -> Vec<faultline_model::owners::Controller<'a>> {
+        faultline_model::owners::controllers(self.inventory, self.inventory.get(obj))
+    }
+
     /// The top of the object's owner chain in the input (a Pod → its ReplicaSet → its
-    /// Deployment; a Job → its CronJob); the object itself when it has no owner here.
+    /// Deployment, also when the snapshot lacks the ReplicaSet; a Job → its CronJob); the
+    /// object itself when it has no owner here.
     pub fn root_owner(&self, obj: ObjectId) -> ObjectId {
-        let mut at = obj;
-        // Owner chains are short; the bound guards against cycles in malformed input.
-        for _ in 0..16 {
-            match self.owner(at) {
-                Some(next) if next != obj => at = next,
-                _ => break,
-            }
-        }
-        at
+        faultline_model::owners::root_in_input(self.inventory, self.inventory.get(obj))
     }
 
     /// The distinct workloads behind pod shapes: each shape's root owner, in input order. A

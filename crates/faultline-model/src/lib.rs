@@ -11,6 +11,7 @@ pub mod kinds;
 pub mod layout;
 pub mod logs;
 pub mod object;
+pub mod owners;
 pub mod pod;
 pub mod pod_status;
 pub mod probe;

@@ -18,14 +18,7 @@ use faultline_syntax::{NodeRef, TextRange};
 
 use crate::kinds::{self, Scope};
 use crate::object::{Inventory, Object};
-use crate::status::controller_of;
-
-/// The label a Deployment adds to its ReplicaSets and their pods; the ReplicaSet is named
-/// `<deployment>-<hash>`.
-const POD_TEMPLATE_HASH: &str = "pod-template-hash";
-
-/// Owner links followed at most, against reference cycles in bad snapshots.
-const MAX_OWNERS: usize = 8;
+use crate::owners;
 
 /// The manifests of a run (a second [`Inventory`], built from the `--manifests` files),
 /// indexed by kind (case-insensitively) and `metadata.name`.
@@ -59,17 +52,7 @@ pub struct Owner {
     pub in_snapshot: bool,
 }
 
-/// How an [`Owner`] was found from the object below it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Via {
-    /// The controller `ownerReference`.
-    OwnerReference,
-    /// A ReplicaSet the snapshot does not explain, named `<deployment>-<pod-template-hash>`:
-    /// its Deployment.
-    PodTemplateHash,
-    /// A Job the snapshot does not explain, named `<cronjob>-<digits>`: its CronJob.
-    CronJobName,
-}
+pub use crate::owners::Via;
 
 /// A location of a running object mapped into its manifest.
 #[derive(Clone, Debug)]
@@ -166,31 +149,28 @@ impl<'m> ManifestIndex<'m> {
     /// the hash from its own or its pod's label) or a CronJob's (`<cronjob>-<digits>`).
     pub fn source_of<'r>(&self, running: &Inventory<'r>, obj: &Object<'r>) -> Option<Source<'m>> {
         let namespace = obj.namespace;
+        if let Some((object, namespace_assumed)) = self.lookup(obj.kind, namespace, obj.name) {
+            return Some(Source {
+                object,
+                owners: Vec::new(),
+                namespace_assumed,
+            });
+        }
         let mut owners = Vec::new();
-        let mut current = Some(obj);
-        let (mut kind, mut name) = (obj.kind, obj.name);
-        let mut hash = label(obj, POD_TEMPLATE_HASH);
-        for _ in 0..=MAX_OWNERS {
-            if let Some((object, namespace_assumed)) = self.lookup(kind, namespace, name) {
+        for c in owners::controllers(running, obj) {
+            owners.push(Owner {
+                kind: c.kind.to_owned(),
+                name: c.name.to_owned(),
+                via: c.via,
+                in_snapshot: c.object.is_some(),
+            });
+            if let Some((object, namespace_assumed)) = self.lookup(c.kind, namespace, c.name) {
                 return Some(Source {
                     object,
                     owners,
                     namespace_assumed,
                 });
             }
-            let (next_kind, next_name, via) = match current.and_then(controller_of) {
-                Some(owner) => (owner.kind, owner.name, Via::OwnerReference),
-                None => derived_owner(kind, name, hash)?,
-            };
-            current = running.find(next_kind, namespace, next_name);
-            hash = current.and_then(|o| label(o, POD_TEMPLATE_HASH)).or(hash);
-            owners.push(Owner {
-                kind: next_kind.to_owned(),
-                name: next_name.to_owned(),
-                via,
-                in_snapshot: current.is_some(),
-            });
-            (kind, name) = (next_kind, next_name);
         }
         None
     }
@@ -264,29 +244,6 @@ impl<'m> ManifestIndex<'m> {
 /// unknown kind written without one.
 fn namespace_unwritten(object: &Object<'_>) -> bool {
     object.namespace_defaulted || (object.namespace.is_none() && object.scope == Scope::Unknown)
-}
-
-fn label<'r>(obj: &Object<'r>, key: &str) -> Option<&'r str> {
-    obj.labels().find(|(k, _)| *k == key).map(|(_, v)| v)
-}
-
-/// The controller a ReplicaSet or Job without a controller reference was most likely made by,
-/// from its name.
-fn derived_owner<'r>(
-    kind: &str,
-    name: &'r str,
-    hash: Option<&str>,
-) -> Option<(&'r str, &'r str, Via)> {
-    if kind.eq_ignore_ascii_case("ReplicaSet") {
-        let base = name.strip_suffix(hash?)?.strip_suffix('-')?;
-        return (!base.is_empty()).then_some(("Deployment", base, Via::PodTemplateHash));
-    }
-    if kind.eq_ignore_ascii_case("Job") {
-        let (base, digits) = name.rsplit_once('-')?;
-        let digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-        return (digits && !base.is_empty()).then_some(("CronJob", base, Via::CronJobName));
-    }
-    None
 }
 
 /// One step of a key path from an object's root.

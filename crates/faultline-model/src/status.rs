@@ -134,7 +134,8 @@ pub fn controller_of<'a>(obj: &Object<'a>) -> Option<OwnerRef<'a>> {
         .and_then(|node| {
             Some(OwnerRef {
                 node,
-                kind: node.get("kind")?.as_str()?,
+                // Left out, it is empty (netpol-analyzer then takes the pod's kind).
+                kind: node.get("kind").and_then(|k| k.as_str()).unwrap_or(""),
                 name: node.get("name")?.as_str()?,
                 uid: node.get("uid").and_then(|u| u.as_str()),
             })

@@ -300,6 +300,33 @@ mod tests {
         );
     }
 
+    /// A snapshot without the ReplicaSet: the pods' `pod-template-hash` names the Deployment
+    /// (`api-6d4f` = `api` + `-6d4f`), so their findings still fold into its.
+    #[test]
+    fn pods_fold_into_the_deployment_when_the_replica_set_is_missing() {
+        let hashed = |name: &str| {
+            pod(name, "app").replace(
+                "labels: {app: api}",
+                "labels: {app: api, pod-template-hash: 6d4f}",
+            )
+        };
+        let (text, diags) = check(&[deployment(), hashed("api-6d4f-a"), hashed("api-6d4f-b")]);
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        let d = &diags[0];
+        assert_eq!(
+            d.object.as_ref().unwrap().to_string(),
+            "Deployment/shop/api"
+        );
+        assert_eq!(
+            related(&text, d)[0],
+            (
+                "the same on 2 of its pods, first Pod/shop/api-6d4f-a".to_owned(),
+                some("Pod/shop/api-6d4f-a"),
+                Some("api-6d4f-a"),
+            )
+        );
+    }
+
     #[test]
     fn pods_of_an_absent_workload_are_one_finding_that_counts_them() {
         let (text, diags) = check(&[

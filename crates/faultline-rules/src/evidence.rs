@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use faultline_diagnostics::Location;
+use faultline_model::owners;
 use faultline_model::snapshot::EventInfo;
-use faultline_model::status::controller_of;
 use faultline_model::time::{Timestamp, human_duration};
 use faultline_model::{Inventory, Object};
 use faultline_syntax::TextRange;
@@ -40,55 +40,42 @@ pub(crate) fn display(obj: &Object<'_>) -> String {
     crate::engine::object_ref(obj).to_string()
 }
 
+/// The controllers that make up `obj`'s workload, nearest first: its controller, then from a
+/// ReplicaSet its Deployment and from a Job its CronJob ([`owners::controllers`], which names
+/// the Deployment of a ReplicaSet the input lacks from the `pod-template-hash`).
+fn workload_chain<'a>(inventory: &Inventory<'a>, obj: &Object<'a>) -> Vec<owners::Controller<'a>> {
+    let all = owners::controllers(inventory, obj);
+    let mut end = all.len().min(1);
+    while end < all.len() && matches!(all[end - 1].kind, "ReplicaSet" | "Job") {
+        end += 1;
+    }
+    all.into_iter().take(end).collect()
+}
+
 /// The workload `obj` belongs to (see [`Owner`]); `None` for an object without a controller.
 pub fn owner_of<'a>(inventory: &'a Inventory<'a>, obj: &Object<'a>) -> Option<Owner<'a>> {
-    let first = controller_of(obj).filter(|o| o.kind != "Node")?;
-    let namespace = obj.namespace;
-    let mut owner = Owner {
-        kind: first.kind,
-        name: first.name,
-        namespace,
-        object: inventory.find(first.kind, namespace, first.name),
-    };
-    while let Some(o) = owner
-        .object
-        .filter(|o| matches!(o.kind, "ReplicaSet" | "Job"))
-        && let Some(up) = controller_of(o)
-    {
-        owner = Owner {
-            kind: up.kind,
-            name: up.name,
-            namespace,
-            object: inventory.find(up.kind, namespace, up.name),
-        };
-    }
-    Some(owner)
+    let last = *workload_chain(inventory, obj).last()?;
+    Some(Owner {
+        kind: last.kind,
+        name: last.name,
+        namespace: obj.namespace,
+        object: last.object.map(|id| inventory.get(id)),
+    })
 }
 
 /// The controllers of `obj` that are in the input, nearest first, along the chain
 /// [`owner_of`] follows: the controller, then from a ReplicaSet its Deployment and from a Job
-/// its CronJob. Stops at the first controller missing from the input.
+/// its CronJob.
 pub fn controllers_in_input<'a>(
     inventory: &'a Inventory<'a>,
     obj: &Object<'a>,
 ) -> Vec<&'a Object<'a>> {
-    let mut chain: Vec<&'a Object<'a>> = Vec::new();
-    let mut next = controller_of(obj).filter(|o| o.kind != "Node");
-    while let Some(c) = next {
-        let Some(up) = inventory.find(c.kind, obj.namespace, c.name) else {
-            break;
-        };
-        if up.id == obj.id || chain.iter().any(|o| o.id == up.id) {
-            break;
-        }
-        chain.push(up);
-        next = if matches!(up.kind, "ReplicaSet" | "Job") {
-            controller_of(up)
-        } else {
-            None
-        };
-    }
-    chain
+    workload_chain(inventory, obj)
+        .into_iter()
+        .filter_map(|c| c.object)
+        .filter(|id| *id != obj.id)
+        .map(|id| inventory.get(id))
+        .collect()
 }
 
 /// Findings about pods of one workload (or one pod without an owner), in input order.

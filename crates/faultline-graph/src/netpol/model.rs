@@ -205,28 +205,22 @@ pub fn container_ports(template: &PodTemplate<'_>) -> Vec<ContainerPort> {
     out
 }
 
-/// The owner connection lists group a pod under: its controller ownerReference (not a Node),
-/// or the object itself.
-fn owner_of<'a>(obj: &Object<'a>) -> (&'a str, &'a str) {
+/// The owner connection lists group a pod under: its nearest controller (not a Node; the
+/// graph's owner walk), or the object itself.
+fn owner_of<'a>(graph: &Graph<'a>, obj: &Object<'a>) -> (&'a str, &'a str) {
     if obj.kind == "Pod"
-        && let Some(owner) = obj
-            .node
-            .path(&["metadata", "ownerReferences"])
+        && let Some(owner) = graph
+            .controllers(obj.id)
             .into_iter()
-            .flat_map(|o| o.items())
-            .find(|o| {
-                o.get("controller").and_then(|c| c.as_bool()) == Some(true)
-                    && o.get("kind").and_then(|k| k.as_str()) != Some("Node")
-            })
-        && let Some(name) = owner.get("name").and_then(|n| n.as_str())
+            .find(|c| c.via == faultline_model::owners::Via::OwnerReference)
     {
         // An owner written without a kind keeps the pod's (as netpol-analyzer reads it).
-        let kind = owner
-            .get("kind")
-            .and_then(|k| k.as_str())
-            .filter(|k| !k.is_empty())
-            .unwrap_or(obj.kind);
-        return (kind, name);
+        let kind = if owner.kind.is_empty() {
+            obj.kind
+        } else {
+            owner.kind
+        };
+        return (kind, owner.name);
     }
     (obj.kind, obj.name)
 }
@@ -317,7 +311,7 @@ impl<'a> NetworkModel<'a> {
                 });
                 ClassId(classes.len() as u32 - 1)
             });
-            let (kind, name) = owner_of(obj);
+            let (kind, name) = owner_of(graph, obj);
             let workload = *workload_ids
                 .entry((shape.namespace, kind, name))
                 .or_insert_with(|| {
