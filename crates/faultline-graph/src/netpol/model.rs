@@ -233,26 +233,22 @@ impl<'a> NetworkModel<'a> {
             .filter_map(read_policy)
             .collect();
 
-        // Namespaces: declared ones with their labels, then every namespace in use.
-        let mut namespaces: BTreeMap<&'a str, Labels> = BTreeMap::new();
-        for ns in inventory.of_kind("Namespace").filter_map(Namespace::of) {
-            let labels: Labels = ns
-                .labels()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
-            namespaces.insert(ns.object.name, labels);
-        }
+        // Namespaces: declared ones and every namespace in use, with the graph's labels (the
+        // Namespace object's plus `kubernetes.io/metadata.name`).
+        let declared = inventory
+            .of_kind("Namespace")
+            .filter_map(Namespace::of)
+            .map(|ns| ns.object.name);
         let used = graph
             .pods
             .pods
             .iter()
             .map(|p| p.namespace)
             .chain(policies.iter().map(|p| p.namespace));
-        for ns in used {
-            namespaces.entry(ns).or_insert_with(|| {
-                Labels::from([("kubernetes.io/metadata.name".to_owned(), ns.to_owned())])
-            });
-        }
+        let namespaces: BTreeMap<&'a str, Labels> = declared
+            .chain(used)
+            .map(|ns| (ns, graph.namespace_labels(ns).into_owned()))
+            .collect();
 
         // The distinct ipBlocks of valid policies (the same block in many policies is one).
         let mut ip_blocks: Vec<IpBlock> = Vec::new();
