@@ -155,23 +155,6 @@ impl<'a> ObjectRef<'a> {
     }
 }
 
-item!(
-    /// One entry of `status.conditions` (`type`, `status`, `reason`, `message`, times as text).
-    Condition
-);
-
-impl<'a> Condition<'a> {
-    fields! { (.node)
-        type_: str = "type",
-        /// `True`, `False` or `Unknown`.
-        status: str = "status",
-        reason: str = "reason",
-        message: str = "message",
-        last_transition_time: str = "lastTransitionTime",
-        last_heartbeat_time: str = "lastHeartbeatTime",
-    }
-}
-
 /// One entry of a `ResourceList` (`spec.hard`, `status.allocatable`, a LimitRange's `max`):
 /// the resource name at its key node and the quantity at its value node.
 #[derive(Clone, Debug)]

@@ -1,6 +1,7 @@
 //! Node.
 
-use super::{Condition, ResourceQuantity, fields, item, items, quantities, view};
+use super::{ResourceQuantity, fields, item, items, quantities, view};
+use crate::status::{self, Condition};
 
 view!(
     /// A `Node`. Its labels are [`Object::labels`](crate::Object::labels).
@@ -15,13 +16,15 @@ impl<'a> Node<'a> {
         /// `spec.unschedulable` (cordoned).
         unschedulable: bool = "unschedulable",
     }
-    pub fn conditions(self) -> impl Iterator<Item = Condition<'a>> + 'a {
-        items(self.object.node.path(&["status", "conditions"]))
+    /// `status.conditions`, as every kind's conditions are read ([`status::conditions`]).
+    pub fn conditions(self) -> Vec<Condition<'a>> {
+        status::conditions(self.object.status())
     }
     /// The condition of type `type_` (`Ready`, `MemoryPressure`, …).
     pub fn condition(self, type_: &str) -> Option<Condition<'a>> {
         self.conditions()
-            .find(|c| c.type_().is_some_and(|t| t.value == type_))
+            .into_iter()
+            .find(|c| c.type_.value == type_)
     }
     pub fn capacity(self) -> impl Iterator<Item = ResourceQuantity<'a>> + 'a {
         quantities(self.object.node.path(&["status", "capacity"]))
@@ -132,19 +135,19 @@ status:
         assert!(taints[1].value().is_none());
 
         let ready = node.condition("Ready").unwrap();
-        assert_eq!(ready.status().unwrap().value, "Unknown");
-        assert_eq!(ready.reason().unwrap().value, "NodeStatusUnknown");
+        assert_eq!(ready.status.unwrap().value, "Unknown");
+        assert_eq!(ready.reason.unwrap().value, "NodeStatusUnknown");
         assert_eq!(
-            ready.message().unwrap().value,
+            ready.message.unwrap().value,
             "Kubelet stopped posting node status."
         );
-        let since = ready.last_transition_time().unwrap();
-        assert_eq!(since.value, "2024-05-01T10:00:00Z");
+        let since = ready.last_transition_time.unwrap();
+        assert_eq!(since.value.to_string(), "2024-05-01T10:00:00Z");
         assert_eq!(s.at(since.node), (26, 25));
         assert_eq!(
             node.condition("MemoryPressure")
                 .unwrap()
-                .status()
+                .status
                 .unwrap()
                 .value,
             "False"
@@ -178,7 +181,7 @@ status:
         let node = Node::of(s.obj(0)).unwrap();
         assert!(node.unschedulable().is_none());
         assert_eq!(node.taints().count(), 0);
-        assert_eq!(node.conditions().count(), 0);
+        assert_eq!(node.conditions().len(), 0);
         assert_eq!(node.capacity().count(), 0);
         assert!(node.kubelet_version().is_none());
     }
