@@ -12,6 +12,7 @@
 //! sees a chain.
 
 pub mod chain;
+pub mod ids;
 pub mod report;
 
 pub use chain::{Cause, Chain, chains};

@@ -8,6 +8,7 @@
 //! `kubectl` commands that would confirm them. A timeline of the snapshot's Events closes the
 //! report. Everything here is plain data; the CLI renders it.
 
+use crate::ids;
 use std::collections::{BTreeSet, HashMap};
 
 use faultline_diagnostics::{Category, Diagnostic, Location, ObjectRef, Severity};
@@ -263,7 +264,7 @@ fn mark_consequences(cx: &Context<'_>, problems: &mut [Problem]) {
             && p.causes.iter().all(|c| {
                 let pod = c
                     .object_id
-                    .filter(|_| c.rule == Some("container-oom-killed"))
+                    .filter(|_| c.rule == Some(ids::CONTAINER_OOM_KILLED))
                     .map(|id| cx.inventory.get(id));
                 match pod.map(|pod| owner_ref(cx, pod).name) {
                     Some(owner) if workloads.contains(&owner) => {
@@ -311,7 +312,7 @@ fn problem_key(cx: &Context<'_>, d: &Diagnostic) -> Subject {
         };
     };
     match d.rule {
-        "service-no-ready-endpoints" => {
+        ids::SERVICE_NO_READY_ENDPOINTS => {
             let roots: BTreeSet<(ObjectRef, Option<ObjectId>)> = named(cx.inventory, d, "Pod")
                 .into_iter()
                 .map(|p| owner_ref(cx, p))
@@ -381,7 +382,7 @@ fn problem(
                 pods.push(p);
             }
         }
-        if d.rule == "service-no-ready-endpoints"
+        if d.rule == ids::SERVICE_NO_READY_ENDPOINTS
             && let Some(id) = d.object_id
         {
             services_down.push(cx.inventory.get(id));

@@ -16,6 +16,7 @@
 //! - [`objects`]: the causes of Service, Node, quota and claim symptoms;
 //! - [`wording`]: how causes and their `kubectl` commands are written.
 
+use crate::ids;
 use std::collections::HashMap;
 
 use faultline_diagnostics::{Category, Diagnostic, Location, ObjectRef, Related};
@@ -282,11 +283,11 @@ pub(crate) fn with_owners<'a>(
 fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> {
     let d = findings.get(i);
     match d.rule {
-        "service-no-ready-endpoints" => objects::service_causes(cx, findings, d),
-        "node-under-pressure" | "node-not-ready" => objects::node_causes(cx, findings, d),
-        "quota-exhausted" => objects::quota_causes(findings, d),
-        "pvc-pending" => objects::pvc_causes(findings, d),
-        "workload-unavailable" => {
+        ids::SERVICE_NO_READY_ENDPOINTS => objects::service_causes(cx, findings, d),
+        ids::NODE_UNDER_PRESSURE | ids::NODE_NOT_READY => objects::node_causes(cx, findings, d),
+        ids::QUOTA_EXHAUSTED => objects::quota_causes(findings, d),
+        ids::PVC_PENDING => objects::pvc_causes(findings, d),
+        ids::WORKLOAD_UNAVAILABLE => {
             let Some(workload) = object_of(cx, d) else {
                 return Vec::new();
             };

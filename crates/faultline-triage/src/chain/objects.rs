@@ -1,6 +1,7 @@
 //! The causes of symptoms about other objects than pods: Services without endpoints, Nodes,
 //! quotas and claims; and the objects a workload controls.
 
+use crate::ids;
 use faultline_diagnostics::Diagnostic;
 use faultline_graph::Relation;
 use faultline_model::{Object, ObjectId};
@@ -55,7 +56,10 @@ pub(crate) fn service_causes(
     let svc_key = [svc.id];
     for j in findings.on(
         &svc_key,
-        &["service-selects-no-pods", "service-target-port-mismatch"],
+        &[
+            ids::SERVICE_SELECTS_NO_PODS,
+            ids::SERVICE_TARGET_PORT_MISMATCH,
+        ],
     ) {
         let e = findings.get(j);
         causes.push(Cause::finding(
@@ -88,7 +92,7 @@ pub(crate) fn service_causes(
     let pod_keys: Vec<ObjectId> = facts.pods.iter().map(|p| p.id).collect();
     let mut linked = findings.on(&pod_keys, POD_SYMPTOMS);
     // The workload's own finding says how many replicas are missing.
-    linked.extend(findings.on(&facts.keys, &["workload-unavailable"]));
+    linked.extend(findings.on(&facts.keys, &[ids::WORKLOAD_UNAVAILABLE]));
     for j in linked {
         let e = findings.get(j);
         causes.push(Cause::finding(
@@ -130,8 +134,8 @@ pub(crate) fn node_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnos
         .on(
             &keys,
             &[
-                "resources-memory-limit-missing",
-                "resources-requests-missing",
+                ids::RESOURCES_MEMORY_LIMIT_MISSING,
+                ids::RESOURCES_REQUESTS_MISSING,
             ],
         )
         .into_iter()
@@ -144,7 +148,7 @@ pub(crate) fn node_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnos
                     e.object
                         .as_ref()
                         .map_or_else(String::new, ToString::to_string),
-                    if e.rule == "resources-memory-limit-missing" {
+                    if e.rule == ids::RESOURCES_MEMORY_LIMIT_MISSING {
                         "a memory limit"
                     } else {
                         "resource requests"
@@ -156,11 +160,11 @@ pub(crate) fn node_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnos
             )
         })
         .collect();
-    if d.rule == "node-under-pressure" {
+    if d.rule == ids::NODE_UNDER_PRESSURE {
         // Only the pods bound to this node: an OOM finding folded over a workload's replicas
         // names pods on other nodes too.
         for pod in &pods {
-            for j in findings.naming(&[pod.id], &["container-oom-killed"]) {
+            for j in findings.naming(&[pod.id], &[ids::CONTAINER_OOM_KILLED]) {
                 let e = findings.get(j);
                 let location = if e.object_id == Some(pod.id) {
                     Some(e.location)
@@ -193,7 +197,7 @@ pub(crate) fn quota_causes(findings: &Findings<'_>, d: &Diagnostic) -> Vec<Cause
         return Vec::new();
     };
     findings
-        .of_rule("quota-blocks-scale-out")
+        .of_rule(ids::QUOTA_BLOCKS_SCALE_OUT)
         .map(|i| findings.get(i))
         .filter(|e| e.object.as_ref().and_then(|o| o.namespace.as_deref()) == Some(ns))
         .map(|e| {
@@ -213,7 +217,7 @@ pub(crate) fn pvc_causes(findings: &Findings<'_>, d: &Diagnostic) -> Vec<Cause> 
         return Vec::new();
     };
     findings
-        .on(&[id], &["reference-not-found"])
+        .on(&[id], &[ids::REFERENCE_NOT_FOUND])
         .into_iter()
         .map(|j| {
             let e = findings.get(j);

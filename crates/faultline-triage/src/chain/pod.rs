@@ -1,6 +1,7 @@
 //! The causes of what happened to a set of pods: memory, probes, the network, images,
 //! configuration, scheduling, a full volume, quotas, and the program itself.
 
+use crate::ids;
 use faultline_diagnostics::Location;
 use faultline_model::jvm;
 use faultline_model::logs::LogCause;
@@ -148,7 +149,7 @@ pub(crate) fn memory_causes(
     let Some(container) = container else {
         return;
     };
-    let heap = findings.on(&facts.keys, &["jvm-heap-exceeds-memory-limit"]);
+    let heap = findings.on(&facts.keys, &[ids::JVM_HEAP_EXCEEDS_MEMORY_LIMIT]);
     if let Some(j) = heap.first() {
         let d = findings.get(*j);
         causes.push(Cause::finding(
@@ -194,7 +195,7 @@ pub(crate) fn memory_causes(
             confirm,
         )),
         None => {
-            let missing = findings.on(&facts.keys, &["resources-memory-limit-missing"]);
+            let missing = findings.on(&facts.keys, &[ids::RESOURCES_MEMORY_LIMIT_MISSING]);
             let what = format!("container `{}` has no memory limit", container.name());
             let why =
                 format!("{why}; without a limit it is killed when the node runs out of memory");
@@ -239,15 +240,15 @@ pub(crate) fn liveness_causes(
     let slow = findings.on(
         &facts.keys,
         &[
-            "probe-liveness-kills-slow-start",
-            "probe-liveness-equals-readiness",
+            ids::PROBE_LIVENESS_KILLS_SLOW_START,
+            ids::PROBE_LIVENESS_EQUALS_READINESS,
         ],
     );
     if let Some(j) = slow.first() {
         let d = findings.get(*j);
         causes.push(Cause::finding(
             d,
-            if d.rule == "probe-liveness-kills-slow-start" {
+            if d.rule == ids::PROBE_LIVENESS_KILLS_SLOW_START {
                 "the liveness probe kills the container before it can start".to_owned()
             } else {
                 "the liveness probe fails whenever the readiness probe does".to_owned()
@@ -295,7 +296,7 @@ pub(crate) fn network_causes(
             ),
             format!("kubectl {}get networkpolicy -o yaml", ns_flag(pod)),
         ];
-        let blocked = findings.naming(&facts.keys, &["netpol-blocks-dns"]);
+        let blocked = findings.naming(&facts.keys, &[ids::NETPOL_BLOCKS_DNS]);
         if blocked.is_empty() {
             causes.push(Cause::about(
                 pod,
@@ -322,7 +323,7 @@ pub(crate) fn network_causes(
     }
     if let Some((pod, _, line, target, _)) = facts.log(LogCause::ConnectionRefused) {
         let why = format!("the log says `{}`", shorten(line, 120));
-        let blocked = findings.on(&facts.keys, &["netpol-blocks-service-dependency"]);
+        let blocked = findings.on(&facts.keys, &[ids::NETPOL_BLOCKS_SERVICE_DEPENDENCY]);
         for j in &blocked {
             let d = findings.get(*j);
             causes.push(Cause::finding(
@@ -390,7 +391,7 @@ pub(crate) fn image_causes(findings: &Findings<'_>, facts: &PodFacts<'_>, causes
             confirm.clone(),
         ));
     }
-    let missing = findings.on(&facts.keys, &["reference-not-found"]);
+    let missing = findings.on(&facts.keys, &[ids::REFERENCE_NOT_FOUND]);
     for j in missing {
         let d = findings.get(j);
         if d.message.contains("imagePullSecret") || d.message.contains("pull secret") {
@@ -434,7 +435,7 @@ pub(crate) fn config_causes(
             .unwrap_or_default()
     );
     let confirm = vec![describe_pod(pod)];
-    let missing = findings.on(&facts.keys, &["reference-not-found"]);
+    let missing = findings.on(&facts.keys, &[ids::REFERENCE_NOT_FOUND]);
     for j in &missing {
         let d = findings.get(*j);
         causes.push(Cause::finding(
@@ -483,11 +484,11 @@ pub(crate) fn scheduling_causes(
         "kubectl get nodes --show-labels".to_owned(),
     ];
     let static_rules = [
-        "node-selector-matches-no-node",
-        "taint-not-tolerated",
-        "anti-affinity-unsatisfiable",
-        "quota-blocks-scale-out",
-        "pvc-pending",
+        ids::NODE_SELECTOR_MATCHES_NO_NODE,
+        ids::TAINT_NOT_TOLERATED,
+        ids::ANTI_AFFINITY_UNSATISFIABLE,
+        ids::QUOTA_BLOCKS_SCALE_OUT,
+        ids::PVC_PENDING,
     ];
     for j in findings.on(&facts.keys, &static_rules) {
         let d = findings.get(j);
@@ -605,7 +606,7 @@ pub(crate) fn quota_failures<'a>(
     let mut causes: Vec<Cause> = findings
         .naming(
             &keys,
-            &["quota-blocks-scale-out", "quota-requires-requests"],
+            &[ids::QUOTA_BLOCKS_SCALE_OUT, ids::QUOTA_REQUIRES_REQUESTS],
         )
         .into_iter()
         .map(|j| {
@@ -621,7 +622,10 @@ pub(crate) fn quota_failures<'a>(
         .collect();
     // The exhausted quotas of the namespace.
     if let Some(ns) = workload.namespace {
-        for d in findings.of_rule("quota-exhausted").map(|i| findings.get(i)) {
+        for d in findings
+            .of_rule(ids::QUOTA_EXHAUSTED)
+            .map(|i| findings.get(i))
+        {
             if d.object
                 .as_ref()
                 .is_some_and(|o| o.namespace.as_deref() == Some(ns))

@@ -1,6 +1,7 @@
 //! How causes are worded: the constructors of [`Cause`], the `kubectl` commands that confirm
 //! them (names shell-quoted), and what a linked finding means in a sentence.
 
+use crate::ids;
 use std::borrow::Cow;
 
 use faultline_diagnostics::{Diagnostic, Location};
@@ -128,24 +129,24 @@ pub(crate) fn plural(n: i64, one: &str, many: &str) -> String {
 /// The status rules whose findings are about pods: the symptoms one level down a workload's
 /// or Service's chain.
 pub(crate) const POD_SYMPTOMS: &[&str] = &[
-    "pod-crash-looping",
-    "container-oom-killed",
-    "image-pull-failing",
-    "container-config-error",
-    "pod-unschedulable",
-    "pod-failed",
+    ids::POD_CRASH_LOOPING,
+    ids::CONTAINER_OOM_KILLED,
+    ids::IMAGE_PULL_FAILING,
+    ids::CONTAINER_CONFIG_ERROR,
+    ids::POD_UNSCHEDULABLE,
+    ids::POD_FAILED,
 ];
 
 /// What a status finding linked as a cause says about the pods.
 pub(crate) fn symptom_what(rule: &str) -> &'static str {
     match rule {
-        "pod-crash-looping" => "its pods are crash-looping",
-        "container-oom-killed" => "its pods are OOM-killed",
-        "image-pull-failing" => "its pods cannot pull their image",
-        "container-config-error" => "its pods cannot start: their configuration is missing",
-        "pod-unschedulable" => "its pods cannot be scheduled",
-        "pod-failed" => "its pods failed",
-        "workload-unavailable" => "the workload behind it has no available replicas",
+        ids::POD_CRASH_LOOPING => "its pods are crash-looping",
+        ids::CONTAINER_OOM_KILLED => "its pods are OOM-killed",
+        ids::IMAGE_PULL_FAILING => "its pods cannot pull their image",
+        ids::CONTAINER_CONFIG_ERROR => "its pods cannot start: their configuration is missing",
+        ids::POD_UNSCHEDULABLE => "its pods cannot be scheduled",
+        ids::POD_FAILED => "its pods failed",
+        ids::WORKLOAD_UNAVAILABLE => "the workload behind it has no available replicas",
         _ => "its pods are unhealthy",
     }
 }
@@ -153,21 +154,21 @@ pub(crate) fn symptom_what(rule: &str) -> &'static str {
 /// What a static finding linked as a cause names.
 pub(crate) fn rule_what(rule: &str) -> &'static str {
     match rule {
-        "node-selector-matches-no-node" => {
+        ids::NODE_SELECTOR_MATCHES_NO_NODE => {
             "no node matches the pod's nodeSelector or node affinity"
         }
-        "taint-not-tolerated" => "every matching node has a taint the pod does not tolerate",
-        "anti-affinity-unsatisfiable" => {
+        ids::TAINT_NOT_TOLERATED => "every matching node has a taint the pod does not tolerate",
+        ids::ANTI_AFFINITY_UNSATISFIABLE => {
             "the pod's anti-affinity needs more nodes or zones than there are"
         }
-        "quota-blocks-scale-out" => "a ResourceQuota leaves no room to scale out",
-        "quota-requires-requests" => {
+        ids::QUOTA_BLOCKS_SCALE_OUT => "a ResourceQuota leaves no room to scale out",
+        ids::QUOTA_REQUIRES_REQUESTS => {
             "a ResourceQuota requires requests or limits the pods do not set"
         }
-        "pvc-pending" => "a PersistentVolumeClaim it mounts is not bound",
-        "service-selects-no-pods" => "the Service's selector matches no pod",
-        "service-target-port-mismatch" => "the Service's target port is not a port of its pods",
-        "reference-not-found" => "a referenced object does not exist",
+        ids::PVC_PENDING => "a PersistentVolumeClaim it mounts is not bound",
+        ids::SERVICE_SELECTS_NO_PODS => "the Service's selector matches no pod",
+        ids::SERVICE_TARGET_PORT_MISMATCH => "the Service's target port is not a port of its pods",
+        ids::REFERENCE_NOT_FOUND => "a referenced object does not exist",
         _ => "another finding",
     }
 }

@@ -1,0 +1,45 @@
+//! The ids of the rules whose findings the chains and the report read: each the rule's own
+//! `ID` constant, so a renamed rule is a compile error here, not a chain that silently stops
+//! linking.
+
+use faultline_rules::registry;
+
+pub const ANTI_AFFINITY_UNSATISFIABLE: &str =
+    registry::anti_affinity_unsatisfiable::AntiAffinityUnsatisfiable::ID;
+pub const CONTAINER_CONFIG_ERROR: &str = registry::container_config_error::ContainerConfigError::ID;
+pub const CONTAINER_OOM_KILLED: &str = registry::container_oom_killed::ContainerOomKilled::ID;
+pub const IMAGE_PULL_FAILING: &str = registry::image_pull_failing::ImagePullFailing::ID;
+pub const JVM_HEAP_EXCEEDS_MEMORY_LIMIT: &str =
+    registry::jvm_heap_exceeds_memory_limit::JvmHeapExceedsMemoryLimit::ID;
+pub const NETPOL_BLOCKS_DNS: &str = registry::netpol_blocks_dns::NetpolBlocksDns::ID;
+pub const NETPOL_BLOCKS_SERVICE_DEPENDENCY: &str =
+    registry::netpol_blocks_service_dependency::NetpolBlocksServiceDependency::ID;
+pub const NODE_NOT_READY: &str = registry::node_not_ready::NodeNotReady::ID;
+pub const NODE_SELECTOR_MATCHES_NO_NODE: &str =
+    registry::node_selector_matches_no_node::NodeSelectorMatchesNoNode::ID;
+pub const NODE_UNDER_PRESSURE: &str = registry::node_under_pressure::NodeUnderPressure::ID;
+pub const POD_CRASH_LOOPING: &str = registry::pod_crash_looping::PodCrashLooping::ID;
+pub const POD_FAILED: &str = registry::pod_failed::PodFailed::ID;
+pub const POD_UNSCHEDULABLE: &str = registry::pod_unschedulable::PodUnschedulable::ID;
+pub const PROBE_LIVENESS_EQUALS_READINESS: &str =
+    registry::probe_liveness_equals_readiness::ProbeLivenessEqualsReadiness::ID;
+pub const PROBE_LIVENESS_KILLS_SLOW_START: &str =
+    registry::probe_liveness_kills_slow_start::ProbeLivenessKillsSlowStart::ID;
+pub const PVC_PENDING: &str = registry::pvc_pending::PvcPending::ID;
+pub const QUOTA_BLOCKS_SCALE_OUT: &str = registry::quota_blocks_scale_out::QuotaBlocksScaleOut::ID;
+pub const QUOTA_EXHAUSTED: &str = registry::quota_exhausted::QuotaExhausted::ID;
+pub const QUOTA_REQUIRES_REQUESTS: &str =
+    registry::quota_requires_requests::QuotaRequiresRequests::ID;
+pub const REFERENCE_NOT_FOUND: &str = registry::reference_not_found::ReferenceNotFound::ID;
+pub const RESOURCES_MEMORY_LIMIT_MISSING: &str =
+    registry::resources_memory_limit_missing::ResourcesMemoryLimitMissing::ID;
+pub const RESOURCES_REQUESTS_MISSING: &str =
+    registry::resources_requests_missing::ResourcesRequestsMissing::ID;
+pub const SERVICE_NO_READY_ENDPOINTS: &str =
+    registry::service_no_ready_endpoints::ServiceNoReadyEndpoints::ID;
+pub const SERVICE_SELECTS_NO_PODS: &str =
+    registry::service_selects_no_pods::ServiceSelectsNoPods::ID;
+pub const SERVICE_TARGET_PORT_MISMATCH: &str =
+    registry::service_target_port_mismatch::ServiceTargetPortMismatch::ID;
+pub const TAINT_NOT_TOLERATED: &str = registry::taint_not_tolerated::TaintNotTolerated::ID;
+pub const WORKLOAD_UNAVAILABLE: &str = registry::workload_unavailable::WorkloadUnavailable::ID;
