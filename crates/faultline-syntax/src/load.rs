@@ -85,6 +85,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
 use crate::document::ParsedText;
+use crate::problem::{Problem, ProblemKind};
 use crate::text::{FileId, LineCol, LineIndex, SourceFile, TextRange};
 
 /// The display path of standard input.
@@ -236,6 +237,29 @@ impl LoadError {
             path,
             format!("{doing}: {}", os_reason(err)),
         )
+    }
+
+    /// The input this error refused, as a source numbered `id`: the readable part of its text
+    /// (a non-UTF-8 file's, lossily, so the bad byte's position shows; empty otherwise) and a
+    /// [`ParsedText`] holding one [`ProblemKind::Unreadable`] with the error's message and
+    /// range. How a refused input stays in a run's file list, to be reported at its path.
+    pub fn into_unreadable(self, id: FileId) -> (SourceFile, ParsedText) {
+        let text = match self.kind {
+            LoadErrorKind::Encoding => self.lossy_text.unwrap_or_default(),
+            _ => String::new(),
+        };
+        let range = self.range.filter(|r| (r.end as usize) <= text.len());
+        let file = SourceFile::new(id, self.path, text);
+        let parsed = ParsedText {
+            problems: vec![Problem {
+                kind: ProblemKind::Unreadable,
+                range,
+                message: self.message,
+                related: Vec::new(),
+            }],
+            ..ParsedText::default()
+        };
+        (file, parsed)
     }
 }
 
