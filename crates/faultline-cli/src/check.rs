@@ -1,24 +1,23 @@
 //! `faultline check`: configuration, loading, the rules, redaction and rendering.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use faultline_diagnostics::{Diagnostic, Related, RuleInfo, Severity};
 use faultline_model::provenance::ManifestIndex;
-use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::api_versions::KubeVersion;
-use faultline_rules::config::{self, Config};
 use faultline_rules::{Context, Settings, registry};
-use faultline_syntax::load::{self, Input, LoadErrorKind, LoadOptions};
-use faultline_syntax::{FileId, ParsedText, Problem, ProblemKind, SourceFile, TextRange};
+use faultline_syntax::load;
+use faultline_syntax::{FileId, SourceFile, TextRange};
 use faultline_triage::Chain;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::redact::Redactor;
 use crate::render::{self, Format, RenderContext, Summary};
+use crate::session::{LoadArgs, Session, Setup};
 
 /// Everything `faultline check` was asked to do.
 #[derive(Clone, Debug)]
@@ -70,6 +69,36 @@ impl CheckArgs {
             color: false,
             progress: false,
             cwd: PathBuf::from("."),
+        }
+    }
+
+    /// These arguments reading the inputs as `load` says (namespace, configuration, globs,
+    /// size limit, working directory).
+    pub fn with_load(self, load: LoadArgs) -> Self {
+        Self {
+            namespace: load.namespace,
+            config: load.config,
+            no_config: load.no_config,
+            include: load.include,
+            exclude: load.exclude,
+            no_ignore: load.no_ignore,
+            max_input_size: load.max_input_size,
+            cwd: load.cwd,
+            ..self
+        }
+    }
+
+    /// The options that decide how the inputs are read, as every command takes them.
+    pub fn load_args(&self) -> LoadArgs {
+        LoadArgs {
+            namespace: self.namespace.clone(),
+            config: self.config.clone(),
+            no_config: self.no_config,
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+            no_ignore: self.no_ignore,
+            max_input_size: self.max_input_size,
+            cwd: self.cwd.clone(),
         }
     }
 }
@@ -179,11 +208,8 @@ pub fn analyze_sources(
     sources: Vec<(String, Vec<u8>)>,
 ) -> Result<Analysis, String> {
     let run = Prepared::new(args)?;
-    let mut files = Vec::new();
-    let mut parsed = Vec::new();
-    add_loaded(load::load_bytes(sources), &mut files, &mut parsed)?;
-    let checked = files.len();
-    run.analyze(files, parsed, checked, |_, _, _| ())
+    let session = run.setup.load_sources(sources)?;
+    run.analyze(session, |_, _, _| ())
         .map(|(analysis, ())| analysis)
 }
 
@@ -199,37 +225,47 @@ pub fn analyze_with<R>(
 ) -> Result<(Analysis, R), String> {
     let run = Prepared::new(args)?;
     run.progress.stage("reading and parsing inputs");
-    let inputs: Vec<Input> = args.paths.iter().map(Input::from_arg).collect();
-    let loaded = load::load_all(&inputs, &run.load_options);
-    let mut files = Vec::new();
-    let mut parsed = Vec::new();
-    add_loaded(loaded, &mut files, &mut parsed)?;
-    let checked = files.len();
-    if !manifests.is_empty() {
-        // A manifest directory may hold the snapshot too (`triage demo/snapshot --manifests
-        // demo`): a file already read as the snapshot is not a manifest.
-        let inputs: Vec<Input> = manifests.iter().map(Input::from_arg).collect();
-        let loaded = load::load_all(&inputs, &run.load_options);
-        add_loaded(loaded, &mut files, &mut parsed)?;
+    let mut session = run.setup.load(&args.paths)?;
+    // A manifest directory may hold the snapshot too (`triage demo/snapshot --manifests
+    // demo`): a file already read as the snapshot is not a manifest.
+    session.add_manifests(manifests, &run.setup.load_options)?;
+    for w in session.take_ignore_warnings() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "faultline: warning: {}",
+            render::escape::visible(&w)
+        );
     }
-    run.analyze(files, parsed, checked, then)
+    run.analyze(session, then)
 }
 
-/// A run's settings, read from the arguments and the configuration file.
-struct Prepared {
+/// A check's settings, read once from the arguments and the configuration file: how the
+/// inputs are read ([`Prepared::setup`]) and what runs on them ([`Prepared::analyze`]).
+pub struct Prepared {
+    /// The configuration, the load options and the default namespace.
+    pub setup: Setup,
     settings: Settings,
     fail_on: Option<Severity>,
-    namespace: String,
-    load_options: LoadOptions,
     progress: Progress,
 }
 
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("setup", &self.setup)
+            .field("fail_on", &self.fail_on)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Prepared {
-    fn new(args: &CheckArgs) -> Result<Self, String> {
+    /// Reads the configuration and the options. `Err` is a usage or configuration error.
+    pub fn new(args: &CheckArgs) -> Result<Self, String> {
         let progress = Progress::start(args.progress);
-        let config = load_config(args)?;
+        let setup = Setup::new(&args.load_args())?;
+        let config = setup.config.as_ref();
         let mut settings = Settings::default();
-        if let Some(c) = &config {
+        if let Some(c) = config {
             c.apply(&mut settings);
         }
         if let Some(v) = &args.kube_version {
@@ -256,173 +292,66 @@ impl Prepared {
         let fail_on_text = args
             .fail_on
             .clone()
-            .or_else(|| config.as_ref().and_then(|c| c.fail_on.clone()))
+            .or_else(|| config.and_then(|c| c.fail_on.clone()))
             .unwrap_or_else(|| "warning".to_owned());
         let fail_on = Severity::parse(&fail_on_text);
-        let namespace = args
-            .namespace
-            .clone()
-            .or_else(|| config.as_ref().and_then(|c| c.namespace.clone()))
-            .unwrap_or_else(|| "default".to_owned());
-        let mut load_options = LoadOptions {
-            include: args.include.clone(),
-            exclude: args.exclude.clone(),
-            no_ignore: args.no_ignore,
-            max_input_size: args.max_input_size,
-            ..LoadOptions::default()
-        };
-        if let Some(c) = &config {
-            load_options.exclude.extend(c.exclude.iter().cloned());
-        }
         Ok(Self {
+            setup,
             settings,
             fail_on,
-            namespace,
-            load_options,
             progress,
         })
     }
 
-    /// Builds the inventory and the graph over `files` (the first `checked` are checked, the
-    /// rest are manifests read beside them) and runs the rules.
-    fn analyze<R>(
-        self,
-        files: Vec<SourceFile>,
-        parsed: Vec<ParsedText>,
-        checked: usize,
+    /// Builds the inventory and the graph of `session` (its manifests in a second inventory)
+    /// and runs the rules.
+    pub fn analyze<R>(
+        &self,
+        session: Session,
         then: impl FnOnce(&Context<'_>, &[Diagnostic], &[Chain]) -> R,
     ) -> Result<(Analysis, R), String> {
-        let Prepared {
-            settings,
-            fail_on,
-            namespace,
-            progress,
-            ..
-        } = self;
-        progress.stage("building the inventory");
-        let model_options = ModelOptions {
-            default_namespace: &namespace,
-        };
-        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        let inventory = Inventory::build_files(&parsed, &paths, 0..checked, &model_options);
-        let manifest_inventory =
-            Inventory::build_files(&parsed, &paths, checked..parsed.len(), &model_options);
-        let manifest_index = ManifestIndex::new(&manifest_inventory);
-        progress.stage("building the graph");
-        let graph = faultline_graph::Graph::build(&inventory);
-        progress.stage(&format!("checking {} objects", inventory.objects.len()));
-        let mut cx = Context::new(&files, &parsed, &graph, &settings);
-        if checked < parsed.len() {
-            cx = cx.with_manifests(&manifest_index);
-        }
-        let rules = settings.enabled_rules();
-        let mut diagnostics = faultline_rules::run(&cx, &rules);
-        progress.stage("linking symptoms to causes");
-        let chains = faultline_triage::chains(&cx, &diagnostics);
-        let redactor = Redactor::build(&files, &parsed, &[&inventory, &manifest_inventory]);
-        redactor.scrub_diagnostics(&mut diagnostics);
-        let causes: Vec<(usize, Vec<Related>)> = chains
-            .iter()
-            .map(|c| {
-                let mut notes = c.related_entries();
-                redactor.scrub_related(&mut notes);
-                (c.symptom, notes)
-            })
-            .collect();
-        let result = then(&cx, &diagnostics, &chains);
+        let (settings, progress) = (&self.settings, &self.progress);
+        let stage = |s: &str| progress.stage(s);
+        let has_manifests = session.inputs() < session.files.len();
+        let (objects, diagnostics, causes, redactor, result) = session.with_model(&stage, |m| {
+            let inventory = m.graph.inventory;
+            let manifest_index = ManifestIndex::new(m.manifests);
+            progress.stage(&format!("checking {} objects", inventory.objects.len()));
+            let mut cx = Context::new(m.files, m.parsed, m.graph, settings);
+            if has_manifests {
+                cx = cx.with_manifests(&manifest_index);
+            }
+            let rules = settings.enabled_rules();
+            let mut diagnostics = faultline_rules::run(&cx, &rules);
+            progress.stage("linking symptoms to causes");
+            let chains = faultline_triage::chains(&cx, &diagnostics);
+            let redactor = Redactor::build(m.files, m.parsed, &[inventory, m.manifests]);
+            redactor.scrub_diagnostics(&mut diagnostics);
+            let causes: Vec<(usize, Vec<Related>)> = chains
+                .iter()
+                .map(|c| {
+                    let mut notes = c.related_entries();
+                    redactor.scrub_related(&mut notes);
+                    (c.symptom, notes)
+                })
+                .collect();
+            let result = then(&cx, &diagnostics, &chains);
+            let objects = inventory.objects.len();
+            (objects, diagnostics, causes, redactor, result)
+        });
         progress.finish();
-        let objects = inventory.objects.len();
         Ok((
             Analysis {
-                files,
+                files: session.into_files(),
                 objects,
                 diagnostics,
                 causes,
-                fail_on,
+                fail_on: self.fail_on,
                 redactor,
             },
             result,
         ))
     }
-}
-
-/// Appends what `load_all` produced to `files`/`parsed`, renumbering the files after those
-/// already there and leaving out a file already among them; a file that cannot be read becomes a parse problem (`input-unreadable`).
-fn add_loaded(
-    loaded: load::Loaded,
-    files: &mut Vec<SourceFile>,
-    parsed: &mut Vec<ParsedText>,
-) -> Result<(), String> {
-    let seen: std::collections::HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
-    for (mut f, p) in loaded.files.into_iter().zip(loaded.parsed) {
-        if seen.contains(&f.path) {
-            continue;
-        }
-        f.id = FileId(files.len() as u32);
-        files.push(f);
-        parsed.push(p);
-    }
-    for e in loaded.errors {
-        match e.kind {
-            LoadErrorKind::InvalidGlob => return Err(e.message),
-            LoadErrorKind::IgnoreFile => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "faultline: warning: {}: {}",
-                    render::escape::visible(&e.path),
-                    render::escape::visible(&e.message)
-                );
-                continue;
-            }
-            _ => {}
-        }
-        let id = FileId(files.len() as u32);
-        // Keep the readable part of a non-UTF-8 file so the position of the bad byte shows.
-        let text = match e.kind {
-            LoadErrorKind::Encoding => e.lossy_text.unwrap_or_default(),
-            _ => String::new(),
-        };
-        let range = e.range.filter(|r| (r.end as usize) <= text.len());
-        files.push(SourceFile::new(id, e.path.clone(), text));
-        let mut p = ParsedText::default();
-        p.problems.push(Problem {
-            kind: ProblemKind::Unreadable,
-            range,
-            message: e.message,
-            related: Vec::new(),
-        });
-        parsed.push(p);
-    }
-    Ok(())
-}
-
-fn load_config(args: &CheckArgs) -> Result<Option<Config>, String> {
-    if args.no_config {
-        return Ok(None);
-    }
-    let path = match &args.config {
-        Some(p) => p.clone(),
-        None => match find_config(&args.cwd) {
-            Some(p) => p,
-            None => return Ok(None),
-        },
-    };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Config::parse(&text).map(Some).map_err(|errors| {
-        errors
-            .iter()
-            .map(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
-}
-
-/// `.faultline.yaml` in `dir` or the nearest parent that has one.
-pub fn find_config(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .map(|d| d.join(config::FILE_NAME))
-        .find(|p| p.is_file())
 }
 
 /// A spinner on stderr that appears only when a run takes more than a moment.

@@ -27,28 +27,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use faultline_graph::{EdgeTarget, Graph};
-use faultline_model::{Inventory, ModelOptions, Object};
-use faultline_syntax::load::{self, Input, LoadOptions};
+use faultline_model::Object;
 use faultline_syntax::{FileId, SourceFile};
 use serde_json::json;
 
+use crate::session::{LoadArgs, Setup};
+
 /// An output format of `faultline graph`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
     Dot,
     Mermaid,
     Json,
-}
-
-impl GraphFormat {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "dot" => Some(Self::Dot),
-            "mermaid" => Some(Self::Mermaid),
-            "json" => Some(Self::Json),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -253,32 +243,22 @@ fn render_json(nodes: &[Node], edges: &[EdgeOut]) -> String {
     crate::render::escape::to_json_pretty(&doc) + "\n"
 }
 
-/// Renders the relations of the inputs at `paths` (each at most `max_input_size` bytes).
-/// Returns the output and warnings about inputs that could not be read or parsed (which the
-/// caller prints).
+/// Renders the relations of the inputs at `paths`, read as every command reads them
+/// (`load`: the configuration, globs, namespace, `--max-input-size`). Returns the output and
+/// warnings about inputs that could not be read or parsed (which the caller prints); `Err` is
+/// a usage or configuration error.
 pub fn graph(
     paths: &[String],
-    namespace: &str,
+    load: &LoadArgs,
     format: GraphFormat,
-    max_input_size: u64,
-) -> (String, Vec<String>) {
-    let inputs: Vec<Input> = paths.iter().map(Input::from_arg).collect();
-    let load_options = LoadOptions {
-        max_input_size,
-        ..LoadOptions::default()
-    };
-    let loaded = load::load_all(&inputs, &load_options);
-    let warnings = crate::network::input_warnings(&loaded);
-    let options = ModelOptions {
-        default_namespace: namespace,
-    };
-    let inventory = Inventory::build(&loaded.parsed, &options);
-    let graph = Graph::build(&inventory);
-    let (nodes, edges) = collect(&loaded.files, &graph);
+) -> Result<(String, Vec<String>), String> {
+    let session = Setup::new(load)?.load(paths)?;
+    let warnings = session.input_warnings();
+    let (nodes, edges) = session.with_model(&|_| (), |m| collect(m.files, m.graph));
     let text = match format {
         GraphFormat::Dot => render_dot(&nodes, &edges),
         GraphFormat::Mermaid => render_mermaid(&nodes, &edges),
         GraphFormat::Json => render_json(&nodes, &edges),
     };
-    (text, warnings)
+    Ok((text, warnings))
 }

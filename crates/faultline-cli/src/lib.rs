@@ -6,4 +6,5 @@ pub mod graph;
 pub mod network;
 pub mod redact;
 pub mod render;
+pub mod session;
 pub mod triage;

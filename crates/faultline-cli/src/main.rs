@@ -9,6 +9,7 @@ use faultline_cli::check::{self, CheckArgs};
 use faultline_cli::graph::{self, GraphFormat};
 use faultline_cli::network::{self, NetArgs, TableFormat};
 use faultline_cli::render::Format;
+use faultline_cli::session::LoadArgs;
 use faultline_cli::triage::{self, TriageFormat};
 use faultline_graph::netpol::NetOptions;
 use faultline_rules::registry;
@@ -86,8 +87,8 @@ struct CheckCmd {
     /// Files or directories to check; `-` reads standard input. Defaults to `.`.
     paths: Vec<String>,
     /// Output format.
-    #[arg(long, default_value = "human", value_parser = ["human", "json", "sarif", "github", "junit"])]
-    format: String,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
     /// The lowest severity that makes the exit code 1.
     #[arg(long, value_parser = ["error", "warning", "info", "never"])]
     fail_on: Option<String>,
@@ -97,9 +98,6 @@ struct CheckCmd {
     /// Skip these rules (repeatable).
     #[arg(long = "skip", value_name = "ID")]
     skip: Vec<String>,
-    /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
-    #[arg(long, short = 'n')]
-    namespace: Option<String>,
     /// The input holds every object the workloads need: report references to absent
     /// ConfigMaps, Secrets, claims and the like as warnings, not as information.
     #[arg(long)]
@@ -111,6 +109,39 @@ struct CheckCmd {
     /// never the wall clock).
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    #[command(flatten)]
+    input: InputFlags,
+    /// When to use colour in human output (`NO_COLOR` is honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(clap::Args, Debug)]
+struct TriageCmd {
+    /// The snapshot: files or directories (`kubectl cluster-info dump --output-directory`),
+    /// or `-` for stdin. Defaults to `.`.
+    paths: Vec<String>,
+    /// The manifests the running objects were created from (e.g. `helm template` output):
+    /// causes then point at the line in them rather than in the snapshot (repeatable).
+    #[arg(long, value_name = "PATH")]
+    manifests: Vec<String>,
+    /// Output format (`md` is accepted for `markdown`).
+    #[arg(long, value_enum, default_value_t = TriageFormat::Human)]
+    format: TriageFormat,
+    /// The time the snapshot is judged at, RFC 3339 (default: the latest time it records).
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    #[command(flatten)]
+    input: InputFlags,
+}
+
+/// How every command that reads inputs reads them: the same options, the same configuration.
+#[derive(clap::Args, Debug)]
+struct InputFlags {
+    /// Namespace for namespaced objects written without one, as `kubectl apply -n` (default:
+    /// the configuration's `namespace`, else `default`).
+    #[arg(long, short = 'n')]
+    namespace: Option<String>,
     /// Configuration file (default: `.faultline.yaml` in the current directory or a parent).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -131,68 +162,55 @@ struct CheckCmd {
     /// `100M`. Default and most: 4Gi (4 GiB - 1 byte: offsets are 32-bit).
     #[arg(long, value_name = "SIZE", value_parser = load::parse_max_input_size)]
     max_input_size: Option<u64>,
-    /// When to use colour in human output (`NO_COLOR` is honoured with `auto`).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    color: ColorChoice,
 }
 
-#[derive(clap::Args, Debug)]
-struct TriageCmd {
-    /// The snapshot: files or directories (`kubectl cluster-info dump --output-directory`),
-    /// or `-` for stdin. Defaults to `.`.
-    paths: Vec<String>,
-    /// The manifests the running objects were created from (e.g. `helm template` output):
-    /// causes then point at the line in them rather than in the snapshot (repeatable).
-    #[arg(long, value_name = "PATH")]
-    manifests: Vec<String>,
-    /// Output format.
-    #[arg(long, default_value = "human", value_parser = ["human", "markdown", "json"])]
-    format: String,
-    /// The time the snapshot is judged at, RFC 3339 (default: the latest time it records).
-    #[arg(long, value_name = "TIME")]
-    now: Option<String>,
-    /// Refuse an input file or stream larger than SIZE: bytes, or a number with a suffix,
-    /// `Ki`/`Mi`/`Gi` (1024-based, as in Kubernetes) or `k`/`M`/`G` (1000-based): `500Mi`,
-    /// `100M`. Default and most: 4Gi (4 GiB - 1 byte: offsets are 32-bit).
-    #[arg(long, value_name = "SIZE", value_parser = load::parse_max_input_size)]
-    max_input_size: Option<u64>,
-    /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
-    #[arg(long, short = 'n')]
-    namespace: Option<String>,
-    /// Configuration file (default: `.faultline.yaml` in the current directory or a parent).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Do not read any configuration file.
-    #[arg(long, conflicts_with = "config")]
-    no_config: bool,
+impl InputFlags {
+    fn load_args(&self) -> LoadArgs {
+        LoadArgs {
+            namespace: self.namespace.clone(),
+            config: self.config.clone(),
+            no_config: self.no_config,
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+            no_ignore: self.no_ignore,
+            max_input_size: self.max_input_size.unwrap_or(MAX_INPUT_SIZE),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        }
+    }
+}
+
+/// The inputs, `.` when none are named.
+fn or_current_dir(paths: Vec<String>) -> Vec<String> {
+    if paths.is_empty() {
+        vec![".".to_owned()]
+    } else {
+        paths
+    }
 }
 
 #[derive(clap::Args, Debug)]
 struct NetFlags {
-    /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
-    #[arg(long, short = 'n', default_value = "default")]
-    namespace: String,
     /// Let `ipBlock` peers match only addresses outside the cluster, never pod IPs (the model
     /// of np-guard's netpol-analyzer). By default they match pods whose IPs the input shows,
     /// as CNIs do.
     #[arg(long)]
     ipblock_ignores_pods: bool,
-    /// Refuse an input file or stream larger than SIZE: bytes, or a number with a suffix,
-    /// `Ki`/`Mi`/`Gi` (1024-based, as in Kubernetes) or `k`/`M`/`G` (1000-based): `500Mi`,
-    /// `100M`. Default and most: 4Gi (4 GiB - 1 byte: offsets are 32-bit).
-    #[arg(long, value_name = "SIZE", value_parser = load::parse_max_input_size)]
-    max_input_size: Option<u64>,
+    #[command(flatten)]
+    input: InputFlags,
 }
 
 impl NetFlags {
+    fn options(&self) -> NetOptions {
+        NetOptions {
+            ipblock_matches_pods: !self.ipblock_ignores_pods,
+        }
+    }
+
     fn args(&self, paths: Vec<String>) -> NetArgs {
         NetArgs {
-            paths,
-            namespace: self.namespace.clone(),
-            options: NetOptions {
-                ipblock_matches_pods: !self.ipblock_ignores_pods,
-            },
-            max_input_size: self.max_input_size.unwrap_or(MAX_INPUT_SIZE),
+            paths: or_current_dir(paths),
+            load: self.input.load_args(),
+            options: self.options(),
         }
     }
 }
@@ -202,8 +220,8 @@ struct MatrixCmd {
     /// Files or directories; `-` reads standard input. Defaults to `.`.
     paths: Vec<String>,
     /// Output format: `src => dst : conn` lines (txt), or json, csv, md, dot.
-    #[arg(long, default_value = "txt", value_parser = ["txt", "json", "csv", "md", "dot"])]
-    format: String,
+    #[arg(long, value_enum, default_value_t = TableFormat::Txt)]
+    format: TableFormat,
     #[command(flatten)]
     net: NetFlags,
 }
@@ -213,16 +231,10 @@ struct GraphCmd {
     /// Files or directories; `-` reads standard input. Defaults to `.`.
     paths: Vec<String>,
     /// Output format: Graphviz dot, a Mermaid flowchart, or JSON (see the README).
-    #[arg(long, default_value = "dot", value_parser = ["dot", "mermaid", "json"])]
-    format: String,
-    /// Namespace for namespaced objects written without one, as `kubectl apply -n`.
-    #[arg(long, short = 'n', default_value = "default")]
-    namespace: String,
-    /// Refuse an input file or stream larger than SIZE: bytes, or a number with a suffix,
-    /// `Ki`/`Mi`/`Gi` (1024-based, as in Kubernetes) or `k`/`M`/`G` (1000-based): `500Mi`,
-    /// `100M`. Default and most: 4Gi (4 GiB - 1 byte: offsets are 32-bit).
-    #[arg(long, value_name = "SIZE", value_parser = load::parse_max_input_size)]
-    max_input_size: Option<u64>,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    #[command(flatten)]
+    input: InputFlags,
 }
 
 #[derive(clap::Args, Debug)]
@@ -232,16 +244,10 @@ struct DiffCmd {
     /// The input after the change.
     new: String,
     /// Output format.
-    #[arg(long, default_value = "txt", value_parser = ["txt", "json", "csv", "md", "dot"])]
-    format: String,
+    #[arg(long, value_enum, default_value_t = TableFormat::Txt)]
+    format: TableFormat,
     #[command(flatten)]
     net: NetFlags,
-    /// Configuration file for the findings comparison (default: `.faultline.yaml` found upward).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Do not read any configuration file.
-    #[arg(long, conflicts_with = "config")]
-    no_config: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -274,12 +280,7 @@ fn run_reach(cmd: ReachCmd) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let paths = if cmd.paths.is_empty() {
-        vec![".".to_owned()]
-    } else {
-        cmd.paths
-    };
-    let (result, warnings) = network::reach(&cmd.net.args(paths), &from, &to);
+    let (result, warnings) = network::reach(&cmd.net.args(cmd.paths), &from, &to);
     for w in &warnings {
         warn(w);
     }
@@ -296,56 +297,43 @@ fn run_reach(cmd: ReachCmd) -> ExitCode {
 }
 
 fn run_matrix(cmd: MatrixCmd) -> ExitCode {
-    let paths = if cmd.paths.is_empty() {
-        vec![".".to_owned()]
-    } else {
-        cmd.paths
-    };
-    let (lines, _, warnings) = network::connectivity(&cmd.net.args(paths));
-    for w in &warnings {
-        warn(w);
+    match network::connectivity(&cmd.net.args(cmd.paths)) {
+        Ok(((lines, _), warnings)) => {
+            for w in &warnings {
+                warn(w);
+            }
+            let _ = std::io::stdout()
+                .lock()
+                .write_all(network::render_matrix(&lines, cmd.format).as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln_safe(&format!("faultline: {e}"));
+            ExitCode::from(EXIT_USAGE)
+        }
     }
-    let format = TableFormat::parse(&cmd.format).expect("clap checked the value");
-    let _ = std::io::stdout()
-        .lock()
-        .write_all(network::render_matrix(&lines, format).as_bytes());
-    ExitCode::SUCCESS
 }
 
 fn run_diff(cmd: DiffCmd) -> ExitCode {
     let check_args = CheckArgs {
-        paths: Vec::new(),
         format: Format::Json,
-        fail_on: None,
-        rules: Vec::new(),
-        skip: Vec::new(),
-        namespace: Some(cmd.net.namespace.clone()),
-        kube_version: None,
-        now: None,
-        complete: false,
-        config: cmd.config.clone(),
-        no_config: cmd.no_config,
-        include: Vec::new(),
-        exclude: Vec::new(),
-        no_ignore: false,
-        max_input_size: cmd.net.max_input_size.unwrap_or(MAX_INPUT_SIZE),
-        color: false,
-        progress: false,
-        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-    };
-    let (old, new) = (
-        cmd.net.args(vec![cmd.old.clone()]),
-        cmd.net.args(vec![cmd.new.clone()]),
-    );
+        ..CheckArgs::new(Vec::new())
+    }
+    .with_load(cmd.net.input.load_args());
     let mut warnings = Vec::new();
-    let outcome = network::diff(&old, &new, &check_args, &mut warnings);
+    let outcome = network::diff(
+        &cmd.old,
+        &cmd.new,
+        cmd.net.options(),
+        &check_args,
+        &mut warnings,
+    );
     for w in &warnings {
         warn(w);
     }
     match outcome {
         Ok(outcome) => {
-            let format = TableFormat::parse(&cmd.format).expect("clap checked the value");
-            let _ = network::write_diff(&mut std::io::stdout().lock(), &outcome, format);
+            let _ = network::write_diff(&mut std::io::stdout().lock(), &outcome, cmd.format);
             ExitCode::from(outcome.exit_code())
         }
         Err(e) => {
@@ -401,19 +389,20 @@ fn run(cli: Cli) -> ExitCode {
         Command::Reach(cmd) => run_reach(cmd),
         Command::Diff(cmd) => run_diff(cmd),
         Command::Graph(cmd) => {
-            let paths = if cmd.paths.is_empty() {
-                vec![".".to_owned()]
-            } else {
-                cmd.paths
-            };
-            let format = GraphFormat::parse(&cmd.format).expect("clap checked the value");
-            let max_input_size = cmd.max_input_size.unwrap_or(MAX_INPUT_SIZE);
-            let (text, warnings) = graph::graph(&paths, &cmd.namespace, format, max_input_size);
-            for w in &warnings {
-                warn(w);
+            let paths = or_current_dir(cmd.paths);
+            match graph::graph(&paths, &cmd.input.load_args(), cmd.format) {
+                Ok((text, warnings)) => {
+                    for w in &warnings {
+                        warn(w);
+                    }
+                    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln_safe(&format!("faultline: {e}"));
+                    ExitCode::from(EXIT_USAGE)
+                }
             }
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            ExitCode::SUCCESS
         }
         Command::Rules { format } => {
             let mut out = std::io::stdout().lock();
@@ -477,29 +466,18 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         }
     };
     let args = CheckArgs {
-        paths: if cmd.paths.is_empty() {
-            vec![".".to_owned()]
-        } else {
-            cmd.paths
-        },
-        format: Format::parse(&cmd.format).expect("clap checked the value"),
+        format: cmd.format,
         fail_on: cmd.fail_on,
         rules: cmd.rules,
         skip: cmd.skip,
-        namespace: cmd.namespace,
         kube_version: cmd.kube_version,
         now: cmd.now,
         complete: cmd.complete,
-        config: cmd.config,
-        no_config: cmd.no_config,
-        include: cmd.include,
-        exclude: cmd.exclude,
-        no_ignore: cmd.no_ignore,
-        max_input_size: cmd.max_input_size.unwrap_or(MAX_INPUT_SIZE),
         color,
         progress: std::io::stderr().is_terminal(),
-        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-    };
+        ..CheckArgs::new(or_current_dir(cmd.paths))
+    }
+    .with_load(cmd.input.load_args());
     let mut stdout = std::io::stdout().lock();
     match check::run(&args, &mut stdout) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
@@ -513,32 +491,14 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
 
 fn run_triage(cmd: TriageCmd) -> ExitCode {
     let args = CheckArgs {
-        paths: if cmd.paths.is_empty() {
-            vec![".".to_owned()]
-        } else {
-            cmd.paths
-        },
         format: Format::Json,
-        fail_on: None,
-        rules: Vec::new(),
-        skip: Vec::new(),
-        namespace: cmd.namespace,
-        kube_version: None,
         now: cmd.now,
-        complete: false,
-        config: cmd.config,
-        no_config: cmd.no_config,
-        include: Vec::new(),
-        exclude: Vec::new(),
-        no_ignore: false,
-        max_input_size: cmd.max_input_size.unwrap_or(MAX_INPUT_SIZE),
-        color: false,
         progress: std::io::stderr().is_terminal(),
-        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-    };
-    let format = TriageFormat::parse(&cmd.format).expect("clap checked the value");
+        ..CheckArgs::new(or_current_dir(cmd.paths))
+    }
+    .with_load(cmd.input.load_args());
     let mut stdout = std::io::stdout().lock();
-    match triage::run(&args, &cmd.manifests, format, &mut stdout) {
+    match triage::run(&args, &cmd.manifests, cmd.format, &mut stdout) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(e) => {
             let _ = stdout.flush();

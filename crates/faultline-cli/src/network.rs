@@ -7,19 +7,17 @@ use std::io::Write;
 use std::net::Ipv4Addr;
 
 use faultline_diagnostics::{Diagnostic, Severity};
-use faultline_graph::Graph;
 use faultline_graph::netpol::diff::{self, DiffLine};
 use faultline_graph::netpol::services::PortPick;
 use faultline_graph::netpol::{ClassId, Endpoint, MatrixLine, NetOptions, NetworkModel, Protocol};
-use faultline_model::{Inventory, ModelOptions};
-use faultline_syntax::load::{self, Input, LoadOptions};
-use faultline_syntax::{ProblemKind, SourceFile};
+use faultline_syntax::SourceFile;
 
 use crate::check::{self, CheckArgs};
 use crate::render::escape::visible;
+use crate::session::{LoadArgs, Session, Setup};
 
 /// Output formats of `matrix` and `diff`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TableFormat {
     Txt,
     Json,
@@ -28,115 +26,52 @@ pub enum TableFormat {
     Dot,
 }
 
-impl TableFormat {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "txt" => Self::Txt,
-            "json" => Self::Json,
-            "csv" => Self::Csv,
-            "md" => Self::Md,
-            "dot" => Self::Dot,
-            _ => return None,
-        })
-    }
-}
-
 /// What the network commands read and how.
 #[derive(Clone, Debug)]
 pub struct NetArgs {
     pub paths: Vec<String>,
-    pub namespace: String,
+    /// How the inputs are read, as every command reads them.
+    pub load: LoadArgs,
     pub options: NetOptions,
-    /// `--max-input-size`: the most bytes read from one input file or stream.
-    pub max_input_size: u64,
 }
 
 /// Loads the inputs, builds the network model and hands it to `f`, with warnings about input
-/// that could not be read or parsed (which the caller prints).
+/// that could not be read or parsed (which the caller prints). `Err` is a usage or
+/// configuration error.
 pub fn with_model<R>(
     args: &NetArgs,
     f: impl FnOnce(&NetworkModel<'_>, &[SourceFile]) -> R,
+) -> Result<(R, Vec<String>), String> {
+    let session = Setup::new(&args.load)?.load(&args.paths)?;
+    Ok(model_of(&session, args.options, f))
+}
+
+/// The network model of a session's inputs, handed to `f`, with the warnings about them.
+fn model_of<R>(
+    session: &Session,
+    options: NetOptions,
+    f: impl FnOnce(&NetworkModel<'_>, &[SourceFile]) -> R,
 ) -> (R, Vec<String>) {
-    let inputs: Vec<Input> = args.paths.iter().map(Input::from_arg).collect();
-    let load_options = LoadOptions {
-        max_input_size: args.max_input_size,
-        ..LoadOptions::default()
-    };
-    let loaded = load::load_all(&inputs, &load_options);
-    let mut warnings = input_warnings(&loaded);
-    let options = ModelOptions {
-        default_namespace: &args.namespace,
-    };
-    let paths: Vec<&str> = loaded.files.iter().map(|f| f.path.as_str()).collect();
-    let inventory = Inventory::build_with_paths(&loaded.parsed, &paths, &options);
-    let graph = Graph::build(&inventory);
-    let model = NetworkModel::build(&graph, args.options);
-    for p in model.policies.iter().filter(|p| !p.problems.is_empty()) {
-        warnings.push(format!(
-            "NetworkPolicy/{}/{} is invalid and was left out; `faultline check` shows why",
-            p.namespace, p.name
-        ));
-    }
-    (f(&model, &loaded.files), warnings)
+    let mut warnings = session.input_warnings();
+    session.with_model(&|_| (), |m| {
+        let model = NetworkModel::build(m.graph, options);
+        for p in model.policies.iter().filter(|p| !p.problems.is_empty()) {
+            warnings.push(format!(
+                "NetworkPolicy/{}/{} is invalid and was left out; `faultline check` shows why",
+                p.namespace, p.name
+            ));
+        }
+        (f(&model, m.files), warnings)
+    })
 }
 
-/// At most this many files with problems are named in warnings; the rest are counted.
-const WARNED_FILES: usize = 10;
+/// The connection list of the inputs and the names of all their workloads.
+pub type Connectivity = (Vec<MatrixLine>, BTreeSet<String>);
 
-/// Warnings about the input, each naming its file: every input that could not be read
-/// (`path[:line:col]: message`), and per file the problems that were skipped (the first one
-/// located, the rest counted). Duplicate keys are left to `faultline check`.
-pub fn input_warnings(loaded: &load::Loaded) -> Vec<String> {
-    let mut warnings: Vec<String> = loaded
-        .errors
-        .iter()
-        .map(|e| match e.line_col {
-            Some(lc) => format!("{}:{}:{}: {}", e.path, lc.line, lc.column, e.message),
-            None => format!("{}: {}", e.path, e.message),
-        })
-        .collect();
-    let mut broken = loaded
-        .files
-        .iter()
-        .zip(&loaded.parsed)
-        .filter_map(|(f, p)| {
-            let mut problems = p
-                .problems
-                .iter()
-                .filter(|p| p.kind != ProblemKind::DuplicateKey);
-            let first = problems.next()?;
-            let at = match first.range {
-                Some(r) => {
-                    let lc = f.line_col(r.start);
-                    format!("{}:{}:{}", f.path, lc.line, lc.column)
-                }
-                None => f.path.clone(),
-            };
-            let more = problems.count();
-            let rest = match more {
-                0 => String::new(),
-                n => format!(" (and {n} more problem(s) in this file)"),
-            };
-            Some(format!(
-                "{at}: {}{rest}; skipped, `faultline check` shows where",
-                first.message
-            ))
-        });
-    warnings.extend(broken.by_ref().take(WARNED_FILES));
-    let unnamed = broken.count();
-    if unnamed > 0 {
-        warnings.push(format!(
-            "{unnamed} more file(s) with problems skipped; `faultline check` shows them"
-        ));
-    }
-    warnings
-}
-
-/// The connection list of the inputs, the names of all their workloads, and warnings.
-pub fn connectivity(args: &NetArgs) -> (Vec<MatrixLine>, BTreeSet<String>, Vec<String>) {
-    let ((lines, names), warnings) =
-        with_model(args, |model, _| (model.matrix(), model.workload_names()));
-    (lines, names, warnings)
+/// The connection list of the inputs, the names of all their workloads, and warnings. `Err`
+/// is a usage or configuration error.
+pub fn connectivity(args: &NetArgs) -> Result<(Connectivity, Vec<String>), String> {
+    with_model(args, |model, _| (model.matrix(), model.workload_names()))
 }
 
 /// What `--from`/`--to` name: `ns/name`, `ns/name[Kind]` or an IPv4 address, and for `--to`
@@ -284,7 +219,7 @@ pub fn reach(
     from: &EndpointSpec,
     to: &EndpointSpec,
 ) -> (Result<(String, bool), String>, Vec<String>) {
-    with_model(args, |model, files| {
+    let result = with_model(args, |model, files| {
         let sources = resolve(model, from)?;
         let targets = resolve(model, to)?;
         let inventory = model.graph.inventory;
@@ -322,7 +257,11 @@ pub fn reach(
             }
         }
         Ok((out, all_allowed))
-    })
+    });
+    match result {
+        Ok((verdict, warnings)) => (verdict, warnings),
+        Err(e) => (Err(e), Vec::new()),
+    }
 }
 
 fn csv_field(s: &str) -> String {
@@ -529,30 +468,34 @@ impl DiffOutcome {
     }
 }
 
-/// Compares two inputs: connectivity, then findings.
+/// Compares two inputs, `old` and `new` (each a file, a directory or `-`), read as `check`
+/// reads them with `check_args` (whose `paths` are not used): connectivity with `options`,
+/// then findings. Each side is read once, for both.
 pub fn diff(
-    old: &NetArgs,
-    new: &NetArgs,
+    old: &str,
+    new: &str,
+    options: NetOptions,
     check_args: &CheckArgs,
     warnings: &mut Vec<String>,
 ) -> Result<DiffOutcome, String> {
-    let (old_lines, old_names, w1) = connectivity(old);
-    let (new_lines, new_names, w2) = connectivity(new);
-    warnings.extend(w1);
-    warnings.extend(w2);
-    let connectivity = diff::diff(&old_lines, &new_lines, &old_names, &new_names);
-    let findings = |paths: &[String]| -> Result<BTreeSet<(String, Severity)>, String> {
-        let args = CheckArgs {
-            paths: paths.to_vec(),
-            ..check_args.clone()
-        };
-        Ok(check::analyze(&args)?
+    let run = check::Prepared::new(check_args)?;
+    let mut side = |path: &str| -> Result<(Connectivity, BTreeSet<(String, Severity)>), String> {
+        let session = run.setup.load(&[path.to_owned()])?;
+        let (connectivity, w) = model_of(&session, options, |model, _| {
+            (model.matrix(), model.workload_names())
+        });
+        warnings.extend(w);
+        let (analysis, ()) = run.analyze(session, |_, _, _| ())?;
+        let findings = analysis
             .diagnostics
             .iter()
             .map(|d| (finding_key(d), d.severity))
-            .collect())
+            .collect();
+        Ok((connectivity, findings))
     };
-    let (before, after) = (findings(&old.paths)?, findings(&new.paths)?);
+    let ((old_lines, old_names), before) = side(old)?;
+    let ((new_lines, new_names), after) = side(new)?;
+    let connectivity = diff::diff(&old_lines, &new_lines, &old_names, &new_names);
     let new_findings: Vec<&(String, Severity)> = after.difference(&before).collect();
     let new_errors = new_findings
         .iter()

@@ -14,22 +14,12 @@ use serde_json::{Value, json};
 use crate::check::{self, CheckArgs};
 
 /// How the report is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TriageFormat {
     Human,
+    #[value(alias = "md")]
     Markdown,
     Json,
-}
-
-impl TriageFormat {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "human" => Some(Self::Human),
-            "markdown" | "md" => Some(Self::Markdown),
-            "json" => Some(Self::Json),
-            _ => None,
-        }
-    }
 }
 
 /// What a triage found, for the exit code.

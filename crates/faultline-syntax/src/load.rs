@@ -50,8 +50,8 @@
 //! UTF-8 are skipped with an error that points at the first bad byte. Stdin is read once, to
 //! its end: [`discover`] keeps at most one [`Input::Stdin`]. A stream (stdin, and the stream
 //! paths above) is read once per process: what it gave is kept and given again to a later
-//! load of the same input, as `faultline diff - new.yaml` and `faultline diff <(…) <(…)` load
-//! each side twice (connectivity, then findings) and a pipe has nothing left the second time.
+//! load of the same input (`faultline diff - -`, `faultline triage - --manifests -`), as a
+//! pipe has nothing left the second time.
 //!
 //! Every input file or stream is limited to [`LoadOptions::max_input_size`] bytes (CLI
 //! `--max-input-size`; default and most [`MAX_INPUT_SIZE`], 4 GiB − 1, because offsets are

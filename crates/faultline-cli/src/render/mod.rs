@@ -72,7 +72,7 @@ pub fn redact_nothing(_: FileId, _: TextRange) -> bool {
 }
 
 /// The output formats, for the CLI's `--format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Format {
     Human,
     Json,
@@ -98,10 +98,6 @@ impl Format {
             Format::Github => "github",
             Format::Junit => "junit",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
 

@@ -1,0 +1,349 @@
+//! The one load path of every command (`check`, `triage`, `matrix`, `reach`, `diff`, `graph`,
+//! and `check::analyze_sources` for tests and fuzzing).
+//!
+//! [`Setup::new`] reads the configuration (`.faultline.yaml` found upward from the working
+//! directory, `--config FILE`, or none with `--no-config`) and resolves what decides how inputs
+//! are read: the [`LoadOptions`] (`--include`, `--exclude` and the configuration's `exclude`,
+//! `--no-ignore`, `--max-input-size`) and the default namespace (`--namespace`, then the
+//! configuration's `namespace`, then `default`). [`Setup::load`] reads the inputs into a
+//! [`Session`], which owns the files and their parse results; an input that cannot be read
+//! stays in the file list as a file holding one `Unreadable` problem
+//! ([`LoadError::into_unreadable`]), reported at its path by `check` and `triage`
+//! (`input-unreadable`) and as a warning by the others ([`Session::input_warnings`]).
+//! [`Session::with_model`] builds the inventory, with the archive layouts that type kindless
+//! documents by their path, and the graph over it, borrowing from the session.
+
+use std::path::{Path, PathBuf};
+
+use faultline_graph::Graph;
+use faultline_model::{Inventory, ModelOptions};
+use faultline_rules::config::{self, Config};
+use faultline_syntax::load::{self, Input, LoadError, LoadErrorKind, LoadOptions};
+use faultline_syntax::{FileId, ParsedText, ProblemKind, SourceFile};
+
+/// The options every command that reads inputs takes.
+#[derive(Clone, Debug)]
+pub struct LoadArgs {
+    /// `--namespace`: for namespaced objects written without one.
+    pub namespace: Option<String>,
+    /// `--config`: the configuration file, instead of `.faultline.yaml` found upward.
+    pub config: Option<PathBuf>,
+    /// `--no-config`: read no configuration file.
+    pub no_config: bool,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub no_ignore: bool,
+    /// `--max-input-size`: the most bytes read from one input file or stream.
+    pub max_input_size: u64,
+    /// Where to look for `.faultline.yaml`.
+    pub cwd: PathBuf,
+}
+
+impl LoadArgs {
+    /// Every option at its default, without a configuration file.
+    pub fn new() -> Self {
+        Self {
+            namespace: None,
+            config: None,
+            no_config: true,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            no_ignore: false,
+            max_input_size: load::MAX_INPUT_SIZE,
+            cwd: PathBuf::from("."),
+        }
+    }
+}
+
+impl Default for LoadArgs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The configuration and what it and the options decide about reading inputs, resolved once
+/// per run.
+#[derive(Debug)]
+pub struct Setup {
+    /// The configuration file read, if any.
+    pub config: Option<Config>,
+    /// Discovery and reading: the options' globs, then the configuration's `exclude`.
+    pub load_options: LoadOptions,
+    /// The namespace of namespaced objects written without one.
+    pub namespace: String,
+}
+
+impl Setup {
+    /// Reads the configuration and resolves the options. `Err` is a configuration error (the
+    /// file cannot be read, or names its mistakes with their line and column).
+    pub fn new(args: &LoadArgs) -> Result<Self, String> {
+        let config = load_config(args)?;
+        let namespace = args
+            .namespace
+            .clone()
+            .or_else(|| config.as_ref().and_then(|c| c.namespace.clone()))
+            .unwrap_or_else(|| "default".to_owned());
+        let mut load_options = LoadOptions {
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+            no_ignore: args.no_ignore,
+            max_input_size: args.max_input_size,
+            ..LoadOptions::default()
+        };
+        if let Some(c) = &config {
+            load_options.exclude.extend(c.exclude.iter().cloned());
+        }
+        Ok(Self {
+            config,
+            load_options,
+            namespace,
+        })
+    }
+
+    /// Discovers, reads and parses `paths` (`-` for standard input). `Err` is an invalid
+    /// `--include`/`--exclude` glob.
+    pub fn load(&self, paths: &[String]) -> Result<Session, String> {
+        let mut session = self.empty();
+        session.add(load_paths(paths, &self.load_options))?;
+        session.checked = session.files.len();
+        Ok(session)
+    }
+
+    /// [`Setup::load`] on sources already in memory, `(display path, bytes)`: the same checks
+    /// (binary, encoding) and parsing as files read from disk.
+    pub fn load_sources(&self, sources: Vec<(String, Vec<u8>)>) -> Result<Session, String> {
+        let mut session = self.empty();
+        session.add(load::load_bytes(sources))?;
+        session.checked = session.files.len();
+        Ok(session)
+    }
+
+    fn empty(&self) -> Session {
+        Session {
+            files: Vec::new(),
+            parsed: Vec::new(),
+            checked: 0,
+            namespace: self.namespace.clone(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+fn load_paths(paths: &[String], options: &LoadOptions) -> load::Loaded {
+    let inputs: Vec<Input> = paths.iter().map(Input::from_arg).collect();
+    load::load_all(&inputs, options)
+}
+
+/// The inputs of a run, read and parsed: what the inventory and the graph borrow.
+#[derive(Debug)]
+pub struct Session {
+    /// Every file, `files[i].id == FileId(i)`: the inputs, then the manifests read beside them
+    /// ([`Session::add_manifests`]). An input that could not be read is here too, with its
+    /// readable text (possibly none).
+    pub files: Vec<SourceFile>,
+    /// `parsed[i]` belongs to `files[i]`; an unreadable input's holds one `Unreadable` problem.
+    pub parsed: Vec<ParsedText>,
+    /// How many of the files are inputs; the rest are manifests.
+    checked: usize,
+    namespace: String,
+    /// Inputs refused (`false`) and ignore-file lines that could not be used (`true`), as
+    /// `path[:line:col]: message`, in the loader's order.
+    warnings: Vec<(bool, String)>,
+}
+
+/// What the commands analyse, borrowed from a [`Session`]: the files, the graph over the
+/// inputs' inventory (`graph.inventory`), and the inventory of the manifests read beside them.
+pub struct Model<'a> {
+    pub files: &'a [SourceFile],
+    pub parsed: &'a [ParsedText],
+    pub graph: &'a Graph<'a>,
+    /// Empty unless [`Session::add_manifests`] read some.
+    pub manifests: &'a Inventory<'a>,
+}
+
+impl std::fmt::Debug for Model<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("files", &self.files.len())
+            .field("objects", &self.graph.inventory.objects.len())
+            .field("manifest_objects", &self.manifests.objects.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// At most this many files with problems are named in warnings; the rest are counted.
+const WARNED_FILES: usize = 10;
+
+impl Session {
+    /// Reads `paths` as the manifests the inputs were created from (`triage --manifests`):
+    /// after the inputs, in a second inventory; a file already read as an input is left out
+    /// (a manifest directory may hold the snapshot too).
+    pub fn add_manifests(&mut self, paths: &[String], options: &LoadOptions) -> Result<(), String> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        self.add(load_paths(paths, options))
+    }
+
+    /// How many of [`Session::files`] are inputs (the rest are manifests).
+    pub fn inputs(&self) -> usize {
+        self.checked
+    }
+
+    /// The namespace of namespaced objects written without one.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Builds the inputs' inventory (kindless documents in an archive layout typed by their
+    /// path), the manifests' and the graph, and hands them to `f`; `stage` is told of each step
+    /// (for a progress display).
+    pub fn with_model<R>(&self, stage: &dyn Fn(&str), f: impl FnOnce(&Model<'_>) -> R) -> R {
+        stage("building the inventory");
+        let options = ModelOptions {
+            default_namespace: &self.namespace,
+        };
+        let paths: Vec<&str> = self.files.iter().map(|f| f.path.as_str()).collect();
+        let inventory = Inventory::build_files(&self.parsed, &paths, 0..self.checked, &options);
+        let manifests = Inventory::build_files(
+            &self.parsed,
+            &paths,
+            self.checked..self.parsed.len(),
+            &options,
+        );
+        stage("building the graph");
+        let graph = Graph::build(&inventory);
+        f(&Model {
+            files: &self.files,
+            parsed: &self.parsed,
+            graph: &graph,
+            manifests: &manifests,
+        })
+    }
+
+    /// The ignore-file lines that could not be used, as `path:line:col: message`, taken out
+    /// (the commands that report unreadable inputs as findings warn of these only).
+    pub fn take_ignore_warnings(&mut self) -> Vec<String> {
+        let (ignore, refused) = std::mem::take(&mut self.warnings)
+            .into_iter()
+            .partition(|(ignore, _)| *ignore);
+        self.warnings = refused;
+        ignore.into_iter().map(|(_, w)| w).collect()
+    }
+
+    /// Warnings about the input for the commands that report no findings (`matrix`, `reach`,
+    /// `diff`, `graph`), each naming its file: every input that could not be read
+    /// (`path[:line:col]: message`), every ignore-file line that could not be used, and per
+    /// file the problems that were skipped (the first one located, the rest counted; at most
+    /// ten files named). Duplicate keys are left to `faultline check`.
+    pub fn input_warnings(&self) -> Vec<String> {
+        let mut warnings: Vec<String> = self.warnings.iter().map(|(_, w)| w.clone()).collect();
+        let mut broken = self
+            .files
+            .iter()
+            .zip(&self.parsed)
+            .filter(|(_, p)| !p.problems.iter().any(|p| p.kind == ProblemKind::Unreadable))
+            .filter_map(|(f, p)| {
+                let mut problems = p
+                    .problems
+                    .iter()
+                    .filter(|p| p.kind != ProblemKind::DuplicateKey);
+                let first = problems.next()?;
+                let at = match first.range {
+                    Some(r) => {
+                        let lc = f.line_col(r.start);
+                        format!("{}:{}:{}", f.path, lc.line, lc.column)
+                    }
+                    None => f.path.clone(),
+                };
+                let rest = match problems.count() {
+                    0 => String::new(),
+                    n => format!(" (and {n} more problem(s) in this file)"),
+                };
+                Some(format!(
+                    "{at}: {}{rest}; skipped, `faultline check` shows where",
+                    first.message
+                ))
+            });
+        warnings.extend(broken.by_ref().take(WARNED_FILES));
+        let unnamed = broken.count();
+        if unnamed > 0 {
+            warnings.push(format!(
+                "{unnamed} more file(s) with problems skipped; `faultline check` shows them"
+            ));
+        }
+        warnings
+    }
+
+    /// The files, for what outlives the session (`check`'s `Analysis` keeps them for
+    /// rendering).
+    pub fn into_files(self) -> Vec<SourceFile> {
+        self.files
+    }
+
+    /// Appends what the loader produced, renumbering the files after those already here and
+    /// leaving out a file already among them; an input that could not be read becomes a file
+    /// with an `Unreadable` problem, an ignore-file line a warning, an invalid glob `Err`.
+    fn add(&mut self, loaded: load::Loaded) -> Result<(), String> {
+        let seen: std::collections::HashSet<String> =
+            self.files.iter().map(|f| f.path.clone()).collect();
+        for (mut f, p) in loaded.files.into_iter().zip(loaded.parsed) {
+            if seen.contains(&f.path) {
+                continue;
+            }
+            f.id = FileId(self.files.len() as u32);
+            self.files.push(f);
+            self.parsed.push(p);
+        }
+        for e in loaded.errors {
+            match e.kind {
+                LoadErrorKind::InvalidGlob => return Err(e.message),
+                LoadErrorKind::IgnoreFile => self.warnings.push((true, located(&e))),
+                _ => {
+                    self.warnings.push((false, located(&e)));
+                    let (file, parsed) = e.into_unreadable(FileId(self.files.len() as u32));
+                    self.files.push(file);
+                    self.parsed.push(parsed);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `path[:line:col]: message` of a load error.
+fn located(e: &LoadError) -> String {
+    match e.line_col {
+        Some(lc) => format!("{}:{}:{}: {}", e.path, lc.line, lc.column, e.message),
+        None => format!("{}: {}", e.path, e.message),
+    }
+}
+
+fn load_config(args: &LoadArgs) -> Result<Option<Config>, String> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(p) => p.clone(),
+        None => match find_config(&args.cwd) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Config::parse(&text).map(Some).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// `.faultline.yaml` in `dir` or the nearest parent that has one.
+pub fn find_config(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join(config::FILE_NAME))
+        .find(|p| p.is_file())
+}
