@@ -153,12 +153,6 @@ pub struct IngressBackend<'a> {
     pub port: BackendPortMatch<'a>,
 }
 
-impl IngressBackend<'_> {
-    pub fn port_value(&self) -> Option<&BackendPort<'_>> {
-        self.backend.port.as_ref().map(|p| &p.value)
-    }
-}
-
 /// Whether `name` of `kind` exists in every cluster without being written anywhere.
 pub fn is_builtin(kind: &str, name: &str) -> bool {
     match kind {

@@ -109,3 +109,36 @@ pub fn pod_template_path(kind: &str) -> Option<&'static [&'static str]> {
         _ => None,
     }
 }
+
+/// The resource name of a kind, as the API and quota names (`count/deployments.apps`) write
+/// it: lower case and plural (`ingresses`, `networkpolicies`, `endpoints`).
+pub fn plural(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    if lower.ends_with('s') || lower.ends_with("ch") || lower.ends_with('x') {
+        if lower == "endpoints" {
+            lower
+        } else {
+            format!("{lower}es")
+        }
+    } else if let Some(stem) = lower.strip_suffix('y') {
+        format!("{stem}ies")
+    } else {
+        format!("{lower}s")
+    }
+}
+
+#[cfg(test)]
+mod plural_tests {
+    #[test]
+    fn resource_names() {
+        for (kind, resource) in [
+            ("Deployment", "deployments"),
+            ("Ingress", "ingresses"),
+            ("NetworkPolicy", "networkpolicies"),
+            ("Endpoints", "endpoints"),
+            ("Service", "services"),
+        ] {
+            assert_eq!(super::plural(kind), resource);
+        }
+    }
+}

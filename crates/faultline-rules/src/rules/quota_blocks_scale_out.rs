@@ -2,13 +2,15 @@ use std::collections::BTreeMap;
 
 use faultline_diagnostics::Severity;
 use faultline_graph::Relation;
-use faultline_model::field::{self, Defaulted};
+use faultline_model::field::Defaulted;
 use faultline_model::intorstr::IntOrString;
+use faultline_model::kinds;
 use faultline_model::pod::PodTemplate;
 use faultline_model::quantity::Quantity;
 use faultline_model::views::ResourceQuota;
 use faultline_model::views::hpa::HorizontalPodAutoscaler;
 use faultline_model::workload::{Workload, WorkloadKind};
+use faultline_model::workload_status::unreplicated_pods;
 use faultline_model::{Object, ObjectId};
 use faultline_syntax::TextRange;
 
@@ -262,35 +264,6 @@ fn surge_of(w: &Workload<'_>, replicas: i64) -> i64 {
     value.scaled_value(replicas, true).unwrap_or(0).max(0)
 }
 
-/// Whether a Job has finished (a `Complete` or `Failed` condition that is `True`).
-fn job_finished(obj: &Object<'_>) -> bool {
-    obj.status()
-        .and_then(|s| s.get("conditions"))
-        .into_iter()
-        .flat_map(|c| c.items())
-        .any(|c| {
-            matches!(
-                field::str(Some(c), "type").map(|f| f.value),
-                Some("Complete" | "Failed")
-            ) && field::str(Some(c), "status").is_some_and(|f| f.value == "True")
-        })
-}
-
-/// Pods a Job (or a CronJob's Job) runs at once: `parallelism` (default 1), at most
-/// `completions`; none while suspended.
-fn job_pods(spec: Option<faultline_syntax::NodeRef<'_>>) -> i64 {
-    if field::bool(spec, "suspend").is_some_and(|f| f.value) {
-        return 0;
-    }
-    let parallelism = field::int(spec, "parallelism")
-        .map_or(1, |f| f.value)
-        .max(0);
-    match field::int(spec, "completions") {
-        Some(c) => parallelism.min(c.value.max(0)),
-        None => parallelism,
-    }
-}
-
 /// How many pods `obj` has now, at full scale and in a rollout's surge, its autoscaler and
 /// where the count is written. `None` when the count is unknown.
 #[allow(clippy::type_complexity)]
@@ -299,11 +272,7 @@ fn pod_counts<'a>(
     obj: &Object<'a>,
 ) -> Option<(i64, i64, i64, Option<(Object<'a>, TextRange)>, TextRange)> {
     if obj.kind == "Pod" {
-        let phase = obj
-            .status()
-            .and_then(|s| field::str(Some(s), "phase"))
-            .map(|f| f.value);
-        let n = i64::from(!matches!(phase, Some("Succeeded" | "Failed")));
+        let n = unreplicated_pods(obj, 0)?;
         return Some((n, n, 0, None, obj.kind_range()));
     }
     let w = Workload::of(obj)?;
@@ -332,32 +301,11 @@ fn pod_counts<'a>(
             Some((current, full, surge, hpa, at))
         }
         WorkloadKind::DaemonSet => {
-            let scheduled = obj
-                .status()
-                .and_then(|s| field::int(Some(s), "desiredNumberScheduled"))
-                .map(|f| f.value);
-            let nodes = cx.inventory.of_kind("Node").count() as i64;
-            let n = match scheduled {
-                Some(n) => n.max(0),
-                None if nodes > 0 => nodes,
-                None => return None,
-            };
+            let n = unreplicated_pods(obj, cx.inventory.of_kind("Node").count())?;
             Some((n, n, surge_of(&w, n), None, obj.kind_range()))
         }
-        WorkloadKind::Job => {
-            let n = if job_finished(obj) {
-                0
-            } else {
-                job_pods(Some(w.spec))
-            };
-            Some((n, n, 0, None, obj.kind_range()))
-        }
-        WorkloadKind::CronJob => {
-            let n = if field::bool(Some(w.spec), "suspend").is_some_and(|f| f.value) {
-                0
-            } else {
-                job_pods(w.spec.path(&["jobTemplate", "spec"]))
-            };
+        WorkloadKind::Job | WorkloadKind::CronJob => {
+            let n = unreplicated_pods(obj, 0)?;
             Some((n, n, 0, None, obj.kind_range()))
         }
     }
@@ -385,22 +333,8 @@ fn counted_kind(name: &str) -> Option<(String, &str)> {
 
 /// Whether `obj` is of the resource `resource` (a plural, lower case) in API group `group`.
 fn is_resource(obj: &Object<'_>, resource: &str, group: &str) -> bool {
-    let plural = {
-        let lower = obj.kind.to_ascii_lowercase();
-        if lower.ends_with('s') || lower.ends_with("ch") || lower.ends_with('x') {
-            if lower == "endpoints" {
-                lower
-            } else {
-                format!("{lower}es")
-            }
-        } else if let Some(stem) = lower.strip_suffix('y') {
-            format!("{stem}ies")
-        } else {
-            format!("{lower}s")
-        }
-    };
     let (obj_group, _) = obj.group_version();
-    (plural == resource || obj.kind == resource) && obj_group == group
+    (kinds::plural(obj.kind) == resource || obj.kind == resource) && obj_group == group
 }
 
 impl Rule for QuotaBlocksScaleOut {
