@@ -193,6 +193,59 @@ pub fn node_health(obj: &Object<'_>) -> Option<(Health, String)> {
     Some((Health::Healthy, "ready".to_owned()))
 }
 
+/// Whether a Job has finished: a `Complete` or `Failed` condition that is `True`.
+pub fn job_finished(obj: &Object<'_>) -> bool {
+    conditions(obj.status())
+        .iter()
+        .any(|c| matches!(c.type_.value, "Complete" | "Failed") && c.is_true())
+}
+
+/// Pods a Job spec (a Job's `spec`, a CronJob's `spec.jobTemplate.spec`) runs at once:
+/// `parallelism` (default 1), at most `completions`; none while suspended.
+pub fn job_pods(spec: Option<NodeRef<'_>>) -> i64 {
+    if field::bool(spec, "suspend").is_some_and(|f| f.value) {
+        return 0;
+    }
+    let parallelism = field::int(spec, "parallelism")
+        .map_or(1, |f| f.value)
+        .max(0);
+    match field::int(spec, "completions") {
+        Some(c) => parallelism.min(c.value.max(0)),
+        None => parallelism,
+    }
+}
+
+/// How many pods run now for an object whose count no replica field decides: a Pod (one until
+/// it ends), a DaemonSet (`desiredNumberScheduled`, else one per Node of the input, `nodes`),
+/// a Job (none once finished) and a CronJob (its Job's, none while suspended). `None` for
+/// other kinds, and for a DaemonSet whose count is unknown.
+pub fn unreplicated_pods(obj: &Object<'_>, nodes: usize) -> Option<i64> {
+    match obj.kind {
+        "Pod" => {
+            let phase = field::str(obj.status(), "phase").map(|f| f.value);
+            Some(i64::from(!matches!(phase, Some("Succeeded" | "Failed"))))
+        }
+        "DaemonSet" => match field::int(obj.status(), "desiredNumberScheduled") {
+            Some(n) => Some(n.value.max(0)),
+            None if nodes > 0 => Some(nodes as i64),
+            None => None,
+        },
+        "Job" if job_finished(obj) => Some(0),
+        "Job" => Some(job_pods(obj.spec())),
+        "CronJob" => {
+            let spec = obj.spec();
+            if field::bool(spec, "suspend").is_some_and(|f| f.value) {
+                Some(0)
+            } else {
+                Some(job_pods(
+                    spec.and_then(|s| s.path(&["jobTemplate", "spec"])),
+                ))
+            }
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -283,58 +336,5 @@ mod tests {
             health("apiVersion: v1\nkind: Node\nmetadata: {name: n}\nstatus: {conditions: [{type: Ready, status: Unknown, reason: NodeStatusUnknown}]}\n").0,
             Health::Unhealthy
         );
-    }
-}
-
-/// Whether a Job has finished: a `Complete` or `Failed` condition that is `True`.
-pub fn job_finished(obj: &Object<'_>) -> bool {
-    conditions(obj.status())
-        .iter()
-        .any(|c| matches!(c.type_.value, "Complete" | "Failed") && c.is_true())
-}
-
-/// Pods a Job spec (a Job's `spec`, a CronJob's `spec.jobTemplate.spec`) runs at once:
-/// `parallelism` (default 1), at most `completions`; none while suspended.
-pub fn job_pods(spec: Option<NodeRef<'_>>) -> i64 {
-    if field::bool(spec, "suspend").is_some_and(|f| f.value) {
-        return 0;
-    }
-    let parallelism = field::int(spec, "parallelism")
-        .map_or(1, |f| f.value)
-        .max(0);
-    match field::int(spec, "completions") {
-        Some(c) => parallelism.min(c.value.max(0)),
-        None => parallelism,
-    }
-}
-
-/// How many pods run now for an object whose count no replica field decides: a Pod (one until
-/// it ends), a DaemonSet (`desiredNumberScheduled`, else one per Node of the input, `nodes`),
-/// a Job (none once finished) and a CronJob (its Job's, none while suspended). `None` for
-/// other kinds, and for a DaemonSet whose count is unknown.
-pub fn unreplicated_pods(obj: &Object<'_>, nodes: usize) -> Option<i64> {
-    match obj.kind {
-        "Pod" => {
-            let phase = field::str(obj.status(), "phase").map(|f| f.value);
-            Some(i64::from(!matches!(phase, Some("Succeeded" | "Failed"))))
-        }
-        "DaemonSet" => match field::int(obj.status(), "desiredNumberScheduled") {
-            Some(n) => Some(n.value.max(0)),
-            None if nodes > 0 => Some(nodes as i64),
-            None => None,
-        },
-        "Job" if job_finished(obj) => Some(0),
-        "Job" => Some(job_pods(obj.spec())),
-        "CronJob" => {
-            let spec = obj.spec();
-            if field::bool(spec, "suspend").is_some_and(|f| f.value) {
-                Some(0)
-            } else {
-                Some(job_pods(
-                    spec.and_then(|s| s.path(&["jobTemplate", "spec"])),
-                ))
-            }
-        }
-        _ => None,
     }
 }
