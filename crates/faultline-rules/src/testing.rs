@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use faultline_diagnostics::Diagnostic;
 use faultline_model::{Inventory, ModelOptions};
-use faultline_syntax::{FileId, SourceFile};
+use faultline_syntax::{FileId, ParsedText, SourceFile};
 
 use crate::{Context, Settings};
 
@@ -22,11 +22,21 @@ pub fn check_texts(
         .iter()
         .map(faultline_syntax::load::parse_source)
         .collect();
+    check_parsed(files, &parsed, settings)
+}
+
+/// Runs every enabled rule on files already parsed (or refused: a `ParsedText` holding an
+/// `Unreadable` problem, as the CLI makes of a file the loader refused).
+pub fn check_parsed(
+    files: Vec<SourceFile>,
+    parsed: &[ParsedText],
+    settings: &Settings,
+) -> (Vec<SourceFile>, Vec<Diagnostic>) {
     let options = ModelOptions::default();
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let inventory = Inventory::build_with_paths(&parsed, &paths, &options);
+    let inventory = Inventory::build_with_paths(parsed, &paths, &options);
     let graph = faultline_graph::Graph::build(&inventory);
-    let cx = Context::new(&files, &parsed, &graph, settings);
+    let cx = Context::new(&files, parsed, &graph, settings);
     let diags = crate::run(&cx, &settings.enabled_rules());
     (files, diags)
 }

@@ -10,13 +10,25 @@
 //! `# at COL:WIDTH rule-id` does the same for a position a caret cannot reach (column 1).
 //! Every finding of the rule in a fail fixture must be claimed by such a line, and every such
 //! line by a finding. An optional `settings.yaml` beside the fixtures is a `.faultline.yaml`.
+//!
+//! Every fixture also has a snapshot of what its rule says there, in
+//! `tests/snapshots/fixtures__<rule-id>__<fixture>.snap`: each finding's rule, severity,
+//! position, object, message, help and related entries, as the engine reports them (the
+//! rules' findings, without cause chains). `cargo insta review` (or `INSTA_UPDATE=always`)
+//! accepts changed messages; a snapshot whose fixture is gone fails the test.
 #![allow(clippy::print_stderr)]
 
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+use faultline_diagnostics::visible::visible;
+use faultline_diagnostics::{Diagnostic, Location, sort_diagnostics};
 use faultline_rules::config::Config;
-use faultline_rules::testing::check_texts;
+use faultline_rules::testing::{check_parsed, check_texts};
 use faultline_rules::{Settings, registry};
+use faultline_syntax::{FileId, ParsedText, Problem, ProblemKind, SourceFile};
 
 fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules")
@@ -72,9 +84,140 @@ fn settings_for(dir: &Path) -> Settings {
     settings
 }
 
+/// What the engine reports on bytes the loader refuses, read as the CLI reads them
+/// (`check::add_loaded`): the file's readable text with an `Unreadable` problem.
+fn check_refused(
+    name: &str,
+    bytes: &[u8],
+    settings: &Settings,
+) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let loaded = faultline_syntax::load::load_bytes(vec![(name.to_owned(), bytes.to_vec())]);
+    let mut files = Vec::new();
+    let mut parsed = Vec::new();
+    for (mut f, p) in loaded.files.into_iter().zip(loaded.parsed) {
+        f.id = FileId(files.len() as u32);
+        files.push(f);
+        parsed.push(p);
+    }
+    for e in loaded.errors {
+        let text = e.lossy_text.unwrap_or_default();
+        let range = e.range.filter(|r| (r.end as usize) <= text.len());
+        files.push(SourceFile::new(FileId(files.len() as u32), e.path, text));
+        parsed.push(ParsedText {
+            problems: vec![Problem {
+                kind: ProblemKind::Unreadable,
+                range,
+                message: e.message,
+                related: Vec::new(),
+            }],
+            ..ParsedText::default()
+        });
+    }
+    check_parsed(files, &parsed, settings)
+}
+
+/// `path:line:col` of a location, or the path alone for a whole file.
+fn place(files: &[SourceFile], loc: &Location) -> String {
+    let file = &files[loc.file.0 as usize];
+    match loc.range {
+        Some(r) => {
+            let lc = file.line_col(r.start);
+            format!("{}:{}:{}", file.path, lc.line, lc.column)
+        }
+        None => file.path.clone(),
+    }
+}
+
+/// The findings of a fixture's rule as the text of its snapshot.
+fn render(files: &[SourceFile], mine: &[&Diagnostic]) -> String {
+    if mine.is_empty() {
+        return "(no findings)\n".to_owned();
+    }
+    let mut out = String::new();
+    for d in mine {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        // The fixture's own file: line and column only.
+        let at = match d.location.range {
+            Some(r) => {
+                let lc = files[d.location.file.0 as usize].line_col(r.start);
+                format!("{}:{}", lc.line, lc.column)
+            }
+            None => "(whole file)".to_owned(),
+        };
+        let object = d
+            .object
+            .as_ref()
+            .map_or_else(|| "(no object)".to_owned(), ToString::to_string);
+        let _ = writeln!(out, "{} {} at {at}, {object}", d.rule, d.severity);
+        let _ = writeln!(out, "  message: {}", visible(&d.message));
+        let help = if d.help.is_empty() {
+            "(none)".to_owned()
+        } else {
+            visible(&d.help).into_owned()
+        };
+        let _ = writeln!(out, "  help: {help}");
+        for r in &d.related {
+            let at = r
+                .location
+                .as_ref()
+                .map_or_else(|| "(no location)".to_owned(), |l| place(files, l));
+            let object = r
+                .object
+                .as_ref()
+                .map_or_else(|| "(no object)".to_owned(), ToString::to_string);
+            let _ = writeln!(out, "  related: {at}, {object}: {}", visible(&r.message));
+        }
+    }
+    out
+}
+
+/// The snapshot's name for a fixture: `<rule-id>__<file stem>`.
+fn snapshot_name(id: &str, fixture: &str) -> String {
+    let stem = fixture.strip_suffix(".yaml").unwrap_or(fixture);
+    format!("{id}__{stem}")
+}
+
+/// Compares one fixture's snapshot. A mismatch is returned, not raised, so that one run
+/// writes the `.snap.new` of every fixture that changed.
+fn snapshot(id: &str, fixture: &str, text: &str) -> Result<(), String> {
+    let name = snapshot_name(id, fixture);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_description(format!("testdata/rules/{id}/{fixture}"));
+    settings.set_omit_expression(true);
+    catch_unwind(AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_snapshot!(name.as_str(), text));
+    }))
+    .map_err(|_| format!("tests/snapshots/fixtures__{name}.snap"))
+}
+
+/// Snapshot files of this test that no fixture produced.
+fn stale_snapshots(produced: &BTreeSet<String>) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter_map(|n| {
+            n.strip_prefix("fixtures__")?
+                .strip_suffix(".snap")
+                .map(str::to_owned)
+        })
+        .filter(|n| !produced.contains(n))
+        .map(|n| format!("tests/snapshots/fixtures__{n}.snap"))
+        .collect();
+    stale.sort();
+    stale
+}
+
 #[test]
 fn every_fixture_behaves() {
     let mut failures = Vec::new();
+    let mut mismatched = Vec::new();
+    let mut produced = BTreeSet::new();
     let mut checked = 0;
     for rule in registry::ALL {
         let id = rule.meta().info.id;
@@ -95,7 +238,8 @@ fn every_fixture_behaves() {
             let bytes = std::fs::read(&path).unwrap();
             let text = String::from_utf8_lossy(&bytes).into_owned();
             // Fixtures for unreadable input are read by the real loader.
-            let (files, diags) = if std::str::from_utf8(&bytes).is_err() || bytes.contains(&0) {
+            let unreadable = std::str::from_utf8(&bytes).is_err() || bytes.contains(&0);
+            if unreadable {
                 let loaded = faultline_syntax::load::load_all(
                     &[faultline_syntax::load::Input::Path(path.clone())],
                     &Default::default(),
@@ -111,11 +255,21 @@ fn every_fixture_behaves() {
                 } else if !fail && found {
                     failures.push(format!("{id}/{name}: the loader refused it: {message}"));
                 }
-                continue;
+            }
+            let (files, mut diags) = if unreadable {
+                check_refused(&name, &bytes, &settings)
             } else {
                 check_texts(&[(&name, &text)], &settings)
             };
+            sort_diagnostics(&mut diags);
             let mine: Vec<_> = diags.iter().filter(|d| d.rule == id).collect();
+            produced.insert(snapshot_name(id, &name));
+            if let Err(e) = snapshot(id, &name, &render(&files, &mine)) {
+                mismatched.push(e);
+            }
+            if unreadable {
+                continue;
+            }
             if !fail {
                 for d in &mine {
                     let lc = files[0].line_col(d.location.range.map_or(0, |r| r.start));
@@ -184,5 +338,17 @@ fn every_fixture_behaves() {
         failures.is_empty(),
         "fixture failures:\n{}",
         failures.join("\n")
+    );
+    assert!(
+        mismatched.is_empty(),
+        "{} message snapshots differ (review with `cargo insta review`):\n{}",
+        mismatched.len(),
+        mismatched.join("\n")
+    );
+    let stale = stale_snapshots(&produced);
+    assert!(
+        stale.is_empty(),
+        "snapshots without a fixture (delete them):\n{}",
+        stale.join("\n")
     );
 }
