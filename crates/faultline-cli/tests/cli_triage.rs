@@ -401,3 +401,54 @@ fn secrets_in_manifests_never_reach_the_report() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every format on the demo, as snapshots (run from the repository root: paths are relative)
+
+/// `faultline triage --format FORMAT testdata/demo/snapshot [--manifests testdata/demo]`.
+fn demo_report(format: &str, manifests: bool) -> String {
+    let mut args = vec!["--format", format, "testdata/demo/snapshot"];
+    if manifests {
+        args.extend(["--manifests", "testdata/demo"]);
+    }
+    let r = triage(&args);
+    assert_eq!(r.code, 1, "{format}: {}", r.stderr);
+    assert!(r.stderr.is_empty(), "{format}: {}", r.stderr);
+    assert!(!r.stdout.contains("\x1b["), "{format}: colour in a pipe");
+    let root = root();
+    assert!(
+        !r.stdout.contains(root.to_str().unwrap()),
+        "{format}: an absolute path"
+    );
+    r.stdout
+}
+
+#[test]
+fn demo_human_snapshot() {
+    insta::assert_snapshot!("demo_human", demo_report("human", false));
+}
+
+#[test]
+fn demo_markdown_snapshot() {
+    insta::assert_snapshot!("demo_markdown", demo_report("markdown", false));
+}
+
+#[test]
+fn demo_json_snapshot() {
+    insta::assert_snapshot!("demo_json", demo_report("json", false));
+}
+
+#[test]
+fn demo_with_manifests_human_snapshot() {
+    insta::assert_snapshot!("demo_manifests_human", demo_report("human", true));
+}
+
+#[test]
+fn demo_with_manifests_markdown_snapshot() {
+    insta::assert_snapshot!("demo_manifests_markdown", demo_report("markdown", true));
+}
+
+#[test]
+fn demo_with_manifests_json_snapshot() {
+    insta::assert_snapshot!("demo_manifests_json", demo_report("json", true));
+}
