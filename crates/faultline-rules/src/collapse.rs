@@ -48,6 +48,19 @@ pub(crate) fn collapse(cx: &Context<'_>, found: Vec<Found>) -> Vec<Diagnostic> {
             .filter(|_| foldable(f))
             .filter(|id| carrying.get(&(same(&f.diag), *id)) == Some(&i))
     };
+    // A manifest read beside the snapshot of what it created: the same finding on the
+    // running object (or its pods) goes to the manifest's, where the fix is written.
+    let is_manifest = |id: ObjectId| {
+        let o = inventory.get(id);
+        o.status().is_none() && o.node.path(&["metadata", "uid"]).is_none()
+    };
+    let carried_by = |s: Same<'_>, id: ObjectId| -> Option<usize> {
+        let twin = inventory
+            .same_object(id)
+            .filter(|t| *t != id && is_manifest(*t))
+            .find_map(|t| carrying.get(&(s, t)).copied());
+        twin.or_else(|| carrying.get(&(s, id)).copied())
+    };
     // Into which finding each folded finding goes.
     let mut folded_into: Vec<Option<usize>> = vec![None; found.len()];
     for (i, f) in found.iter().enumerate() {
@@ -55,6 +68,12 @@ pub(crate) fn collapse(cx: &Context<'_>, found: Vec<Found>) -> Vec<Diagnostic> {
             continue;
         };
         let obj = inventory.get(id);
+        if !is_manifest(id)
+            && let Some(j) = carried_by(same(&f.diag), id).filter(|j| *j != i)
+        {
+            folded_into[i] = Some(j);
+            continue;
+        }
         if !matches!(obj.kind, "Pod" | "ReplicaSet" | "Job") {
             continue;
         }
@@ -62,7 +81,18 @@ pub(crate) fn collapse(cx: &Context<'_>, found: Vec<Found>) -> Vec<Diagnostic> {
         folded_into[i] = evidence::controllers_in_input(inventory, obj)
             .iter()
             .rev()
-            .find_map(|c| carrying.get(&(same(&f.diag), c.id)).copied());
+            .find_map(|c| carried_by(same(&f.diag), c.id));
+    }
+    // Into the last of a chain (a pod into the running Deployment, which goes to its manifest).
+    for i in 0..folded_into.len() {
+        let mut at = folded_into[i];
+        for _ in 0..8 {
+            match at.and_then(|t| folded_into[t]) {
+                Some(next) if Some(next) != at => at = Some(next),
+                _ => break,
+            }
+        }
+        folded_into[i] = at;
     }
     let mut absorbed: Vec<Vec<usize>> = vec![Vec::new(); found.len()];
     for (i, into) in folded_into.iter().enumerate() {
