@@ -357,6 +357,38 @@ mod tests {
         );
     }
 
+    /// The manifest read beside the snapshot of what it created: the running Deployment's and
+    /// its pods' findings go to the manifest's, where the fix is written.
+    #[test]
+    fn the_running_objects_fold_into_the_manifest() {
+        let running = deployment().replace(
+            "metadata: {name: api, namespace: shop}",
+            "metadata: {name: api, namespace: shop, uid: d1}",
+        );
+        let (text, diags) = check(&[
+            deployment(),
+            running,
+            replica_set(true),
+            pod("api-6d4f-a", "app"),
+        ]);
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        let d = &diags[0];
+        assert_eq!(document_at(&text, d.location.range.unwrap().start), "api");
+        assert!(
+            !text[..d.location.range.unwrap().start as usize].contains("uid: d1"),
+            "the finding is on the manifest, the first document"
+        );
+        let related: Vec<String> = related(&text, d).into_iter().map(|r| r.0).collect();
+        assert_eq!(
+            related,
+            [
+                "the same on Deployment/shop/api",
+                "the same on ReplicaSet/shop/api-6d4f",
+                "the same on Pod/shop/api-6d4f-a",
+            ]
+        );
+    }
+
     #[test]
     fn pods_of_an_absent_workload_are_one_finding_that_counts_them() {
         let (text, diags) = check(&[
