@@ -456,12 +456,14 @@ fn triage_of_the_insights_archive_names_the_workloads_of_its_unhealthy_pods() {
         .iter()
         .map(|p| p["subject"].as_str().unwrap())
         .collect();
-    // The same four pods as `check` reports, each under its controller (the archive has no
-    // ReplicaSets or Jobs, so the owner comes from the pods' ownerReferences).
+    // The same four pods as `check` reports, each under the workload that manages it. The
+    // archive has no ReplicaSets or Jobs: the owner comes from the pods' ownerReferences, and a
+    // ReplicaSet named `<name>-<pod-template-hash>` is its Deployment's, a Job named
+    // `<name>-<digits>` its CronJob's (the one owner walk, `faultline_model::owners`).
     let expected: BTreeSet<&str> = [
-        "ReplicaSet/di-288312/vsystem-867f4b77cc",
-        "ReplicaSet/openshift-ingress/router-default-7bbdcfcf9b",
-        "Job/di-288312/auditlog-retention-28566720",
+        "Deployment/di-288312/vsystem",
+        "Deployment/openshift-ingress/router-default",
+        "CronJob/di-288312/auditlog-retention",
         "Job/di-288312/default-2k58azz-backup-deletion",
     ]
     .into_iter()
@@ -473,7 +475,7 @@ fn triage_of_the_insights_archive_names_the_workloads_of_its_unhealthy_pods() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["subject"] == "ReplicaSet/openshift-ingress/router-default-7bbdcfcf9b")
+        .find(|p| p["subject"] == "Deployment/openshift-ingress/router-default")
         .unwrap();
     let whats: Vec<&str> = router["causes"]
         .as_array()
@@ -494,7 +496,7 @@ fn triage_of_the_insights_archive_names_the_workloads_of_its_unhealthy_pods() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["subject"] == "ReplicaSet/di-288312/vsystem-867f4b77cc")
+        .find(|p| p["subject"] == "Deployment/di-288312/vsystem")
         .unwrap();
     assert_eq!(
         vsystem["causes"][0]["what"],
