@@ -8,8 +8,11 @@ use std::net::Ipv4Addr;
 
 use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::netpol::diff::{self, DiffLine};
+use faultline_graph::netpol::explain::{field_path, port_text};
 use faultline_graph::netpol::services::PortPick;
-use faultline_graph::netpol::{ClassId, Endpoint, MatrixLine, NetOptions, NetworkModel, Protocol};
+use faultline_graph::netpol::{
+    ClassId, Direction, Endpoint, MatrixLine, NetOptions, NetworkModel, Protocol, Verdict,
+};
 use faultline_syntax::SourceFile;
 
 use crate::check::{self, CheckArgs};
@@ -235,7 +238,7 @@ pub fn reach(
             for (dst, port) in &targets {
                 let verdict = model.explain(*src, *dst, *port);
                 all_allowed &= verdict.is_allowed();
-                let _ = write!(out, "{verdict}");
+                out.push_str(&verdict_text(&verdict));
                 for side in [&verdict.egress, &verdict.ingress] {
                     for p in &side.isolating {
                         let _ = writeln!(out, "  at {}: {p}", at(p.index, p.node));
@@ -529,4 +532,86 @@ pub fn write_diff(
         }
     }
     out.write_all(text.as_bytes())
+}
+
+/// How `reach` shows a verdict: the connection and whether it is allowed, then per direction
+/// the isolating policies and the rules that allow it, or the nearest rule and why it does not.
+/// Names are the model's labels, already one visible line each.
+fn verdict_text(v: &Verdict<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} => {} ({}): {}",
+        v.src_label,
+        v.dst_label,
+        port_text(v.port),
+        if v.is_allowed() { "allowed" } else { "denied" }
+    );
+    let _ = writeln!(out, "  allowed connections: {}", v.allowed);
+    for side in [&v.egress, &v.ingress] {
+        let whose = match side.dir {
+            Direction::Egress => "source",
+            Direction::Ingress => "destination",
+        };
+        if side.subject.is_none() {
+            let _ = writeln!(
+                out,
+                "  {}: the {whose} is not a pod of the input; no policy applies",
+                side.dir.as_str()
+            );
+            continue;
+        }
+        if side.isolating.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {}: no policy isolates the {whose}; allowed",
+                side.dir.as_str()
+            );
+            continue;
+        }
+        let names: Vec<String> = side
+            .isolating
+            .iter()
+            .map(|p| {
+                if p.rules == 0 {
+                    format!("{p} (no {} rules)", side.dir.as_str())
+                } else {
+                    p.to_string()
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}: the {whose} is isolated by {}; {}",
+            side.dir.as_str(),
+            names.join(", "),
+            if side.admits { "allowed" } else { "denied" }
+        );
+        for r in &side.allowing {
+            let p = &side.isolating.iter().find(|p| p.index == r.policy);
+            if let Some(p) = p {
+                let _ = writeln!(out, "    allowed by {p} {}", field_path(*r));
+            }
+        }
+        if !side.admits {
+            match side.nearest() {
+                None => {
+                    let _ = writeln!(out, "    no rule of these policies allows anything");
+                }
+                Some(near) => {
+                    let _ = writeln!(
+                        out,
+                        "    nearest rule: {} {}",
+                        near.policy,
+                        field_path(near.rule)
+                    );
+                    for reason in &near.reasons {
+                        let _ = writeln!(out, "      {}: {}", reason.field, reason.miss);
+                    }
+                }
+            }
+        }
+    }
+
+    out
 }

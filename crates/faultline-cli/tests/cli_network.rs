@@ -122,8 +122,18 @@ fn reach_explains_the_verdict_and_resolves_service_ports() {
         "shop/api:80",
     ]);
     assert_eq!(code, 1, "{out}");
+    // The whole verdict as `reach` renders it (the CLI, not the graph crate, writes this text).
     assert!(
-        out.contains("podSelector `app=web-frontend` matches no pod in `shop`"),
+        out.starts_with(
+            "shop/web[Deployment] => shop/api[Deployment] (port 9090/TCP): denied
+  allowed connections: No Connections
+  egress: the source is isolated by shop/default-deny (no egress rules), shop/web-egress; allowed
+    allowed by shop/web-egress spec.egress[0]
+  ingress: the destination is isolated by shop/default-deny (no ingress rules), shop/web-to-api; denied
+    nearest rule: shop/web-to-api spec.ingress[0]
+      spec.ingress[0].from[0].podSelector: podSelector `app=web-frontend` matches no pod in `shop`; `app=web-frontend`: the source pod has app=web
+"
+        ),
         "{out}"
     );
     assert!(

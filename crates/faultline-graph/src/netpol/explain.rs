@@ -305,95 +305,16 @@ impl<'a> Verdict<'a> {
     }
 }
 
-fn field_path(r: RuleRef) -> String {
+/// `spec.ingress[0]`: where a rule is in its policy.
+pub fn field_path(r: RuleRef) -> String {
     format!("spec.{}[{}]", r.dir.as_str(), r.rule)
 }
 
-fn port_text(port: Option<(Protocol, u16)>) -> String {
+/// `port 8080/TCP`, or `any connection`.
+pub fn port_text(port: Option<(Protocol, u16)>) -> String {
     match port {
         Some((p, n)) => format!("port {n}/{p}"),
         None => "any connection".to_owned(),
-    }
-}
-
-impl fmt::Display for Verdict<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{} => {} ({}): {}",
-            self.src_label,
-            self.dst_label,
-            port_text(self.port),
-            if self.is_allowed() {
-                "allowed"
-            } else {
-                "denied"
-            }
-        )?;
-        writeln!(f, "  allowed connections: {}", self.allowed)?;
-        for side in [&self.egress, &self.ingress] {
-            let whose = match side.dir {
-                Direction::Egress => "source",
-                Direction::Ingress => "destination",
-            };
-            if side.subject.is_none() {
-                writeln!(
-                    f,
-                    "  {}: the {whose} is not a pod of the input; no policy applies",
-                    side.dir.as_str()
-                )?;
-                continue;
-            }
-            if side.isolating.is_empty() {
-                writeln!(
-                    f,
-                    "  {}: no policy isolates the {whose}; allowed",
-                    side.dir.as_str()
-                )?;
-                continue;
-            }
-            let names: Vec<String> = side
-                .isolating
-                .iter()
-                .map(|p| {
-                    if p.rules == 0 {
-                        format!("{p} (no {} rules)", side.dir.as_str())
-                    } else {
-                        p.to_string()
-                    }
-                })
-                .collect();
-            writeln!(
-                f,
-                "  {}: the {whose} is isolated by {}; {}",
-                side.dir.as_str(),
-                names.join(", "),
-                if side.admits { "allowed" } else { "denied" }
-            )?;
-            for r in &side.allowing {
-                let p = &side.isolating.iter().find(|p| p.index == r.policy);
-                if let Some(p) = p {
-                    writeln!(f, "    allowed by {p} {}", field_path(*r))?;
-                }
-            }
-            if !side.admits {
-                match side.nearest() {
-                    None => writeln!(f, "    no rule of these policies allows anything")?,
-                    Some(near) => {
-                        writeln!(
-                            f,
-                            "    nearest rule: {} {}",
-                            near.policy,
-                            field_path(near.rule)
-                        )?;
-                        for reason in &near.reasons {
-                            writeln!(f, "      {}: {}", reason.field, reason.miss)?;
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 }
 
@@ -962,33 +883,27 @@ spec:
     }
 
     #[test]
-    fn renders_for_people() {
+    fn verdicts_carry_what_reach_renders() {
         with_model(SHOP, |m| {
             let v = m.explain(
                 class(m, "user-service"),
                 class(m, "payment"),
                 Some((Protocol::Tcp, 8080)),
             );
-            assert_eq!(
-                v.to_string(),
-                "prod/user-service[Deployment] => prod/payment[Deployment] (port 8080/TCP): denied
-  allowed connections: No Connections
-  egress: no policy isolates the source; allowed
-  ingress: the destination is isolated by prod/payment-ingress; denied
-    nearest rule: prod/payment-ingress spec.ingress[0]
-      spec.ingress[0].from[0].podSelector: podSelector `app=user-svc` matches no pod in `prod`; `app=user-svc`: the source pod has app=user-service
-"
-            );
+            assert!(!v.is_allowed());
+            assert_eq!(v.allowed.to_string(), "No Connections");
+            assert!(v.egress.isolating.is_empty());
+            let near = v.ingress.nearest().expect("a nearest rule");
+            assert_eq!(near.policy.to_string(), "prod/payment-ingress");
+            assert_eq!(field_path(near.rule), "spec.ingress[0]");
+            assert_eq!(port_text(v.port), "port 8080/TCP");
             let out = m.explain(
                 Endpoint::External((0x0808_0800, 0x0808_08ff)),
                 class(m, "payment"),
                 None,
             );
             assert!(!out.is_allowed());
-            assert!(
-                out.to_string()
-                    .contains("egress: the source is not a pod of the input; no policy applies")
-            );
+            assert!(out.egress.subject.is_none(), "the source is not a pod");
             let near = out.ingress.nearest().unwrap();
             assert_eq!(
                 near.reasons[0].miss.to_string(),
