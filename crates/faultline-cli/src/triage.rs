@@ -256,62 +256,134 @@ fn evidence_line(e: &Evidence, files: &[SourceFile]) -> String {
     }
 }
 
-fn human(incident: &Incident, files: &[SourceFile]) -> String {
+/// The parts of the text report, each written in one style (terminal text or Markdown). The
+/// order and what goes into each part are decided once, in [`report_text`].
+trait Style {
+    fn title(&self, s: &mut String, incident: &Incident);
+    fn input_problems(&self, s: &mut String, incident: &Incident, files: &[SourceFile]);
+    fn problem(&self, s: &mut String, n: usize, p: &Problem);
+    fn blast(&self, s: &mut String, blast: &str);
+    fn consequence(&self, s: &mut String, text: &str);
+    fn symptoms(&self, s: &mut String, p: &Problem, files: &[SourceFile]);
+    fn causes(&self, s: &mut String, p: &Problem, files: &[SourceFile]);
+    fn evidence(&self, s: &mut String, lines: &[String]);
+    fn commands(&self, s: &mut String, commands: &[String]);
+    fn timeline(&self, s: &mut String, incident: &Incident);
+}
+
+/// The report in `style`: title, input problems, each problem (blast radius, what it follows
+/// from, symptoms, causes, evidence, commands), then the timeline.
+fn report_text(incident: &Incident, files: &[SourceFile], style: &dyn Style) -> String {
     let mut s = String::new();
-    writeln!(s, "faultline triage — snapshot at {}", time(incident.now)).ok();
-    writeln!(
-        s,
-        "{}\n",
-        headline(incident, " (`faultline check` lists them)")
-    )
-    .ok();
+    style.title(&mut s, incident);
     if !incident.input_problems.is_empty() {
+        style.input_problems(&mut s, incident, files);
+    }
+    for (n, p) in incident.problems.iter().enumerate() {
+        style.problem(&mut s, n + 1, p);
+        let b = blast(p);
+        if !b.is_empty() {
+            style.blast(&mut s, &b);
+        }
+        if let Some(c) = consequence(incident, p) {
+            style.consequence(&mut s, &c);
+        }
+        style.symptoms(&mut s, p, files);
+        if !p.causes.is_empty() {
+            style.causes(&mut s, p, files);
+        }
+        if !p.evidence.is_empty() {
+            let lines: Vec<String> = p.evidence.iter().map(|e| evidence_line(e, files)).collect();
+            style.evidence(&mut s, &lines);
+        }
+        style.commands(&mut s, &p.commands);
+    }
+    if !incident.timeline.is_empty() {
+        style.timeline(&mut s, incident);
+    }
+    s
+}
+
+fn human(incident: &Incident, files: &[SourceFile]) -> String {
+    report_text(incident, files, &Human)
+}
+
+fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
+    report_text(incident, files, &Markdown)
+}
+
+/// For a terminal.
+struct Human;
+
+impl Style for Human {
+    fn title(&self, s: &mut String, incident: &Incident) {
+        writeln!(s, "faultline triage — snapshot at {}", time(incident.now)).ok();
+        writeln!(
+            s,
+            "{}\n",
+            headline(incident, " (`faultline check` lists them)")
+        )
+        .ok();
+    }
+
+    fn input_problems(&self, s: &mut String, incident: &Incident, files: &[SourceFile]) {
         writeln!(s, "input problems (the report may miss what they hide):").ok();
         for line in input_lines(incident, files, "") {
             writeln!(s, "  - {line}").ok();
         }
         s.push('\n');
     }
-    for (n, p) in incident.problems.iter().enumerate() {
-        writeln!(s, "{}. [{}] {}", n + 1, p.severity, p.subject).ok();
-        let b = blast(p);
-        if !b.is_empty() {
-            writeln!(s, "   blast radius: {b}").ok();
-        }
-        if let Some(c) = consequence(incident, p) {
-            writeln!(s, "   {c}").ok();
-        }
+
+    fn problem(&self, s: &mut String, n: usize, p: &Problem) {
+        writeln!(s, "{n}. [{}] {}", p.severity, p.subject).ok();
+    }
+
+    fn blast(&self, s: &mut String, blast: &str) {
+        writeln!(s, "   blast radius: {blast}").ok();
+    }
+
+    fn consequence(&self, s: &mut String, text: &str) {
+        writeln!(s, "   {text}").ok();
+    }
+
+    fn symptoms(&self, s: &mut String, p: &Problem, files: &[SourceFile]) {
         writeln!(s, "   symptoms:").ok();
         for y in &p.symptoms {
             writeln!(s, "     - {}: {}", y.rule, y.message).ok();
             writeln!(s, "       at {}", at(files, y.location)).ok();
         }
-        if !p.causes.is_empty() {
-            writeln!(s, "   suspected causes, most likely first:").ok();
-            for (k, c) in p.causes.iter().enumerate() {
-                writeln!(s, "     {}. {}", k + 1, cause_line(c)).ok();
-                writeln!(s, "        why: {}", c.why).ok();
-                if let Some(l) = at_opt(files, c.location) {
-                    writeln!(s, "        at {l}{}", object_suffix(c.object.as_ref())).ok();
-                }
-                if let Some(l) = at_opt(files, c.running) {
-                    writeln!(s, "        running object: {l}").ok();
-                }
+    }
+
+    fn causes(&self, s: &mut String, p: &Problem, files: &[SourceFile]) {
+        writeln!(s, "   suspected causes, most likely first:").ok();
+        for (k, c) in p.causes.iter().enumerate() {
+            writeln!(s, "     {}. {}", k + 1, cause_line(c)).ok();
+            writeln!(s, "        why: {}", c.why).ok();
+            if let Some(l) = at_opt(files, c.location) {
+                writeln!(s, "        at {l}{}", object_suffix(c.object.as_ref())).ok();
+            }
+            if let Some(l) = at_opt(files, c.running) {
+                writeln!(s, "        running object: {l}").ok();
             }
         }
-        if !p.evidence.is_empty() {
-            writeln!(s, "   evidence:").ok();
-            for e in &p.evidence {
-                writeln!(s, "     - {}", evidence_line(e, files)).ok();
-            }
+    }
+
+    fn evidence(&self, s: &mut String, lines: &[String]) {
+        writeln!(s, "   evidence:").ok();
+        for line in lines {
+            writeln!(s, "     - {line}").ok();
         }
+    }
+
+    fn commands(&self, s: &mut String, commands: &[String]) {
         writeln!(s, "   confirm on the live cluster:").ok();
-        for c in &p.commands {
+        for c in commands {
             writeln!(s, "     $ {c}").ok();
         }
         s.push('\n');
     }
-    if !incident.timeline.is_empty() {
+
+    fn timeline(&self, s: &mut String, incident: &Incident) {
         writeln!(s, "timeline (Events):").ok();
         for t in &incident.timeline {
             writeln!(
@@ -330,29 +402,24 @@ fn human(incident: &Incident, files: &[SourceFile]) -> String {
             writeln!(s, "  … {} more Events", incident.timeline_omitted).ok();
         }
     }
-    s
 }
 
-fn object_suffix(o: Option<&ObjectRef>) -> String {
-    o.map(|o| format!(" ({o})")).unwrap_or_default()
-}
+/// For a post-mortem document.
+struct Markdown;
 
-/// Text safe inside a Markdown table cell.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
+impl Style for Markdown {
+    fn title(&self, s: &mut String, incident: &Incident) {
+        writeln!(s, "# Incident triage\n").ok();
+        writeln!(
+            s,
+            "Snapshot at `{}`. {}.\n",
+            time(incident.now),
+            headline(incident, " (`faultline check` lists them)")
+        )
+        .ok();
+    }
 
-fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
-    let mut s = String::new();
-    writeln!(s, "# Incident triage\n").ok();
-    writeln!(
-        s,
-        "Snapshot at `{}`. {}.\n",
-        time(incident.now),
-        headline(incident, " (`faultline check` lists them)")
-    )
-    .ok();
-    if !incident.input_problems.is_empty() {
+    fn input_problems(&self, s: &mut String, incident: &Incident, files: &[SourceFile]) {
         writeln!(
             s,
             "**Input problems** (the report may miss what they hide)\n"
@@ -363,16 +430,23 @@ fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
         }
         s.push('\n');
     }
-    for (n, p) in incident.problems.iter().enumerate() {
-        writeln!(s, "## {}. `{}` ({})\n", n + 1, p.subject, p.severity).ok();
-        let b = blast(p);
-        if !b.is_empty() {
-            writeln!(s, "**Blast radius:** {b}.\n").ok();
-        }
-        if let Some(c) = consequence(incident, p) {
-            let rest = c.strip_prefix("likely a consequence of: ").unwrap_or(&c);
-            writeln!(s, "**Likely a consequence of:** {rest}.\n").ok();
-        }
+
+    fn problem(&self, s: &mut String, n: usize, p: &Problem) {
+        writeln!(s, "## {n}. `{}` ({})\n", p.subject, p.severity).ok();
+    }
+
+    fn blast(&self, s: &mut String, blast: &str) {
+        writeln!(s, "**Blast radius:** {blast}.\n").ok();
+    }
+
+    fn consequence(&self, s: &mut String, text: &str) {
+        let rest = text
+            .strip_prefix("likely a consequence of: ")
+            .unwrap_or(text);
+        writeln!(s, "**Likely a consequence of:** {rest}.\n").ok();
+    }
+
+    fn symptoms(&self, s: &mut String, p: &Problem, files: &[SourceFile]) {
         writeln!(s, "**Symptoms**\n").ok();
         for y in &p.symptoms {
             writeln!(
@@ -384,34 +458,40 @@ fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
             )
             .ok();
         }
-        if !p.causes.is_empty() {
-            writeln!(s, "\n**Suspected causes** (most likely first)\n").ok();
-            for (k, c) in p.causes.iter().enumerate() {
-                let rule = c.rule.map(|r| format!(" (`{r}`)")).unwrap_or_default();
-                writeln!(s, "{}. {}{rule}  ", k + 1, c.what).ok();
-                write!(s, "   Why: {}", c.why).ok();
-                if let Some(l) = at_opt(files, c.location) {
-                    write!(s, "  \n   At: `{l}`{}", object_suffix(c.object.as_ref())).ok();
-                }
-                if let Some(l) = at_opt(files, c.running) {
-                    write!(s, "  \n   Running object: `{l}`").ok();
-                }
-                s.push('\n');
+    }
+
+    fn causes(&self, s: &mut String, p: &Problem, files: &[SourceFile]) {
+        writeln!(s, "\n**Suspected causes** (most likely first)\n").ok();
+        for (k, c) in p.causes.iter().enumerate() {
+            let rule = c.rule.map(|r| format!(" (`{r}`)")).unwrap_or_default();
+            writeln!(s, "{}. {}{rule}  ", k + 1, c.what).ok();
+            write!(s, "   Why: {}", c.why).ok();
+            if let Some(l) = at_opt(files, c.location) {
+                write!(s, "  \n   At: `{l}`{}", object_suffix(c.object.as_ref())).ok();
             }
-        }
-        if !p.evidence.is_empty() {
-            writeln!(s, "\n**Evidence**\n").ok();
-            for e in &p.evidence {
-                writeln!(s, "- {}", evidence_line(e, files)).ok();
+            if let Some(l) = at_opt(files, c.running) {
+                write!(s, "  \n   Running object: `{l}`").ok();
             }
+            s.push('\n');
         }
+    }
+
+    fn evidence(&self, s: &mut String, lines: &[String]) {
+        writeln!(s, "\n**Evidence**\n").ok();
+        for line in lines {
+            writeln!(s, "- {line}").ok();
+        }
+    }
+
+    fn commands(&self, s: &mut String, commands: &[String]) {
         writeln!(s, "\n**Confirm on the live cluster**\n\n```sh").ok();
-        for c in &p.commands {
+        for c in commands {
             writeln!(s, "{c}").ok();
         }
         writeln!(s, "```\n").ok();
     }
-    if !incident.timeline.is_empty() {
+
+    fn timeline(&self, s: &mut String, incident: &Incident) {
         writeln!(s, "## Timeline (Events)\n").ok();
         writeln!(
             s,
@@ -426,7 +506,7 @@ fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
                 time(t.first_seen),
                 time(t.last_seen),
                 t.type_.as_deref().unwrap_or(""),
-                t.reason,
+                cell(&t.reason),
                 t.count,
                 t.about,
                 cell(&t.message)
@@ -442,7 +522,15 @@ fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
             .ok();
         }
     }
-    s
+}
+
+fn object_suffix(o: Option<&ObjectRef>) -> String {
+    o.map(|o| format!(" ({o})")).unwrap_or_default()
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
 }
 
 fn loc_json(files: &[SourceFile], l: Location) -> Value {
