@@ -14,8 +14,8 @@ use faultline_diagnostics::{Category, Diagnostic, Related, Severity};
 use faultline_model::ObjectId;
 
 use crate::context::Context;
-use crate::engine::Found;
 use crate::evidence::{self, OwnerKey};
+use crate::sink::Found;
 
 /// How many pods (or owned controllers) a folded finding lists as related, each at its place;
 /// the rest are counted in one more entry.

@@ -6,43 +6,17 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use faultline_diagnostics::{Diagnostic, Severity};
+use faultline_diagnostics::Severity;
 use faultline_syntax::{LineIndex, NodeRef, TextRange, yaml::parse_yaml};
 use globset::{Glob, GlobMatcher};
 
 use crate::api_versions::KubeVersion;
-use crate::context::Settings;
+use crate::settings::Settings;
 
 /// The default file name, looked up in the current directory and its parents.
 pub const FILE_NAME: &str = ".faultline.yaml";
 
-/// Switches a rule off for objects matched by kind, namespace and name (globs), for
-/// third-party charts that cannot carry annotations.
-#[derive(Clone, Debug)]
-pub struct Exemption {
-    pub rule: GlobMatcher,
-    pub kind: Option<String>,
-    pub namespace: Option<GlobMatcher>,
-    pub name: Option<GlobMatcher>,
-}
-
-impl Exemption {
-    pub fn matches(&self, diag: &Diagnostic) -> bool {
-        if !self.rule.is_match(diag.rule) {
-            return false;
-        }
-        let Some(obj) = &diag.object else {
-            // An exemption that names an object never matches findings about no object.
-            return self.kind.is_none() && self.namespace.is_none() && self.name.is_none();
-        };
-        self.kind.as_ref().is_none_or(|k| *k == obj.kind)
-            && self
-                .namespace
-                .as_ref()
-                .is_none_or(|g| g.is_match(obj.namespace.as_deref().unwrap_or("")))
-            && self.name.as_ref().is_none_or(|g| g.is_match(&obj.name))
-    }
-}
+pub use crate::settings::Exemption;
 
 /// A parsed configuration file.
 #[derive(Clone, Debug, Default)]

@@ -1,12 +1,11 @@
 //! What a rule may look at.
 
 use std::any::Any;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use faultline_diagnostics::{Diagnostic, Severity};
 use faultline_graph::Graph;
-use faultline_graph::netpol::{NetOptions, NetworkModel};
+use faultline_graph::netpol::NetworkModel;
 use faultline_model::provenance::ManifestIndex;
 use faultline_model::snapshot::Snapshot;
 use faultline_model::time::Timestamp;
@@ -14,9 +13,8 @@ use faultline_model::views::LimitRange;
 use faultline_model::{Inventory, ObjectId};
 use faultline_syntax::{ParsedText, SourceFile};
 
-use crate::api_versions::KubeVersion;
-use crate::config::Exemption;
 use crate::params::RuleParams;
+use crate::settings::Settings;
 
 /// The input of a run, read-only, shared by every rule.
 #[derive(Debug)]
@@ -170,70 +168,5 @@ impl<'a> Context<'a> {
             .get_or_init(|| Box::new(P::read(self.settings)))
             .downcast_ref()
             .expect("a rule's parameters are its module's `Params`")
-    }
-}
-
-/// How a run is configured: the command line and `.faultline.yaml` merged.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    /// The Kubernetes version manifests will be applied to.
-    pub kube_version: KubeVersion,
-    /// Rule id → parameter → value.
-    pub params: BTreeMap<String, BTreeMap<String, String>>,
-    /// Rule id → severity that replaces the default.
-    pub severity: BTreeMap<String, Severity>,
-    /// Rules switched off.
-    pub disabled: BTreeSet<String>,
-    /// When set, only these rules run (`--rule`).
-    pub only: Option<BTreeSet<String>>,
-    pub exemptions: Vec<Exemption>,
-    /// The input is declared complete (`--complete`, `complete: true`): an object it does not
-    /// contain does not exist.
-    pub complete: bool,
-    /// How NetworkPolicies are evaluated where CNIs differ.
-    pub network: NetOptions,
-    /// "Now" for judging a snapshot (`--now`); `None`: the latest time the input records.
-    pub now: Option<Timestamp>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            kube_version: KubeVersion {
-                major: 1,
-                minor: 32,
-            },
-            params: BTreeMap::new(),
-            severity: BTreeMap::new(),
-            disabled: BTreeSet::new(),
-            only: None,
-            exemptions: Vec::new(),
-            complete: false,
-            network: NetOptions::default(),
-            now: None,
-        }
-    }
-}
-
-impl Settings {
-    pub fn is_enabled(&self, id: &str) -> bool {
-        !self.disabled.contains(id) && self.only.as_ref().is_none_or(|only| only.contains(id))
-    }
-
-    pub fn severity_override(&self, id: &str) -> Option<Severity> {
-        self.severity.get(id).copied()
-    }
-
-    pub fn is_exempt(&self, diag: &Diagnostic) -> bool {
-        self.exemptions.iter().any(|e| e.matches(diag))
-    }
-
-    /// The enabled rules of the registry.
-    pub fn enabled_rules(&self) -> Vec<&'static dyn crate::Rule> {
-        crate::registry::ALL
-            .iter()
-            .copied()
-            .filter(|r| self.is_enabled(r.meta().info.id))
-            .collect()
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::engine::RuleMeta;
+use crate::params::RuleMeta;
 use crate::registry;
 
 /// The doc comment without rustdoc's leading space on each line.

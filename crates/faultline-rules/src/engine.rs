@@ -3,33 +3,18 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use faultline_diagnostics::{Category, Diagnostic, Location, ObjectRef, RuleInfo, Severity};
+use faultline_diagnostics::{Category, Diagnostic, Location, Severity};
+use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
-use faultline_model::{Object, ObjectId};
-use faultline_syntax::{FileId, TextRange};
+use faultline_syntax::FileId;
 use rayon::prelude::*;
 
 use crate::context::Context;
+use crate::params::RuleMeta;
 use crate::registry::internal_error::InternalError;
+use crate::settings::Settings;
+use crate::sink::{Found, Sink, object_ref};
 use crate::{collapse, suppress};
-
-/// A rule parameter, its type and its default, as written in `.faultline.yaml` and the rule's
-/// doc. Rules read their parameters through the typed `Params` of their module (see
-/// [`crate::params`]), never by name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Param {
-    pub name: &'static str,
-    pub kind: crate::params::ParamKind,
-    pub default: &'static str,
-    pub description: &'static str,
-}
-
-/// Everything declared about a rule.
-#[derive(Clone, Copy, Debug)]
-pub struct RuleMeta {
-    pub info: RuleInfo,
-    pub params: &'static [Param],
-}
 
 /// What a rule is declared as. [`declare_rule!`](crate::declare_rule) implements it; a rule
 /// implements only [`Rule`]'s hooks.
@@ -58,127 +43,14 @@ pub trait Rule: Declared + Sync {
     fn check_run(&self, _cx: &Context<'_>, _out: &mut Sink<'_>) {}
 }
 
-/// A diagnostic plus the object it is about, so suppressions can consult that object.
-pub(crate) struct Found {
-    pub diag: Diagnostic,
-    pub object: Option<ObjectId>,
-}
-
-/// Where a rule reports. It fills in the rule id, category, default severity and object.
-pub struct Sink<'s> {
-    meta: &'static RuleMeta,
-    out: &'s mut Vec<Found>,
-}
-
-impl std::fmt::Debug for Sink<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sink")
-            .field("rule", &self.meta.info.id)
-            .finish()
-    }
-}
-
-/// The object reference diagnostics carry.
-pub fn object_ref(obj: &Object<'_>) -> ObjectRef {
-    ObjectRef {
-        api_version: obj.api_version.to_owned(),
-        kind: obj.kind.to_owned(),
-        namespace: obj.namespace.map(str::to_owned),
-        name: obj.name.to_owned(),
-    }
-}
-
-impl<'s> Sink<'s> {
-    pub(crate) fn new(meta: &'static RuleMeta, out: &'s mut Vec<Found>) -> Self {
-        Self { meta, out }
-    }
-
-    /// Reports a finding about `obj` at `range` (in the object's file).
-    pub fn report(
-        &mut self,
-        obj: &Object<'_>,
-        range: TextRange,
-        message: impl Into<String>,
-    ) -> Report<'_> {
-        let mut diag = self
-            .diagnostic(Location::new(obj.file, range), message)
-            .with_object(object_ref(obj));
-        diag.object_id = Some(obj.id);
-        if let Some(template) = obj.helm_source {
-            diag = diag.with_related(
-                format!("rendered from the Helm template `{template}`"),
-                None,
-                None,
-            );
-        }
-        self.push(diag, Some(obj.id))
-    }
-
-    /// Reports a finding that belongs to no object (a parse error, a file that cannot be read).
-    pub fn report_file(
-        &mut self,
-        file: FileId,
-        range: Option<TextRange>,
-        message: impl Into<String>,
-    ) -> Report<'_> {
-        let diag = self.diagnostic(Location { file, range }, message);
-        self.push(diag, None)
-    }
-
-    fn diagnostic(&self, location: Location, message: impl Into<String>) -> Diagnostic {
-        let info = &self.meta.info;
-        Diagnostic::new(
-            info.id,
-            info.default_severity,
-            info.category,
-            location,
-            message,
-        )
-    }
-
-    fn push(&mut self, diag: Diagnostic, object: Option<ObjectId>) -> Report<'_> {
-        self.out.push(Found { diag, object });
-        Report(&mut self.out.last_mut().expect("just pushed").diag)
-    }
-}
-
-/// A finding being filled in.
-#[derive(Debug)]
-pub struct Report<'s>(&'s mut Diagnostic);
-
-impl Report<'_> {
-    /// What to change, in the imperative.
-    pub fn help(self, help: impl Into<String>) -> Self {
-        self.0.help = help.into();
-        self
-    }
-
-    /// A finding of this rule that is less (or more) severe than its default.
-    pub fn severity(self, severity: Severity) -> Self {
-        self.0.severity = severity;
-        self
-    }
-
-    /// Another object involved, pointing at `range` in its file.
-    pub fn related(self, obj: &Object<'_>, range: TextRange, message: impl Into<String>) -> Self {
-        self.0.related.push(faultline_diagnostics::Related {
-            message: message.into(),
-            object: Some(object_ref(obj)),
-            object_id: Some(obj.id),
-            location: Some(Location::new(obj.file, range)),
-        });
-        self
-    }
-
-    /// Another place involved that is not an object.
-    pub fn related_at(self, location: Location, message: impl Into<String>) -> Self {
-        self.0.related.push(faultline_diagnostics::Related {
-            message: message.into(),
-            object: None,
-            object_id: None,
-            location: Some(location),
-        });
-        self
+impl Settings {
+    /// The enabled rules of the registry.
+    pub fn enabled_rules(&self) -> Vec<&'static dyn Rule> {
+        crate::registry::ALL
+            .iter()
+            .copied()
+            .filter(|r| self.is_enabled(r.meta().info.id))
+            .collect()
     }
 }
 
@@ -289,8 +161,9 @@ fn internal_error(
 
 #[cfg(test)]
 mod tests {
+    use faultline_diagnostics::RuleInfo;
+
     use super::*;
-    use crate::Settings;
     use crate::testing::check_texts;
 
     struct Panics;

@@ -12,7 +12,7 @@ use faultline_model::{Inventory, Object};
 use faultline_syntax::TextRange;
 
 use crate::context::Context;
-use crate::engine::Report;
+use crate::sink::Report;
 
 /// The workload that owns a pod: its controller, followed from a ReplicaSet up to its
 /// Deployment and from a Job up to its CronJob when the intermediate object is in the input.
@@ -37,7 +37,7 @@ impl Owner<'_> {
 
 /// `Kind/namespace/name` of an object.
 pub(crate) fn display(obj: &Object<'_>) -> String {
-    crate::engine::object_ref(obj).to_string()
+    crate::sink::object_ref(obj).to_string()
 }
 
 /// The controllers that make up `obj`'s workload, nearest first: its controller, then from a

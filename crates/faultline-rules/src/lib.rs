@@ -24,13 +24,18 @@ pub mod params;
 mod placement;
 mod presence;
 mod quota;
+pub mod settings;
+mod sink;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
 
-pub use context::{Context, Settings};
+pub use context::Context;
 pub use engine::Declared;
-pub use engine::{Param, Report, Rule, RuleMeta, Sink, object_ref, run};
+pub use engine::{Rule, run};
+pub use params::{Param, RuleMeta};
+pub use settings::Settings;
+pub use sink::{Report, Sink, object_ref};
 
 /// The registry of every rule, generated from `src/rules/*.rs`.
 pub mod registry {

@@ -52,11 +52,11 @@ pub(crate) fn valid_policy_of<'c, 'a>(
 pub(crate) fn relate_policy<'r>(
     cx: &Context<'_>,
     net: &NetworkModel<'_>,
-    report: crate::engine::Report<'r>,
+    report: crate::sink::Report<'r>,
     index: PolicyIdx,
     dir: Direction,
     message: String,
-) -> crate::engine::Report<'r> {
+) -> crate::sink::Report<'r> {
     let policy = &net.policies[index];
     report.related(
         cx.inventory.get(policy.object),
@@ -169,10 +169,10 @@ pub(crate) fn workload_list(
 pub(crate) fn relate_workloads<'r>(
     cx: &Context<'_>,
     net: &NetworkModel<'_>,
-    mut report: crate::engine::Report<'r>,
+    mut report: crate::sink::Report<'r>,
     workloads: &[WorkloadId],
     message: &str,
-) -> crate::engine::Report<'r> {
+) -> crate::sink::Report<'r> {
     for w in workloads {
         let obj = cx.inventory.get(net.workload(*w).object);
         report = report.related(obj, name_range(obj), message);

@@ -10,7 +10,27 @@
 
 use faultline_syntax::resolve::{Resolved, resolve_plain};
 
-use crate::{RuleMeta, Settings};
+use faultline_diagnostics::RuleInfo;
+
+use crate::settings::Settings;
+
+/// A rule parameter, its type and its default, as written in `.faultline.yaml` and the rule's
+/// doc. Rules read their parameters through the typed `Params` of their module (see
+/// [`crate::params`]), never by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub default: &'static str,
+    pub description: &'static str,
+}
+
+/// Everything declared about a rule.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleMeta {
+    pub info: RuleInfo,
+    pub params: &'static [Param],
+}
 
 /// The type of a parameter, as `.faultline.yaml` and the rule pages show it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

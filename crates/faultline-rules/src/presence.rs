@@ -17,8 +17,8 @@ use faultline_model::pod::PodTemplate;
 use faultline_model::selector::LabelSelector;
 use faultline_syntax::TextRange;
 
-use crate::engine::Report;
-use crate::engine::object_ref;
+use crate::sink::Report;
+use crate::sink::object_ref;
 use crate::{Context, Sink};
 
 /// How strongly the input shows that an object of `kind` that `referrer` names and the input

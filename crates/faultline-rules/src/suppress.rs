@@ -7,7 +7,7 @@ use faultline_diagnostics::Diagnostic;
 use faultline_syntax::FileId;
 
 use crate::context::Context;
-use crate::engine::Found;
+use crate::sink::Found;
 
 /// The annotation that switches rules off for one object: `"rule-a,rule-b"` or `"all"`.
 pub const ANNOTATION: &str = "faultline.dev/ignore";

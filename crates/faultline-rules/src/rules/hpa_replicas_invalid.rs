@@ -3,7 +3,7 @@ use faultline_graph::{Relation, from_a_cluster};
 use faultline_model::Object;
 use faultline_model::views::hpa::HorizontalPodAutoscaler;
 
-use crate::engine::object_ref;
+use crate::sink::object_ref;
 use crate::presence::replicas_field;
 use crate::{Context, Rule, Sink, declare_rule};
 

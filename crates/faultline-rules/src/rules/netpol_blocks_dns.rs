@@ -12,7 +12,7 @@ use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::LabelSelector;
 
-use crate::engine::Report;
+use crate::sink::Report;
 use crate::hosts::{HostRef, host_refs};
 use crate::netpol::{
     PolicyView, anchor, host_network, isolation_range, relate_policy, relate_workloads,

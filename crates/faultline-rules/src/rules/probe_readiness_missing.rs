@@ -246,7 +246,7 @@ impl Rule for ProbeReadinessMissing {
     }
 }
 
-fn related_service(report: crate::engine::Report<'_>, svc: &Service<'_>) {
+fn related_service(report: crate::sink::Report<'_>, svc: &Service<'_>) {
     let at = svc.selector_node().map_or_else(
         || svc.object.kind_range(),
         |n| crate::presence::tight_range(n),

@@ -5,7 +5,7 @@ use faultline_model::pod::{ContainerKind, PodTemplate};
 use faultline_model::views::service::Service;
 use faultline_syntax::NodeRef;
 
-use crate::engine::object_ref;
+use crate::sink::object_ref;
 use crate::presence::{mentions_number, tight_range};
 use crate::{Context, Rule, Sink, declare_rule};
 
