@@ -11,26 +11,10 @@ use faultline_cli::check::{self, CheckArgs};
 use faultline_cli::render::Format;
 
 fn args(path: &Path) -> CheckArgs {
-    CheckArgs {
-        paths: vec![path.display().to_string()],
-        format: Format::Json,
-        fail_on: None,
-        rules: Vec::new(),
-        skip: Vec::new(),
-        namespace: None,
-        kube_version: None,
-        now: None,
-        complete: false,
-        config: None,
-        no_config: true,
-        include: Vec::new(),
-        exclude: Vec::new(),
-        no_ignore: false,
-        max_input_size: faultline_syntax::load::MAX_INPUT_SIZE,
-        color: false,
-        progress: false,
-        cwd: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-    }
+    let mut args = CheckArgs::new(vec![path.display().to_string()]);
+    args.format = Format::Json;
+    args.cwd = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    args
 }
 
 fn small_manifest(c: &mut Criterion) {
