@@ -59,9 +59,8 @@ pub fn missing(what: &str) {
     );
     let thread = std::thread::current();
     let test = thread.name().unwrap_or("a test");
-    // Not `eprintln!`: the test harness captures it and shows it only on failure.
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "skipping {test}: {what} not found (CI=true makes this a failure)"
-    );
+    // Not `eprintln!`: the test harness captures it and shows it only on failure. One write,
+    // so that the line is not cut by the harness's own output from other threads.
+    let line = format!("skipping {test}: {what} not found (CI=true makes this a failure)\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
