@@ -358,11 +358,10 @@ fn with_manifests_the_causes_point_at_the_lines_in_git() {
         "testdata/demo/payment-service.yaml:40"
     );
     assert!(
-        pay["causes"]
-            .as_array()
+        pay["causes"].as_array().unwrap().iter().all(|c| !c["what"]
+            .as_str()
             .unwrap()
-            .iter()
-            .all(|c| !c["what"].as_str().unwrap().starts_with("the liveness probe of")),
+            .starts_with("the liveness probe of")),
         "{}",
         pay["causes"]
     );
