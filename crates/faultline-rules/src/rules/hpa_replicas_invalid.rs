@@ -3,8 +3,8 @@ use faultline_graph::{Relation, from_a_cluster};
 use faultline_model::Object;
 use faultline_model::views::hpa::HorizontalPodAutoscaler;
 
-use crate::sink::object_ref;
 use crate::presence::replicas_field;
+use crate::sink::object_ref;
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {

@@ -12,12 +12,12 @@ use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::LabelSelector;
 
-use crate::sink::Report;
 use crate::hosts::{HostRef, host_refs};
 use crate::netpol::{
     PolicyView, anchor, host_network, isolation_range, relate_policy, relate_workloads,
     valid_policy_of, workload_list, workloads_of,
 };
+use crate::sink::Report;
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {

@@ -7,12 +7,12 @@ use faultline_graph::netpol::{NetworkModel, Policy};
 use faultline_model::Object;
 use faultline_model::selector::{LabelSelector, Operator};
 
-use crate::sink::Report;
 use crate::netpol::{
     Closest, PolicyView, certainty, closest, closest_classes, describe_one_off, field_anchor,
     labels_range, miss_detail, namespaces_complete, shows_pods, valid_policy_of, workloads_of,
 };
 use crate::presence::matches_elsewhere;
+use crate::sink::Report;
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {

@@ -2,8 +2,8 @@ use faultline_model::Object;
 use faultline_model::intorstr::IntOrString;
 use faultline_model::views::pdb::PodDisruptionBudget;
 
-use crate::sink::object_ref;
 use crate::presence::{fewest_pods, replicas_field};
+use crate::sink::object_ref;
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {

@@ -16,8 +16,8 @@ use faultline_syntax::TextRange;
 
 use crate::admission::AdmittedPod;
 use crate::common::is_managed;
-use crate::sink::object_ref;
 use crate::quota::{HardEntry, ScopeMatch, counts_pods, hard, pod_usage, scope_match};
+use crate::sink::object_ref;
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {

@@ -5,8 +5,8 @@ use faultline_model::pod::{ContainerKind, PodTemplate};
 use faultline_model::views::service::Service;
 use faultline_syntax::NodeRef;
 
-use crate::sink::object_ref;
 use crate::presence::{mentions_number, tight_range};
+use crate::sink::object_ref;
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
