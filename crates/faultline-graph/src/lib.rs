@@ -475,10 +475,16 @@ pub struct LabelIndex<'a> {
 
 impl<'a> LabelIndex<'a> {
     /// Indexes every Pod and every workload's pod template (by the template's labels, so a
-    /// template without a `spec` still counts).
+    /// template without a `spec` still counts). An object that repeats an earlier one byte for
+    /// byte ([`Inventory::copy_of`]: the same manifests concatenated) is the same object and
+    /// its pods are indexed once: otherwise n copies of a Service and its Deployment in one
+    /// namespace would make n² matches.
     pub fn build(inventory: &Inventory<'a>) -> Self {
         let mut index = LabelIndex::default();
         for obj in &inventory.objects {
+            if inventory.copy_of(obj.id).is_some() {
+                continue;
+            }
             // The pod's metadata: a Pod's own, or a workload template's. A template without a
             // `spec` is still indexed: its labels are what selectors are written against.
             let metadata = if obj.kind == "Pod" {
@@ -611,8 +617,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use std::sync::Arc;
 
-    use faultline_model::ModelOptions;
     use faultline_model::selector::Requirement;
+    use faultline_model::{ModelOptions, Object};
 
     use super::*;
 
@@ -640,6 +646,26 @@ spec: {containers: [{name: c, image: i}]}
         ids.iter()
             .map(|id| inv.get(index.pod(*id).object).name.to_owned())
             .collect()
+    }
+
+    #[test]
+    fn byte_for_byte_copies_are_indexed_once() {
+        let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n";
+        let copies = [PODS, PODS, PODS].join("---\n");
+        let text = format!("{copies}---\n{svc}---\n{svc}");
+        let parsed = vec![faultline_syntax::yaml::parse_yaml(&Arc::from(
+            text.as_str(),
+        ))];
+        let options = ModelOptions::default();
+        let inv = Inventory::build(&parsed, &options);
+        let graph = Graph::build(&inv);
+        assert_eq!(graph.pods.pods.len(), 3, "one shape per distinct object");
+        let services: Vec<&Object<'_>> = inv.of_kind("Service").collect();
+        assert_eq!(services.len(), 2);
+        for s in services {
+            let selected = &graph.selection(s.id).expect("a selection").pods;
+            assert_eq!(names(&graph.pods, &inv, selected), ["web"]);
+        }
     }
 
     #[test]

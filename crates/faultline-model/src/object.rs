@@ -113,6 +113,21 @@ pub struct Inventory<'a> {
     /// For an identity written more than once (a manifest and the running object of a snapshot
     /// read together): every object with it, in input order, keyed by each of them.
     repeated: HashMap<ObjectId, std::sync::Arc<[ObjectId]>>,
+    /// An object that repeats an earlier one byte for byte (same identity, same text: the same
+    /// manifests concatenated) → the first object with that text.
+    copies: HashMap<ObjectId, ObjectId>,
+    /// While building: the identities met more than once, with their objects in input order,
+    /// and the text of each distinct version → its first object. Turned into `repeated` and
+    /// `copies` at the end, so that an identity written n times costs O(n), not O(n²).
+    building: HashMap<(&'a str, Option<&'a str>, &'a str), Repeats<'a>>,
+}
+
+/// The objects of one identity met more than once, while building.
+#[derive(Debug, Default)]
+struct Repeats<'a> {
+    members: Vec<ObjectId>,
+    /// Each distinct text → the first object written with it.
+    texts: HashMap<&'a str, ObjectId>,
 }
 
 /// Options that decide how objects are read.
@@ -175,6 +190,12 @@ impl<'a> Inventory<'a> {
                 inv.add_document(file, path, doc, options);
             }
         }
+        for (_, repeats) in std::mem::take(&mut inv.building) {
+            let group: std::sync::Arc<[ObjectId]> = repeats.members.into();
+            for member in group.iter() {
+                inv.repeated.insert(*member, group.clone());
+            }
+        }
         inv
     }
 
@@ -198,6 +219,13 @@ impl<'a> Inventory<'a> {
             .into_iter()
             .flat_map(|g| g.iter().copied())
             .chain(single)
+    }
+
+    /// The earlier object that `id` repeats byte for byte (the same kind, namespace and name,
+    /// and the same text), when there is one: the same manifests concatenated, or one file read
+    /// twice. Such a copy is the same object as the first; the graph indexes its pods once.
+    pub fn copy_of(&self, id: ObjectId) -> Option<ObjectId> {
+        self.copies.get(&id).copied()
     }
 
     /// Every object of `kind`, in input order.
@@ -329,14 +357,28 @@ impl<'a> Inventory<'a> {
         if !name.is_empty()
             && let Some(previous) = self.by_identity.insert((kind, namespace, name), id)
         {
-            let mut group: Vec<ObjectId> = match self.repeated.get(&previous) {
-                Some(g) => g.to_vec(),
-                None => vec![previous],
+            let text_of = |n: NodeRef<'a>| {
+                let r = n.range();
+                n.tree()
+                    .source()
+                    .get(r.start as usize..r.end as usize)
+                    .unwrap_or("")
             };
-            group.push(id);
-            let group: std::sync::Arc<[ObjectId]> = group.into();
-            for member in group.iter() {
-                self.repeated.insert(*member, group.clone());
+            let repeats = self.building.entry((kind, namespace, name)).or_default();
+            if repeats.members.is_empty() {
+                repeats.members.push(previous);
+                let first = &self.objects[previous.0 as usize];
+                repeats.texts.insert(text_of(first.node), previous);
+            }
+            repeats.members.push(id);
+            let text = text_of(node);
+            match repeats.texts.get(text) {
+                Some(original) => {
+                    self.copies.insert(id, *original);
+                }
+                None => {
+                    repeats.texts.insert(text, id);
+                }
             }
         }
         self.objects.push(Object {
@@ -361,5 +403,41 @@ impl<'a> Inventory<'a> {
             range,
             reason,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn ids(it: impl Iterator<Item = ObjectId>) -> Vec<u32> {
+        it.map(|id| id.0).collect()
+    }
+
+    #[test]
+    fn repeated_identities_are_grouped_and_byte_for_byte_copies_point_at_the_first() {
+        let web = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '1'}\n";
+        let changed = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '2'}\n";
+        let other = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: db}\n";
+        let text = [web, other, changed, web, web].join("---\n");
+        let parsed = vec![faultline_syntax::yaml::parse_yaml(&Arc::from(
+            text.as_str(),
+        ))];
+        let inv = Inventory::build(&parsed, &ModelOptions::default());
+        assert_eq!(inv.objects.len(), 5);
+        for web in [0, 2, 3, 4] {
+            assert_eq!(ids(inv.same_object(ObjectId(web))), [0, 2, 3, 4]);
+        }
+        assert_eq!(ids(inv.same_object(ObjectId(1))), [1]);
+        let copies: Vec<Option<u32>> = (0..5)
+            .map(|i| inv.copy_of(ObjectId(i)).map(|c| c.0))
+            .collect();
+        assert_eq!(copies, [None, None, None, Some(0), Some(0)]);
+        assert_eq!(
+            inv.find("ConfigMap", Some("default"), "web").unwrap().id.0,
+            4
+        );
     }
 }
