@@ -194,7 +194,7 @@ impl Rule for IngressBackendNotFound {
                             format!("port {n}")
                         }
                         faultline_model::views::ingress::BackendPort::Name(n) => {
-                            format!("a port named `{n}`")
+                            format!("port named `{n}`")
                         }
                     };
                     let ports_range = svc
