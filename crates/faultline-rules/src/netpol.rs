@@ -236,7 +236,7 @@ pub(crate) fn similar(a: &str, b: &str) -> bool {
 }
 
 /// How labels miss a selector by exactly one key or one value.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct OneOff {
     /// The requirement as written: `app=user-svc`.
     pub wanted: String,
@@ -314,8 +314,9 @@ impl<T> Closest<T> {
 }
 
 /// Among `candidates` (item, labels) that `selector` does not match: those one key or value
-/// away, a likely typo first, else those failing the fewest requirements. Input order breaks
-/// ties, so the answer is deterministic.
+/// away, a likely typo first, else those failing the fewest requirements; of those one off,
+/// only the ones that miss by the same key and value as the first. Input order breaks ties, so
+/// the answer is deterministic.
 pub(crate) fn closest<T: Copy>(
     selector: &LabelSelector,
     candidates: impl IntoIterator<Item = (T, Labels)>,
@@ -330,7 +331,10 @@ pub(crate) fn closest<T: Copy>(
             None => (2, label_distance(selector, &labels)),
         };
         match &mut best {
-            Some((k, c)) if *k == key => c.items.push(item),
+            // Listed together only when they miss the same way, so that the message's
+            // "have `k=v`" is true of each.
+            Some((k, c)) if *k == key && c.one_off == off => c.items.push(item),
+            Some((k, _)) if *k == key => {}
             Some((k, _)) if *k < key => {}
             _ => {
                 best = Some((
@@ -520,10 +524,13 @@ mod tests {
                 (1, labels(&[("app", "billing")])),
                 (2, labels(&[("app", "user-service")])),
                 (3, labels(&[("app", "user-services")])),
+                (4, labels(&[("app", "user-service")])),
             ],
         )
         .unwrap();
-        assert_eq!(c.items, [2, 3]);
+        // 3 is a typo too, but of another value: "2 and 4 have `app=user-service`" is true,
+        // "2 and 3 have" would not be.
+        assert_eq!(c.items, [2, 4]);
         assert!(c.typo());
     }
 }
