@@ -179,13 +179,9 @@ fn check(shape: &Shape<'_>, nodes: &[NodeFacts<'_>], out: &mut Sink<'_>) {
     }
     let labels = labels_of(shape.template.metadata);
     let namespace = obj.namespace.unwrap_or("default");
-    let eligible: Vec<&NodeFacts<'_>> = nodes
-        .iter()
-        .filter(|n| shape.placement.matches(n) && shape.placement.untolerated(n).is_empty())
-        .collect();
-    if eligible.is_empty() {
-        return;
-    }
+    // The nodes the pods may run on, computed at the first term that needs them: most pods
+    // have no required anti-affinity, and this scan costs pods × nodes.
+    let mut eligible: Option<Vec<&NodeFacts<'_>>> = None;
     let terms = shape
         .template
         .spec
@@ -214,6 +210,15 @@ fn check(shape: &Shape<'_>, nodes: &[NodeFacts<'_>], out: &mut Sink<'_>) {
             || !covers_own_namespace(term, namespace)
         {
             continue;
+        }
+        let eligible = eligible.get_or_insert_with(|| {
+            nodes
+                .iter()
+                .filter(|n| shape.placement.matches(n) && shape.placement.untolerated(n).is_empty())
+                .collect()
+        });
+        if eligible.is_empty() {
+            return;
         }
         if eligible.iter().any(|n| !n.labels.contains_key(key)) {
             continue;

@@ -107,17 +107,14 @@ fn blocked<'n, 'a>(
     shape: &Shape<'a>,
     nodes: &'n [NodeFacts<'a>],
 ) -> Option<Vec<(&'n NodeFacts<'a>, Taint<'a>)>> {
-    let candidates: Vec<&NodeFacts<'a>> = nodes
-        .iter()
-        .filter(|n| shape.placement.matches(n))
-        .collect();
-    if candidates.is_empty() {
-        return None;
+    // Stops at the first node the pod may run on and tolerates: most pods have one early, so
+    // this does not cost pods × nodes.
+    let mut blocked = Vec::new();
+    for n in nodes.iter().filter(|n| shape.placement.matches(n)) {
+        let first = *shape.placement.untolerated(n).first()?;
+        blocked.push((n, *first));
     }
-    candidates
-        .into_iter()
-        .map(|n| shape.placement.untolerated(n).first().map(|t| (n, **t)))
-        .collect()
+    (!blocked.is_empty()).then_some(blocked)
 }
 
 impl Rule for TaintNotTolerated {

@@ -203,10 +203,27 @@ fn pods_by_owner<'a>(
     map
 }
 
+/// ReplicaSets by their controller: (namespace, kind, name), in input order. Built once per run,
+/// so that relating a workload's Events does not scan every object for each workload.
+fn replica_sets_by_controller<'a>(
+    inventory: &'a Inventory<'a>,
+) -> HashMap<(Option<&'a str>, &'a str, &'a str), Vec<&'a Object<'a>>> {
+    let mut map: HashMap<_, Vec<&'a Object<'a>>> = HashMap::new();
+    for rs in inventory.of_kind("ReplicaSet") {
+        if let Some(o) = controller_of(rs) {
+            map.entry((rs.namespace, o.kind, o.name))
+                .or_default()
+                .push(rs);
+        }
+    }
+    map
+}
+
 impl Rule for WorkloadUnavailable {
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let inventory = cx.inventory;
         let pods = pods_by_owner(inventory);
+        let sets = replica_sets_by_controller(inventory);
         let now = cx.now();
         for obj in &inventory.objects {
             let Some(w) = WorkloadStatus::of(obj) else {
@@ -250,14 +267,16 @@ impl Rule for WorkloadUnavailable {
                 }
             }
             // The Events of the workload and of the ReplicaSets it manages.
-            let sets = inventory.of_kind("ReplicaSet").filter(|rs| {
-                rs.namespace == obj.namespace
-                    && controller_of(rs).is_some_and(|o| o.kind == obj.kind && o.name == obj.name)
-            });
+            let sets = sets
+                .get(&(obj.namespace, obj.kind, obj.name))
+                .map_or(&[][..], Vec::as_slice);
             let this = inventory.find(obj.kind, obj.namespace, obj.name);
-            relate_events(report, cx, this.into_iter().chain(sets), |e| {
-                e.type_ == Some("Warning")
-            });
+            relate_events(
+                report,
+                cx,
+                this.into_iter().chain(sets.iter().copied()),
+                |e| e.type_ == Some("Warning"),
+            );
         }
     }
 }
