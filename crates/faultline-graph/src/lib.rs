@@ -5,7 +5,7 @@
 //! Architecture invariant: selectors are evaluated here, never by rules scanning all pairs.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub mod netpol;
 
@@ -470,7 +470,8 @@ impl PodShape<'_> {
 pub struct LabelIndex<'a> {
     pub pods: Vec<PodShape<'a>>,
     by_namespace: HashMap<&'a str, Vec<PodId>>,
-    by_label: HashMap<(&'a str, String, String), Vec<PodId>>,
+    /// (namespace, key, value) → pods, the strings borrowed from the input.
+    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<PodId>>,
 }
 
 impl<'a> LabelIndex<'a> {
@@ -498,18 +499,22 @@ impl<'a> LabelIndex<'a> {
             let Some(namespace) = obj.namespace else {
                 continue;
             };
-            let labels: Labels = string_map(metadata.and_then(|m| m.get("labels")))
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
+            // As written, the last of a repeated key winning as in `Labels`.
+            let written: BTreeMap<&'a str, &'a str> =
+                string_map(metadata.and_then(|m| m.get("labels"))).collect();
             let id = PodId(index.pods.len() as u32);
             index.by_namespace.entry(namespace).or_default().push(id);
-            for (k, v) in &labels {
+            for (&k, &v) in &written {
                 index
                     .by_label
-                    .entry((namespace, k.clone(), v.clone()))
+                    .entry((namespace, k, v))
                     .or_default()
                     .push(id);
             }
+            let labels: Labels = written
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
             index.pods.push(PodShape {
                 object: obj.id,
                 namespace,
@@ -581,12 +586,10 @@ impl<'a> LabelIndex<'a> {
                     .filter(|r| !GENERATED_KEYS.contains(&r.key.as_str()))
                     .map(|r| (r.key.as_str(), r.values[0].as_str())),
             );
+        // The map is covariant in its keys' lifetimes: look up with the selector's.
+        let by_label: &HashMap<(&str, &str, &str), Vec<PodId>> = &self.by_label;
         let candidates = equalities
-            .map(|(k, v)| {
-                self.by_label
-                    .get(&(namespace, k.to_owned(), v.to_owned()))
-                    .unwrap_or(&empty)
-            })
+            .map(|(k, v)| by_label.get(&(namespace, k, v)).unwrap_or(&empty))
             .min_by_key(|ids| ids.len())
             .unwrap_or_else(|| self.by_namespace.get(namespace).unwrap_or(&empty));
         candidates
