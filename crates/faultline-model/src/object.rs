@@ -113,8 +113,8 @@ pub struct Inventory<'a> {
     /// For an identity written more than once (a manifest and the running object of a snapshot
     /// read together): every object with it, in input order, keyed by each of them.
     repeated: HashMap<ObjectId, std::sync::Arc<[ObjectId]>>,
-    /// An object that repeats an earlier one byte for byte (same identity, same text: the same
-    /// manifests concatenated) → the first object with that text.
+    /// An object that repeats an earlier one of the same file byte for byte (same identity,
+    /// same text: the same manifests concatenated) → the first object with that text.
     copies: HashMap<ObjectId, ObjectId>,
     /// While building: the identities met more than once, with their objects in input order,
     /// and the text of each distinct version → its first object. Turned into `repeated` and
@@ -126,8 +126,9 @@ pub struct Inventory<'a> {
 #[derive(Debug, Default)]
 struct Repeats<'a> {
     members: Vec<ObjectId>,
-    /// Each distinct text → the first object written with it.
-    texts: HashMap<&'a str, ObjectId>,
+    /// Each distinct text of each file → the first object written with it there. Copies in two
+    /// files are two manifests, each checked on its own.
+    texts: HashMap<(FileId, &'a str), ObjectId>,
 }
 
 /// Options that decide how objects are read.
@@ -221,9 +222,11 @@ impl<'a> Inventory<'a> {
             .chain(single)
     }
 
-    /// The earlier object that `id` repeats byte for byte (the same kind, namespace and name,
-    /// and the same text), when there is one: the same manifests concatenated, or one file read
-    /// twice. Such a copy is the same object as the first; the graph indexes its pods once.
+    /// The earlier object of the same file that `id` repeats byte for byte (the same kind,
+    /// namespace and name, and the same text), when there is one: the same manifests
+    /// concatenated into one file. Such a copy is the same object as the first; the graph
+    /// indexes its pods once. The same object in two files is two manifests (an install and a
+    /// namespace-scoped install of one chart), each checked on its own.
     pub fn copy_of(&self, id: ObjectId) -> Option<ObjectId> {
         self.copies.get(&id).copied()
     }
@@ -368,11 +371,13 @@ impl<'a> Inventory<'a> {
             if repeats.members.is_empty() {
                 repeats.members.push(previous);
                 let first = &self.objects[previous.0 as usize];
-                repeats.texts.insert(text_of(first.node), previous);
+                repeats
+                    .texts
+                    .insert((first.file, text_of(first.node)), previous);
             }
             repeats.members.push(id);
-            let text = text_of(node);
-            match repeats.texts.get(text) {
+            let text = (file, text_of(node));
+            match repeats.texts.get(&text) {
                 Some(original) => {
                     self.copies.insert(id, *original);
                 }
@@ -435,6 +440,14 @@ mod tests {
             .map(|i| inv.copy_of(ObjectId(i)).map(|c| c.0))
             .collect();
         assert_eq!(copies, [None, None, None, Some(0), Some(0)]);
+        // The same text in another file is another manifest, not a copy.
+        let two = vec![
+            faultline_syntax::yaml::parse_yaml(&Arc::from(web)),
+            faultline_syntax::yaml::parse_yaml(&Arc::from(web)),
+        ];
+        let inv2 = Inventory::build(&two, &ModelOptions::default());
+        assert_eq!(inv2.copy_of(ObjectId(1)), None);
+        assert_eq!(ids(inv2.same_object(ObjectId(1))), [0, 1]);
         assert_eq!(
             inv.find("ConfigMap", Some("default"), "web").unwrap().id.0,
             4
