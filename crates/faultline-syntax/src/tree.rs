@@ -403,7 +403,15 @@ impl<'t> NodeRef<'t> {
 
     /// The key node and value node of `key` in a mapping.
     pub fn entry(self, key: &str) -> Option<(NodeRef<'t>, NodeRef<'t>)> {
-        self.entries().find(|(k, _)| k.scalar_text() == Some(key))
+        let tree = self.tree;
+        self.entries().find(|(k, _)| {
+            let n = tree.raw(k.id);
+            // The length first: it is in the node, and most keys differ in it, so the text
+            // (elsewhere in memory) is read only for keys that may match.
+            n.b as usize == key.len()
+                && !matches!(n.kind, NodeKind::Seq | NodeKind::Map)
+                && tree.text_of(n) == key
+        })
     }
 
     /// The value of `key` in a mapping.
