@@ -5,13 +5,15 @@
 //! Architecture invariant: selectors are evaluated here, never by rules scanning all pairs.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub mod netpol;
 
 use faultline_model::kinds;
 use faultline_model::object::string_map;
-use faultline_model::selector::{LabelSelector, Labels, Operator, label_distance};
+use faultline_model::selector::{
+    LabelRefs, LabelSelector, LabelSet, Labels, Operator, label_distance,
+};
 use faultline_model::views::NAMESPACE_NAME_LABEL;
 use faultline_model::{Inventory, ObjectId};
 use faultline_syntax::{FileId, NodeRef};
@@ -371,7 +373,8 @@ pub struct PodId(pub u32);
 pub struct PodShape<'a> {
     pub object: ObjectId,
     pub namespace: &'a str,
-    pub labels: Labels,
+    /// As written (borrowed from the input), the last of a repeated key winning.
+    pub labels: LabelRefs<'a>,
     /// For a workload's pod template: the workload's kind and name, whose controller adds
     /// labels of its own to every pod it creates (see [`generated_label`]). `None` for Pods.
     pub template_of: Option<(&'a str, &'a str)>,
@@ -446,22 +449,20 @@ impl PodShape<'_> {
                 generated_label(kind, name, key, value)
             }
         };
-        selector
-            .match_labels
+        selector.match_labels.iter().all(|(k, v)| {
+            generated(k, Some(v)).unwrap_or_else(|| self.labels.label(k) == Some(v.as_str()))
+        }) && selector
+            .match_expressions
             .iter()
-            .all(|(k, v)| generated(k, Some(v)).unwrap_or_else(|| self.labels.get(k) == Some(v)))
-            && selector
-                .match_expressions
-                .iter()
-                .all(|r| match (generated(&r.key, None), &r.op) {
-                    (None, _) => r.matches(&self.labels),
-                    (Some(_), Operator::DoesNotExist) => false,
-                    (Some(_), Operator::In) => r
-                        .values
-                        .iter()
-                        .any(|v| generated(&r.key, Some(v)) == Some(true)),
-                    (Some(_), _) => true,
-                })
+            .all(|r| match (generated(&r.key, None), &r.op) {
+                (None, _) => r.matches(&self.labels),
+                (Some(_), Operator::DoesNotExist) => false,
+                (Some(_), Operator::In) => r
+                    .values
+                    .iter()
+                    .any(|v| generated(&r.key, Some(v)) == Some(true)),
+                (Some(_), _) => true,
+            })
     }
 }
 
@@ -500,21 +501,17 @@ impl<'a> LabelIndex<'a> {
                 continue;
             };
             // As written, the last of a repeated key winning as in `Labels`.
-            let written: BTreeMap<&'a str, &'a str> =
+            let labels: LabelRefs<'a> =
                 string_map(metadata.and_then(|m| m.get("labels"))).collect();
             let id = PodId(index.pods.len() as u32);
             index.by_namespace.entry(namespace).or_default().push(id);
-            for (&k, &v) in &written {
+            for (&k, &v) in &labels {
                 index
                     .by_label
                     .entry((namespace, k, v))
                     .or_default()
                     .push(id);
             }
-            let labels: Labels = written
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
             index.pods.push(PodShape {
                 object: obj.id,
                 namespace,
@@ -561,7 +558,7 @@ impl<'a> LabelIndex<'a> {
                 let edits: usize = selector
                     .match_labels
                     .iter()
-                    .filter_map(|(k, v)| labels.get(k).map(|have| edit_distance(v, have)))
+                    .filter_map(|(k, v)| labels.label(k).map(|have| edit_distance(v, have)))
                     .sum();
                 (label_distance(selector, labels), missing, edits, *id)
             })

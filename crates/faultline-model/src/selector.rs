@@ -14,6 +14,34 @@ use std::fmt;
 /// built from it, is deterministic.
 pub type Labels = BTreeMap<String, String>;
 
+/// Labels borrowed from the input, for sets kept per pod (see [`LabelSet`]).
+pub type LabelRefs<'a> = BTreeMap<&'a str, &'a str>;
+
+/// A set of labels a selector can be evaluated against: owned ([`Labels`]) or borrowed from
+/// the input ([`LabelRefs`]).
+pub trait LabelSet {
+    /// The value of `key`, if the set has it.
+    fn label(&self, key: &str) -> Option<&str>;
+}
+
+impl LabelSet for Labels {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.get(key).map(String::as_str)
+    }
+}
+
+impl LabelSet for LabelRefs<'_> {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.get(key).copied()
+    }
+}
+
+impl<T: LabelSet + ?Sized> LabelSet for &T {
+    fn label(&self, key: &str) -> Option<&str> {
+        (**self).label(key)
+    }
+}
+
 const LABEL_NAME_MAX: usize = 63;
 const LABEL_VALUE_MAX: usize = 63;
 const DNS1123_SUBDOMAIN_MAX: usize = 253;
@@ -85,11 +113,11 @@ impl Requirement {
     /// Whether `labels` satisfy this expression, as `labels.Requirement.Matches`
     /// decides. `NotIn` matches when the key is absent. An unknown operator
     /// never matches; [`LabelSelector::validate`] reports it.
-    pub fn matches(&self, labels: &Labels) -> bool {
-        let value = labels.get(&self.key);
+    pub fn matches<L: LabelSet + ?Sized>(&self, labels: &L) -> bool {
+        let value = labels.label(&self.key);
         match self.op {
-            Operator::In => value.is_some_and(|v| self.values.contains(v)),
-            Operator::NotIn => value.is_none_or(|v| !self.values.contains(v)),
+            Operator::In => value.is_some_and(|v| self.values.iter().any(|w| w == v)),
+            Operator::NotIn => value.is_none_or(|v| !self.values.iter().any(|w| w == v)),
             Operator::Exists => value.is_some(),
             Operator::DoesNotExist => value.is_none(),
             Operator::Unknown(_) => false,
@@ -133,10 +161,10 @@ impl LabelSelector {
     /// Whether `labels` satisfy every `matchLabels` entry and every
     /// expression. The empty selector matches everything; callers must first
     /// consult [`SelectorSemantics`] for fields where `{}` means otherwise.
-    pub fn matches(&self, labels: &Labels) -> bool {
+    pub fn matches<L: LabelSet + ?Sized>(&self, labels: &L) -> bool {
         self.match_labels
             .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
+            .all(|(k, v)| labels.label(k) == Some(v.as_str()))
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 
@@ -223,11 +251,11 @@ impl fmt::Display for LabelSelector {
 /// "closest" non-matching candidate for a message (the pod template that
 /// misses by one label rather than by five); it is not a metric on labels,
 /// so ties are for the caller to break deterministically.
-pub fn label_distance(selector: &LabelSelector, labels: &Labels) -> usize {
+pub fn label_distance<L: LabelSet + ?Sized>(selector: &LabelSelector, labels: &L) -> usize {
     let labels_failed = selector
         .match_labels
         .iter()
-        .filter(|(k, v)| labels.get(k) != Some(v))
+        .filter(|(k, v)| labels.label(k) != Some(v.as_str()))
         .count();
     let exprs_failed = selector
         .match_expressions

@@ -103,6 +103,7 @@ fn findings(cx: &Context<'_>, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
         .collect();
     let comments = suppress::CommentSuppressions::collect(cx);
     // In object order, then rule order: the same for any thread count.
+    found.reserve_exact(per_run.iter().map(Vec::len).sum());
     found.extend(per_run.into_iter().flatten());
     found.retain_mut(|f| {
         let keep = !suppress::by_annotation(cx, f)

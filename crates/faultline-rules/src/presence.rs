@@ -196,7 +196,7 @@ fn near_miss(selector: &LabelSelector, shape: &PodShape<'_>) -> String {
         .chain(selector.match_expressions.iter().map(|r| (&r.key, None)));
     let mut parts: Vec<String> = Vec::new();
     for (k, v) in wanted {
-        parts.push(match (shape.labels.get(k), v) {
+        parts.push(match (shape.labels.get(k.as_str()), v) {
             (Some(have), _) => format!("`{k}={have}`"),
             (None, Some(v))
                 if shape

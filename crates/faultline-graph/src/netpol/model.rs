@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use faultline_model::pod::PodTemplate;
-use faultline_model::selector::{LabelSelector, Labels};
+use faultline_model::selector::{LabelRefs, LabelSelector, Labels};
 use faultline_model::views::Namespace;
 use faultline_model::{Object, ObjectId};
 use faultline_syntax::visible::visible;
@@ -266,7 +266,7 @@ impl<'a> NetworkModel<'a> {
         }
 
         // Classes and workloads.
-        type ClassKey<'k> = (&'k str, Labels, Vec<ContainerPort>, Vec<u32>);
+        type ClassKey<'k> = (&'k str, LabelRefs<'k>, Vec<ContainerPort>, Vec<u32>);
         let mut class_ids: HashMap<ClassKey<'a>, ClassId> = HashMap::new();
         let mut workload_ids: HashMap<(&'a str, &'a str, &'a str), WorkloadId> = HashMap::new();
         let mut classes: Vec<Class<'a>> = Vec::new();
@@ -299,7 +299,11 @@ impl<'a> NetworkModel<'a> {
             let class = *class_ids.entry(key).or_insert_with_key(|key| {
                 classes.push(Class {
                     namespace: key.0,
-                    labels: key.1.clone(),
+                    labels: key
+                        .1
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                        .collect(),
                     ports: key.2.clone(),
                     ip_blocks: key.3.clone(),
                     pods: Vec::new(),
