@@ -1,11 +1,18 @@
-//! `measure --file PATH [--threads N] [--rules] [--chunk-stats] [--namespace NS]`
+//! `measure (--file PATH | --repeat-demo N) [--threads N] [--rules] [--chunk-stats] [--namespace NS]`
 //!
 //! Reads one file the way `faultline check` does, parses it, builds the inventory (and, with
-//! `--rules`, runs every enabled rule), and prints the time of each stage, the parse + model
-//! throughput, the number of objects, and the peak resident set size (`VmHWM` from
-//! `/proc/self/status`) against the input size. This is how the memory targets are measured;
-//! criterion measures time only. `--chunk-stats` parses a YAML file a second time, after every
-//! figure, to report what the `kind: List` chunker did (chunks, fallbacks to a sequential parse).
+//! `--rules`, the graph, every enabled rule and the cause chains, each timed as its own stage),
+//! and prints the time of each stage, the parse + model throughput, the number of objects, and
+//! the peak resident set size (`VmHWM` from `/proc/self/status`) against the input size. This
+//! is how the memory targets are measured; criterion measures time only. `--chunk-stats` parses
+//! a YAML file a second time, after every figure, to report what the `kind: List` chunker did
+//! (chunks, fallbacks to a sequential parse).
+//!
+//! `--repeat-demo N` measures, instead of a file, microservices-demo's release manifests
+//! (`../shared/corpora/microservices-demo/release/kubernetes-manifests.yaml`) copied N times
+//! into one stream, built in memory: a realistic application repeated, whose copies share
+//! names and labels in one namespace. It prints a message and exits 0 when `../shared` is
+//! missing.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,11 +25,20 @@ use faultline_syntax::FileId;
 use faultline_syntax::chunk::{ChunkOptions, parse_yaml_with};
 use faultline_syntax::load::{FrontEnd, front_end, parse_source, source_from_bytes};
 
-const USAGE: &str =
-    "usage: measure --file PATH [--threads N] [--rules] [--chunk-stats] [--namespace NS]";
+const USAGE: &str = "usage: measure (--file PATH | --repeat-demo N) [--threads N] [--rules] [--chunk-stats] [--namespace NS]";
+
+/// microservices-demo's release manifests, in `../shared` beside the repository.
+const DEMO: &str = "../../shared/corpora/microservices-demo/release/kubernetes-manifests.yaml";
+
+/// What to measure.
+enum Input {
+    File(PathBuf),
+    /// microservices-demo's manifests copied this many times into one stream.
+    RepeatDemo(usize),
+}
 
 struct Args {
-    file: PathBuf,
+    input: Input,
     threads: Option<usize>,
     rules: bool,
     chunk_stats: bool,
@@ -31,6 +47,7 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut file = None;
+    let mut repeat = None;
     let mut threads = None;
     let mut rules = false;
     let mut chunk_stats = false;
@@ -50,6 +67,14 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "-h" | "--help" => return Err(String::new()),
             "--file" | "-f" => file = Some(PathBuf::from(value()?)),
+            "--repeat-demo" => {
+                let v = value()?;
+                let n: usize = v.parse().map_err(|_| format!("bad copy count {v:?}"))?;
+                if n == 0 {
+                    return Err("--repeat-demo must be at least 1".to_owned());
+                }
+                repeat = Some(n);
+            }
             "--threads" | "-j" => {
                 let v = value()?;
                 let n: usize = v.parse().map_err(|_| format!("bad thread count {v:?}"))?;
@@ -64,9 +89,13 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    let file = file.ok_or_else(|| "--file PATH is required".to_owned())?;
+    let input = match (file, repeat) {
+        (Some(f), None) => Input::File(f),
+        (None, Some(n)) => Input::RepeatDemo(n),
+        _ => return Err("one of --file PATH and --repeat-demo N is required".to_owned()),
+    };
     Ok(Args {
-        file,
+        input,
         threads,
         rules,
         chunk_stats,
@@ -149,14 +178,45 @@ fn stage(name: &str, clock: &Clock, input: u64) -> f64 {
     secs
 }
 
+/// The input's display path and bytes: the file, or the demo's manifests copied `n` times
+/// (`None` when `../shared` is missing).
+fn read_input(input: &Input) -> Result<Option<(String, Vec<u8>)>, String> {
+    match input {
+        Input::File(file) => {
+            let path = file.display().to_string();
+            let bytes = std::fs::read(file).map_err(|e| format!("{path}: {e}"))?;
+            Ok(Some((path, bytes)))
+        }
+        Input::RepeatDemo(n) => {
+            let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO);
+            let Ok(one) = std::fs::read(&demo) else {
+                return Ok(None);
+            };
+            let mut bytes = Vec::with_capacity(one.len() * n);
+            for _ in 0..*n {
+                bytes.extend_from_slice(&one);
+                if !one.ends_with(b"\n") {
+                    bytes.push(b'\n');
+                }
+            }
+            Ok(Some((format!("microservices-demo-x{n}.yaml"), bytes)))
+        }
+    }
+}
+
 #[allow(clippy::print_stdout)]
 fn measure(args: &Args) -> Result<(), String> {
-    let path = args.file.display().to_string();
     let threads = rayon::current_num_threads();
     let baseline = proc_status_bytes("VmRSS");
 
     let t = Clock::start();
-    let bytes = std::fs::read(&args.file).map_err(|e| format!("{path}: {e}"))?;
+    let Some((path, bytes)) = read_input(&args.input)? else {
+        println!(
+            "skipping: {} not found (microservices-demo in ../shared beside the repository)",
+            DEMO.trim_start_matches("../../")
+        );
+        return Ok(());
+    };
     let file = source_from_bytes(FileId(0), &path, bytes).map_err(|e| e.message)?;
     let input = file.text.len() as u64;
     println!("file         {path}");
@@ -178,15 +238,26 @@ fn measure(args: &Args) -> Result<(), String> {
 
     let mut rules_secs = None;
     let mut diagnostics = 0;
+    let mut chains = 0;
     if args.rules {
         let settings = Settings::default();
         let files = std::slice::from_ref(&file);
         let rules = settings.enabled_rules();
         let t = Clock::start();
         let graph = Graph::build(&inventory);
+        let graph_secs = stage("graph", &t, input);
+        let t = Clock::start();
         let cx = Context::new(files, &parsed, &graph, &settings);
-        diagnostics = faultline_rules::run(&cx, &rules).len();
-        rules_secs = Some(stage("rules", &t, input));
+        let diags = faultline_rules::run(&cx, &rules);
+        let run_secs = stage("rules", &t, input);
+        let t = Clock::start();
+        chains = faultline_triage::chains(&cx, &diags).len();
+        let chain_secs = stage("chains", &t, input);
+        diagnostics = diags.len();
+        rules_secs = Some(graph_secs + run_secs + chain_secs);
+        std::mem::forget(diags);
+        std::mem::forget(cx);
+        std::mem::forget(graph);
     }
 
     let p = &parsed[0];
@@ -204,7 +275,7 @@ fn measure(args: &Args) -> Result<(), String> {
         inventory.not_objects.len()
     );
     if args.rules {
-        println!("diagnostics  {diagnostics}");
+        println!("diagnostics  {diagnostics}   chains {chains}");
     }
     println!("--");
     println!(
@@ -214,8 +285,9 @@ fn measure(args: &Args) -> Result<(), String> {
     if let Some(r) = rules_secs {
         let all = parse_model + r;
         println!(
-            "+rules       {all:.3} s   {:.1} MB/s",
-            mb(input) / all.max(1e-9)
+            "+rules       {all:.3} s   {:.1} MB/s   (graph + rules + chains {r:.3} s = {:.2}x parse+model)",
+            mb(input) / all.max(1e-9),
+            r / parse_model.max(1e-9)
         );
     }
     println!(
