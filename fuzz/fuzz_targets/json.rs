@@ -6,25 +6,13 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use faultline_fuzz::check_parsed;
-use faultline_syntax::load::{LoadErrorKind, load_bytes};
+use faultline_fuzz::{check_loaded, check_parsed};
 use faultline_syntax::{NodeKind, NodeRef, ProblemKind, json};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| {
-    let loaded = load_bytes(vec![("f.json".into(), data.to_vec())]);
-    assert!(
-        loaded
-            .errors
-            .iter()
-            .all(|e| e.kind != LoadErrorKind::Internal),
-        "the parser panicked: {:?}",
-        loaded.errors
-    );
-    for (file, parsed) in loaded.files.iter().zip(&loaded.parsed) {
-        check_parsed(&file.text, parsed);
-    }
+    check_loaded("f.json", data);
 
     let Ok(text) = std::str::from_utf8(data) else {
         return;

@@ -6,9 +6,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use faultline_fuzz::check_parsed;
+use faultline_fuzz::{check_loaded, check_parsed};
 use faultline_syntax::chunk::{ChunkOptions, parse_yaml_sequential, parse_yaml_with};
-use faultline_syntax::load::{LoadErrorKind, load_bytes};
 use faultline_syntax::{NodeRef, ParsedText, yaml};
 use libfuzzer_sys::fuzz_target;
 
@@ -19,18 +18,7 @@ const TINY: ChunkOptions = ChunkOptions {
 };
 
 fuzz_target!(|data: &[u8]| {
-    let loaded = load_bytes(vec![("f.yaml".into(), data.to_vec())]);
-    assert!(
-        loaded
-            .errors
-            .iter()
-            .all(|e| e.kind != LoadErrorKind::Internal),
-        "the parser panicked: {:?}",
-        loaded.errors
-    );
-    for (file, parsed) in loaded.files.iter().zip(&loaded.parsed) {
-        check_parsed(&file.text, parsed);
-    }
+    check_loaded("f.yaml", data);
 
     let Ok(text) = std::str::from_utf8(data) else {
         return;

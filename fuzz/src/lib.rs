@@ -94,3 +94,20 @@ fn walk(text: &str, root: NodeRef<'_>, seen: &mut HashSet<NodeId>) -> usize {
     }
     count
 }
+
+/// Loads `data` as a file named `name` through the loader's own checks (binary, encoding),
+/// asserts that the parser did not panic, and checks what it parsed ([`check_parsed`]).
+pub fn check_loaded(name: &str, data: &[u8]) {
+    let loaded = faultline_syntax::load::load_bytes(vec![(name.into(), data.to_vec())]);
+    assert!(
+        loaded
+            .errors
+            .iter()
+            .all(|e| e.kind != faultline_syntax::load::LoadErrorKind::Internal),
+        "the parser panicked: {:?}",
+        loaded.errors
+    );
+    for (file, parsed) in loaded.files.iter().zip(&loaded.parsed) {
+        check_parsed(&file.text, parsed);
+    }
+}

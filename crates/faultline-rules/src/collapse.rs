@@ -50,10 +50,7 @@ pub(crate) fn collapse(cx: &Context<'_>, found: Vec<Found>) -> Vec<Diagnostic> {
     };
     // A manifest read beside the snapshot of what it created: the same finding on the
     // running object (or its pods) goes to the manifest's, where the fix is written.
-    let is_manifest = |id: ObjectId| {
-        let o = inventory.get(id);
-        o.status().is_none() && o.node.path(&["metadata", "uid"]).is_none()
-    };
+    let is_manifest = |id: ObjectId| !faultline_graph::from_a_cluster(inventory.get(id));
     let carried_by = |s: Same<'_>, id: ObjectId| -> Option<usize> {
         let twin = inventory
             .same_object(id)

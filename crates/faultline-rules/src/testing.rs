@@ -13,6 +13,16 @@ pub fn check_texts(
     inputs: &[(&str, &str)],
     settings: &Settings,
 ) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    with_texts(inputs, settings, |_, diags| diags)
+}
+
+/// [`check_texts`], then `then` on the run's context and its findings while the context is
+/// alive (what comes after the engine, such as cause chains, is built there).
+pub fn with_texts<R>(
+    inputs: &[(&str, &str)],
+    settings: &Settings,
+    then: impl FnOnce(&Context<'_>, Vec<Diagnostic>) -> R,
+) -> (Vec<SourceFile>, R) {
     let files: Vec<SourceFile> = inputs
         .iter()
         .enumerate()
@@ -22,7 +32,7 @@ pub fn check_texts(
         .iter()
         .map(faultline_syntax::load::parse_source)
         .collect();
-    check_parsed(files, &parsed, settings)
+    with_parsed(files, &parsed, settings, then)
 }
 
 /// Runs every enabled rule on files already parsed (or refused: a `ParsedText` holding an
@@ -32,11 +42,20 @@ pub fn check_parsed(
     parsed: &[ParsedText],
     settings: &Settings,
 ) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    with_parsed(files, parsed, settings, |_, diags| diags)
+}
+
+fn with_parsed<R>(
+    files: Vec<SourceFile>,
+    parsed: &[ParsedText],
+    settings: &Settings,
+    then: impl FnOnce(&Context<'_>, Vec<Diagnostic>) -> R,
+) -> (Vec<SourceFile>, R) {
     let options = ModelOptions::default();
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let inventory = Inventory::build_with_paths(parsed, &paths, &options);
     let graph = faultline_graph::Graph::build(&inventory);
     let cx = Context::new(&files, parsed, &graph, settings);
-    let diags = crate::run(&cx, &settings.enabled_rules());
-    (files, diags)
+    let result = then(&cx, crate::run(&cx, &settings.enabled_rules()));
+    (files, result)
 }

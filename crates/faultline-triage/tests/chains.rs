@@ -1,31 +1,17 @@
 //! Cause chains on small snapshots: what each symptom is linked to, in order, and where.
 
-use std::sync::Arc;
-
 use faultline_diagnostics::Diagnostic;
-use faultline_model::{Inventory, ModelOptions};
-use faultline_rules::{Context, Settings};
-use faultline_syntax::{FileId, SourceFile};
+use faultline_rules::Settings;
+use faultline_rules::testing::with_texts;
+use faultline_syntax::SourceFile;
 use faultline_triage::{Chain, chains};
 
 /// Runs the rules on in-memory `(path, text)` inputs, then the cause chains.
 fn check_with_chains(inputs: &[(&str, &str)]) -> (Vec<SourceFile>, Vec<Diagnostic>, Vec<Chain>) {
-    let files: Vec<SourceFile> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, (path, text))| SourceFile::new(FileId(i as u32), *path, Arc::<str>::from(*text)))
-        .collect();
-    let parsed: Vec<_> = files
-        .iter()
-        .map(faultline_syntax::load::parse_source)
-        .collect();
-    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let inventory = Inventory::build_with_paths(&parsed, &paths, &ModelOptions::default());
-    let graph = faultline_graph::Graph::build(&inventory);
-    let settings = Settings::default();
-    let cx = Context::new(&files, &parsed, &graph, &settings);
-    let diags = faultline_rules::run(&cx, &settings.enabled_rules());
-    let chains = chains(&cx, &diags);
+    let (files, (diags, chains)) = with_texts(inputs, &Settings::default(), |cx, diags| {
+        let chains = chains(cx, &diags);
+        (diags, chains)
+    });
     (files, diags, chains)
 }
 

@@ -253,11 +253,6 @@ pub fn named<'a>(inventory: &'a Inventory<'a>, d: &Diagnostic, kind: &str) -> Ve
     out
 }
 
-/// The objects a finding is about, its own first, then its related objects of `kind`.
-pub(crate) fn subjects<'a>(cx: &Context<'a>, d: &Diagnostic, kind: &str) -> Vec<&'a Object<'a>> {
-    named(cx.inventory, d, kind)
-}
-
 /// The object a finding is about, when it is one of the input's.
 pub(crate) fn object_of<'a>(cx: &Context<'a>, d: &Diagnostic) -> Option<&'a Object<'a>> {
     d.object_id.map(|id| cx.inventory.get(id))
@@ -299,7 +294,7 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
             causes
         }
         _ => {
-            let pods = subjects(cx, d, "Pod");
+            let pods = named(cx.inventory, d, "Pod");
             if pods.is_empty() {
                 return Vec::new();
             }

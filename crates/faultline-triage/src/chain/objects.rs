@@ -9,7 +9,7 @@ use faultline_rules::{Context, object_ref};
 
 use super::facts::{PodFacts, first_probe};
 use super::wording::{POD_SYMPTOMS, ns_flag, probe_failures_why, rule_what, sh, symptom_what};
-use super::{Cause, Findings, subjects, with_owners};
+use super::{Cause, Findings, named, with_owners};
 
 /// The objects `owner` controls, then theirs (a Deployment's ReplicaSets, then their Pods),
 /// up to three levels, in input order per level.
@@ -51,7 +51,7 @@ pub(crate) fn service_causes(
     let Some(svc) = super::object_of(cx, d) else {
         return Vec::new();
     };
-    let pods = subjects(cx, d, "Pod");
+    let pods = named(cx.inventory, d, "Pod");
     let mut causes = Vec::new();
     let svc_key = [svc.id];
     for j in findings.on(
