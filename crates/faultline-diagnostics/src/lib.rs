@@ -62,6 +62,12 @@ pub enum Category {
     References,
     Scheduling,
     Status,
+    /// Fields and values against the Kubernetes API schemas and CRDs.
+    Schema,
+    /// Pod Security Standards, container hardening, credentials, RBAC.
+    Security,
+    /// Admission policies (ValidatingAdmissionPolicy, CEL).
+    Admission,
     /// faultline's own failures.
     Internal,
 }
@@ -80,6 +86,9 @@ impl Category {
             Category::References => "references",
             Category::Scheduling => "scheduling",
             Category::Status => "status",
+            Category::Schema => "schema",
+            Category::Security => "security",
+            Category::Admission => "admission",
             Category::Internal => "internal",
         }
     }
