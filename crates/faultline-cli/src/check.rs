@@ -134,8 +134,7 @@ impl Outcome {
 /// Runs a check and renders the result to `out`. `Err` is a usage or configuration error.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
     let analysis = analyze(args)?;
-    analysis
-        .render(args.format, args.color, out)
+    render::unless_closed(analysis.render(args.format, args.color, out))
         .map_err(|e| format!("cannot write output: {e}"))?;
     Ok(Outcome {
         diagnostics: analysis.diagnostics,

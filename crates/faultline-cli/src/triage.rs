@@ -67,7 +67,7 @@ pub fn run(
             crate::render::escape::to_json_pretty(&to_json(&incident, files)) + "\n"
         }
     };
-    out.write_all(text.as_bytes())
+    crate::render::unless_closed(out.write_all(text.as_bytes()))
         .map_err(|e| format!("cannot write output: {e}"))?;
     Ok(TriageOutcome {
         incident,

@@ -136,6 +136,16 @@ pub fn render_to_string(
     String::from_utf8(buf).expect("renderers write UTF-8")
 }
 
+/// `result`, with a reader that went away counted as success: `faultline check … | head`
+/// stops reading, and that is no reason to fail or to complain (the exit code stays the
+/// findings').
+pub fn unless_closed(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
+}
+
 /// Errors, warnings and infos among `diags`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {

@@ -1,0 +1,104 @@
+//! How the CLI behaves in pipes and CI (issue 15): a reader that goes away, no input at all,
+//! `--quiet`, `--format concise`, JUnit and `--fail-on`, `--stdin-filename`, completions and
+//! the man page, and `triage`'s colour, JSON version and order.
+//!
+//! Every invocation runs from the workspace root with `--no-config` unless the test is about
+//! configuration.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use assert_cmd::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("faultline")
+}
+
+fn faultline() -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.current_dir(root())
+        .env_remove("NO_COLOR")
+        .env_remove("RAYON_NUM_THREADS");
+    cmd
+}
+
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(cmd: &mut Command, args: &[&str]) -> Run {
+    let out = cmd.args(args).output().expect("faultline runs");
+    Run {
+        code: out.status.code().expect("faultline exits with a code"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    run_in(&mut faultline(), args)
+}
+
+/// `faultline ARGS… | head -c0`: the reader is gone before the first byte is written.
+fn run_into_closed_pipe(args: &[&str]) -> (i32, String) {
+    let mut child = std::process::Command::new(bin())
+        .current_dir(root())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("faultline starts");
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stderr)
+        .expect("stderr is UTF-8");
+    let status = child.wait().expect("faultline ends");
+    (status.code().expect("exits with a code"), stderr)
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let (code, stderr) =
+            run_into_closed_pipe(&["check", "--no-config", "--format", format, "testdata/demo"]);
+        // The findings' status, as if the output had been read.
+        assert_eq!(code, 1, "{format}: {stderr}");
+        assert_eq!(stderr, "", "{format}");
+    }
+    let (code, stderr) = run_into_closed_pipe(&[
+        "triage",
+        "--no-config",
+        "testdata/demo/snapshot",
+        "--manifests",
+        "testdata/demo",
+    ]);
+    assert_eq!((code, stderr.as_str()), (1, ""));
+    for args in [
+        &["rules"][..],
+        &["explain", "api-removed"],
+        &["graph", "--no-config", "testdata/demo"],
+        &["matrix", "--no-config", "testdata/demo"],
+    ] {
+        let (code, stderr) = run_into_closed_pipe(args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("pipe") && !stderr.contains("cannot write"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
