@@ -44,6 +44,8 @@ pub struct CheckArgs {
     pub progress: bool,
     /// Where to look for `.faultline.yaml`.
     pub cwd: PathBuf,
+    /// `--allow-empty`: no input file at all is not an error.
+    pub allow_empty: bool,
 }
 
 impl CheckArgs {
@@ -69,6 +71,7 @@ impl CheckArgs {
             color: false,
             progress: false,
             cwd: PathBuf::from("."),
+            allow_empty: false,
         }
     }
 
@@ -109,12 +112,17 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// `None` for `--fail-on never`.
     pub fail_on: Option<Severity>,
+    /// No input file matched, and `--allow-empty` was not given.
+    pub no_input: bool,
 }
 
 impl Outcome {
-    /// 2 when an input could not be read or faultline failed, 1 when a finding is at or above
-    /// `--fail-on`, else 0.
+    /// 2 when no input matched (without `--allow-empty`), an input could not be read or
+    /// faultline failed, 1 when a finding is at or above `--fail-on`, else 0.
     pub fn exit_code(&self) -> u8 {
+        if self.no_input {
+            return 2;
+        }
         if self.diagnostics.iter().any(|d| {
             matches!(
                 d.rule,
@@ -134,11 +142,26 @@ impl Outcome {
 /// Runs a check and renders the result to `out`. `Err` is a usage or configuration error.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, String> {
     let analysis = analyze(args)?;
+    let no_input = analysis.files.is_empty() && !args.allow_empty;
+    if no_input {
+        let _ = writeln!(
+            std::io::stderr(),
+            "faultline: warning: no input file matched {} (directories are walked for {}); \
+             nothing was checked; pass --allow-empty if that is expected",
+            render::escape::visible(&args.paths.join(" ")),
+            if args.include.is_empty() {
+                "`*.yaml`, `*.yml` and `*.json`".to_owned()
+            } else {
+                format!("--include {}", args.include.join(", "))
+            }
+        );
+    }
     render::unless_closed(analysis.render(args.format, args.color, out))
         .map_err(|e| format!("cannot write output: {e}"))?;
     Ok(Outcome {
         diagnostics: analysis.diagnostics,
         fail_on: analysis.fail_on,
+        no_input,
     })
 }
 

@@ -114,6 +114,9 @@ struct CheckCmd {
     /// When to use colour in human output (`NO_COLOR` is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// No input file matching is not an error (exit code 0 rather than 2).
+    #[arg(long)]
+    allow_empty: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -473,6 +476,7 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         kube_version: cmd.kube_version,
         now: cmd.now,
         complete: cmd.complete,
+        allow_empty: cmd.allow_empty,
         color,
         progress: std::io::stderr().is_terminal(),
         ..CheckArgs::new(or_current_dir(cmd.paths))

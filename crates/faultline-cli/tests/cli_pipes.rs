@@ -102,3 +102,38 @@ fn a_closed_pipe_is_not_an_error() {
         );
     }
 }
+
+#[test]
+fn no_input_file_is_exit_2_unless_allowed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("notes.txt"), "not a manifest\n").expect("write");
+    let path = dir.path().to_str().expect("UTF-8 temp path");
+    let r = run(&["check", "--no-config", path]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("warning: no input file matched") && r.stderr.contains("--allow-empty"),
+        "{}",
+        r.stderr
+    );
+    // Every format still writes its (empty) document, so a CI step reading it does not fail.
+    let r = run(&["check", "--no-config", "--format", "sarif", path]);
+    assert_eq!(r.code, 2);
+    let sarif: serde_json::Value = serde_json::from_str(&r.stdout).expect("SARIF");
+    assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+
+    let r = run(&["check", "--no-config", "--allow-empty", path]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    // `--include` that matches nothing is named in the warning.
+    let r = run(&[
+        "check",
+        "--no-config",
+        "--include",
+        "*.yml",
+        "testdata/demo",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--include *.yml"), "{}", r.stderr);
+    // An empty stream is an input: nothing in it, nothing wrong.
+    let r = run_in(faultline().write_stdin(""), &["check", "--no-config", "-"]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
