@@ -117,6 +117,9 @@ struct CheckCmd {
     /// No input file matching is not an error (exit code 0 rather than 2).
     #[arg(long)]
     allow_empty: bool,
+    /// Print only the summary line; the exit code tells the rest.
+    #[arg(long, short = 'q', conflicts_with = "format")]
+    quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -477,6 +480,7 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         now: cmd.now,
         complete: cmd.complete,
         allow_empty: cmd.allow_empty,
+        quiet: cmd.quiet,
         color,
         progress: std::io::stderr().is_terminal(),
         ..CheckArgs::new(or_current_dir(cmd.paths))

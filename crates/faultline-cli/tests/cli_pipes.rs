@@ -137,3 +137,70 @@ fn no_input_file_is_exit_2_unless_allowed() {
     let r = run_in(faultline().write_stdin(""), &["check", "--no-config", "-"]);
     assert_eq!(r.code, 0, "{r:?}");
 }
+
+#[test]
+fn quiet_prints_the_summary_line_only() {
+    let full = run(&["check", "--no-config", "--color", "never", "testdata/demo"]);
+    let quiet = run(&["check", "--no-config", "-q", "testdata/demo"]);
+    assert_eq!(quiet.code, full.code);
+    assert_eq!(quiet.code, 1);
+    let summary = full.stdout.lines().last().expect("a summary line");
+    assert!(summary.contains(" errors, "), "{summary}");
+    assert_eq!(quiet.stdout, format!("{summary}\n"));
+    assert_eq!(quiet.stderr, "");
+    let clean = run(&[
+        "check",
+        "--no-config",
+        "--quiet",
+        "--rule",
+        "api-removed",
+        "testdata/rules/api-removed/pass.yaml",
+    ]);
+    assert_eq!(clean.code, 0, "{clean:?}");
+    assert!(
+        clean.stdout.starts_with("0 errors, 0 warnings"),
+        "{}",
+        clean.stdout
+    );
+    // `--quiet` says nothing in any format: asking for one is a usage error.
+    let r = run(&[
+        "check",
+        "--no-config",
+        "-q",
+        "--format",
+        "json",
+        "testdata/demo",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+}
+
+#[test]
+fn concise_is_one_line_per_finding_as_compilers_print() {
+    let json = run(&["check", "--no-config", "--format", "json", "testdata/demo"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let diags = v["diagnostics"].as_array().expect("diagnostics");
+    let r = run(&[
+        "check",
+        "--no-config",
+        "--format",
+        "concise",
+        "testdata/demo",
+    ]);
+    assert_eq!(r.code, 1);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), diags.len());
+    for (line, d) in lines.iter().zip(diags) {
+        let l = &d["location"];
+        let mut want = format!("{}:", l["path"].as_str().expect("path"));
+        if let (Some(line), Some(col)) = (l["line"].as_u64(), l["column"].as_u64()) {
+            want.push_str(&format!("{line}:{col}:"));
+        }
+        want.push_str(&format!(
+            " {}[{}]: {}",
+            d["severity"].as_str().expect("severity"),
+            d["rule"].as_str().expect("rule"),
+            d["message"].as_str().expect("message")
+        ));
+        assert!(line.starts_with(&want), "{line}\nwanted {want}");
+    }
+}

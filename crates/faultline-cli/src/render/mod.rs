@@ -9,6 +9,7 @@
 //! | `sarif`  | [`sarif::render`]    | GitHub code scanning and SARIF viewers |
 //! | `github` | [`github::render`]   | GitHub Actions workflow annotations   |
 //! | `junit`  | [`junit::render`]    | CI test-report UIs                    |
+//! | `concise`| [`concise::render`]  | editors and grep: one line a finding  |
 //!
 //! Secrets: only `human` shows source text, and it masks every character that
 //! [`RenderContext::redact`] reports. The other formats print positions, never source text.
@@ -23,6 +24,7 @@ use std::io::{self, Write};
 use faultline_diagnostics::{Diagnostic, ObjectRef, RuleInfo, Severity};
 use faultline_syntax::{FileId, LineCol, SourceFile, TextRange};
 
+pub mod concise;
 pub mod escape;
 pub mod github;
 pub mod human;
@@ -79,15 +81,18 @@ pub enum Format {
     Sarif,
     Github,
     Junit,
+    /// `path:line:col: severity[rule]: message`, one line per finding.
+    Concise,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Human,
         Format::Json,
         Format::Sarif,
         Format::Github,
         Format::Junit,
+        Format::Concise,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +102,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Github => "github",
             Format::Junit => "junit",
+            Format::Concise => "concise",
         }
     }
 }
@@ -121,6 +127,7 @@ pub fn render(
         Format::Sarif => sarif::render(out, diags, files, ctx),
         Format::Github => github::render(out, diags, files, ctx),
         Format::Junit => junit::render(out, diags, files, ctx),
+        Format::Concise => concise::render(out, diags, files, ctx),
     }
 }
 
