@@ -24,6 +24,7 @@ pub mod params;
 mod placement;
 mod presence;
 mod quota;
+mod security;
 pub mod settings;
 mod sink;
 pub mod suppress;
