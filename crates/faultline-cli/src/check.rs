@@ -206,6 +206,7 @@ impl Analysis {
                 objects: self.objects,
             },
             color,
+            fail_on: self.fail_on,
             redact: &redact,
         };
         render::render(format, out, &self.shown(), &self.files, &ctx)
@@ -221,6 +222,7 @@ impl Analysis {
                 objects: self.objects,
             },
             color: false,
+            fail_on: self.fail_on,
             redact: &render::redact_nothing,
         };
         render::human::summary_line(render::Counts::of(&self.diagnostics), &ctx)

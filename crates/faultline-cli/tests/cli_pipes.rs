@@ -204,3 +204,41 @@ fn concise_is_one_line_per_finding_as_compilers_print() {
         assert!(line.starts_with(&want), "{line}\nwanted {want}");
     }
 }
+
+#[test]
+fn junit_follows_fail_on() {
+    let json = run(&["check", "--no-config", "--format", "json", "testdata/demo"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let summary = &v["summary"];
+    let count = |k: &str| summary[k].as_u64().expect("a count") as usize;
+    for (fail_on, failing) in [
+        ("error", count("errors")),
+        ("warning", count("errors") + count("warnings")),
+        ("info", count("errors") + count("warnings") + count("infos")),
+        ("never", 0),
+    ] {
+        let r = run(&[
+            "check",
+            "--no-config",
+            "--format",
+            "junit",
+            "--fail-on",
+            fail_on,
+            "testdata/demo",
+        ]);
+        assert_eq!(r.stdout.matches("<failure ").count(), failing, "{fail_on}");
+        let names: Vec<&str> = r
+            .stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with("<testcase "))
+            .filter_map(|l| l.split_once(" name=\"")?.1.split_once('"'))
+            .map(|(name, _)| name)
+            .collect();
+        let unique: std::collections::BTreeSet<&&str> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert!(names.iter().all(|n| n.contains(": ")), "{names:?}");
+        assert!(
+            r.stdout.contains(r#"<testsuite name="faultline""#) && r.stdout.contains(r#"time="0""#)
+        );
+    }
+}

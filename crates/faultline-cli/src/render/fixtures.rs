@@ -204,6 +204,24 @@ impl Fixture {
                 objects: 2,
             },
             color,
+            fail_on: Some(Severity::Warning),
+            redact: &redact,
+        };
+        render_to_string(format, &self.diags, &self.files, &ctx)
+    }
+
+    /// [`Self::render`] with `--fail-on` at `fail_on`.
+    pub fn render_fail_on(&self, format: Format, fail_on: Option<Severity>) -> String {
+        let redact = self.redact();
+        let ctx = RenderContext {
+            tool_version: "0.1.0",
+            rules: RULES,
+            summary: Summary {
+                files: 2,
+                objects: 2,
+            },
+            color: false,
+            fail_on,
             redact: &redact,
         };
         render_to_string(format, &self.diags, &self.files, &ctx)
@@ -219,6 +237,7 @@ impl Fixture {
                 objects: 2,
             },
             color: false,
+            fail_on: Some(Severity::Warning),
             redact: &super::redact_nothing,
         };
         render_to_string(format, &[], &self.files, &ctx)

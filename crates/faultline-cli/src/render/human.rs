@@ -442,6 +442,7 @@ mod tests {
                 objects: 1,
             },
             color: false,
+            fail_on: Some(Severity::Warning),
             redact: &redact,
         };
         let mut out = Vec::new();
@@ -468,6 +469,7 @@ mod tests {
             rules: &[],
             summary: super::super::Summary::default(),
             color: false,
+            fail_on: Some(Severity::Warning),
             redact: &super::super::redact_nothing,
         };
         let mut out = Vec::new();

@@ -3,10 +3,15 @@
 //! Choices:
 //! - `<testsuites>` holding one `<testsuite name="faultline">`.
 //! - One `<testcase>` per diagnostic: `classname` is the file's path, `name` is
-//!   `rule Kind/ns/name line:col` (object and position left out when absent).
-//! - Errors and warnings are `<failure type="rule" message="message">` with severity, help,
-//!   location and related places in the body; infos pass and carry that text in `<system-out>`,
-//!   so they are visible without failing the report.
+//!   `rule: Kind/ns/name` (`rule: path` for a finding about no object); when two findings
+//!   would share a name, each of them gets ` at line:col`, and a name still shared ` #2`, ` #3`
+//!   (test-report UIs merge test cases of one name).
+//! - It follows `--fail-on`: a finding at or above it is a `<failure type="rule"
+//!   message="message">` with severity, help, location and related places in the body; one
+//!   below it (infos by default, everything with `--fail-on never`) passes and carries that
+//!   text in `<system-out>`, so it is visible without failing the report.
+//! - `time` is on every suite and test case, as some readers require, and is `0`: findings
+//!   are not timed one by one, and the report stays the same from run to run.
 //! - With no diagnostics the suite holds a single passing testcase named `faultline`, so CI
 //!   shows that the check ran.
 //! - Escaping is our own: text from the input first has its control characters shown as
@@ -16,7 +21,7 @@
 
 use std::io::{self, Write};
 
-use faultline_diagnostics::{Diagnostic, Severity};
+use faultline_diagnostics::Diagnostic;
 use faultline_syntax::SourceFile;
 
 use super::escape::visible;
@@ -29,16 +34,17 @@ pub fn render(
     ctx: &RenderContext<'_>,
 ) -> io::Result<()> {
     let counts = Counts::of(diags);
-    let failures = counts.errors + counts.warnings;
+    let fails = |d: &Diagnostic| ctx.fail_on.is_some_and(|min| d.severity >= min);
+    let failures = diags.iter().filter(|d| fails(d)).count();
     let tests = diags.len().max(1);
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="faultline" tests="{tests}" failures="{failures}" errors="0">"#
+        r#"<testsuites name="faultline" tests="{tests}" failures="{failures}" errors="0" time="0">"#
     )?;
     writeln!(
         out,
-        r#"  <testsuite name="faultline" tests="{tests}" failures="{failures}" errors="0" skipped="0">"#
+        r#"  <testsuite name="faultline" tests="{tests}" failures="{failures}" errors="0" skipped="0" time="0">"#
     )?;
     writeln!(out, "    <properties>")?;
     for (name, value) in [
@@ -60,41 +66,88 @@ pub fn render(
     if diags.is_empty() {
         writeln!(
             out,
-            r#"    <testcase classname="faultline" name="faultline"/>"#
+            r#"    <testcase classname="faultline" name="faultline" time="0"/>"#
         )?;
     }
-    for d in diags {
-        testcase(out, d, files)?;
+    for (d, name) in diags.iter().zip(names(diags, files)) {
+        testcase(out, d, &name, fails(d), files)?;
     }
     writeln!(out, "  </testsuite>")?;
     writeln!(out, "</testsuites>")
 }
 
-fn testcase(out: &mut dyn Write, d: &Diagnostic, files: &[SourceFile]) -> io::Result<()> {
+/// Each diagnostic's test case name, unique within the report: `rule: Kind/ns/name`, then
+/// ` at line:col` for the names two findings share, then ` #n` for those still shared.
+fn names(diags: &[Diagnostic], files: &[SourceFile]) -> Vec<String> {
+    use std::collections::HashMap;
+    fn counts(names: &[String]) -> HashMap<String, usize> {
+        let mut n = HashMap::new();
+        for name in names {
+            *n.entry(name.clone()).or_insert(0) += 1;
+        }
+        n
+    }
+    let mut names: Vec<String> = diags
+        .iter()
+        .map(|d| match &d.object {
+            Some(o) => format!("{}: {}", d.rule, visible(&o.to_string())),
+            None => format!(
+                "{}: {}",
+                d.rule,
+                visible(&file(files, d.location.file).path)
+            ),
+        })
+        .collect();
+    let shared = counts(&names);
+    for (name, d) in names.iter_mut().zip(diags) {
+        if shared[name.as_str()] > 1 {
+            let f = file(files, d.location.file);
+            match d.location.range {
+                Some(r) => {
+                    let lc = f.line_col(r.start);
+                    name.push_str(&format!(" at {}:{}", lc.line, lc.column));
+                }
+                None => name.push_str(" at the file"),
+            }
+        }
+    }
+    let shared = counts(&names);
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for name in &mut names {
+        if shared[name.as_str()] > 1 {
+            let n = seen.entry(name.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                name.push_str(&format!(" #{n}"));
+            }
+        }
+    }
+    names
+}
+
+fn testcase(
+    out: &mut dyn Write,
+    d: &Diagnostic,
+    name: &str,
+    fails: bool,
+    files: &[SourceFile],
+) -> io::Result<()> {
     let f = file(files, d.location.file);
-    let mut name = d.rule.to_owned();
-    if let Some(o) = &d.object {
-        name.push_str(&format!(" {}", visible(&o.to_string())));
-    }
-    if let Some(r) = d.location.range {
-        let lc = f.line_col(r.start);
-        name.push_str(&format!(" {}:{}", lc.line, lc.column));
-    }
     writeln!(
         out,
-        r#"    <testcase classname="{}" name="{}">"#,
+        r#"    <testcase classname="{}" name="{}" time="0">"#,
         escape_attr(&visible(&f.path)),
-        escape_attr(&name)
+        escape_attr(name)
     )?;
     let body = escape_text(&body(d, files));
-    match d.severity {
-        Severity::Error | Severity::Warning => writeln!(
+    match fails {
+        true => writeln!(
             out,
             r#"      <failure type="{}" message="{}">{body}</failure>"#,
             escape_attr(d.rule),
             escape_attr(&visible(&d.message))
         )?,
-        Severity::Info => writeln!(out, "      <system-out>{body}</system-out>")?,
+        false => writeln!(out, "      <system-out>{body}</system-out>")?,
     }
     writeln!(out, "    </testcase>")
 }
@@ -176,12 +229,87 @@ mod tests {
     use super::super::Format;
     use super::super::fixtures::{Fixture, SECRET_VALUE};
     use super::*;
+    use faultline_diagnostics::Severity;
 
     #[test]
     fn snapshot() {
         let out = Fixture::new().render(Format::Junit);
         assert!(!out.contains(SECRET_VALUE));
         insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn follows_fail_on_and_names_are_unique() {
+        let fx = Fixture::new();
+        let failures = |out: &str| out.matches("<failure ").count();
+        assert_eq!(failures(&fx.render_fail_on(Format::Junit, None)), 0);
+        let warn = fx.render_fail_on(Format::Junit, Some(Severity::Warning));
+        let error = fx.render_fail_on(Format::Junit, Some(Severity::Error));
+        let info = fx.render_fail_on(Format::Junit, Some(Severity::Info));
+        assert_eq!(
+            (failures(&error), failures(&warn), failures(&info)),
+            (2, 3, 5)
+        );
+        assert!(error.contains(r#"tests="5" failures="2""#), "{error}");
+        for out in [warn, error, info] {
+            let names: Vec<&str> = out
+                .lines()
+                .filter_map(|l| l.split_once(" name=\"")?.1.split_once('"'))
+                .map(|(name, _)| name)
+                .filter(|n| {
+                    *n != "faultline"
+                        && !n.starts_with("faultline.")
+                        && !["files", "objects", "errors", "warnings", "infos"].contains(n)
+                })
+                .collect();
+            assert_eq!(names.len(), 5, "{names:?}");
+            let unique: std::collections::BTreeSet<_> = names.iter().collect();
+            assert_eq!(unique.len(), names.len(), "{names:?}");
+            assert!(
+                out.lines()
+                    .filter(|l| l.contains("<test"))
+                    .all(|l| l.contains(r#"time="0""#))
+            );
+        }
+    }
+
+    #[test]
+    fn shared_names_get_positions_then_numbers() {
+        use faultline_diagnostics::{Category, Location, ObjectRef};
+        use faultline_syntax::{FileId, TextRange};
+        let files = [SourceFile::new(FileId(0), "a.yaml", "a: 1\nb: 2\n")];
+        let object = ObjectRef {
+            api_version: "v1".into(),
+            kind: "Pod".into(),
+            namespace: Some("ns".into()),
+            name: "p".into(),
+        };
+        let at = |start, end| {
+            Diagnostic::new(
+                "r",
+                Severity::Warning,
+                Category::Syntax,
+                Location::new(FileId(0), TextRange::new(start, end)),
+                "m",
+            )
+            .with_object(object.clone())
+        };
+        let other = Diagnostic::new(
+            "q",
+            Severity::Warning,
+            Category::Syntax,
+            Location::file(FileId(0)),
+            "m",
+        );
+        assert_eq!(
+            names(&[at(0, 1), at(5, 6), at(5, 7), other], &files),
+            [
+                "r: Pod/ns/p at 1:1",
+                "r: Pod/ns/p at 2:1",
+                "r: Pod/ns/p at 2:1 #2",
+                "q: a.yaml"
+            ]
+        );
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub struct RenderContext<'a> {
     pub summary: Summary,
     /// Whether `human` may emit ANSI colours. The caller decides (NO_COLOR, isatty, `--color`).
     pub color: bool,
+    /// `--fail-on`: the lowest severity that fails the run (`None` for `never`); JUnit reports
+    /// the findings below it as passing test cases.
+    pub fail_on: Option<Severity>,
     /// Returns true when `range` of file overlaps text that must never be shown (values under a
     /// Secret's `data`/`stringData`). Renderers ask about whole snippets first and then narrow
     /// down to single characters, so it must answer for any range, not only exact spans.
