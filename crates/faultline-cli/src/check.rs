@@ -48,6 +48,8 @@ pub struct CheckArgs {
     pub allow_empty: bool,
     /// `-q/--quiet`: only the summary line (and the exit code).
     pub quiet: bool,
+    /// `--stdin-filename`: the path `-` stands for.
+    pub stdin_filename: Option<String>,
 }
 
 impl CheckArgs {
@@ -75,6 +77,7 @@ impl CheckArgs {
             cwd: PathBuf::from("."),
             allow_empty: false,
             quiet: false,
+            stdin_filename: None,
         }
     }
 
@@ -90,6 +93,7 @@ impl CheckArgs {
             no_ignore: load.no_ignore,
             max_input_size: load.max_input_size,
             cwd: load.cwd,
+            stdin_filename: load.stdin_filename,
             ..self
         }
     }
@@ -105,6 +109,7 @@ impl CheckArgs {
             no_ignore: self.no_ignore,
             max_input_size: self.max_input_size,
             cwd: self.cwd.clone(),
+            stdin_filename: self.stdin_filename.clone(),
         }
     }
 }

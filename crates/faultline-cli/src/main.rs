@@ -168,6 +168,10 @@ struct InputFlags {
     /// `100M`. Default and most: 4Gi (4 GiB - 1 byte: offsets are 32-bit).
     #[arg(long, value_name = "SIZE", value_parser = load::parse_max_input_size)]
     max_input_size: Option<u64>,
+    /// The path standard input (`-`) stands for, e.g. the file `helm template` output is
+    /// saved as: every format shows it instead of `<stdin>`.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<String>,
 }
 
 impl InputFlags {
@@ -181,6 +185,7 @@ impl InputFlags {
             no_ignore: self.no_ignore,
             max_input_size: self.max_input_size.unwrap_or(MAX_INPUT_SIZE),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            stdin_filename: self.stdin_filename.clone(),
         }
     }
 }

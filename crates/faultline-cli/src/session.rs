@@ -37,6 +37,8 @@ pub struct LoadArgs {
     pub max_input_size: u64,
     /// Where to look for `.faultline.yaml`.
     pub cwd: PathBuf,
+    /// `--stdin-filename`: the path `-` stands for in every output (`<stdin>` without it).
+    pub stdin_filename: Option<String>,
 }
 
 impl LoadArgs {
@@ -51,6 +53,7 @@ impl LoadArgs {
             no_ignore: false,
             max_input_size: load::MAX_INPUT_SIZE,
             cwd: PathBuf::from("."),
+            stdin_filename: None,
         }
     }
 }
@@ -71,6 +74,8 @@ pub struct Setup {
     pub load_options: LoadOptions,
     /// The namespace of namespaced objects written without one.
     pub namespace: String,
+    /// The path standard input is shown as (`--stdin-filename`).
+    pub stdin_filename: Option<String>,
 }
 
 impl Setup {
@@ -97,6 +102,7 @@ impl Setup {
             config,
             load_options,
             namespace,
+            stdin_filename: args.stdin_filename.clone(),
         })
     }
 
@@ -104,7 +110,20 @@ impl Setup {
     /// `--include`/`--exclude` glob.
     pub fn load(&self, paths: &[String]) -> Result<Session, String> {
         let mut session = self.empty();
-        session.add(load_paths(paths, &self.load_options))?;
+        let mut loaded = load_paths(paths, &self.load_options);
+        if let Some(name) = &self.stdin_filename {
+            for f in &mut loaded.files {
+                if f.path == load::STDIN_PATH {
+                    f.path.clone_from(name);
+                }
+            }
+            for e in &mut loaded.errors {
+                if e.path == load::STDIN_PATH {
+                    e.path.clone_from(name);
+                }
+            }
+        }
+        session.add(loaded)?;
         session.checked = session.files.len();
         Ok(session)
     }

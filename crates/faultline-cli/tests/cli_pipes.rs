@@ -242,3 +242,63 @@ fn junit_follows_fail_on() {
         );
     }
 }
+
+#[test]
+fn stdin_filename_names_standard_input_in_every_format() {
+    let path = "testdata/demo/payment-service.yaml";
+    let text = std::fs::read_to_string(root().join(path)).expect("the demo");
+    for format in ["human", "json", "sarif", "github", "junit", "concise"] {
+        let from_file = run(&[
+            "check",
+            "--no-config",
+            "--color",
+            "never",
+            "--format",
+            format,
+            path,
+        ]);
+        let from_stdin = run_in(
+            faultline().write_stdin(text.clone()),
+            &[
+                "check",
+                "--no-config",
+                "--color",
+                "never",
+                "--format",
+                format,
+                "--stdin-filename",
+                path,
+                "-",
+            ],
+        );
+        assert_eq!(from_stdin.code, from_file.code, "{format}");
+        assert_eq!(from_stdin.stdout, from_file.stdout, "{format}");
+        assert!(!from_stdin.stdout.contains("stdin"), "{format}");
+    }
+    // GitHub annotations without it have no file to land on.
+    let plain = run_in(
+        faultline().write_stdin(text),
+        &["check", "--no-config", "--format", "github", "-"],
+    );
+    assert!(!plain.stdout.contains("file="), "{}", plain.stdout);
+    // Every command that reads inputs takes it.
+    let graph = run_in(
+        faultline().write_stdin(
+            std::fs::read_to_string(root().join("testdata/graph/shop.yaml")).expect("graph data"),
+        ),
+        &[
+            "graph",
+            "--no-config",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "rendered/all.yaml",
+            "-",
+        ],
+    );
+    assert!(
+        graph.stdout.contains("\"path\": \"rendered/all.yaml\""),
+        "{}",
+        graph.stdout
+    );
+}
