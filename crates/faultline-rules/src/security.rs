@@ -178,6 +178,64 @@ fn normalize(path: &str) -> &str {
     trimmed
 }
 
+/// The `hostPath` volumes of a pod: (volume name, `hostPath.path`).
+pub(crate) fn host_path_volumes<'a>(
+    pod: &PodTemplate<'a>,
+) -> impl Iterator<Item = (&'a str, Field<'a, &'a str>)> + 'a {
+    pod.spec
+        .get("volumes")
+        .into_iter()
+        .flat_map(|v| v.items())
+        .filter_map(|v| {
+            let name = v.get("name").and_then(|n| n.scalar_text()).unwrap_or("");
+            Some((name, field::str(v.get("hostPath"), "path")?))
+        })
+}
+
+/// The `volumeMounts` of a volume: (container name, mount node).
+pub(crate) struct Mounts<'a>(pub Vec<(&'a str, NodeRef<'a>)>);
+
+impl Mounts<'_> {
+    /// `, mounted read-only into container `a`` and the like, for messages.
+    pub fn describe(&self) -> String {
+        if self.0.is_empty() {
+            return ", mounted into no container".to_owned();
+        }
+        let read_only =
+            |m: &NodeRef<'_>| field::bool(Some(*m), "readOnly").is_some_and(|f| f.value);
+        let all_ro = self.0.iter().all(|(_, m)| read_only(m));
+        let mut names: Vec<&str> = self.0.iter().map(|(c, _)| *c).collect();
+        names.dedup();
+        format!(
+            ", mounted {}into {} `{}`",
+            if all_ro { "read-only " } else { "" },
+            if names.len() == 1 {
+                "container"
+            } else {
+                "containers"
+            },
+            names.join("`, `")
+        )
+    }
+}
+
+pub(crate) fn mounts_of<'a>(pod: &PodTemplate<'a>, volume: &str) -> Mounts<'a> {
+    let mut out = Vec::new();
+    for c in pod.containers() {
+        for m in c
+            .node
+            .get("volumeMounts")
+            .into_iter()
+            .flat_map(|l| l.items())
+        {
+            if m.get("name").and_then(|n| n.scalar_text()) == Some(volume) {
+                out.push((c.name(), m));
+            }
+        }
+    }
+    Mounts(out)
+}
+
 /// One entry of a Role's or ClusterRole's `rules`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PolicyRule<'a> {
