@@ -11,7 +11,7 @@ pub const MIN_MINOR: u16 = 23;
 /// The newest Kubernetes minor version with schemas (`1.35`).
 pub const MAX_MINOR: u16 = 35;
 
-/// The embedded data, as the generator wrote it.
+/// The embedded data, as the generator wrote it (`data/schemas.bin`).
 pub static DATA: &[u8] = include_bytes!("../data/schemas.bin");
 
 /// The built-in schemas, decoded on the first call (a few milliseconds); a run that never

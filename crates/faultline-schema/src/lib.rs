@@ -24,4 +24,4 @@ pub use arena::{
     Additional, Arena, ArenaBuilder, ListType, Literal, NodeSpec, OwnedLiteral, Schema, SchemaId,
     Type, ValueKind,
 };
-pub use builtin::{Builtin, KindInfo, MAX_MINOR, MIN_MINOR, Minors, builtin, schema_minor};
+pub use builtin::{Builtin, DATA, KindInfo, MAX_MINOR, MIN_MINOR, Minors, builtin, schema_minor};
