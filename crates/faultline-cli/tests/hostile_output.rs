@@ -123,6 +123,49 @@ spec:
     );
 }
 
+/// `env-literal-credential` reports each literal credential at its value, and no output
+/// format shows the value: not the snippet, not the message, not the SARIF region.
+#[test]
+fn env_literal_credential_findings_never_show_the_value() {
+    let secrets = [
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "s3cr3t-pass",
+        "hunter22",
+        "Zk9qT2xBb3Z6Q2JmR1d4TmVpQ3Q",
+    ];
+    let text = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {{app: api}}\n  template:\n    metadata:\n      labels: {{app: api}}\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1.4.2\n          env:\n            - {{name: AWS_ACCESS_KEY_ID, value: {}}}\n            - name: AWS_SECRET_ACCESS_KEY\n              value: {}\n            - name: DATABASE_URL\n              value: postgres://app:{}@db:5432/orders\n            - name: DB_PASSWORD\n              value: {}\n            - name: SESSION_SEED\n              value: {}\n",
+        secrets[0], secrets[1], secrets[2], secrets[3], secrets[4]
+    );
+    assert_never_shown("d.yaml", text.as_bytes(), &secrets);
+    // The findings are there, one per credential, each at its value's line.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.yaml"), &text).unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "--rule",
+            "env-literal-credential",
+            "d.yaml",
+        ],
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&out[..out.rfind('}').unwrap() + 1]).unwrap();
+    let mut lines: Vec<u64> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["location"]["line"].as_u64().unwrap())
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(lines, [16, 18, 20, 22, 24], "{out}");
+}
+
 /// A snapshot whose Events and logs quote a Secret's value: the triage report shows neither.
 #[test]
 fn triage_evidence_quoting_a_secret_value_is_scrubbed() {
