@@ -15,6 +15,7 @@ use faultline_syntax::{FileId, SourceFile, TextRange};
 use faultline_triage::Chain;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::helm::{HelmOptions, Mapper};
 use crate::redact::Redactor;
 use crate::render::{self, Format, RenderContext, Summary};
 use crate::session::{LoadArgs, Session, Setup};
@@ -50,6 +51,10 @@ pub struct CheckArgs {
     pub quiet: bool,
     /// `--stdin-filename`: the path `-` stands for.
     pub stdin_filename: Option<String>,
+    /// Whether findings about Helm output move to the templates' lines ([`crate::helm`]),
+    /// found under `chart` (`--chart DIR`) or the current directory.
+    pub helm_templates: bool,
+    pub chart: Option<PathBuf>,
 }
 
 impl CheckArgs {
@@ -78,6 +83,8 @@ impl CheckArgs {
             allow_empty: false,
             quiet: false,
             stdin_filename: None,
+            helm_templates: false,
+            chart: None,
         }
     }
 
@@ -191,6 +198,9 @@ pub struct Analysis {
     pub fail_on: Option<Severity>,
     /// What of the input must never be shown, for every renderer.
     pub redactor: Redactor,
+    /// How many of `files`, at their end, are Helm templates findings were moved to (not
+    /// inputs: the summary does not count them).
+    pub templates: usize,
 }
 
 impl Analysis {
@@ -207,7 +217,7 @@ impl Analysis {
             tool_version: env!("CARGO_PKG_VERSION"),
             rules: &rule_infos,
             summary: Summary {
-                files: self.files.len(),
+                files: self.files.len() - self.templates,
                 objects: self.objects,
             },
             color,
@@ -223,7 +233,7 @@ impl Analysis {
             tool_version: env!("CARGO_PKG_VERSION"),
             rules: &[],
             summary: Summary {
-                files: self.files.len(),
+                files: self.files.len() - self.templates,
                 objects: self.objects,
             },
             color: false,
@@ -298,6 +308,8 @@ pub struct Prepared {
     settings: Settings,
     fail_on: Option<Severity>,
     progress: Progress,
+    /// Where Helm templates are looked for, when findings move to them.
+    helm: Option<HelmOptions>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -346,11 +358,16 @@ impl Prepared {
             .or_else(|| config.and_then(|c| c.fail_on.clone()))
             .unwrap_or_else(|| "warning".to_owned());
         let fail_on = Severity::parse(&fail_on_text);
+        let helm = args.helm_templates.then(|| HelmOptions {
+            chart: args.chart.clone(),
+            cwd: args.cwd.clone(),
+        });
         Ok(Self {
             setup,
             settings,
             fail_on,
             progress,
+            helm,
         })
     }
 
@@ -364,45 +381,81 @@ impl Prepared {
         let (settings, progress) = (&self.settings, &self.progress);
         let stage = |s: &str| progress.stage(s);
         let has_manifests = session.inputs() < session.files.len();
-        let (objects, diagnostics, causes, redactor, result) = session.with_model(&stage, |m| {
-            let inventory = m.graph.inventory;
-            let manifest_index = ManifestIndex::new(m.manifests);
-            progress.stage(&format!("checking {} objects", inventory.objects.len()));
-            let mut cx = Context::new(m.files, m.parsed, m.graph, settings);
-            if has_manifests {
-                cx = cx.with_manifests(&manifest_index);
-            }
-            let rules = settings.enabled_rules();
-            let mut diagnostics = faultline_rules::run(&cx, &rules);
-            progress.stage("linking symptoms to causes");
-            let chains = faultline_triage::chains(&cx, &diagnostics);
-            let redactor = Redactor::build(m.files, m.parsed, &[inventory, m.manifests]);
-            redactor.scrub_diagnostics(&mut diagnostics);
-            let causes: Vec<(usize, Vec<Related>)> = chains
-                .iter()
-                .map(|c| {
-                    let mut notes = c.related_entries();
-                    redactor.scrub_related(&mut notes);
-                    (c.symptom, notes)
-                })
-                .collect();
-            let result = then(&cx, &diagnostics, &chains);
-            let objects = inventory.objects.len();
-            (objects, diagnostics, causes, redactor, result)
-        });
+        let (objects, diagnostics, causes, redactor, result, templates) =
+            session.with_model(&stage, |m| {
+                let inventory = m.graph.inventory;
+                let manifest_index = ManifestIndex::new(m.manifests);
+                progress.stage(&format!("checking {} objects", inventory.objects.len()));
+                let mut cx = Context::new(m.files, m.parsed, m.graph, settings);
+                if has_manifests {
+                    cx = cx.with_manifests(&manifest_index);
+                }
+                let rules = settings.enabled_rules();
+                let mut diagnostics = faultline_rules::run(&cx, &rules);
+                progress.stage("linking symptoms to causes");
+                let chains = faultline_triage::chains(&cx, &diagnostics);
+                let mut redactor = Redactor::build(m.files, m.parsed, &[inventory, m.manifests]);
+                redactor.scrub_diagnostics(&mut diagnostics);
+                let mut causes: Vec<(usize, Vec<Related>)> = chains
+                    .iter()
+                    .map(|c| {
+                        let mut notes = c.related_entries();
+                        redactor.scrub_related(&mut notes);
+                        (c.symptom, notes)
+                    })
+                    .collect();
+                let result = then(&cx, &diagnostics, &chains);
+                let objects = inventory.objects.len();
+                let mut templates = Vec::new();
+                if let Some(options) = &self.helm {
+                    let mut mapper = Mapper::new(options, m.files.len() as u32);
+                    mapper.map(inventory, &mut diagnostics);
+                    templates = mapper.files;
+                    for t in &templates {
+                        redactor.add_template(t);
+                    }
+                    resort(&mut diagnostics, &mut causes);
+                }
+                (objects, diagnostics, causes, redactor, result, templates)
+            });
         progress.finish();
+        let mut files = session.into_files();
+        let template_count = templates.len();
+        files.extend(templates);
         Ok((
             Analysis {
-                files: session.into_files(),
+                files,
                 objects,
                 diagnostics,
                 causes,
                 fail_on: self.fail_on,
                 redactor,
+                templates: template_count,
             },
             result,
         ))
     }
+}
+
+/// Puts `diagnostics` back in output order after some moved (to Helm templates), with the
+/// indexes of `causes` following them.
+fn resort(diagnostics: &mut Vec<Diagnostic>, causes: &mut [(usize, Vec<Related>)]) {
+    let mut order: Vec<usize> = (0..diagnostics.len()).collect();
+    order.sort_by(|&a, &b| diagnostics[a].output_order(&diagnostics[b]));
+    let mut new_index = vec![0; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let mut taken: Vec<Option<Diagnostic>> =
+        std::mem::take(diagnostics).into_iter().map(Some).collect();
+    *diagnostics = order
+        .iter()
+        .map(|&i| taken[i].take().expect("each index once"))
+        .collect();
+    for (i, _) in causes.iter_mut() {
+        *i = new_index[*i];
+    }
+    causes.sort_by_key(|(i, _)| *i);
 }
 
 /// A spinner on stderr that appears only when a run takes more than a moment.

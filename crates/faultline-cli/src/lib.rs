@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod graph;
+pub mod helm;
 pub mod network;
 pub mod redact;
 pub mod render;

@@ -114,6 +114,16 @@ struct CheckCmd {
     /// When to use colour in human output (`NO_COLOR` is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// The chart the Helm output on the input was rendered from: findings about a document
+    /// with `# Source: CHART/templates/x.yaml` point at the line of `DIR/templates/x.yaml`
+    /// that writes the offending key (the rendered place becomes a related note). Without
+    /// it, a source path that exists under the current directory is used.
+    #[arg(long, value_name = "DIR")]
+    chart: Option<PathBuf>,
+    /// Keep findings about Helm output at the rendered lines, even when the templates are
+    /// found.
+    #[arg(long, conflicts_with = "chart")]
+    no_helm_templates: bool,
     /// No input file matching is not an error (exit code 0 rather than 2).
     #[arg(long)]
     allow_empty: bool,
@@ -486,6 +496,8 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         complete: cmd.complete,
         allow_empty: cmd.allow_empty,
         quiet: cmd.quiet,
+        helm_templates: !cmd.no_helm_templates,
+        chart: cmd.chart,
         color,
         progress: std::io::stderr().is_terminal(),
         ..CheckArgs::new(or_current_dir(cmd.paths))

@@ -139,6 +139,18 @@ impl Redactor {
         }
     }
 
+    /// A Helm template shown in place of its rendered output ([`crate::helm`]): one that
+    /// writes a Secret shows only its keys and punctuation, as a Secret document that could
+    /// not be parsed does.
+    pub fn add_template(&mut self, file: &SourceFile) {
+        if names_kind_secret(&file.text) {
+            let list = self.ranges.entry(file.id).or_default();
+            structure_mask(&file.text, 0, list);
+            list.retain(|r| r.end > r.start);
+            merge(list);
+        }
+    }
+
     /// Whether any byte of `range` in `file` must not be shown. An empty range asks about the
     /// character at its start.
     pub fn hides(&self, file: FileId, range: TextRange) -> bool {

@@ -2,6 +2,9 @@
 //! what. Each edge keeps the node where the reference is written, so a rule can point at it,
 //! and the object it resolves to, or `None` when the input does not contain it.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use faultline_model::kinds::{self, Scope};
 use faultline_model::pod::PodTemplate;
 use faultline_model::selector::{LabelSelector, Selection};
@@ -15,6 +18,7 @@ use faultline_model::views::{
 };
 use faultline_model::{Field, Inventory, Object, ObjectId, field};
 use faultline_syntax::NodeRef;
+use rayon::prelude::*;
 
 use crate::{LabelIndex, PodId};
 
@@ -129,8 +133,60 @@ pub struct PodSelection<'a> {
     /// False when the API server rejects the selector (reported by `invalid-label-selector`);
     /// such a selection has no pods and no rule should read "selects nothing" into it.
     pub valid: bool,
-    /// Matching pod shapes, in input order.
-    pub pods: Vec<PodId>,
+    /// Matching pod shapes, in input order. Selections of one namespace with the same
+    /// selector and meaning share one list ([`PodSelection::group`]).
+    pub pods: Arc<[PodId]>,
+    /// The selections of one namespace with the same selector and meaning form a group and
+    /// are matched once: n renamed copies of a chart whose Services all select the pods of
+    /// all copies cost n matches, not n². Consumers doing per-selection work can do it per
+    /// group ([`crate::Graph::group_members`]).
+    pub group: SelectionGroup,
+}
+
+/// A set of selections that select the same pods for the same reason; see
+/// [`PodSelection::group`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SelectionGroup(pub u32);
+
+/// Matches each distinct (namespace, selector, meaning) of `selections` once, in parallel,
+/// gives every selection its group's pods and returns each group's members, by group.
+pub(crate) fn match_groups<'a>(
+    index: &LabelIndex<'a>,
+    inventory: &Inventory<'a>,
+    selections: &mut [PodSelection<'a>],
+) -> Vec<Vec<ObjectId>> {
+    type Key<'s, 'a> = (&'a str, &'s LabelSelector, Selection, bool);
+    let mut ids: HashMap<Key<'_, 'a>, u32> = HashMap::new();
+    let mut keys: Vec<Key<'_, 'a>> = Vec::new();
+    let mut members: Vec<Vec<ObjectId>> = Vec::new();
+    let mut assigned = Vec::with_capacity(selections.len());
+    for s in selections.iter() {
+        let namespace = inventory.get(s.object).namespace.unwrap_or_default();
+        let key = (namespace, &s.selector, s.scope, s.valid);
+        let group = *ids.entry(key).or_insert_with(|| {
+            keys.push(key);
+            members.push(Vec::new());
+            (keys.len() - 1) as u32
+        });
+        members[group as usize].push(s.object);
+        assigned.push(group);
+    }
+    let pods: Vec<Arc<[PodId]>> = keys
+        .par_iter()
+        .map(|(namespace, selector, scope, valid)| -> Arc<[PodId]> {
+            match scope {
+                _ if !valid => Arc::from([]),
+                Selection::Everything => Arc::from(index.in_namespace(namespace)),
+                Selection::ByLabels => index.select(namespace, selector).into(),
+                _ => Arc::from([]),
+            }
+        })
+        .collect();
+    for (s, group) in selections.iter_mut().zip(assigned) {
+        s.pods = Arc::clone(&pods[group as usize]);
+        s.group = SelectionGroup(group);
+    }
+    members
 }
 
 /// Whether an Ingress backend's port exists on its Service.
@@ -459,12 +515,9 @@ pub(crate) fn references_of<'a>(inv: &Inventory<'a>, obj: &Object<'a>) -> Vec<Re
     refs.out
 }
 
-/// What a Service or PodDisruptionBudget selects.
-pub(crate) fn selection_of<'a>(
-    index: &LabelIndex<'a>,
-    obj: &Object<'a>,
-) -> Option<PodSelection<'a>> {
-    let namespace = obj.namespace?;
+/// What a Service or PodDisruptionBudget selects, without its pods yet.
+pub(crate) fn selection_of<'a>(obj: &Object<'a>) -> Option<PodSelection<'a>> {
+    obj.namespace?;
     let (node, parsed, semantics): (_, Option<ParsedSelector<'a>>, _) =
         if let Some(svc) = Service::of(obj) {
             // A Service without a selector (or an ExternalName one) selects nothing by design.
@@ -482,22 +535,15 @@ pub(crate) fn selection_of<'a>(
     let valid = parsed.as_ref().is_none_or(|p| p.is_valid());
     let selector = parsed.map(|p| p.selector);
     let scope = semantics.resolve(selector.as_ref());
-    let pods = match scope {
-        _ if !valid => Vec::new(),
-        Selection::Everything => index.in_namespace(namespace).to_vec(),
-        Selection::ByLabels => selector
-            .as_ref()
-            .map(|s| index.select(namespace, s))
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
     Some(PodSelection {
         object: obj.id,
         node,
         selector: selector.unwrap_or_default(),
         scope,
         valid,
-        pods,
+        // Matched per group, once every selection is known (`match_groups`).
+        pods: Arc::from([]),
+        group: SelectionGroup(0),
     })
 }
 
@@ -538,7 +584,7 @@ pub(crate) fn backends_of<'a>(inv: &Inventory<'a>, obj: &Object<'a>) -> Vec<Ingr
 /// server sets on every namespace.
 pub(crate) fn namespace_labels<'a>(
     inv: &Inventory<'a>,
-) -> std::collections::HashMap<&'a str, faultline_model::selector::Labels> {
+) -> HashMap<&'a str, faultline_model::selector::Labels> {
     inv.of_kind("Namespace")
         .filter(|ns| !ns.name.is_empty())
         .filter_map(Namespace::of)

@@ -1,20 +1,42 @@
 //! What a rule may look at.
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use faultline_graph::Graph;
 use faultline_graph::netpol::NetworkModel;
+use faultline_graph::{Graph, PodSelection, SelectionGroup};
+use faultline_model::intorstr::IntOrString;
 use faultline_model::provenance::ManifestIndex;
 use faultline_model::snapshot::Snapshot;
 use faultline_model::time::Timestamp;
 use faultline_model::views::LimitRange;
-use faultline_model::{Inventory, ObjectId};
+use faultline_model::views::service::Service;
+use faultline_model::{Inventory, ObjectId, field, kinds};
 use faultline_syntax::{ParsedText, SourceFile};
 
 use crate::params::RuleParams;
 use crate::settings::Settings;
+
+/// Services that select the same pods and target the same ports
+/// ([`Context::services_selecting`]).
+#[derive(Debug)]
+pub struct TargetClass {
+    /// `publishNotReadyAddresses: true`: pods are endpoints before they are ready.
+    pub publish_not_ready: bool,
+    /// Each port's `targetPort` (its `port` when not written), in order.
+    pub targets: Vec<IntOrString>,
+    /// The Services, in input order.
+    pub services: Vec<ObjectId>,
+}
+
+/// Pod shapes → the Services selecting them, by selection group and target class.
+#[derive(Debug, Default)]
+struct ServiceIndex {
+    by_pod: HashMap<ObjectId, Vec<SelectionGroup>>,
+    classes: HashMap<SelectionGroup, Vec<TargetClass>>,
+}
 
 /// The input of a run, read-only, shared by every rule.
 #[derive(Debug)]
@@ -32,7 +54,9 @@ pub struct Context<'a> {
     /// LimitRanges by namespace, sorted by name, built on first use.
     limit_ranges: OnceLock<HashMap<&'a str, Vec<ObjectId>>>,
     /// Pod (or workload) → the Services whose selectors match its pods, built on first use.
-    services_selecting: OnceLock<HashMap<ObjectId, Vec<ObjectId>>>,
+    services_selecting: OnceLock<ServiceIndex>,
+    /// Selection group → one pod shape per distinct pod spec, each built on first use.
+    distinct_shapes: OnceLock<Vec<OnceLock<Vec<ObjectId>>>>,
     /// Rule id → the rule's typed `Params`, read from `settings` on first use; one slot per
     /// rule of the registry that has parameters.
     params: HashMap<&'static str, OnceLock<Box<dyn Any + Send + Sync>>>,
@@ -59,6 +83,7 @@ impl<'a> Context<'a> {
             snapshot: OnceLock::new(),
             limit_ranges: OnceLock::new(),
             services_selecting: OnceLock::new(),
+            distinct_shapes: OnceLock::new(),
             params: crate::registry::ALL
                 .iter()
                 .map(|r| r.meta())
@@ -77,24 +102,117 @@ impl<'a> Context<'a> {
     }
 
     /// The Services whose selector matches the pods of `obj` (a Pod, or a workload through its
-    /// pod template), in input order: the graph's Service → pods relation, reversed once.
-    pub fn services_selecting(&self, obj: ObjectId) -> &[ObjectId] {
-        let index = self.services_selecting.get_or_init(|| {
-            let mut index: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
-            for s in &self.graph.selections {
-                if self.inventory.get(s.object).kind != "Service" {
+    /// pod template), as classes of Services that select the same pods and target the same
+    /// ports, ordered by their first Service: the graph's Service → pods relation, reversed
+    /// once per selection group, so that n renamed copies of a Service selecting the pods of
+    /// n copies of a workload index n entries and read as one class, not n².
+    pub fn services_selecting(&self, obj: ObjectId) -> Vec<&TargetClass> {
+        let index = self.services_selecting.get_or_init(|| self.service_index());
+        let mut out: Vec<&TargetClass> = index
+            .by_pod
+            .get(&obj)
+            .into_iter()
+            .flatten()
+            .filter_map(|g| index.classes.get(g))
+            .flatten()
+            .collect();
+        out.sort_by_key(|c| c.services[0]);
+        out
+    }
+
+    fn service_index(&self) -> ServiceIndex {
+        let mut index = ServiceIndex::default();
+        for g in (0..self.graph.group_count()).map(|g| SelectionGroup(g as u32)) {
+            let mut classes: Vec<TargetClass> = Vec::new();
+            let mut class_of: HashMap<(bool, Vec<IntOrString>), usize> = HashMap::new();
+            for id in self.graph.group_members(g) {
+                let Some(svc) = Service::of(self.inventory.get(*id)) else {
                     continue;
-                }
-                for p in &s.pods {
-                    let list = index.entry(self.graph.pods.pod(*p).object).or_default();
-                    if list.last() != Some(&s.object) {
-                        list.push(s.object);
+                };
+                let publish_not_ready =
+                    field::bool(svc.spec, "publishNotReadyAddresses").is_some_and(|f| f.value);
+                let targets: Vec<IntOrString> = svc
+                    .ports()
+                    .filter_map(|p| p.target_port())
+                    .map(|t| t.value)
+                    .collect();
+                match class_of.entry((publish_not_ready, targets)) {
+                    Entry::Occupied(i) => classes[*i.get()].services.push(*id),
+                    Entry::Vacant(slot) => {
+                        classes.push(TargetClass {
+                            publish_not_ready,
+                            targets: slot.key().1.clone(),
+                            services: vec![*id],
+                        });
+                        slot.insert(classes.len() - 1);
                     }
                 }
             }
-            index
+            let Some(sel) = classes
+                .first()
+                .and_then(|c| self.graph.selection(c.services[0]))
+            else {
+                continue;
+            };
+            for p in sel.pods.iter() {
+                let list = index
+                    .by_pod
+                    .entry(self.graph.pods.pod(*p).object)
+                    .or_default();
+                if list.last() != Some(&g) {
+                    list.push(g);
+                }
+            }
+            index.classes.insert(g, classes);
+        }
+        index
+    }
+
+    /// The pod shapes a selection matches, one per distinct pod spec (the text of the Pod's
+    /// `spec` or the template's), in input order: what the selected pods declare and run,
+    /// read once however many copies of a workload a selector matches.
+    pub fn distinct_shapes(&self, sel: &PodSelection<'_>) -> &[ObjectId] {
+        let slots = self.distinct_shapes.get_or_init(|| {
+            (0..self.graph.group_count())
+                .map(|_| OnceLock::new())
+                .collect()
         });
-        index.get(&obj).map_or(&[], Vec::as_slice)
+        let Some(slot) = slots.get(sel.group.0 as usize) else {
+            return &[];
+        };
+        slot.get_or_init(|| {
+            let mut seen_objects = HashSet::new();
+            let mut seen_specs: HashSet<&str> = HashSet::new();
+            let mut out = Vec::new();
+            for p in sel.pods.iter() {
+                let obj = self.inventory.get(self.graph.pods.pod(*p).object);
+                if !seen_objects.insert(obj.id) {
+                    continue;
+                }
+                let spec = if obj.kind == "Pod" {
+                    obj.node.get("spec")
+                } else {
+                    kinds::pod_template_path(obj.kind)
+                        .and_then(|path| obj.node.path(path))
+                        .and_then(|t| t.get("spec"))
+                };
+                let distinct = spec.is_none_or(|spec| {
+                    let range = spec.range();
+                    let text = spec
+                        .tree()
+                        .source()
+                        .get(range.start as usize..range.end as usize)
+                        .unwrap_or_default();
+                    // A spec shown as `{}` or written in flow style on one line is its own
+                    // text; any two equal texts in one namespace run the same containers.
+                    seen_specs.insert(text)
+                });
+                if distinct {
+                    out.push(obj.id);
+                }
+            }
+            out
+        })
     }
 
     /// The LimitRanges of `namespace` in the input, in the order the API server lists (and
