@@ -1,4 +1,4 @@
-//! `measure (--file PATH | --repeat-demo N) [--threads N] [--rules] [--chunk-stats] [--namespace NS]`
+//! `measure (--file PATH | --repeat-demo N [--renamed]) [--threads N] [--rules] [--per-rule] [--chunk-stats] [--namespace NS]`
 //!
 //! Reads one file the way `faultline check` does, parses it, builds the inventory (and, with
 //! `--rules`, the graph, every enabled rule and the cause chains, each timed as its own stage),
@@ -6,13 +6,16 @@
 //! the peak resident set size (`VmHWM` from `/proc/self/status`) against the input size. This
 //! is how the memory targets are measured; criterion measures time only. `--chunk-stats` parses
 //! a YAML file a second time, after every figure, to report what the `kind: List` chunker did
-//! (chunks, fallbacks to a sequential parse).
+//! (chunks, fallbacks to a sequential parse). `--per-rule` (implies `--rules`) then runs each
+//! rule alone on the same context and prints the ten slowest.
 //!
 //! `--repeat-demo N` measures, instead of a file, microservices-demo's release manifests
 //! (`../shared/corpora/microservices-demo/release/kubernetes-manifests.yaml`) copied N times
 //! into one stream, built in memory: a realistic application repeated, whose copies share
-//! names and labels in one namespace. It prints a message and exits 0 when `../shared` is
-//! missing.
+//! names and labels in one namespace. With `--renamed`, copy `i` (from 1) renames every object
+//! (`metadata.name: x` becomes `x-c<i>`) and keeps its labels: n releases of one chart whose
+//! selectors do not tell the releases apart, so each Service really selects the pods of all n
+//! copies. It prints a message and exits 0 when `../shared` is missing.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,7 +28,7 @@ use faultline_syntax::FileId;
 use faultline_syntax::chunk::{ChunkOptions, parse_yaml_with};
 use faultline_syntax::load::{FrontEnd, front_end, parse_source, source_from_bytes};
 
-const USAGE: &str = "usage: measure (--file PATH | --repeat-demo N) [--threads N] [--rules] [--chunk-stats] [--namespace NS]";
+const USAGE: &str = "usage: measure (--file PATH | --repeat-demo N [--renamed]) [--threads N] [--rules] [--per-rule] [--chunk-stats] [--namespace NS]";
 
 /// microservices-demo's release manifests, in `../shared` beside the repository.
 const DEMO: &str = "../../shared/corpora/microservices-demo/release/kubernetes-manifests.yaml";
@@ -34,13 +37,17 @@ const DEMO: &str = "../../shared/corpora/microservices-demo/release/kubernetes-m
 enum Input {
     File(PathBuf),
     /// microservices-demo's manifests copied this many times into one stream.
-    RepeatDemo(usize),
+    RepeatDemo {
+        copies: usize,
+        renamed: bool,
+    },
 }
 
 struct Args {
     input: Input,
     threads: Option<usize>,
     rules: bool,
+    per_rule: bool,
     chunk_stats: bool,
     namespace: String,
 }
@@ -48,8 +55,10 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut file = None;
     let mut repeat = None;
+    let mut renamed = false;
     let mut threads = None;
     let mut rules = false;
+    let mut per_rule = false;
     let mut chunk_stats = false;
     let mut namespace = "default".to_owned();
     let mut it = std::env::args().skip(1);
@@ -83,7 +92,12 @@ fn parse_args() -> Result<Args, String> {
                 }
                 threads = Some(n);
             }
+            "--renamed" => renamed = true,
             "--rules" => rules = true,
+            "--per-rule" => {
+                rules = true;
+                per_rule = true;
+            }
             "--chunk-stats" => chunk_stats = true,
             "--namespace" | "-n" => namespace = value()?,
             other => return Err(format!("unknown argument {other:?}")),
@@ -91,16 +105,57 @@ fn parse_args() -> Result<Args, String> {
     }
     let input = match (file, repeat) {
         (Some(f), None) => Input::File(f),
-        (None, Some(n)) => Input::RepeatDemo(n),
+        (None, Some(copies)) => Input::RepeatDemo { copies, renamed },
         _ => return Err("one of --file PATH and --repeat-demo N is required".to_owned()),
     };
     Ok(Args {
         input,
         threads,
         rules,
+        per_rule,
         chunk_stats,
         namespace,
     })
+}
+
+/// The demo with every object's `metadata.name` (the two-space `  name:` line right under
+/// `metadata:`) suffixed with `-c<i>`; labels, selectors and references stay.
+fn renamed_copy(text: &str, i: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut after_metadata = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        match body.strip_prefix("  name: ") {
+            Some(name) if after_metadata => {
+                out.push_str(&format!("  name: {name}-c{i}"));
+                out.push_str(&line[body.len()..]);
+            }
+            _ => out.push_str(line),
+        }
+        if !body.starts_with(' ') {
+            after_metadata = body == "metadata:";
+        }
+    }
+    out
+}
+
+/// Each rule run alone on the same context (its indexes already built by the full run), the
+/// ten slowest printed: where a rules stage that grows too fast spends its time.
+#[allow(clippy::print_stdout)]
+fn per_rule(cx: &Context<'_>, rules: &[&'static dyn faultline_rules::Rule]) {
+    let mut times: Vec<(f64, &str)> = rules
+        .iter()
+        .map(|rule| {
+            let t = Instant::now();
+            let diags = faultline_rules::run(cx, std::slice::from_ref(rule));
+            drop(diags);
+            (t.elapsed().as_secs_f64(), rule.meta().info.id)
+        })
+        .collect();
+    times.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (secs, id) in times.iter().take(10) {
+        println!("rule {id:<40} {secs:.3} s");
+    }
 }
 
 /// A `kB` field of `/proc/self/status` (`VmHWM`, `VmRSS`), in bytes; 0 where unavailable.
@@ -187,19 +242,27 @@ fn read_input(input: &Input) -> Result<Option<(String, Vec<u8>)>, String> {
             let bytes = std::fs::read(file).map_err(|e| format!("{path}: {e}"))?;
             Ok(Some((path, bytes)))
         }
-        Input::RepeatDemo(n) => {
+        Input::RepeatDemo { copies, renamed } => {
             let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO);
-            let Ok(one) = std::fs::read(&demo) else {
+            let Ok(one) = std::fs::read_to_string(&demo) else {
                 return Ok(None);
             };
-            let mut bytes = Vec::with_capacity(one.len() * n);
-            for _ in 0..*n {
-                bytes.extend_from_slice(&one);
-                if !one.ends_with(b"\n") {
+            let mut bytes = Vec::with_capacity(one.len() * copies + 16 * copies);
+            for i in 0..*copies {
+                if *renamed && i > 0 {
+                    bytes.extend_from_slice(renamed_copy(&one, i).as_bytes());
+                } else {
+                    bytes.extend_from_slice(one.as_bytes());
+                }
+                if !one.ends_with('\n') {
                     bytes.push(b'\n');
                 }
             }
-            Ok(Some((format!("microservices-demo-x{n}.yaml"), bytes)))
+            let suffix = if *renamed { "-renamed" } else { "" };
+            Ok(Some((
+                format!("microservices-demo-x{copies}{suffix}.yaml"),
+                bytes,
+            )))
         }
     }
 }
@@ -253,6 +316,9 @@ fn measure(args: &Args) -> Result<(), String> {
         let t = Clock::start();
         chains = faultline_triage::chains(&cx, &diags).len();
         let chain_secs = stage("chains", &t, input);
+        if args.per_rule {
+            per_rule(&cx, &rules);
+        }
         diagnostics = diags.len();
         rules_secs = Some(graph_secs + run_secs + chain_secs);
         std::mem::forget(diags);

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use faultline_cli::check::{self, CheckArgs};
 use faultline_cli::graph::{self, GraphFormat};
 use faultline_cli::network::{self, NetArgs, TableFormat};
@@ -60,6 +60,19 @@ enum Command {
     Explain {
         /// The rule id, e.g. `api-removed`.
         rule: String,
+    },
+    /// Print a shell completion script, e.g. `faultline completions bash >
+    /// ~/.local/share/bash-completion/completions/faultline`.
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `faultline man > faultline.1`; `faultline man check`
+    /// prints the page of one command (faultline-check(1)).
+    Man {
+        /// A command, for its own page.
+        command: Option<String>,
     },
     /// Write the rule documentation pages (rules/*.md) generated from the declarations.
     #[command(hide = true)]
@@ -448,6 +461,36 @@ fn run(cli: Cli) -> ExitCode {
                 ExitCode::from(EXIT_USAGE)
             }
         },
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "faultline", &mut buf);
+            let _ = std::io::stdout().lock().write_all(&buf);
+            ExitCode::SUCCESS
+        }
+        Command::Man { command } => {
+            let mut cli = Cli::command();
+            cli.build();
+            let page = match &command {
+                None => clap_mangen::Man::new(cli),
+                Some(name) => match cli.find_subcommand(name) {
+                    Some(sub) if !sub.is_hide_set() => clap_mangen::Man::new(sub.clone())
+                        .title(format!("faultline-{}", sub.get_name()))
+                        .source(format!("faultline {}", env!("CARGO_PKG_VERSION"))),
+                    _ => {
+                        eprintln_safe(&format!(
+                            "faultline: no command `{name}`; `faultline --help` lists them"
+                        ));
+                        return ExitCode::from(EXIT_USAGE);
+                    }
+                },
+            };
+            let mut buf = Vec::new();
+            if page.render(&mut buf).is_err() {
+                return ExitCode::from(EXIT_USAGE);
+            }
+            let _ = std::io::stdout().lock().write_all(&buf);
+            ExitCode::SUCCESS
+        }
         Command::GenDocs { dir } => match write_docs(&dir) {
             Ok(n) => {
                 eprintln_safe(&format!("wrote {n} files to {}", dir.display()));

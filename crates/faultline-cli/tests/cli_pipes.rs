@@ -302,3 +302,66 @@ fn stdin_filename_names_standard_input_in_every_format() {
         graph.stdout
     );
 }
+
+#[test]
+fn completions_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F _faultline"),
+        ("zsh", "#compdef faultline"),
+        ("fish", "complete -c faultline"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let r = run(&["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains(marker), "{shell}");
+        // Subcommands and options of this build, not a copy.
+        for word in ["triage", "stdin-filename", "allow-empty"] {
+            assert!(r.stdout.contains(word), "{shell} lacks {word}");
+        }
+    }
+    // The bash script is valid bash.
+    let r = run(&["completions", "bash"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("faultline.bash");
+    std::fs::write(&script, &r.stdout).expect("write");
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .expect("bash runs");
+    assert!(status.success());
+    assert_eq!(run(&["completions", "tcsh"]).code, 2);
+}
+
+#[test]
+fn man_pages() {
+    let r = run(&["man"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(".TH faultline 1"), "{}", r.stdout);
+    for sub in [
+        "check",
+        "triage",
+        "matrix",
+        "reach",
+        "diff",
+        "graph",
+        "completions",
+    ] {
+        assert!(r.stdout.contains(&format!("faultline\\-{sub}(1)")), "{sub}");
+    }
+    assert!(
+        !r.stdout.contains("gen\\-docs"),
+        "hidden commands stay hidden"
+    );
+    let check = run(&["man", "check"]);
+    assert_eq!(check.code, 0);
+    assert!(
+        check.stdout.contains(".TH faultline-check 1"),
+        "{}",
+        check.stdout
+    );
+    assert!(check.stdout.contains("\\-\\-stdin\\-filename"));
+    assert!(check.stdout.contains("\\-\\-chart"));
+    assert_eq!(run(&["man", "nothing"]).code, 2);
+    assert_eq!(run(&["man", "gen-docs"]).code, 2);
+}

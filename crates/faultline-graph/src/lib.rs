@@ -22,7 +22,8 @@ use rayon::prelude::*;
 pub mod relations;
 
 pub use relations::{
-    BackendPortMatch, IngressBackend, PodSelection, Reference, Relation, from_a_cluster,
+    BackendPortMatch, IngressBackend, PodSelection, Reference, Relation, SelectionGroup,
+    from_a_cluster,
 };
 
 /// Everything a run knows about how its objects relate, built once from the whole input.
@@ -38,6 +39,8 @@ pub struct Graph<'a> {
     pub pods: LabelIndex<'a>,
     /// What each Service (with a selector) and PodDisruptionBudget selects, by object.
     pub selections: Vec<PodSelection<'a>>,
+    /// The objects of each selection group, in input order.
+    group_members: Vec<Vec<ObjectId>>,
     /// Every reference by name, grouped by referring object in input order.
     pub references: Vec<Reference<'a>>,
     /// Every Ingress backend, by Ingress in input order.
@@ -67,7 +70,7 @@ impl<'a> Graph<'a> {
                         objects
                             .par_iter()
                             .with_min_len(256)
-                            .filter_map(|o| relations::selection_of(&pods, o))
+                            .filter_map(relations::selection_of)
                             .collect::<Vec<_>>()
                     },
                     || {
@@ -96,6 +99,8 @@ impl<'a> Graph<'a> {
                 )
             },
         );
+        let mut selections = selections;
+        let group_members = relations::match_groups(&pods, inventory, &mut selections);
         let mut by_kind: HashMap<(&'a str, Option<&'a str>), Vec<ObjectId>> = HashMap::new();
         let mut cluster_counts: HashMap<(&'a str, Option<&'a str>), u32> = HashMap::new();
         let mut custom_resources = Vec::new();
@@ -120,6 +125,7 @@ impl<'a> Graph<'a> {
             inventory,
             pods,
             selections,
+            group_members,
             references,
             backends,
             referrers,
@@ -187,6 +193,18 @@ impl<'a> Graph<'a> {
     pub fn selection(&self, obj: ObjectId) -> Option<&PodSelection<'a>> {
         let i = self.selections.partition_point(|s| s.object < obj);
         self.selections.get(i).filter(|s| s.object == obj)
+    }
+
+    /// The Services and PodDisruptionBudgets whose selection is `group`, in input order.
+    pub fn group_members(&self, group: SelectionGroup) -> &[ObjectId] {
+        self.group_members
+            .get(group.0 as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The number of selection groups; groups are numbered from 0.
+    pub fn group_count(&self) -> usize {
+        self.group_members.len()
     }
 
     /// The references `obj` makes, in the order they are written.

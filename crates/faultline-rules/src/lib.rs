@@ -31,7 +31,7 @@ pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
 
-pub use context::Context;
+pub use context::{Context, TargetClass};
 pub use engine::Declared;
 pub use engine::{Rule, run};
 pub use params::{Param, RuleMeta};

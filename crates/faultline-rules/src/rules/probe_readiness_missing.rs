@@ -1,11 +1,11 @@
-use faultline_model::Object;
-use faultline_model::field;
 use faultline_model::intorstr::IntOrString;
 use faultline_model::pod::{Container, ContainerKind, PodTemplate};
 use faultline_model::probe::{Check, Probe, ProbeKind, ResolvedPort};
 use faultline_model::views::service::Service;
+use faultline_model::{Object, ObjectId};
 
 use crate::common::is_managed;
+use crate::context::TargetClass;
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -156,36 +156,27 @@ impl Rule for ProbeReadinessMissing {
         {
             return;
         }
-        let services: Vec<Service<'_>> = cx
+        // The Services that route to these pods before they are ready, as classes of
+        // Services with the same target ports: n copies of one Service are checked once.
+        let classes: Vec<&TargetClass> = cx
             .services_selecting(obj.id)
-            .iter()
-            .filter_map(|id| Service::of(cx.inventory.get(*id)))
-            .filter(|s| !field::bool(s.spec, "publishNotReadyAddresses").is_some_and(|f| f.value))
+            .into_iter()
+            .filter(|c| !c.publish_not_ready)
             .collect();
-        if services.is_empty() || is_managed(cx, obj) {
+        if classes.is_empty() || is_managed(cx, obj) {
             return;
         }
-        // (Service, its target ports)
-        let targets: Vec<(Service<'_>, Vec<IntOrString>)> = services
-            .iter()
-            .map(|s| {
-                (
-                    *s,
-                    s.ports()
-                        .filter_map(|p| p.target_port())
-                        .map(|t| t.value)
-                        .collect(),
-                )
-            })
-            .collect();
+        let mut distinct: Vec<&IntOrString> = Vec::new();
+        for t in classes.iter().flat_map(|c| &c.targets) {
+            if !distinct.contains(&t) {
+                distinct.push(t);
+            }
+        }
         let containers: Vec<Container<'_>> = pod.long_running_containers().collect();
         let mut any_serving = false;
         for c in &containers {
-            let served: Vec<(&Service<'_>, &IntOrString)> = targets
-                .iter()
-                .flat_map(|(s, ts)| ts.iter().map(move |t| (s, t)))
-                .filter(|(_, t)| serves(c, t))
-                .collect();
+            let served: Vec<&IntOrString> =
+                distinct.iter().copied().filter(|t| serves(c, t)).collect();
             if served.is_empty() {
                 continue;
             }
@@ -193,12 +184,16 @@ impl Rule for ProbeReadinessMissing {
             if c.probe("readinessProbe").is_some() {
                 continue;
             }
-            let (first, port) = served[0];
-            let mut names: Vec<String> = served
+            // The classes it serves, by first Service, each with its first served port.
+            let serving: Vec<(&TargetClass, &IntOrString)> = classes
                 .iter()
-                .map(|(s, _)| format!("`{}`", s.object.name))
+                .filter_map(|class| {
+                    Some((*class, class.targets.iter().find(|t| served.contains(t))?))
+                })
                 .collect();
-            names.dedup();
+            let Some(&(first, port)) = serving.first() else {
+                continue;
+            };
             let report = out
                 .report(
                     obj,
@@ -206,7 +201,7 @@ impl Rule for ProbeReadinessMissing {
                     format!(
                         "container `{}` serves Service {} (target port {}) but has no readiness probe, so it receives requests while it starts, is overloaded or shuts down",
                         c.name(),
-                        names.join(", "),
+                        service_names(cx, serving.iter().map(|(class, _)| *class)),
                         shown(port),
                     ),
                 )
@@ -215,7 +210,7 @@ impl Rule for ProbeReadinessMissing {
                     c.name(),
                     shown(port),
                 ));
-            related_service(report, first);
+            related_service(cx, report, first.services[0]);
         }
         if any_serving
             || containers
@@ -228,25 +223,53 @@ impl Rule for ProbeReadinessMissing {
         let Some(c) = containers.iter().find(|c| c.kind == ContainerKind::App) else {
             return;
         };
-        let svc = &services[0];
+        let svc = cx.inventory.get(classes[0].services[0]);
         let report = out
             .report(
                 obj,
                 c.anchor(&["readinessProbe"]),
                 format!(
                     "Service `{}` selects these pods but none of their containers has a readiness probe, so they receive requests while they start, are overloaded or shut down",
-                    svc.object.name
+                    svc.name
                 ),
             )
             .help(format!(
                 "add a `readinessProbe` to the container that serves the Service (`{}` is the first; declaring its `ports` tells faultline which one it is)",
                 c.name()
             ));
-        related_service(report, svc);
+        related_service(cx, report, svc.id);
     }
 }
 
-fn related_service(report: crate::sink::Report<'_>, svc: &Service<'_>) {
+/// How many Service names a message lists before it counts the rest.
+const NAMES_SHOWN: usize = 5;
+
+/// "`a`, `b`" or, past [`NAMES_SHOWN`], "`a`, …, `e` and 7 more": the Services of `classes`
+/// in input order.
+fn service_names<'c>(cx: &Context<'_>, classes: impl Iterator<Item = &'c TargetClass>) -> String {
+    let mut total = 0;
+    let mut first: Vec<ObjectId> = Vec::new();
+    for class in classes {
+        total += class.services.len();
+        first.extend(class.services.iter().take(NAMES_SHOWN));
+    }
+    first.sort_unstable();
+    let mut names: Vec<String> = first
+        .iter()
+        .take(NAMES_SHOWN)
+        .map(|id| format!("`{}`", cx.inventory.get(*id).name))
+        .collect();
+    names.dedup();
+    match total.checked_sub(NAMES_SHOWN) {
+        Some(rest) if rest > 0 => format!("{} and {rest} more", names.join(", ")),
+        _ => names.join(", "),
+    }
+}
+
+fn related_service(cx: &Context<'_>, report: crate::sink::Report<'_>, id: ObjectId) {
+    let Some(svc) = Service::of(cx.inventory.get(id)) else {
+        return;
+    };
     let at = svc.selector_node().map_or_else(
         || svc.object.kind_range(),
         |n| crate::presence::tight_range(n),

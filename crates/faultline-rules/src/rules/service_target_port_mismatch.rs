@@ -165,14 +165,10 @@ impl Rule for ServiceTargetPortMismatch {
         let Some(sel) = cx.graph.selection(obj.id).filter(|s| !s.pods.is_empty()) else {
             return;
         };
-        // Each distinct pod shape object with what it declares.
+        // Each distinct pod shape with what it declares (copies of one workload once).
         let mut shapes: Vec<(&Object<'_>, Vec<Declared<'_>>, Option<NodeRef<'_>>)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for pod in &sel.pods {
-            let shape = cx.inventory.get(cx.graph.pods.pod(*pod).object);
-            if !seen.insert(shape.id) {
-                continue;
-            }
+        for id in cx.distinct_shapes(sel) {
+            let shape = cx.inventory.get(*id);
             let Some(template) = PodTemplate::of(shape) else {
                 continue;
             };
