@@ -201,6 +201,9 @@ pub struct Analysis {
     /// How many of `files`, at their end, are Helm templates findings were moved to (not
     /// inputs: the summary does not count them).
     pub templates: usize,
+    /// How many of `files`, at their start, are inputs; after them come the manifests read
+    /// beside them (`triage --manifests`), then the templates.
+    pub inputs: usize,
 }
 
 impl Analysis {
@@ -419,6 +422,7 @@ impl Prepared {
                 (objects, diagnostics, causes, redactor, result, templates)
             });
         progress.finish();
+        let inputs = session.inputs();
         let mut files = session.into_files();
         let template_count = templates.len();
         files.extend(templates);
@@ -431,6 +435,7 @@ impl Prepared {
                 fail_on: self.fail_on,
                 redactor,
                 templates: template_count,
+                inputs,
             },
             result,
         ))

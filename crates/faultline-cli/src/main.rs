@@ -162,6 +162,9 @@ struct TriageCmd {
     now: Option<String>,
     #[command(flatten)]
     input: InputFlags,
+    /// When to use colour in the human report (`NO_COLOR` is honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 /// How every command that reads inputs reads them: the same options, the same configuration.
@@ -520,15 +523,21 @@ fn write_docs(dir: &Path) -> std::io::Result<usize> {
     Ok(files.len())
 }
 
-fn run_check(cmd: CheckCmd) -> ExitCode {
-    let color = match cmd.color {
+/// Whether to colour what goes to stdout: `--color`, then `NO_COLOR` and whether stdout is a
+/// terminal.
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal()
         }
-    };
+    }
+}
+
+fn run_check(cmd: CheckCmd) -> ExitCode {
+    let color = use_color(cmd.color);
     let args = CheckArgs {
         format: cmd.format,
         fail_on: cmd.fail_on,
@@ -561,6 +570,7 @@ fn run_triage(cmd: TriageCmd) -> ExitCode {
     let args = CheckArgs {
         format: Format::Json,
         now: cmd.now,
+        color: use_color(cmd.color),
         progress: std::io::stderr().is_terminal(),
         ..CheckArgs::new(or_current_dir(cmd.paths))
     }

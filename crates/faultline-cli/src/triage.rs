@@ -50,6 +50,7 @@ pub fn run(
     format: TriageFormat,
     out: &mut dyn Write,
 ) -> Result<TriageOutcome, String> {
+    let color = args.color;
     let (analysis, mut incident) = check::analyze_with(args, manifests, triage::build)?;
     analysis.redactor.scrub_incident(&mut incident);
     let broken_input = analysis.diagnostics.iter().any(|d| {
@@ -60,9 +61,10 @@ pub fn run(
         )
     });
     let files = &analysis.files;
+    let inputs = analysis.inputs;
     let text = match format {
-        TriageFormat::Human => human(&shown(&incident), files),
-        TriageFormat::Markdown => markdown(&shown(&incident), files),
+        TriageFormat::Human => report_text(&shown(&incident), files, inputs, &Human { color }),
+        TriageFormat::Markdown => report_text(&shown(&incident), files, inputs, &Markdown),
         TriageFormat::Json => {
             crate::render::escape::to_json_pretty(&to_json(&incident, files)) + "\n"
         }
@@ -91,15 +93,15 @@ fn shown(incident: &Incident) -> Incident {
 const INPUT_PROBLEMS_SHOWN: usize = 3;
 
 /// The input problems, at most [`INPUT_PROBLEMS_SHOWN`] per rule, `q` quoting code.
-fn input_lines(incident: &Incident, files: &[SourceFile], q: &str) -> Vec<String> {
+fn input_lines(problems: &[&Symptom], files: &[SourceFile], q: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut rules: Vec<&str> = incident.input_problems.iter().map(|y| y.rule).collect();
+    let mut rules: Vec<&str> = problems.iter().map(|y| y.rule).collect();
     rules.sort_unstable();
     rules.dedup();
     for rule in rules {
-        let of_rule: Vec<&Symptom> = incident
-            .input_problems
+        let of_rule: Vec<&Symptom> = problems
             .iter()
+            .copied()
             .filter(|y| y.rule == rule)
             .collect();
         for y in of_rule.iter().take(INPUT_PROBLEMS_SHOWN) {
@@ -260,7 +262,14 @@ fn evidence_line(e: &Evidence, files: &[SourceFile]) -> String {
 /// order and what goes into each part are decided once, in [`report_text`].
 trait Style {
     fn title(&self, s: &mut String, incident: &Incident);
-    fn input_problems(&self, s: &mut String, incident: &Incident, files: &[SourceFile]);
+    /// The input problems of the snapshot (`manifests` false), or of the `--manifests` files.
+    fn input_problems(
+        &self,
+        s: &mut String,
+        problems: &[&Symptom],
+        manifests: bool,
+        files: &[SourceFile],
+    );
     fn problem(&self, s: &mut String, n: usize, p: &Problem);
     fn blast(&self, s: &mut String, blast: &str);
     fn consequence(&self, s: &mut String, text: &str);
@@ -271,13 +280,23 @@ trait Style {
     fn timeline(&self, s: &mut String, incident: &Incident);
 }
 
-/// The report in `style`: title, input problems, each problem (blast radius, what it follows
-/// from, symptoms, causes, evidence, commands), then the timeline.
-fn report_text(incident: &Incident, files: &[SourceFile], style: &dyn Style) -> String {
+/// The report in `style`: title, the snapshot's input problems, each problem (blast radius,
+/// what it follows from, symptoms, causes, evidence, commands), the input problems of the
+/// `--manifests` files (the first `inputs` files are the snapshot's), then the timeline.
+fn report_text(
+    incident: &Incident,
+    files: &[SourceFile],
+    inputs: usize,
+    style: &dyn Style,
+) -> String {
     let mut s = String::new();
     style.title(&mut s, incident);
-    if !incident.input_problems.is_empty() {
-        style.input_problems(&mut s, incident, files);
+    let (snapshot, manifests): (Vec<&Symptom>, Vec<&Symptom>) = incident
+        .input_problems
+        .iter()
+        .partition(|y| (y.location.file.0 as usize) < inputs);
+    if !snapshot.is_empty() {
+        style.input_problems(&mut s, &snapshot, false, files);
     }
     for (n, p) in incident.problems.iter().enumerate() {
         style.problem(&mut s, n + 1, p);
@@ -298,26 +317,39 @@ fn report_text(incident: &Incident, files: &[SourceFile], style: &dyn Style) -> 
         }
         style.commands(&mut s, &p.commands);
     }
+    if !manifests.is_empty() {
+        style.input_problems(&mut s, &manifests, true, files);
+    }
     if !incident.timeline.is_empty() {
         style.timeline(&mut s, incident);
     }
     s
 }
 
-fn human(incident: &Incident, files: &[SourceFile]) -> String {
-    report_text(incident, files, &Human)
+/// For a terminal; `color`: headings bold, severities and `$` commands coloured (ANSI).
+struct Human {
+    color: bool,
 }
 
-fn markdown(incident: &Incident, files: &[SourceFile]) -> String {
-    report_text(incident, files, &Markdown)
-}
+impl Human {
+    /// `text` in the ANSI style `sgr` (`1` bold, `1;31` bold red…) when colour is on.
+    fn paint(&self, sgr: &str, text: &str) -> String {
+        if self.color {
+            format!("\u{1b}[{sgr}m{text}\u{1b}[0m")
+        } else {
+            text.to_owned()
+        }
+    }
 
-/// For a terminal.
-struct Human;
+    fn heading(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+}
 
 impl Style for Human {
     fn title(&self, s: &mut String, incident: &Incident) {
-        writeln!(s, "faultline triage — snapshot at {}", time(incident.now)).ok();
+        let title = format!("faultline triage — snapshot at {}", time(incident.now));
+        writeln!(s, "{}", self.heading(&title)).ok();
         writeln!(
             s,
             "{}\n",
@@ -326,16 +358,38 @@ impl Style for Human {
         .ok();
     }
 
-    fn input_problems(&self, s: &mut String, incident: &Incident, files: &[SourceFile]) {
-        writeln!(s, "input problems (the report may miss what they hide):").ok();
-        for line in input_lines(incident, files, "") {
+    fn input_problems(
+        &self,
+        s: &mut String,
+        problems: &[&Symptom],
+        manifests: bool,
+        files: &[SourceFile],
+    ) {
+        let heading = if manifests {
+            "input problems in the --manifests files (causes may miss what they hide):"
+        } else {
+            "input problems (the report may miss what they hide):"
+        };
+        writeln!(s, "{}", self.heading(heading)).ok();
+        for line in input_lines(problems, files, "") {
             writeln!(s, "  - {line}").ok();
         }
         s.push('\n');
     }
 
     fn problem(&self, s: &mut String, n: usize, p: &Problem) {
-        writeln!(s, "{n}. [{}] {}", p.severity, p.subject).ok();
+        let sgr = match p.severity {
+            faultline_diagnostics::Severity::Error => "1;31",
+            faultline_diagnostics::Severity::Warning => "1;33",
+            faultline_diagnostics::Severity::Info => "1;36",
+        };
+        let severity = self.paint(sgr, &format!("[{}]", p.severity));
+        writeln!(
+            s,
+            "{n}. {severity} {}",
+            self.heading(&p.subject.to_string())
+        )
+        .ok();
     }
 
     fn blast(&self, s: &mut String, blast: &str) {
@@ -378,13 +432,13 @@ impl Style for Human {
     fn commands(&self, s: &mut String, commands: &[String]) {
         writeln!(s, "   confirm on the live cluster:").ok();
         for c in commands {
-            writeln!(s, "     $ {c}").ok();
+            writeln!(s, "     {} {c}", self.paint("32", "$")).ok();
         }
         s.push('\n');
     }
 
     fn timeline(&self, s: &mut String, incident: &Incident) {
-        writeln!(s, "timeline (Events):").ok();
+        writeln!(s, "{}", self.heading("timeline (Events):")).ok();
         for t in &incident.timeline {
             writeln!(
                 s,
@@ -419,13 +473,20 @@ impl Style for Markdown {
         .ok();
     }
 
-    fn input_problems(&self, s: &mut String, incident: &Incident, files: &[SourceFile]) {
-        writeln!(
-            s,
+    fn input_problems(
+        &self,
+        s: &mut String,
+        problems: &[&Symptom],
+        manifests: bool,
+        files: &[SourceFile],
+    ) {
+        let heading = if manifests {
+            "**Input problems in the `--manifests` files** (causes may miss what they hide)\n"
+        } else {
             "**Input problems** (the report may miss what they hide)\n"
-        )
-        .ok();
-        for line in input_lines(incident, files, "`") {
+        };
+        writeln!(s, "{heading}").ok();
+        for line in input_lines(problems, files, "`") {
             writeln!(s, "- {line}").ok();
         }
         s.push('\n');
@@ -598,6 +659,8 @@ fn to_json(incident: &Incident, files: &[SourceFile]) -> Value {
         })
         .collect();
     json!({
+        "version": 1,
+        "tool": {"name": "faultline", "version": env!("CARGO_PKG_VERSION")},
         "now": time_json(incident.now),
         "problems": problems,
         "inputProblems": incident.input_problems.iter().map(|y| symptom_json(y, files)).collect::<Vec<_>>(),

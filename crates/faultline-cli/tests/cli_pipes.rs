@@ -365,3 +365,74 @@ fn man_pages() {
     assert_eq!(run(&["man", "nothing"]).code, 2);
     assert_eq!(run(&["man", "gen-docs"]).code, 2);
 }
+
+#[test]
+fn triage_colour_version_and_order() {
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "triage",
+            "--no-config",
+            "testdata/demo/snapshot",
+            "--manifests",
+            "testdata/demo",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let always = run(&args(&["--color", "always"]));
+    assert_eq!(always.code, 1);
+    assert!(
+        always.stdout.contains("\u{1b}[1;31m[error]\u{1b}[0m"),
+        "{}",
+        always.stdout
+    );
+    let never = run(&args(&["--color", "never"]));
+    assert!(!never.stdout.contains('\u{1b}'));
+    // `auto` colours only a terminal, and never with NO_COLOR set.
+    let auto = run(&args(&[]));
+    assert_eq!(auto.stdout, never.stdout);
+    let no_color = run_in(
+        faultline().env("NO_COLOR", "1"),
+        &args(&["--color", "auto"]),
+    );
+    assert_eq!(no_color.stdout, never.stdout);
+    // Without the escapes, the same report.
+    let plain: String = {
+        let mut s = always.stdout.clone();
+        for sgr in [
+            "\u{1b}[1;31m",
+            "\u{1b}[1;33m",
+            "\u{1b}[1;36m",
+            "\u{1b}[1m",
+            "\u{1b}[32m",
+            "\u{1b}[0m",
+        ] {
+            s = s.replace(sgr, "");
+        }
+        s
+    };
+    assert_eq!(plain, never.stdout);
+
+    // The input problems of the --manifests files come after the problems.
+    let text = &never.stdout;
+    let manifests = text
+        .find("input problems in the --manifests files")
+        .expect("the manifests' input problems");
+    let last_problem = text.rfind("\n4. [").expect("four problems");
+    let timeline = text.find("timeline (Events):").expect("a timeline");
+    assert!(last_problem < manifests && manifests < timeline, "{text}");
+    assert!(text.find("\n1. [").expect("problem 1") < manifests);
+    let md = run(&args(&["--format", "md"]));
+    assert!(
+        md.stdout.find("## 4.").expect("problem 4")
+            < md.stdout
+                .find("**Input problems in")
+                .expect("input problems")
+    );
+
+    let json = run(&args(&["--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["tool"]["name"], "faultline");
+    assert_eq!(v["inputProblems"].as_array().map(Vec::len), Some(3));
+}
