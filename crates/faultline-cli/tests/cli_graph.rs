@@ -87,3 +87,30 @@ fn unreadable_input_warns_and_still_renders() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.yaml"));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("digraph faultline {"));
 }
+
+/// Role bindings are edges: binding → role (`role-ref`) and binding → ServiceAccount
+/// (`subject`), a missing target as a missing node, a ServiceAccount
+/// present in the input is drawn as itself.
+#[test]
+fn role_bindings_are_edges() {
+    let text = graph(
+        &[
+            "testdata/rules/rbac-reference-not-found/fail.yaml",
+            "--format",
+            "mermaid",
+        ],
+        "2",
+    );
+    for edge in [
+        "n1 -->|role-ref| n0",
+        "n1 -->|subject| n2",
+        "n1 -->|subject| n4",
+    ] {
+        assert!(text.contains(edge), "{edge} in:\n{text}");
+    }
+    assert!(
+        text.contains("n0[\"Role/shop/app-reader (missing)\"]"),
+        "{text}"
+    );
+    assert!(text.contains("n4[\"ServiceAccount/shop/app\"]"), "{text}");
+}

@@ -55,6 +55,10 @@ pub enum Relation {
     Owner,
     /// A Pod runs on a Node (`spec.nodeName`).
     ScheduledOn,
+    /// A RoleBinding or ClusterRoleBinding grants a Role or ClusterRole (`roleRef`).
+    RoleRef,
+    /// A RoleBinding or ClusterRoleBinding grants its role to a ServiceAccount (`subjects`).
+    Subject,
 }
 
 impl Relation {
@@ -75,6 +79,8 @@ impl Relation {
             Self::GoverningService => "governing-service",
             Self::Owner => "owner",
             Self::ScheduledOn => "scheduled-on",
+            Self::RoleRef => "role-ref",
+            Self::Subject => "subject",
         }
     }
 
@@ -216,6 +222,14 @@ pub fn is_builtin(kind: &str, name: &str) -> bool {
         "PriorityClass" => matches!(name, "system-cluster-critical" | "system-node-critical"),
         // Published into every namespace by kube-controller-manager (and OpenShift).
         "ConfigMap" => matches!(name, "kube-root-ca.crt" | "openshift-service-ca.crt"),
+        // The API server's default roles (`kubernetes.io/bootstrapping: rbac-defaults`).
+        "ClusterRole" => {
+            matches!(name, "cluster-admin" | "admin" | "edit" | "view")
+                || name.starts_with("system:")
+        }
+        "Role" => {
+            name.starts_with("system:") || name == "extension-apiserver-authentication-reader"
+        }
         _ => false,
     }
 }
@@ -270,6 +284,54 @@ impl<'a> Refs<'_, 'a> {
             target,
             site,
         });
+    }
+
+    /// A reference to an object of another namespace (a binding's ServiceAccount subject).
+    fn named_in(
+        &mut self,
+        relation: Relation,
+        kind: &'a str,
+        namespace: Option<&'a str>,
+        name: Field<'a, &'a str>,
+        site: String,
+    ) {
+        let (namespace, target) = resolve(self.inv, kind, namespace, name.value);
+        self.out.push(Reference {
+            from: self.obj.id,
+            relation,
+            kind,
+            namespace,
+            name,
+            keys: vec![],
+            optional: false,
+            builtin: is_builtin(kind, name.value),
+            target,
+            site,
+        });
+    }
+
+    /// A binding's `roleRef` and its ServiceAccount `subjects`; a subject without a
+    /// namespace is in the binding's (as the authorizer reads it).
+    fn binding(&mut self) {
+        let obj = *self.obj;
+        if let Some(role_ref) = obj.node.get("roleRef")
+            && let Some(kind) = field::name(Some(role_ref), "kind")
+            && matches!(kind.value, "Role" | "ClusterRole")
+            && let Some(name) = field::name(Some(role_ref), "name")
+        {
+            // A RoleBinding's `Role` is in its namespace; a ClusterRole has none.
+            self.named(Relation::RoleRef, kind.value, name, "`roleRef`".to_owned());
+        }
+        let subjects = obj.node.get("subjects");
+        for s in subjects.into_iter().flat_map(|s| s.items()) {
+            if field::str(Some(s), "kind").is_some_and(|k| k.value == "ServiceAccount")
+                && let Some(name) = field::name(Some(s), "name")
+            {
+                let ns = field::name(Some(s), "namespace").map_or(obj.namespace, |n| Some(n.value));
+                let site = "`subjects`".to_owned();
+                self.named_in(Relation::Subject, "ServiceAccount", ns, name, site);
+            }
+        }
     }
 
     /// A reference without keys that the pod cannot do without.
@@ -472,6 +534,7 @@ impl<'a> Refs<'_, 'a> {
                     self.named(Relation::EndpointsOf, "Service", name, site);
                 }
             }
+            "RoleBinding" | "ClusterRoleBinding" => self.binding(),
             "EndpointSlice" => {
                 if let Some(name) = EndpointSlice::of(&obj).and_then(|e| e.service_name()) {
                     let site = format!("label `{SERVICE_NAME_LABEL}`");

@@ -3,7 +3,7 @@
 //! bindings.
 
 use faultline_model::pod::{Container, PodTemplate};
-use faultline_model::{Field, Object, ObjectId, field, kinds};
+use faultline_model::{Field, Object, field, kinds};
 use faultline_syntax::{NodeRef, TextRange};
 
 use crate::Context;
@@ -326,16 +326,17 @@ pub(crate) fn role_ref<'a>(
 /// The role object a binding grants, when the input holds it.
 pub(crate) fn bound_role<'c, 'a>(
     cx: &'c Context<'a>,
-    binding: &Object<'a>,
+    binding: &Object<'_>,
 ) -> Option<&'c Object<'a>> {
-    let (kind, name) = role_ref(binding)?;
-    let ns = if kind.value == "Role" {
+    let r = binding.node.get("roleRef");
+    let kind = field::name(r, "kind")?.value;
+    let name = field::name(r, "name")?.value;
+    let ns = if kind == "Role" {
         binding.namespace
     } else {
         None
     };
-    let target: ObjectId = cx.inventory.find(kind.value, ns, name.value)?.id;
-    Some(cx.inventory.get(target))
+    cx.inventory.find(kind, ns, name)
 }
 
 /// One `subjects` entry of a binding.
