@@ -313,6 +313,8 @@ pub struct Prepared {
     progress: Progress,
     /// Where Helm templates are looked for, when findings move to them.
     helm: Option<HelmOptions>,
+    /// The paths named on the command line (for [`crate::session::namespace_meetings`]).
+    paths: Vec<String>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -371,6 +373,7 @@ impl Prepared {
             fail_on,
             progress,
             helm,
+            paths: args.paths.clone(),
         })
     }
 
@@ -387,6 +390,14 @@ impl Prepared {
         let (objects, diagnostics, causes, redactor, result, templates) =
             session.with_model(&stage, |m| {
                 let inventory = m.graph.inventory;
+                if let Some(w) = crate::session::namespace_meetings(inventory, m.files, &self.paths)
+                {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "faultline: warning: {}",
+                        render::escape::visible(&w)
+                    );
+                }
                 let manifest_index = ManifestIndex::new(m.manifests);
                 progress.stage(&format!("checking {} objects", inventory.objects.len()));
                 let mut cx = Context::new(m.files, m.parsed, m.graph, settings);

@@ -330,6 +330,84 @@ impl Session {
     }
 }
 
+/// When objects written without `metadata.namespace` come from unrelated projects and all
+/// land in one namespace (several charts checked at once, all in `default`), a warning that
+/// says so: rules that relate objects (NetworkPolicies, Services, quotas) then treat them as
+/// one application, and their findings vanish when each is checked alone.
+///
+/// A project is the chart a Helm `# Source:` names (its first component; subcharts belong to
+/// their parent), else the directory named on the command line (`paths`) that holds the
+/// file, else the file's folder; a folder inside another is the same project.
+pub fn namespace_meetings(
+    inventory: &Inventory<'_>,
+    files: &[SourceFile],
+    paths: &[String],
+) -> Option<String> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let dirs: Vec<&Path> = paths.iter().map(Path::new).filter(|p| p.is_dir()).collect();
+    let mut by_namespace: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for o in &inventory.objects {
+        let (true, Some(ns)) = (o.namespace_defaulted, o.namespace) else {
+            continue;
+        };
+        let Some(file) = files.get(o.file.0 as usize) else {
+            continue;
+        };
+        let project = match o.helm_source.and_then(|s| s.split('/').next()) {
+            Some(chart) if !chart.is_empty() => format!("the chart `{chart}`"),
+            _ => {
+                let path = Path::new(&file.path);
+                let folder = dirs
+                    .iter()
+                    .filter(|d| path.starts_with(d))
+                    .max_by_key(|d| d.as_os_str().len())
+                    .map(|d| d.to_path_buf())
+                    .or_else(|| path.parent().map(Path::to_path_buf))
+                    .unwrap_or_default();
+                format!("folder:{}", folder.display())
+            }
+        };
+        by_namespace.entry(ns).or_default().insert(project);
+    }
+    for (ns, projects) in by_namespace {
+        // Folders inside another named folder are the same project.
+        let folders: Vec<&str> = projects
+            .iter()
+            .filter_map(|p| p.strip_prefix("folder:"))
+            .collect();
+        let kept: Vec<String> = projects
+            .iter()
+            .filter(|p| match p.strip_prefix("folder:") {
+                Some(f) => !folders
+                    .iter()
+                    .any(|g| *g != f && Path::new(f).starts_with(g)),
+                None => true,
+            })
+            .map(|p| match p.strip_prefix("folder:") {
+                Some("") => "`.`".to_owned(),
+                Some(f) => format!("`{f}/`"),
+                None => p.clone(),
+            })
+            .collect();
+        if kept.len() < 2 {
+            continue;
+        }
+        let named = if kept.len() > 3 {
+            format!("{} and {} more", kept[..3].join(", "), kept.len() - 3)
+        } else {
+            kept.join(", ")
+        };
+        return Some(format!(
+            "objects without `metadata.namespace` from {} unrelated projects ({named}) all \
+             land in namespace `{ns}`, so they are checked as one application (a NetworkPolicy \
+             of one selects the pods of another); check each alone with its own `--namespace`, \
+             or set `metadata.namespace`",
+            kept.len()
+        ));
+    }
+    None
+}
+
 /// `path[:line:col]: message` of a load error.
 fn located(e: &LoadError) -> String {
     match e.line_col {

@@ -436,3 +436,85 @@ fn triage_colour_version_and_order() {
     assert_eq!(v["tool"]["name"], "faultline");
     assert_eq!(v["inputProblems"].as_array().map(Vec::len), Some(3));
 }
+
+#[test]
+fn unrelated_projects_meeting_in_one_namespace_are_named_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n        - name: app\n          image: {name}:1.0\n"
+        )
+    };
+    for (folder, name) in [
+        ("shop", "web"),
+        ("shop/extra", "worker"),
+        ("billing", "api"),
+    ] {
+        std::fs::create_dir_all(dir.path().join(folder)).expect("mkdir");
+        std::fs::write(dir.path().join(folder).join("app.yaml"), deployment(name)).expect("write");
+    }
+    let in_dir = |args: &[&str]| {
+        let mut cmd = faultline();
+        cmd.current_dir(dir.path());
+        run_in(&mut cmd, args)
+    };
+    let meeting = "unrelated projects";
+    let r = in_dir(&["check", "--no-config", "-q", "shop", "billing"]);
+    assert_eq!(r.stderr.matches(meeting).count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("(`billing/`, `shop/`) all land in namespace `default`")
+            && r.stderr.contains("--namespace"),
+        "{}",
+        r.stderr
+    );
+    // A folder inside another is one project; one directory walked is one project.
+    for args in [
+        &["check", "--no-config", "-q", "shop"][..],
+        &["check", "--no-config", "-q", "shop", "shop/extra"],
+        &["check", "--no-config", "-q", "."],
+        &[
+            "check",
+            "--no-config",
+            "-q",
+            "shop/app.yaml",
+            "shop/extra/app.yaml",
+        ],
+    ] {
+        let r = in_dir(args);
+        assert!(!r.stderr.contains(meeting), "{args:?}: {}", r.stderr);
+    }
+    // Files named one by one belong to their folders.
+    let r = in_dir(&[
+        "check",
+        "--no-config",
+        "-q",
+        "shop/app.yaml",
+        "billing/app.yaml",
+    ]);
+    assert!(r.stderr.contains(meeting), "{}", r.stderr);
+    // Helm output: two charts in one stream are two projects; a chart and its subchart one.
+    let both = format!(
+        "{}{}",
+        std::fs::read_to_string(root().join("testdata/helm/shop.rendered.yaml")).expect("shop"),
+        std::fs::read_to_string(root().join("testdata/helm/scaffold.rendered.yaml"))
+            .expect("scaffold"),
+    );
+    let r = run_in(
+        faultline().write_stdin(both),
+        &["check", "--no-config", "-q", "-"],
+    );
+    assert!(
+        r.stderr
+            .contains("(the chart `scaffold`, the chart `shop`)"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[
+        "check",
+        "--no-config",
+        "-q",
+        "testdata/helm/shop.rendered.yaml",
+    ]);
+    assert!(!r.stderr.contains(meeting), "{}", r.stderr);
+}
