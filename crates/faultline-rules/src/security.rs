@@ -342,7 +342,6 @@ pub(crate) fn bound_role<'c, 'a>(
 /// One `subjects` entry of a binding.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Subject<'a> {
-    pub node: NodeRef<'a>,
     pub kind: &'a str,
     pub name: Field<'a, &'a str>,
     /// The namespace of a ServiceAccount subject (the binding's when not written).
@@ -362,7 +361,6 @@ pub(crate) fn subjects<'a>(binding: &Object<'a>) -> impl Iterator<Item = Subject
             let namespace =
                 field::name(Some(node), "namespace").map_or(binding_ns, |n| Some(n.value));
             Some(Subject {
-                node,
                 kind,
                 name,
                 namespace,

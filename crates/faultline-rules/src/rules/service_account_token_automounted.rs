@@ -1,0 +1,140 @@
+use faultline_model::pod::PodTemplate;
+use faultline_model::{Object, field};
+
+use crate::security::{pod_spec_key, subject_is_service_account, subjects};
+use crate::{Context, Rule, Sink, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports pods that get a ServiceAccount token mounted although nothing in the input
+    /// shows that they use the Kubernetes API: the token is mounted unless the pod spec,
+    /// or else its ServiceAccount (when in the input), sets `automountServiceAccountToken:
+    /// false`, and the ServiceAccount is granted nothing by any RoleBinding or
+    /// ClusterRoleBinding of the input (by name, or through the groups
+    /// `system:serviceaccounts` and `system:serviceaccounts:<namespace>`). A ServiceAccount
+    /// with a binding uses the API; one without has only what every account has, mostly
+    /// discovery. Reported at `automountServiceAccountToken: true` where written, else at
+    /// `serviceAccountName`, else at the pod spec. Information: bindings may come from
+    /// elsewhere.
+    ///
+    /// ## Why it matters
+    /// The token is a credential in the pod's file system: code execution in the container
+    /// gives the attacker an identity towards the API server, useful to probe the cluster,
+    /// and one that gains whatever is granted to that ServiceAccount (or to every
+    /// ServiceAccount) later. A pod that never calls the API does not need it.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: registry.example.com/web:2.3.1
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       automountServiceAccountToken: false
+    ///       containers:
+    ///         - name: web
+    ///           image: registry.example.com/web:2.3.1
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - Opt out of API credential automounting: <https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting>
+    /// - Service accounts: <https://kubernetes.io/docs/concepts/security/service-accounts/>
+    pub struct ServiceAccountTokenAutomounted {
+        id: "service-account-token-automounted",
+        category: Security,
+        severity: Info,
+        summary: "a pod mounts a ServiceAccount token although no binding in the input grants that account anything",
+        params: [],
+    }
+}
+
+/// Whether a RoleBinding of `namespace` or any ClusterRoleBinding of the input grants
+/// something to ServiceAccount `namespace/name`.
+fn is_bound(cx: &Context<'_>, namespace: &str, name: &str) -> bool {
+    let bindings = cx
+        .graph
+        .objects_of("RoleBinding", Some(namespace))
+        .iter()
+        .chain(cx.graph.objects_of("ClusterRoleBinding", None));
+    bindings
+        .map(|id| cx.inventory.get(*id))
+        .any(|b| subjects(b).any(|s| subject_is_service_account(&s, namespace, name)))
+}
+
+impl Rule for ServiceAccountTokenAutomounted {
+    fn check_pod(
+        &self,
+        cx: &Context<'_>,
+        obj: &Object<'_>,
+        pod: &PodTemplate<'_>,
+        out: &mut Sink<'_>,
+    ) {
+        let Some(namespace) = obj.namespace else {
+            return;
+        };
+        let spec = pod.spec;
+        let written = field::bool(Some(spec), "automountServiceAccountToken");
+        if written.is_some_and(|f| !f.value) {
+            return;
+        }
+        let sa_name = field::name(Some(spec), "serviceAccountName")
+            .or_else(|| field::name(Some(spec), "serviceAccount"));
+        let name = sa_name.map_or("default", |f| f.value);
+        let sa = cx.inventory.find("ServiceAccount", Some(namespace), name);
+        let sa_setting =
+            sa.and_then(|sa| field::bool(Some(sa.node), "automountServiceAccountToken"));
+        if written.is_none() && sa_setting.is_some_and(|f| !f.value) {
+            return;
+        }
+        if is_bound(cx, namespace, name) {
+            return;
+        }
+        let at = written
+            .map(|f| f.range())
+            .or_else(|| sa_name.map(|f| f.range()))
+            .unwrap_or_else(|| pod_spec_key(obj));
+        let report = out
+            .report(
+                obj,
+                at,
+                format!("the pod mounts a token of ServiceAccount `{name}`, which no RoleBinding or ClusterRoleBinding in the input grants anything"),
+            )
+            .help("set `automountServiceAccountToken: false` in the pod spec (or the ServiceAccount) if the program does not call the Kubernetes API");
+        if written.is_none()
+            && let (Some(sa), Some(f)) = (sa, sa_setting)
+        {
+            report.related(
+                sa,
+                f.range(),
+                format!("ServiceAccount `{name}` mounts its token"),
+            );
+        }
+    }
+}
