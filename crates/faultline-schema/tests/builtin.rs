@@ -290,3 +290,38 @@ fn crd_schemas_are_recursive() {
             .is_some()
     );
 }
+
+#[test]
+fn every_served_kind_has_a_schema_with_api_version_and_kind() {
+    let mut served = 0;
+    for k in builtin().kinds() {
+        for minor in k.served_in().iter() {
+            served += 1;
+            let s = k
+                .schema(minor)
+                .unwrap_or_else(|| panic!("{k:?} served in 1.{minor} without a schema"));
+            assert_eq!(s.ty(), Type::Object, "{k:?}");
+            for field in ["apiVersion", "kind"] {
+                assert!(
+                    s.property(field).is_some(),
+                    "{k:?} 1.{minor} has no {field}"
+                );
+            }
+        }
+        assert!(
+            k.served_in()
+                .iter()
+                .all(|m| (MIN_MINOR..=MAX_MINOR).contains(&m)),
+            "{k:?}"
+        );
+    }
+    // 69 kinds served by 1.23, 90 by 1.35 (counted in the documents' paths).
+    assert!(served > 13 * 60, "{served}");
+    let count = |minor| {
+        builtin()
+            .kinds()
+            .filter(|k| k.served_in().contains(minor))
+            .count()
+    };
+    assert_eq!((count(23), count(35)), (69, 90));
+}
