@@ -350,7 +350,7 @@ impl Prepared {
         }
         for id in args.rules.iter().chain(&args.skip) {
             if registry::find(id).is_none() {
-                return Err(format!("unknown rule `{id}`; `faultline rules` lists them"));
+                return Err(format!("unknown rule `{id}`; {}", rule_hint(id)));
             }
         }
         if !args.rules.is_empty() {
@@ -392,6 +392,13 @@ impl Prepared {
                 let inventory = m.graph.inventory;
                 if let Some(w) = crate::session::namespace_meetings(inventory, m.files, &self.paths)
                 {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "faultline: warning: {}",
+                        render::escape::visible(&w)
+                    );
+                }
+                for w in unknown_suppressions(m.files, m.parsed, inventory) {
                     let _ = writeln!(
                         std::io::stderr(),
                         "faultline: warning: {}",
@@ -451,6 +458,78 @@ impl Prepared {
             result,
         ))
     }
+}
+
+/// `did you mean `api-removed`?`, or where the rules are listed.
+fn rule_hint(id: &str) -> String {
+    match faultline_rules::config::closest_rule(id) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => "`faultline rules` lists them".to_owned(),
+    }
+}
+
+/// Suppressions in the inputs (the `faultline.dev/ignore` annotation, `# faultline:ignore`
+/// comments) that name no rule, as `path:line:col: …` warnings with the closest rule id: a
+/// misspelt id silences nothing.
+fn unknown_suppressions(
+    files: &[SourceFile],
+    parsed: &[faultline_syntax::ParsedText],
+    inventory: &faultline_model::Inventory<'_>,
+) -> Vec<String> {
+    use faultline_rules::suppress::{ANNOTATION, COMMENT_MARKER};
+    let mut out = Vec::new();
+    let mut check = |file: FileId, at: u32, list: &str, what: &str| {
+        for id in list.split([',', ' ']).map(str::trim) {
+            if id.is_empty() || id == "all" || registry::find(id).is_some() {
+                continue;
+            }
+            let Some(f) = files.get(file.0 as usize) else {
+                continue;
+            };
+            let lc = f.line_col(at);
+            out.push(format!(
+                "{}:{}:{}: unknown rule `{id}` in {what}, so it silences nothing; {}",
+                f.path,
+                lc.line,
+                lc.column,
+                rule_hint(id)
+            ));
+        }
+    };
+    let inputs: std::collections::HashSet<FileId> =
+        inventory.objects.iter().map(|o| o.file).collect();
+    for o in &inventory.objects {
+        if let Some(list) = o
+            .annotation(ANNOTATION)
+            .and_then(|a| a.scalar_text().map(|t| (a, t)))
+        {
+            check(
+                o.file,
+                list.0.range().start,
+                list.1,
+                &format!("`{ANNOTATION}`"),
+            );
+        }
+    }
+    for (i, p) in parsed.iter().enumerate() {
+        let Some(f) = files.get(i) else { continue };
+        if !inputs.contains(&f.id) {
+            continue;
+        }
+        for range in &p.comments {
+            let text = f.slice(*range);
+            if let Some(rest) = text
+                .trim_start_matches('#')
+                .trim()
+                .strip_prefix(COMMENT_MARKER)
+            {
+                check(f.id, range.start, rest, "a `# faultline:ignore` comment");
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|w| seen.insert(w.clone()));
+    out
 }
 
 /// Puts `diagnostics` back in output order after some moved (to Helm templates), with the

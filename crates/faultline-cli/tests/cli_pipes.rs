@@ -518,3 +518,55 @@ fn unrelated_projects_meeting_in_one_namespace_are_named_once() {
     ]);
     assert!(!r.stderr.contains(meeting), "{}", r.stderr);
 }
+
+#[test]
+fn unknown_rule_ids_are_named_with_the_closest_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    faultline.dev/ignore: \"service-selects-no-pod, all\"\nspec:\n  selector: {app: web}  # faultline:ignore service-selects-no-pods, no-such-thing-at-all\n  ports: [{port: 80}]\n";
+    std::fs::write(dir.path().join("svc.yaml"), manifest).expect("write");
+    let mut cmd = faultline();
+    cmd.current_dir(dir.path());
+    let r = run_in(&mut cmd, &["check", "--no-config", "-q", "svc.yaml"]);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert!(
+        lines[0].starts_with("faultline: warning: svc.yaml:6:27: unknown rule `service-selects-no-pod` in `faultline.dev/ignore`")
+            && lines[0].ends_with("did you mean `service-selects-no-pods`?"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("faultline: warning: svc.yaml:8:25: unknown rule `no-such-thing-at-all` in a `# faultline:ignore` comment")
+            && lines[1].ends_with("`faultline rules` lists them"),
+        "{}",
+        lines[1]
+    );
+    // On the command line and in the configuration they are errors, with the same hint.
+    let r = run(&[
+        "check",
+        "--no-config",
+        "--skip",
+        "api-removd",
+        "testdata/demo",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("unknown rule `api-removd`; did you mean `api-removed`?"),
+        "{}",
+        r.stderr
+    );
+    let config = dir.path().join(".faultline.yaml");
+    std::fs::write(&config, "rules:\n  probe-livenes-missing: off\n").expect("write");
+    let mut cmd = faultline();
+    cmd.current_dir(dir.path());
+    let r = run_in(&mut cmd, &["check", "svc.yaml"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(
+            ":2:3: unknown rule `probe-livenes-missing`; did you mean `probe-liveness-missing`?"
+        ),
+        "{}",
+        r.stderr
+    );
+}

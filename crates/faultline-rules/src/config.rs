@@ -209,10 +209,11 @@ impl ConfigParser<'_> {
         match crate::registry::find(id) {
             Some(r) => Some(r.meta()),
             None => {
-                self.error(
-                    node.range(),
-                    format!("unknown rule `{id}`; `faultline rules` lists them"),
-                );
+                let hint = match closest_rule(id) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => "`faultline rules` lists them".to_owned(),
+                };
+                self.error(node.range(), format!("unknown rule `{id}`; {hint}"));
                 None
             }
         }
@@ -365,6 +366,35 @@ impl ConfigParser<'_> {
     }
 }
 
+/// The rule id closest to `id` by edit distance, when it is close enough to be the one meant
+/// (at most 2 edits, or a third of the id's length for long ids): for "unknown rule" messages.
+pub fn closest_rule(id: &str) -> Option<&'static str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut diagonal = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let above = row[j + 1];
+                row[j + 1] = (above + 1)
+                    .min(row[j] + 1)
+                    .min(diagonal + usize::from(ca != *cb));
+                diagonal = above;
+            }
+        }
+        row[b.len()]
+    }
+    let limit = (id.chars().count() / 3).max(2);
+    crate::registry::ALL
+        .iter()
+        .map(|r| r.meta().info.id)
+        .map(|known| (distance(id, known), known))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, known)| known)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,6 +407,19 @@ mod tests {
         assert_eq!(err.len(), 1);
         assert_eq!((err[0].line, err[0].column), (3, 3));
         assert!(err[0].message.contains("unknown rule `no-such-rule`"));
+        let err = Config::parse("rules:\n  api-removd: off\n").unwrap_err();
+        assert!(
+            err[0]
+                .message
+                .contains("unknown rule `api-removd`; did you mean `api-removed`?"),
+            "{}",
+            err[0].message
+        );
+        assert_eq!(
+            closest_rule("probe-livenes-missing"),
+            Some("probe-liveness-missing")
+        );
+        assert_eq!(closest_rule("nothing-like-it"), None);
     }
 
     #[test]
