@@ -123,8 +123,8 @@ spec:
     );
 }
 
-/// `env-literal-credential` reports each literal credential at its value, and no output
-/// format shows the value: not the snippet, not the message, not the SARIF region.
+/// `env-literal-credential` reports each literal credential at its variable's name, and no
+/// output format shows the value: not the snippet, not the message, not the SARIF region.
 #[test]
 fn env_literal_credential_findings_never_show_the_value() {
     let secrets = [
@@ -139,7 +139,7 @@ fn env_literal_credential_findings_never_show_the_value() {
         secrets[0], secrets[1], secrets[2], secrets[3], secrets[4]
     );
     assert_never_shown("d.yaml", text.as_bytes(), &secrets);
-    // The findings are there, one per credential, each at its value's line.
+    // The findings are there, one per credential, each at its variable's line.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("d.yaml"), &text).unwrap();
     let out = run_in(
@@ -163,7 +163,12 @@ fn env_literal_credential_findings_never_show_the_value() {
         .map(|d| d["location"]["line"].as_u64().unwrap())
         .collect();
     lines.sort_unstable();
-    assert_eq!(lines, [16, 18, 20, 22, 24], "{out}");
+    assert_eq!(lines, [16, 17, 19, 21, 23], "{out}");
+    // At the variable's name, which is not hidden: the message names it.
+    assert!(
+        out.contains("env `AWS_ACCESS_KEY_ID` of container `api` holds an AWS access key id"),
+        "{out}"
+    );
 }
 
 /// A snapshot whose Events and logs quote a Secret's value: the triage report shows neither.

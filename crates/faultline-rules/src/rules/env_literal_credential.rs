@@ -14,8 +14,9 @@ declare_rule! {
     /// that says it is secret (`DB_PASSWORD`, `API_TOKEN`, not `_FILE`, `_PATH`, `_URL`…)
     /// a **warning**; a long random-looking literal under any other name **information**.
     /// Values from `valueFrom`, `$(VAR)` references, placeholders and template actions are
-    /// not literals and are never reported. The value itself never appears in the finding
-    /// or in any output format: faultline redacts it from every snippet.
+    /// not literals and are never reported. The finding points at the variable's `name`:
+    /// the value itself never appears in the finding or in any output format (faultline
+    /// hides the entry but its name in every snippet).
     ///
     /// ## Why it matters
     /// A literal in a manifest is in git, in every rendered chart, in the API server's
@@ -108,9 +109,11 @@ impl Rule for EnvLiteralCredential {
                     }
                     _ => "",
                 };
+                // At the variable's name: the entry but its name is hidden from every output,
+                // and so would be the names this message quotes.
                 out.report(
                     obj,
-                    value.range(),
+                    env.name.range(),
                     format!(
                         "env `{}` of container `{}` holds {} in plain text{why}",
                         env.name.value,
