@@ -17,6 +17,7 @@ use faultline_model::{Inventory, ObjectId, field, kinds};
 use faultline_syntax::{ParsedText, SourceFile};
 
 use crate::params::RuleParams;
+use crate::schema::SchemaRun;
 use crate::settings::Settings;
 
 /// Services that select the same pods and target the same ports
@@ -57,6 +58,9 @@ pub struct Context<'a> {
     services_selecting: OnceLock<ServiceIndex>,
     /// Selection group → one pod shape per distinct pod spec, each built on first use.
     distinct_shapes: OnceLock<Vec<OnceLock<Vec<ObjectId>>>>,
+    /// The schemas of the target version and the input's CRDs, and each object's problems
+    /// against them, built on first use by a schema rule.
+    schema: OnceLock<SchemaRun<'a>>,
     /// Rule id → the rule's typed `Params`, read from `settings` on first use; one slot per
     /// rule of the registry that has parameters.
     params: HashMap<&'static str, OnceLock<Box<dyn Any + Send + Sync>>>,
@@ -84,6 +88,7 @@ impl<'a> Context<'a> {
             limit_ranges: OnceLock::new(),
             services_selecting: OnceLock::new(),
             distinct_shapes: OnceLock::new(),
+            schema: OnceLock::new(),
             params: crate::registry::ALL
                 .iter()
                 .map(|r| r.meta())
@@ -248,6 +253,12 @@ impl<'a> Context<'a> {
     /// latest timestamp in the input; never the wall clock.
     pub fn now(&self) -> Option<Timestamp> {
         self.snapshot().now
+    }
+
+    /// Schema validation at the target version (`schema-*` rules, `api-unknown`), set up once.
+    pub(crate) fn schema(&self) -> &SchemaRun<'a> {
+        self.schema
+            .get_or_init(|| SchemaRun::new(self.inventory, self.settings.kube_version))
     }
 
     /// The NetworkPolicy model of the run (pod classes, isolation, peers), built once.

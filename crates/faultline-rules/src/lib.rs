@@ -24,6 +24,7 @@ pub mod params;
 mod placement;
 mod presence;
 mod quota;
+mod schema;
 mod security;
 pub mod settings;
 mod sink;

@@ -70,6 +70,10 @@ impl Rule for InvalidLabelSelector {
     fn check_object(&self, _cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         for site in selector_sites(obj) {
             for (range, problem) in site.parse().problems {
+                // `app: {{name}}`: an unrendered template (`unrendered-template` says so).
+                if crate::schema::placeholder_at(obj, range) {
+                    continue;
+                }
                 out.report(obj, range, format!("invalid selector in `{}`: {problem}", site.field))
                     .help("write label keys and values as the API requires (at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending alphanumeric), and give `In`/`NotIn` at least one value");
             }

@@ -1,5 +1,7 @@
+use faultline_model::Object;
 use faultline_syntax::{ProblemKind, SourceFile, Style, TextRange};
 
+use crate::schema::IssueKind;
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -11,6 +13,12 @@ declare_rule! {
     /// `toYaml`, `tpl`, `required` or `nindent`) outside block scalars. Prometheus alert
     /// templates (`{{ $labels.instance }}`, `{{ with $labels.cluster }}`), Grafana legends and
     /// templates kept as data in a `|` block (Istio's sidecar injector) are left alone.
+    ///
+    /// It also reports placeholders of other template engines or left by hand where the
+    /// schema of the field wants another type: `replicas: {{replicas}}` (which YAML reads as
+    /// a map), `lun: <ADD LUN ID Here>`, `port: ${PORT}`; such a value is an unrendered
+    /// template, not a type error (`schema-type-mismatch` leaves it alone). Placeholders in
+    /// string fields are valid strings and are not reported.
     ///
     /// ## Why it matters
     /// A chart's template source is not what reaches the cluster. Checking it instead of
@@ -89,6 +97,35 @@ fn actions(file: &SourceFile) -> Vec<(TextRange, bool)> {
 }
 
 impl Rule for UnrenderedTemplate {
+    fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
+        for issue in cx.schema().issues(obj) {
+            let IssueKind::Placeholder { text, expected } = &issue.kind else {
+                continue;
+            };
+            // A Helm action: `check_run` reports it.
+            if HELM_ONLY.iter().any(|p| text.contains(p)) {
+                continue;
+            }
+            let expected = crate::registry::schema_type_mismatch::a(expected);
+            // The placeholder is the value: never shown for a Secret.
+            let message = if obj.kind == "Secret" {
+                format!(
+                    "unrendered template placeholder: `{}` must be {expected}",
+                    issue.path
+                )
+            } else {
+                let shown: String = text.chars().take(60).collect();
+                format!(
+                    "unrendered template placeholder `{shown}`: `{}` must be {expected}",
+                    issue.path
+                )
+            };
+            out.report(obj, issue.range, message).help(
+                "render the template before applying it: replace the placeholder with a value",
+            );
+        }
+    }
+
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         for (i, parsed) in cx.parsed.iter().enumerate() {
             let file = &cx.files[i];

@@ -1,0 +1,325 @@
+//! The files that ship faultline (issue 15): the pre-commit hooks, the root package pre-commit
+//! builds, the GitHub Action, the Dockerfile, the release profiles, LICENSE and CHANGELOG.
+//!
+//! What runs here and what does not:
+//! - `.pre-commit-hooks.yaml` is read against the fields pre-commit knows, and with pre-commit
+//!   installed (`.ci/run` installs it from PyPI; elsewhere the test skips with a message
+//!   unless `CI` is set) `pre-commit validate-manifest` checks it and `pre-commit try-repo`
+//!   runs the `faultline-system` hook on a repository made for the test. The `faultline`
+//!   hook (`language: rust`) is not run: pre-commit builds it with `cargo install` from
+//!   scratch in release mode, minutes of CI's budget; what it builds is the root package,
+//!   which `cargo test --workspace` compiles, and whose dependencies are checked here.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use faultline_syntax::load::parse_source;
+use faultline_syntax::{FileId, NodeRef, SourceFile};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The `[section]` of a TOML file as `key = value` lines (comments and blank lines left out).
+fn toml_section(text: &str, section: &str) -> Vec<(String, String)> {
+    let mut inside = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split(" #").next().unwrap_or(line).trim();
+        if line.starts_with('[') {
+            inside = line == format!("[{section}]");
+            continue;
+        }
+        if inside && !line.is_empty() && !line.starts_with('#') {
+            if let Some((k, v)) = line.split_once('=') {
+                out.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// Dependency names of a `[dependencies]` section (`name.workspace = true` or `name = …`).
+fn dependency_names(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = toml_section(text, "dependencies")
+        .into_iter()
+        .map(|(k, _)| k.trim_end_matches(".workspace").to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Whether pre-commit can be run; when `CI` is set it must be (`.ci/run` installs it).
+fn pre_commit() -> bool {
+    let found = Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pre-commit is not installed; .ci/run installs it with pip"
+        );
+        eprintln!(
+            "skipping pre-commit checks: pre-commit is not installed (pip install pre-commit)"
+        );
+    }
+    found
+}
+
+#[test]
+fn the_root_package_builds_the_cli_for_pre_commit() {
+    let manifest = read("Cargo.toml");
+    let package = toml_section(&manifest, "package");
+    assert!(package.contains(&("name".to_owned(), "\"faultline-hook\"".to_owned())));
+    let bin = toml_section(&manifest, "[bin]");
+    assert!(
+        bin.contains(&("name".to_owned(), "\"faultline-hook\"".to_owned())),
+        "{bin:?}"
+    );
+    assert!(bin.contains(&(
+        "path".to_owned(),
+        "\"crates/faultline-cli/src/main.rs\"".to_owned()
+    )));
+    // Everything main.rs may use: faultline-cli and its own dependencies.
+    let mut wanted = dependency_names(&read("crates/faultline-cli/Cargo.toml"));
+    wanted.push("faultline-cli".to_owned());
+    wanted.sort();
+    assert_eq!(dependency_names(&manifest), wanted);
+}
+
+#[test]
+fn release_binaries_are_stripped_and_profiling_keeps_line_tables() {
+    let manifest = read("Cargo.toml");
+    let release = toml_section(&manifest, "profile.release");
+    assert!(
+        release.contains(&("strip".to_owned(), "\"debuginfo\"".to_owned())),
+        "{release:?}"
+    );
+    assert!(!release.iter().any(|(k, _)| k == "debug"), "{release:?}");
+    let profiling = toml_section(&manifest, "profile.profiling");
+    for kv in [
+        ("inherits", "\"release\""),
+        ("debug", "\"line-tables-only\""),
+        ("strip", "\"none\""),
+    ] {
+        assert!(
+            profiling.contains(&(kv.0.to_owned(), kv.1.to_owned())),
+            "{profiling:?}"
+        );
+    }
+    assert!(read("benches/README.md").contains("--profile profiling"));
+}
+
+#[test]
+fn license_and_changelog() {
+    let license = read("LICENSE");
+    assert!(license.contains("Apache License") && license.contains("Version 2.0, January 2004"));
+    let declared = toml_section(&read("Cargo.toml"), "workspace.package");
+    assert!(declared.contains(&("license".to_owned(), "\"Apache-2.0\"".to_owned())));
+    let changelog = read("CHANGELOG.md");
+    let version = toml_section(&read("Cargo.toml"), "workspace.package")
+        .into_iter()
+        .find(|(k, _)| k == "version")
+        .map(|(_, v)| v.trim_matches('"').to_owned())
+        .expect("a workspace version");
+    assert!(
+        changelog.contains(&format!("## [{version}]")) || changelog.contains("## [Unreleased]"),
+        "CHANGELOG.md has no section for {version}"
+    );
+}
+
+/// The hooks file as (id, field → node) after checking every field is one pre-commit knows.
+fn hooks() -> Vec<(String, Vec<(String, String)>)> {
+    // The fields of a hook in pre-commit's manifest schema (pre_commit/clientlib.py).
+    const KNOWN: &[&str] = &[
+        "id",
+        "name",
+        "entry",
+        "language",
+        "alias",
+        "files",
+        "exclude",
+        "types",
+        "types_or",
+        "exclude_types",
+        "additional_dependencies",
+        "args",
+        "always_run",
+        "fail_fast",
+        "pass_filenames",
+        "description",
+        "language_version",
+        "log_file",
+        "require_serial",
+        "stages",
+        "verbose",
+        "minimum_pre_commit_version",
+    ];
+    let text = read(".pre-commit-hooks.yaml");
+    let file = SourceFile::new(FileId(0), ".pre-commit-hooks.yaml", text);
+    let parsed = parse_source(&file);
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    let root: NodeRef<'_> = parsed.documents[0].root().expect("a list of hooks");
+    let scalar = |n: NodeRef<'_>| -> String {
+        match n.scalar_text() {
+            Some(s) => s.to_owned(),
+            None => n
+                .items()
+                .filter_map(|i| i.scalar_text())
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    };
+    root.items()
+        .map(|hook| {
+            let fields: Vec<(String, String)> = hook
+                .entries()
+                .map(|(k, v)| (k.scalar_text().unwrap_or("").to_owned(), scalar(v)))
+                .collect();
+            for (k, _) in &fields {
+                assert!(KNOWN.contains(&k.as_str()), "unknown hook field `{k}`");
+            }
+            let id = fields
+                .iter()
+                .find(|(k, _)| k == "id")
+                .map(|(_, v)| v.clone())
+                .expect("an id");
+            (id, fields)
+        })
+        .collect()
+}
+
+#[test]
+fn pre_commit_hooks_file() {
+    let hooks = hooks();
+    let ids: Vec<&str> = hooks.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["faultline", "faultline-system"]);
+    for (id, fields) in &hooks {
+        let get = |k: &str| {
+            fields
+                .iter()
+                .find(|(f, _)| f == k)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_else(|| panic!("{id} has no {k}"))
+        };
+        for required in ["name", "entry", "language"] {
+            get(required);
+        }
+        assert_eq!(get("require_serial"), "true", "{id}");
+        assert_eq!(get("types_or"), "yaml,json", "{id}");
+        match id.as_str() {
+            // What `cargo install --path .` installs from the root package.
+            "faultline" => {
+                assert_eq!(get("language"), "rust");
+                assert!(get("entry").starts_with("faultline-hook check"));
+            }
+            _ => {
+                assert_eq!(get("language"), "system");
+                assert!(get("entry").starts_with("faultline check"));
+            }
+        }
+    }
+    if !pre_commit() {
+        return;
+    }
+    let out = Command::new("pre-commit")
+        .args(["validate-manifest", ".pre-commit-hooks.yaml"])
+        .current_dir(root())
+        .output()
+        .expect("pre-commit runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// `pre-commit try-repo` of this repository's `faultline-system` hook on a project made for
+/// the test, with the faultline binary of this build on PATH: (exit code, output).
+fn try_repo(files: &[(&str, &str)]) -> (i32, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git runs")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "files"]);
+    let bin = assert_cmd::cargo::cargo_bin("faultline");
+    let path = std::env::join_paths(
+        std::iter::once(bin.parent().expect("bin dir").to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .expect("PATH");
+    let out = Command::new("pre-commit")
+        .args([
+            "try-repo",
+            root().to_str().expect("UTF-8 root"),
+            "faultline-system",
+            "--all-files",
+        ])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("PRE_COMMIT_HOME", dir.path().join(".cache"))
+        .output()
+        .expect("pre-commit runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn pre_commit_try_repo_runs_the_system_hook() {
+    if !pre_commit() {
+        return;
+    }
+    let bad = read("testdata/demo/payment-service.yaml");
+    let good = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: fast\n";
+    let template = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n";
+    let (code, out) = try_repo(&[
+        ("k8s/payment.yaml", &bad),
+        ("chart/templates/svc.yaml", template),
+        ("chart/values.yaml", "replicaCount: 1\n"),
+        (".github/workflows/ci.yml", "on: push\njobs: {}\n"),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error[api-removed]") && out.contains("k8s/payment.yaml:44:1"),
+        "{out}"
+    );
+    // One run over every file (require_serial), the template left out.
+    assert_eq!(out.matches(" errors, ").count(), 1, "{out}");
+    assert!(out.contains(" in 3 files "), "{out}");
+    assert!(!out.contains("unrendered-template"), "{out}");
+    // YAML that is no Kubernetes object does not fail the hook.
+    let (code, out) = try_repo(&[
+        ("k8s/ok.yaml", good),
+        ("chart/values.yaml", "replicaCount: 1\n"),
+        (".pre-commit-config.yaml", "repos: []\n"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+}

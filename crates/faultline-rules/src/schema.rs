@@ -1,0 +1,268 @@
+//! Schema validation for the `schema-*` rules and `api-unknown`: which schema applies to an
+//! object (a built-in kind at the target version, from `faultline-schema`, or a custom
+//! resource's CRD from the input), and the problems the walk finds there, computed once per
+//! object and shared by the rules (each reports its own kind of problem).
+//!
+//! * `walk.rs`: the walk of a tree against a schema node ([`Issue`]s with API-server paths).
+//! * `crd.rs`: the input's CRDs converted into an arena once per run.
+//! * `native.rs`: what the API server's Go validation adds for built-in kinds (enumerations,
+//!   `metadata.name`, container `image`).
+//! * `placeholder.rs`: `{{x}}`, `${X}`, `<ADD … Here>` left by other template engines.
+
+mod crd;
+mod native;
+mod placeholder;
+mod walk;
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use faultline_model::{Inventory, Object};
+use faultline_schema::{Schema, builtin, schema_minor};
+
+use crate::api_versions::{self, KubeVersion};
+
+pub(crate) use crd::{Crd, Crds};
+pub(crate) use walk::{Issue, IssueKind, suggest};
+
+/// `help`, with a note when the target is older than the oldest embedded schemas.
+pub(crate) fn help(run: &SchemaRun<'_>, help: String) -> String {
+    match run.version_note() {
+        Some(note) => format!("{help} ({note})"),
+        None => help,
+    }
+}
+
+/// Whether `invalid-quantity` already reports `issue` (a quantity that does not parse or is
+/// not a scalar, where that rule looks: container resources, pod overhead, `emptyDir`
+/// size limits, ResourceQuota, LimitRange and PersistentVolumeClaim quantities).
+pub(crate) fn covered_by_invalid_quantity(obj: &Object<'_>, issue: &Issue) -> bool {
+    let quantity = match &issue.kind {
+        IssueKind::Type { expected, .. } => expected.starts_with("quantity"),
+        IssueKind::Format { format, .. } => *format == "quantity",
+        _ => false,
+    };
+    let p = &issue.path;
+    quantity
+        && (matches!(
+            obj.kind,
+            "ResourceQuota" | "LimitRange" | "PersistentVolumeClaim"
+        ) || ((p.contains("ontainers[") && p.contains(".resources."))
+            || p.contains("spec.overhead.")
+            || p.ends_with("emptyDir.sizeLimit")))
+}
+
+/// Whether the value at `range` in `obj` is a placeholder of a template engine
+/// (`{{cell}}`, which YAML reads as a map), for rules that would misread it.
+pub(crate) fn placeholder_at(obj: &Object<'_>, range: faultline_syntax::TextRange) -> bool {
+    let node = obj.node.descendant_at(range.start);
+    let r = node.range();
+    let source = obj.node.tree().source();
+    placeholder::find(node, &source[r.start as usize..r.end as usize]).is_some()
+}
+
+/// What an object is validated against.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Target<'s> {
+    /// A built-in kind served at the target version.
+    Builtin(Schema<'static>),
+    /// A custom resource whose CRD is in the input and serves its version with a schema.
+    Custom {
+        schema: Schema<'s>,
+        crd: &'s Crd<'s>,
+        status_subresource: bool,
+    },
+    /// Nothing to validate against: not a Kubernetes object, a built-in kind the target does
+    /// not serve (`api-removed`, `api-unknown`), or a custom resource without a CRD or schema.
+    None,
+}
+
+/// The schemas of a run and the problems found in each object, computed on first use.
+#[derive(Debug)]
+pub(crate) struct SchemaRun<'a> {
+    pub target: KubeVersion,
+    /// The minor version whose built-in schemas stand for the target.
+    pub minor: u16,
+    inventory: &'a Inventory<'a>,
+    crds: OnceLock<Crds<'a>>,
+    groups: OnceLock<HashSet<&'static str>>,
+    issues: Vec<OnceLock<Box<[Issue]>>>,
+}
+
+impl<'a> SchemaRun<'a> {
+    pub(crate) fn new(inventory: &'a Inventory<'a>, target: KubeVersion) -> Self {
+        let minor = if target.major == 1 {
+            schema_minor(target.minor)
+        } else {
+            faultline_schema::MAX_MINOR
+        };
+        Self {
+            target,
+            minor,
+            inventory,
+            crds: OnceLock::new(),
+            groups: OnceLock::new(),
+            issues: (0..inventory.objects.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+        }
+    }
+
+    /// The input's CRDs, converted on first use.
+    pub(crate) fn crds(&self) -> &Crds<'a> {
+        self.crds.get_or_init(|| Crds::build(self.inventory))
+    }
+
+    /// Whether `group` is a Kubernetes API group (served by some release from 1.16 on), so
+    /// that an object of it is no custom resource.
+    pub(crate) fn is_builtin_group(&self, group: &str) -> bool {
+        self.groups
+            .get_or_init(|| {
+                let mut groups: HashSet<&'static str> =
+                    builtin().kinds().map(|k| k.group()).collect();
+                for c in api_versions::all_changes() {
+                    groups.insert(c.api_version.rsplit_once('/').map_or("", |(g, _)| g));
+                }
+                groups
+            })
+            .contains(group)
+    }
+
+    /// The CRD of the input that defines `obj`'s group and kind: the one in the same file,
+    /// else the first.
+    pub(crate) fn crd_of(&self, obj: &Object<'_>) -> Option<&Crd<'a>> {
+        let obj = self.inventory.get(obj.id);
+        let (group, _) = obj.group_version();
+        let mut crds = self.crds().of(group, obj.kind);
+        let first = crds.clone().next();
+        crds.find(|c| self.inventory.get(c.object).file == obj.file)
+            .or(first)
+    }
+
+    /// What `obj` is validated against.
+    pub(crate) fn target(&self, obj: &Object<'_>) -> Target<'_> {
+        let obj = self.inventory.get(obj.id);
+        if obj.api_version.is_empty() || obj.kind.is_empty() {
+            return Target::None;
+        }
+        let (group, version) = obj.group_version();
+        if self.is_builtin_group(group) {
+            return match builtin().kind(group, version, obj.kind) {
+                Some(k) if k.served_in().contains(self.minor) => {
+                    k.schema(self.minor).map_or(Target::None, Target::Builtin)
+                }
+                _ => Target::None,
+            };
+        }
+        let Some(crd) = self.crd_of(obj) else {
+            return Target::None;
+        };
+        let crds = self.crds();
+        crd.versions
+            .iter()
+            .find(|v| v.name == version && v.served)
+            .and_then(|v| Some((v.schema?, v.status_subresource)))
+            .map_or(Target::None, |(id, status_subresource)| Target::Custom {
+                schema: crds.arena.get(id),
+                crd,
+                status_subresource,
+            })
+    }
+
+    /// The problems of `obj` against its schema (none without one), computed once; a
+    /// byte-for-byte copy of an earlier object of the same file gets the earlier one's,
+    /// moved to where it is written.
+    pub(crate) fn issues(&self, obj: &Object<'_>) -> &[Issue] {
+        let obj = self.inventory.get(obj.id);
+        self.issues[obj.id.0 as usize].get_or_init(|| {
+            if let Some(first) = self.inventory.copy_of(obj.id) {
+                let first = self.inventory.get(first);
+                let from = first.node.range().start;
+                let to = obj.node.range().start;
+                return self
+                    .issues(first)
+                    .iter()
+                    .map(|i| {
+                        let mut i = i.clone();
+                        i.range = faultline_syntax::TextRange::new(
+                            i.range.start - from + to,
+                            i.range.end - from + to,
+                        );
+                        if let IssueKind::Duplicate { first, .. } = &mut i.kind {
+                            *first = faultline_syntax::TextRange::new(
+                                first.start - from + to,
+                                first.end - from + to,
+                            );
+                        }
+                        i
+                    })
+                    .collect();
+            }
+            self.compute(obj).into_boxed_slice()
+        })
+    }
+
+    fn compute(&self, obj: &Object<'a>) -> Vec<Issue> {
+        let mut out = Vec::new();
+        let object_meta = builtin()
+            .lookup(self.minor, "", "v1", "ConfigMap")
+            .and_then(|s| s.property("metadata"));
+        match self.target(obj) {
+            Target::None => {}
+            Target::Builtin(schema) => walk::validate(
+                obj.node,
+                schema,
+                walk::Mode {
+                    custom: false,
+                    keep_unknown: false,
+                    object_meta,
+                    kind: obj.kind,
+                    skip_status: false,
+                },
+                &mut out,
+            ),
+            Target::Custom {
+                schema,
+                crd,
+                status_subresource,
+            } => walk::validate(
+                obj.node,
+                schema,
+                walk::Mode {
+                    custom: true,
+                    keep_unknown: crd.keep_unknown,
+                    object_meta,
+                    kind: obj.kind,
+                    skip_status: status_subresource,
+                },
+                &mut out,
+            ),
+        }
+        if obj.kind == "CustomResourceDefinition"
+            && let Some(problems) = self.crds().problems.get(&obj.id)
+        {
+            out.extend(problems.iter().cloned());
+        }
+        out
+    }
+
+    /// Whether the object is a custom resource (its group is no Kubernetes API group).
+    pub(crate) fn is_custom(&self, obj: &Object<'_>) -> bool {
+        !obj.api_version.is_empty() && !self.is_builtin_group(obj.group_version().0)
+    }
+
+    /// The id of the CRD object `crd` describes (for related locations).
+    pub(crate) fn crd_object(&self, crd: &Crd<'_>) -> &Object<'a> {
+        self.inventory.get(crd.object)
+    }
+
+    /// A note for findings when the target is older than the oldest embedded schemas.
+    pub(crate) fn version_note(&self) -> Option<String> {
+        (self.target.major == 1 && self.target.minor < faultline_schema::MIN_MINOR).then(|| {
+            format!(
+                "checked against Kubernetes 1.{}'s schema, the oldest faultline carries (target: {})",
+                self.minor, self.target
+            )
+        })
+    }
+}

@@ -1,0 +1,281 @@
+//! What the API server's own Go validation of built-in kinds enforces beyond their OpenAPI
+//! schemas: the enumerations its `validation.go` checks (the published schemas carry no
+//! `enum` for built-in kinds) and the few fields it requires that the schemas leave optional.
+//!
+//! Each entry is keyed by the field names that end the path (list indices and map keys
+//! skipped), innermost last, and optionally by kind. Values are from `pkg/apis/*/validation`
+//! of Kubernetes (the `supportedXxx` sets), which have not changed from 1.23 to 1.35 except
+//! where noted.
+
+/// One enumeration: the kinds it applies to (empty: every built-in kind), the path suffix and
+/// the values.
+struct Enum {
+    kinds: &'static [&'static str],
+    suffix: &'static [&'static str],
+    values: &'static [&'static str],
+}
+
+const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
+const SERVICE: &[&str] = &["Service"];
+
+const ENUMS: &[Enum] = &[
+    // Container, Service, EndpointSlice, Endpoints and NetworkPolicy ports.
+    Enum {
+        kinds: &[],
+        suffix: &["ports", "protocol"],
+        values: PROTOCOLS,
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["imagePullPolicy"],
+        values: &["Always", "IfNotPresent", "Never"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["terminationMessagePolicy"],
+        values: &["File", "FallbackToLogsOnError"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["spec", "restartPolicy"],
+        values: &["Always", "OnFailure", "Never"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["spec", "dnsPolicy"],
+        values: &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["volumeMounts", "mountPropagation"],
+        values: &["None", "HostToContainer", "Bidirectional"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["hostPath", "type"],
+        values: &[
+            "",
+            "DirectoryOrCreate",
+            "Directory",
+            "FileOrCreate",
+            "File",
+            "Socket",
+            "CharDevice",
+            "BlockDevice",
+        ],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["tolerations", "operator"],
+        values: &["Equal", "Exists"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["tolerations", "effect"],
+        values: &["", "NoSchedule", "PreferNoSchedule", "NoExecute"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["nodeSelectorTerms", "matchExpressions", "operator"],
+        values: &["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["preference", "matchExpressions", "operator"],
+        values: &["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["topologySpreadConstraints", "whenUnsatisfiable"],
+        values: &["DoNotSchedule", "ScheduleAnyway"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["seccompProfile", "type"],
+        values: &["RuntimeDefault", "Unconfined", "Localhost"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["httpGet", "scheme"],
+        values: &["HTTP", "HTTPS"],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["accessModes"],
+        values: &[
+            "ReadWriteOnce",
+            "ReadOnlyMany",
+            "ReadWriteMany",
+            "ReadWriteOncePod",
+        ],
+    },
+    Enum {
+        kinds: &[],
+        suffix: &["spec", "volumeMode"],
+        values: &["Filesystem", "Block"],
+    },
+    Enum {
+        kinds: &["PersistentVolume"],
+        suffix: &["spec", "persistentVolumeReclaimPolicy"],
+        values: &["Recycle", "Delete", "Retain"],
+    },
+    Enum {
+        kinds: SERVICE,
+        suffix: &["spec", "type"],
+        values: &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"],
+    },
+    Enum {
+        kinds: SERVICE,
+        suffix: &["spec", "sessionAffinity"],
+        values: &["ClientIP", "None"],
+    },
+    Enum {
+        kinds: SERVICE,
+        suffix: &["spec", "externalTrafficPolicy"],
+        values: &["Cluster", "Local"],
+    },
+    Enum {
+        kinds: SERVICE,
+        suffix: &["spec", "internalTrafficPolicy"],
+        values: &["Cluster", "Local"],
+    },
+    Enum {
+        kinds: SERVICE,
+        suffix: &["spec", "ipFamilyPolicy"],
+        values: &["SingleStack", "PreferDualStack", "RequireDualStack"],
+    },
+    Enum {
+        kinds: SERVICE,
+        suffix: &["spec", "ipFamilies"],
+        values: &["IPv4", "IPv6"],
+    },
+    Enum {
+        kinds: &["Deployment"],
+        suffix: &["spec", "strategy", "type"],
+        values: &["Recreate", "RollingUpdate"],
+    },
+    Enum {
+        kinds: &["StatefulSet", "DaemonSet"],
+        suffix: &["spec", "updateStrategy", "type"],
+        values: &["RollingUpdate", "OnDelete"],
+    },
+    Enum {
+        kinds: &["StatefulSet"],
+        suffix: &["spec", "podManagementPolicy"],
+        values: &["OrderedReady", "Parallel"],
+    },
+    Enum {
+        kinds: &["CronJob"],
+        suffix: &["spec", "concurrencyPolicy"],
+        values: &["Allow", "Forbid", "Replace"],
+    },
+    Enum {
+        kinds: &["Job", "CronJob"],
+        suffix: &["spec", "completionMode"],
+        values: &["NonIndexed", "Indexed"],
+    },
+    Enum {
+        kinds: &["Ingress"],
+        suffix: &["paths", "pathType"],
+        values: &["Exact", "Prefix", "ImplementationSpecific"],
+    },
+    Enum {
+        kinds: &["PodDisruptionBudget"],
+        suffix: &["spec", "unhealthyPodEvictionPolicy"],
+        values: &["IfHealthyBudget", "AlwaysAllow"],
+    },
+];
+
+/// The values the API server accepts for the string field at the end of `names` (field names
+/// from the root, innermost last) in an object of `kind`, when its validation restricts them.
+pub(crate) fn allowed<'a>(
+    kind: &str,
+    names: impl DoubleEndedIterator<Item = &'a str>,
+) -> Option<&'static [&'static str]> {
+    let mut last = [""; 3];
+    let mut n = 0;
+    for name in names.rev().take(3) {
+        last[n] = name;
+        n += 1;
+    }
+    let tail = &last[..n];
+    // An empty string is the Go zero value: defaulted or left unset, never "unsupported".
+    ENUMS
+        .iter()
+        .find(|e| {
+            (e.kinds.is_empty() || e.kinds.contains(&kind))
+                && e.suffix.len() <= tail.len()
+                && e.suffix.iter().rev().zip(tail).all(|(a, b)| a == b)
+        })
+        .map(|e| e.values)
+}
+
+/// Kinds whose objects are never stored and need no name (reviews are answered, not kept).
+fn nameless(kind: &str) -> bool {
+    kind.ends_with("Review")
+}
+
+/// The fields the API server requires of the object at the end of `names` (`depth` path
+/// segments below the root) that the schema leaves optional: `metadata` and its `name` (or
+/// `generateName`) on every stored object, `image` on every container of a pod (Go validation:
+/// `field.Required(…"image")`).
+pub(crate) fn required<'a>(
+    kind: &str,
+    mut names: impl DoubleEndedIterator<Item = &'a str>,
+    depth: usize,
+    custom: bool,
+) -> Option<&'static [&'static str]> {
+    if nameless(kind) {
+        return None;
+    }
+    let last = names.next_back();
+    match (depth, last) {
+        (0, _) => Some(&["metadata"]),
+        (1, Some("metadata")) => Some(&["name"]),
+        (_, Some("containers" | "initContainers" | "ephemeralContainers")) if !custom => {
+            Some(&["image"])
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enumerations_match_by_path_suffix_and_kind() {
+        let names = ["spec", "containers", "ports", "protocol"];
+        assert_eq!(allowed("Pod", names.iter().copied()), Some(PROTOCOLS));
+        let names = ["spec", "type"];
+        assert!(allowed("Service", names.iter().copied()).is_some());
+        assert!(allowed("Secret", names.iter().copied()).is_none());
+        assert!(allowed("Pod", ["metadata", "name"].iter().copied()).is_none());
+    }
+
+    #[test]
+    fn names_and_images_are_required() {
+        assert_eq!(
+            required("Pod", [].into_iter(), 0, false),
+            Some(&["metadata"][..])
+        );
+        assert_eq!(
+            required("Pod", ["metadata"].into_iter(), 1, false),
+            Some(&["name"][..])
+        );
+        assert_eq!(
+            required(
+                "Deployment",
+                ["spec", "template", "spec", "containers"].into_iter(),
+                5,
+                false
+            ),
+            Some(&["image"][..])
+        );
+        assert_eq!(
+            required("JobSet", ["spec", "containers"].into_iter(), 3, true),
+            None
+        );
+        assert_eq!(required("TokenReview", [].into_iter(), 0, false), None);
+    }
+}
