@@ -323,3 +323,207 @@ fn pre_commit_try_repo_runs_the_system_hook() {
     ]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// A mapping's entries as (key, node).
+fn entries<'t>(node: NodeRef<'t>) -> Vec<(&'t str, NodeRef<'t>)> {
+    node.entries()
+        .map(|(k, v)| (k.scalar_text().unwrap_or(""), v))
+        .collect()
+}
+
+/// The GitHub Action, parsed: (inputs, steps as field → text).
+fn action() -> (Vec<String>, Vec<Vec<(String, String)>>, String) {
+    let text = read("action.yml");
+    let file = SourceFile::new(FileId(0), "action.yml", text.clone());
+    let parsed = parse_source(&file);
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    let root = parsed.documents[0].root().expect("a mapping");
+    let top = entries(root);
+    let keys: Vec<&str> = top.iter().map(|(k, _)| *k).collect();
+    for k in ["name", "description", "inputs", "runs"] {
+        assert!(keys.contains(&k), "action.yml has no `{k}`");
+    }
+    let inputs: Vec<String> = root
+        .get("inputs")
+        .map(|i| entries(i).iter().map(|(k, _)| (*k).to_owned()).collect())
+        .unwrap_or_default();
+    for (name, input) in entries(root.get("inputs").expect("inputs")) {
+        assert!(
+            input.get("description").is_some(),
+            "input {name} has no description"
+        );
+    }
+    let runs = root.get("runs").expect("runs");
+    assert_eq!(
+        runs.get("using").and_then(|u| u.as_str()),
+        Some("composite")
+    );
+    let steps: Vec<Vec<(String, String)>> = runs
+        .get("steps")
+        .expect("steps")
+        .items()
+        .map(|step| {
+            entries(step)
+                .into_iter()
+                .map(|(k, v)| {
+                    let shown = match v.scalar_text() {
+                        Some(s) => s.to_owned(),
+                        None => file.slice(v.range()).to_owned(),
+                    };
+                    (k.to_owned(), shown)
+                })
+                .collect()
+        })
+        .collect();
+    (inputs, steps, text)
+}
+
+#[test]
+fn github_action_is_well_formed() {
+    let (inputs, steps, text) = action();
+    for want in [
+        "paths",
+        "format",
+        "fail-on",
+        "kube-version",
+        "config",
+        "chart",
+    ] {
+        assert!(inputs.iter().any(|i| i == want), "no input {want}");
+    }
+    // Every `inputs.X` the file uses is declared.
+    for used in text.split("inputs.").skip(1) {
+        let name: String = used
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        assert!(inputs.contains(&name), "inputs.{name} is not declared");
+    }
+    let ids: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| s.iter().find(|(k, _)| k == "id").map(|(_, v)| v.as_str()))
+        .collect();
+    for used in text.split("steps.").skip(1) {
+        let id: String = used.chars().take_while(|c| *c != '.').collect();
+        assert!(ids.contains(&id.as_str()), "steps.{id} is not a step id");
+    }
+    for step in &steps {
+        let get = |k: &str| step.iter().find(|(f, _)| f == k).map(|(_, v)| v.as_str());
+        match (get("run"), get("uses")) {
+            (Some(script), None) => {
+                assert_eq!(get("shell"), Some("bash"), "{step:?}");
+                // Inputs reach scripts as environment variables only: an expression spliced
+                // into a script would run what a pull request writes in it.
+                assert!(!script.contains("${{"), "expression in a script: {script}");
+            }
+            (None, Some(action)) => assert!(action.contains('@'), "unpinned {action}"),
+            _ => panic!("a step needs `run` or `uses`: {step:?}"),
+        }
+    }
+}
+
+/// Runs the action's `faultline check` step script with bash: the inputs as its `env`
+/// gives them, faultline of this build on PATH. (exit code, stdout, `$GITHUB_OUTPUT`).
+fn action_check(inputs: &[(&str, &str)], dir: &Path) -> (i32, String, String) {
+    let (_, steps, _) = action();
+    let step = steps
+        .iter()
+        .find(|s| s.iter().any(|(k, v)| k == "id" && v == "check"))
+        .expect("the check step");
+    let script = &step.iter().find(|(k, _)| k == "run").expect("a script").1;
+    let output = dir.join("github-output");
+    std::fs::write(&output, "").expect("write");
+    let bin = assert_cmd::cargo::cargo_bin("faultline");
+    let path = std::env::join_paths(
+        std::iter::once(bin.parent().expect("bin dir").to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .expect("PATH");
+    let defaults = [
+        ("FAULTLINE_PATHS", "."),
+        ("FAULTLINE_FORMAT", "github"),
+        ("FAULTLINE_FAIL_ON", "warning"),
+        ("FAULTLINE_KUBE_VERSION", ""),
+        ("FAULTLINE_CONFIG", ""),
+        ("FAULTLINE_CHART", ""),
+        ("FAULTLINE_ARGS", "--no-config"),
+        ("FAULTLINE_SARIF_FILE", "faultline.sarif"),
+    ];
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(script)
+        .current_dir(root())
+        .env("PATH", path)
+        .env("GITHUB_OUTPUT", &output);
+    for (k, v) in defaults {
+        cmd.env(k, v);
+    }
+    for (k, v) in inputs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("bash runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        std::fs::read_to_string(&output).expect("GITHUB_OUTPUT"),
+    )
+}
+
+#[test]
+fn github_action_check_step() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // SARIF to a file; the findings are the next step's business (exit code 0, output 1).
+    let sarif = dir.path().join("out.sarif");
+    let (code, stdout, output) = action_check(
+        &[
+            ("FAULTLINE_FORMAT", "sarif"),
+            (
+                "FAULTLINE_PATHS",
+                "testdata/demo/payment-service.yaml\ntestdata/demo/order-service.yaml",
+            ),
+            ("FAULTLINE_SARIF_FILE", sarif.to_str().expect("UTF-8")),
+            ("FAULTLINE_KUBE_VERSION", "1.30"),
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        (code, output.as_str(), stdout.as_str()),
+        (0, "exit-code=1\n", "")
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("the SARIF file"))
+            .expect("JSON");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(results.iter().any(|r| r["ruleId"] == "api-removed"));
+    // Annotations on the chart's templates.
+    let (code, stdout, output) = action_check(
+        &[
+            ("FAULTLINE_PATHS", "testdata/helm/shop.rendered.yaml"),
+            ("FAULTLINE_CHART", "testdata/helm/shop"),
+            ("FAULTLINE_FAIL_ON", "error"),
+            (
+                "FAULTLINE_ARGS",
+                "--no-config --rule probe-port-not-exposed",
+            ),
+        ],
+        dir.path(),
+    );
+    assert_eq!((code, output.as_str()), (0, "exit-code=1\n"));
+    assert!(
+        stdout.starts_with("::error file=testdata/helm/shop/templates/deployment.yaml,line=26,"),
+        "{stdout}"
+    );
+    // Nothing at or above fail-on.
+    let (code, _, output) = action_check(
+        &[
+            ("FAULTLINE_PATHS", "testdata/helm/shop.rendered.yaml"),
+            ("FAULTLINE_FAIL_ON", "never"),
+        ],
+        dir.path(),
+    );
+    assert_eq!((code, output.as_str()), (0, "exit-code=0\n"));
+    // A usage error or unreadable input fails the step itself.
+    let (code, _, output) = action_check(&[("FAULTLINE_PATHS", "no/such/dir")], dir.path());
+    assert_eq!((code, output.as_str()), (2, "exit-code=2\n"));
+}
