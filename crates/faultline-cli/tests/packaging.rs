@@ -527,3 +527,144 @@ fn github_action_check_step() {
     let (code, _, output) = action_check(&[("FAULTLINE_PATHS", "no/such/dir")], dir.path());
     assert_eq!((code, output.as_str()), (2, "exit-code=2\n"));
 }
+
+/// The Dockerfile's instructions, continuation lines joined: (instruction, arguments).
+fn dockerfile() -> Vec<(String, String)> {
+    let text = read("Dockerfile");
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(part) => {
+                current.push_str(part);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(line);
+                let (op, args) = current
+                    .split_once(' ')
+                    .expect("an instruction with arguments");
+                out.push((op.to_uppercase(), args.trim().to_owned()));
+                current.clear();
+            }
+        }
+    }
+    assert!(current.is_empty(), "a continuation at the end");
+    out
+}
+
+#[test]
+fn dockerfile_structure() {
+    let steps = dockerfile();
+    let froms: Vec<&str> = steps
+        .iter()
+        .filter(|(op, _)| op == "FROM")
+        .map(|(_, a)| a.as_str())
+        .collect();
+    assert_eq!(froms.len(), 2, "a build stage and a run stage: {froms:?}");
+    // The build stage: a pinned Rust no older than the MSRV, on musl.
+    let (image, stage) = froms[0].split_once(" AS ").expect("a named build stage");
+    assert_eq!(stage, "build");
+    let version = image
+        .strip_prefix("rust:")
+        .and_then(|v| v.split('-').next())
+        .expect("rust:VERSION-alpine");
+    assert!(image.contains("-alpine"), "musl (static) build: {image}");
+    let msrv = toml_section(&read("Cargo.toml"), "workspace.package")
+        .into_iter()
+        .find(|(k, _)| k == "rust-version")
+        .map(|(_, v)| v.trim_matches('"').to_owned())
+        .expect("rust-version");
+    let parse =
+        |v: &str| -> Vec<u32> { v.split('.').map(|n| n.parse().expect("a number")).collect() };
+    assert!(parse(version) >= parse(&msrv), "{version} < MSRV {msrv}");
+    let build = steps
+        .iter()
+        .find(|(op, a)| op == "RUN" && a.contains("cargo build"))
+        .map(|(_, a)| a.as_str())
+        .expect("the build command");
+    for part in [
+        "--release",
+        "--locked",
+        "-p faultline-cli",
+        "cp target/release/faultline /faultline",
+    ] {
+        assert!(build.contains(part), "{part} missing from: {build}");
+    }
+    // The run stage: distroless, non-root, exec-form entrypoint, the built binary.
+    let run_stage = steps
+        .iter()
+        .skip_while(|(op, a)| !(op == "FROM" && a.as_str() == froms[1]))
+        .collect::<Vec<_>>();
+    assert!(froms[1].starts_with("gcr.io/distroless/static") && froms[1].ends_with(":nonroot"));
+    let get = |op: &str| {
+        run_stage
+            .iter()
+            .find(|(o, _)| o == op)
+            .map(|(_, a)| a.as_str())
+            .unwrap_or_else(|| panic!("no {op} in the run stage"))
+    };
+    assert_eq!(
+        get("COPY"),
+        "--from=build /faultline /usr/local/bin/faultline"
+    );
+    let user = get("USER");
+    let uid: u32 = user
+        .split(':')
+        .next()
+        .expect("uid")
+        .parse()
+        .expect("a numeric user");
+    assert_ne!(uid, 0, "runs as root");
+    let entrypoint: Vec<String> = serde_json::from_str(get("ENTRYPOINT")).expect("exec form");
+    assert_eq!(entrypoint, ["/usr/local/bin/faultline"]);
+    // The build context leaves out what is large or private.
+    let ignore = read(".dockerignore");
+    for want in ["target", ".git"] {
+        assert!(
+            ignore.lines().any(|l| l.trim() == want),
+            ".dockerignore lacks {want}"
+        );
+    }
+}
+
+/// The build stage's `cargo build --locked` fails on a Cargo.lock that does not match the
+/// manifests; `cargo metadata --locked` checks the same without building.
+#[test]
+fn dockerfile_build_is_locked() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--locked",
+            "--offline",
+            "--format-version",
+            "1",
+            "--no-deps",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let cli = meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .find(|p| p["name"] == "faultline-cli")
+        .expect("faultline-cli");
+    assert!(
+        cli["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .any(|t| t["name"] == "faultline" && t["kind"][0] == "bin")
+    );
+}
