@@ -1,4 +1,4 @@
-//! `measure (--file PATH | --repeat-demo N [--renamed]) [--threads N] [--rules] [--per-rule] [--chunk-stats] [--namespace NS]`
+//! `measure (--file PATH | --repeat-demo N [--renamed]) [--threads N] [--rules] [--per-rule] [--skip-rules PREFIX]… [--chunk-stats] [--namespace NS]`
 //!
 //! Reads one file the way `faultline check` does, parses it, builds the inventory (and, with
 //! `--rules`, the graph, every enabled rule and the cause chains, each timed as its own stage),
@@ -7,7 +7,9 @@
 //! is how the memory targets are measured; criterion measures time only. `--chunk-stats` parses
 //! a YAML file a second time, after every figure, to report what the `kind: List` chunker did
 //! (chunks, fallbacks to a sequential parse). `--per-rule` (implies `--rules`) then runs each
-//! rule alone on the same context and prints the ten slowest.
+//! rule alone on the same context and prints the ten slowest. `--skip-rules PREFIX` (implies
+//! `--rules`, repeatable) leaves the rules whose id starts with PREFIX out of the rules stage,
+//! to measure what a family of rules costs (`--skip-rules schema- --skip-rules api-unknown`).
 //!
 //! `--repeat-demo N` measures, instead of a file, microservices-demo's release manifests
 //! (`../shared/corpora/microservices-demo/release/kubernetes-manifests.yaml`) copied N times
@@ -28,7 +30,7 @@ use faultline_syntax::FileId;
 use faultline_syntax::chunk::{ChunkOptions, parse_yaml_with};
 use faultline_syntax::load::{FrontEnd, front_end, parse_source, source_from_bytes};
 
-const USAGE: &str = "usage: measure (--file PATH | --repeat-demo N [--renamed]) [--threads N] [--rules] [--per-rule] [--chunk-stats] [--namespace NS]";
+const USAGE: &str = "usage: measure (--file PATH | --repeat-demo N [--renamed]) [--threads N] [--rules] [--per-rule] [--skip-rules PREFIX]… [--chunk-stats] [--namespace NS]";
 
 /// microservices-demo's release manifests, in `../shared` beside the repository.
 const DEMO: &str = "../../shared/corpora/microservices-demo/release/kubernetes-manifests.yaml";
@@ -48,6 +50,8 @@ struct Args {
     threads: Option<usize>,
     rules: bool,
     per_rule: bool,
+    /// Rule id prefixes left out of the rules stage (`--skip-rules schema-`).
+    skip_rules: Vec<String>,
     chunk_stats: bool,
     namespace: String,
 }
@@ -59,6 +63,7 @@ fn parse_args() -> Result<Args, String> {
     let mut threads = None;
     let mut rules = false;
     let mut per_rule = false;
+    let mut skip_rules = Vec::new();
     let mut chunk_stats = false;
     let mut namespace = "default".to_owned();
     let mut it = std::env::args().skip(1);
@@ -98,6 +103,10 @@ fn parse_args() -> Result<Args, String> {
                 rules = true;
                 per_rule = true;
             }
+            "--skip-rules" => {
+                rules = true;
+                skip_rules.push(value()?);
+            }
             "--chunk-stats" => chunk_stats = true,
             "--namespace" | "-n" => namespace = value()?,
             other => return Err(format!("unknown argument {other:?}")),
@@ -113,6 +122,7 @@ fn parse_args() -> Result<Args, String> {
         threads,
         rules,
         per_rule,
+        skip_rules,
         chunk_stats,
         namespace,
     })
@@ -305,7 +315,11 @@ fn measure(args: &Args) -> Result<(), String> {
     if args.rules {
         let settings = Settings::default();
         let files = std::slice::from_ref(&file);
-        let rules = settings.enabled_rules();
+        let mut rules = settings.enabled_rules();
+        rules.retain(|r| {
+            let id = r.meta().info.id;
+            !args.skip_rules.iter().any(|p| id.starts_with(p.as_str()))
+        });
         let t = Clock::start();
         let graph = Graph::build(&inventory);
         let graph_secs = stage("graph", &t, input);
