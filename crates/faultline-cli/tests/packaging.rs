@@ -10,6 +10,8 @@
 //!   scratch in release mode, minutes of CI's budget; what it builds is the root package,
 //!   which `cargo test --workspace` compiles, and whose dependencies are checked here.
 
+#![allow(clippy::print_stderr)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -37,10 +39,11 @@ fn toml_section(text: &str, section: &str) -> Vec<(String, String)> {
             inside = line == format!("[{section}]");
             continue;
         }
-        if inside && !line.is_empty() && !line.starts_with('#') {
-            if let Some((k, v)) = line.split_once('=') {
-                out.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
+        if inside
+            && !line.starts_with('#')
+            && let Some((k, v)) = line.split_once('=')
+        {
+            out.push((k.trim().to_owned(), v.trim().to_owned()));
         }
     }
     out
@@ -332,7 +335,10 @@ fn entries<'t>(node: NodeRef<'t>) -> Vec<(&'t str, NodeRef<'t>)> {
 }
 
 /// The GitHub Action, parsed: (inputs, steps as field → text).
-fn action() -> (Vec<String>, Vec<Vec<(String, String)>>, String) {
+/// A step's fields as (key, text).
+type Step = Vec<(String, String)>;
+
+fn action() -> (Vec<String>, Vec<Step>, String) {
     let text = read("action.yml");
     let file = SourceFile::new(FileId(0), "action.yml", text.clone());
     let parsed = parse_source(&file);
@@ -358,7 +364,7 @@ fn action() -> (Vec<String>, Vec<Vec<(String, String)>>, String) {
         runs.get("using").and_then(|u| u.as_str()),
         Some("composite")
     );
-    let steps: Vec<Vec<(String, String)>> = runs
+    let steps: Vec<Step> = runs
         .get("steps")
         .expect("steps")
         .items()
