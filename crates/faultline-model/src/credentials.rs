@@ -315,9 +315,16 @@ fn is_secret_like_literal(v: &str) -> bool {
     if v.contains("://") {
         return url_password(v).is_some();
     }
-    // Placeholders a chart leaves for the user.
-    let placeholder =
-        (v.starts_with('<') && v.ends_with('>')) || v.starts_with("{{") || v.starts_with("${");
+    // Placeholders a chart or an example leaves for the user (`<password>`,
+    // `INSERT_ETCD_DISCOVERY_TOKEN`, `YOUR_API_KEY`, `REPLACE_ME`).
+    let upper = v.to_ascii_uppercase();
+    let placeholder = (v.starts_with('<') && v.ends_with('>'))
+        || v.starts_with("{{")
+        || v.starts_with("${")
+        || (v == upper
+            && ["INSERT_", "YOUR_", "REPLACE_", "REPLACE-", "CHANGE_ME"]
+                .iter()
+                .any(|p| upper.starts_with(p)));
     !placeholder
 }
 
@@ -458,6 +465,8 @@ mod tests {
             ("TOKEN_URL", "https://auth.example.com/token"),
             ("ENABLE_TOKEN", "true"),
             ("PASSWORD", "<your password here>"),
+            ("ETCD_DISCOVERY_TOKEN", "INSERT_ETCD_DISCOVERY_TOKEN"),
+            ("API_KEY", "YOUR_API_KEY"),
             ("LOG_LEVEL", "debug"),
         ] {
             assert_eq!(kind(name, value), None, "{name}={value}");

@@ -137,6 +137,13 @@ pub(crate) fn sensitive_host_path(path: &str) -> Option<&'static str> {
     if let Some((_, what)) = EXACT.iter().find(|(p, _)| *p == path) {
         return Some(what);
     }
+    // CSI node plugins register their sockets here; a driver's own directory is not the
+    // kubelet's state.
+    if path.starts_with("/var/lib/kubelet/plugins_registry")
+        || path.starts_with("/var/lib/kubelet/plugins/")
+    {
+        return None;
+    }
     // The longest listed prefix wins.
     TREES
         .iter()
@@ -416,6 +423,15 @@ mod tests {
         assert_eq!(sensitive_host_path("/etc/ssl/certs"), None);
         assert_eq!(sensitive_host_path("/etc/localtime"), None);
         assert!(sensitive_host_path("/var/lib/kubelet/pods").is_some());
+        assert!(sensitive_host_path("/var/lib/kubelet").is_some());
+        assert_eq!(
+            sensitive_host_path("/var/lib/kubelet/plugins_registry"),
+            None
+        );
+        assert_eq!(
+            sensitive_host_path("/var/lib/kubelet/plugins/csi.example.com"),
+            None
+        );
         assert_eq!(sensitive_host_path("/etcd-data"), None);
         assert_eq!(sensitive_host_path("/var/log"), None);
         assert_eq!(sensitive_host_path("/data"), None);

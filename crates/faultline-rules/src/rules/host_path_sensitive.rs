@@ -13,7 +13,9 @@ declare_rule! {
     ///   `/boot`, `/usr`, `/lib`, `/bin`, `/sbin`, `/var`, `/var/lib`, `/var/run`, `/run`;
     /// - with everything below them: `/root`, `/home`, `/var/lib/kubelet`,
     ///   `/var/lib/docker`, `/var/lib/containerd`, `/var/lib/etcd`, `/etc/kubernetes`,
-    ///   `/etc/shadow`, `/etc/sudoers`, `/proc/sys`, `/sys/fs/cgroup`.
+    ///   `/etc/shadow`, `/etc/sudoers`, `/proc/sys`, `/sys/fs/cgroup`; except the
+    ///   directories where CSI node plugins register their sockets
+    ///   (`/var/lib/kubelet/plugins_registry`, `/var/lib/kubelet/plugins/…`).
     ///
     /// Runtime sockets are reported by `host-path-runtime-socket`. The message says whether
     /// the containers mount the volume read-only; the finding stands either way (reading

@@ -16,8 +16,8 @@ declare_rule! {
     ///   do so in every namespace).
     ///
     /// A ClusterRole granted through RoleBindings only reads the Secrets of those
-    /// namespaces and is not reported. Rules that grant `*` resources are reported by
-    /// `rbac-wildcard` instead. The API server's own roles and bindings are not reported.
+    /// namespaces and is not reported. Rules that grant `*` resources or `*` verbs are
+    /// reported by `rbac-wildcard` instead. The API server's own roles and bindings are not reported.
     ///
     /// ## Why it matters
     /// Secrets hold every workload's credentials, and every ServiceAccount token in older
@@ -125,7 +125,11 @@ impl RbacSecretsReadClusterWide {
         if is_default_rbac(role) || role.node.get("aggregationRule").is_some() {
             return;
         }
+        // A rule granting every verb is `rbac-wildcard`'s ("Secrets included").
         let Some(at) = policy_rules(role).find_map(|r| {
+            if r.has("verbs", "*") {
+                return None;
+            }
             let secrets = r.grants_core("secrets", READ)?;
             (secrets.value == "secrets").then_some((r, secrets))
         }) else {

@@ -6,10 +6,15 @@ use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Reports Role and ClusterRole rules that grant `*`: every verb or every resource is a
-    /// **warning**, at the first `*`; `apiGroups: ["*"]` with named verbs and resources is
-    /// **information** (the resources of every API group of that name, including those of
-    /// CRDs installed later). `nonResourceURLs` are not checked. Not reported: the API
+    /// Reports Role and ClusterRole rules that grant `*` in `verbs`, `resources` or
+    /// `apiGroups`, at the first `*`. A **warning** when the wildcard reaches what controls
+    /// the cluster: every resource of the core group (or of every group), Secrets and pods
+    /// included, or every verb on every resource or on Secrets, pods (`exec`, `attach`),
+    /// ServiceAccounts (tokens), nodes, roles, bindings or admission webhooks.
+    /// **Information** otherwise: every verb on named resources of other groups (an operator
+    /// on its own custom resources, `ingresses/status`), every resource of a named API
+    /// group, `apiGroups: ["*"]` with named resources. `nonResourceURLs` rules are not
+    /// checked. Not reported: the API
     /// server's own roles (`system:` names, label `kubernetes.io/bootstrapping:
     /// rbac-defaults`, such as `cluster-admin` in a cluster export) and aggregated
     /// ClusterRoles (`aggregationRule`), whose rules are copied from the roles they
@@ -61,12 +66,34 @@ declare_rule! {
     }
 }
 
+/// Resources whose every verb controls workloads, credentials or permissions.
+const SENSITIVE: &[&str] = &[
+    "secrets",
+    "pods",
+    "pods/exec",
+    "pods/attach",
+    "serviceaccounts",
+    "serviceaccounts/token",
+    "nodes",
+    "nodes/proxy",
+    "roles",
+    "clusterroles",
+    "rolebindings",
+    "clusterrolebindings",
+    "mutatingwebhookconfigurations",
+    "validatingwebhookconfigurations",
+];
+
 impl Rule for RbacWildcard {
     fn check_object(&self, _cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         if !is_role(obj) || is_default_rbac(obj) || obj.node.get("aggregationRule").is_some() {
             return;
         }
         for rule in policy_rules(obj) {
+            // `nonResourceURLs` rules (`/metrics`, `/healthz`) are not checked.
+            if rule.items("resources").next().is_none() {
+                continue;
+            }
             let verbs = rule.first_of("verbs", &["*"]);
             let resources = rule.first_of("resources", &["*"]);
             let groups = rule.first_of("apiGroups", &["*"]);
@@ -84,11 +111,7 @@ impl Rule for RbacWildcard {
                         }
                     })
                     .collect();
-                if items.is_empty() {
-                    "none".to_owned()
-                } else {
-                    format!("`{}`", items.join("`, `"))
-                }
+                format!("`{}`", items.join("`, `"))
             };
             let mut message = format!(
                 "{} `{}` grants verbs {} on resources {} in API groups {}",
@@ -98,8 +121,15 @@ impl Rule for RbacWildcard {
                 list("resources"),
                 list("apiGroups")
             );
-            let severity = if verbs.is_some() || resources.is_some() {
-                if resources.is_some() && (rule.has("apiGroups", "") || groups.is_some()) {
+            let core = rule.has("apiGroups", "") || groups.is_some();
+            let secrets = core && (resources.is_some() || rule.has("resources", "secrets"));
+            // Every resource of the core group (Secrets, pods/exec…), or every verb on
+            // everything or on what controls the cluster: a warning. A wildcard confined to
+            // named resources or to other API groups: information.
+            let sensitive =
+                resources.is_some() || SENSITIVE.iter().any(|r| rule.has("resources", r));
+            let severity = if (resources.is_some() && core) || (verbs.is_some() && sensitive) {
+                if secrets {
                     message.push_str(", Secrets included");
                 }
                 Severity::Warning
