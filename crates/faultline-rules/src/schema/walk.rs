@@ -221,7 +221,22 @@ impl<'t, 's> Walk<'t, 's, '_> {
             return;
         }
         let found = json_type(v);
-        let hint = hint(v, expected);
+        let mut hint = hint(v, expected);
+        if expected == "string"
+            && !self.mode.custom
+            && v.is_scalar()
+            && let Some(allowed) = native::allowed(self.mode.kind, self.field_names())
+        {
+            let values: Vec<String> = allowed
+                .iter()
+                .filter(|a| !a.is_empty())
+                .map(|a| format!("{a:?}"))
+                .collect();
+            hint = Some(format!(
+                "write one of the supported values: {}",
+                values.join(", ")
+            ));
+        }
         self.push(
             IssueKind::Type {
                 expected,
