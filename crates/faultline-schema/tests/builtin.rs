@@ -325,3 +325,44 @@ fn every_served_kind_has_a_schema_with_api_version_and_kind() {
     };
     assert_eq!((count(23), count(35)), (69, 90));
 }
+
+#[test]
+fn group_versions_removed_when_the_deprecation_guide_says() {
+    // Kubernetes' deprecated API migration guide: removed in 1.25 (batch/v1beta1,
+    // policy/v1beta1, discovery and events v1beta1, autoscaling/v2beta1), 1.26
+    // (autoscaling/v2beta2, flowcontrol v1beta1), 1.29 (flowcontrol v1beta2), 1.32 (flowcontrol
+    // v1beta3); storage.k8s.io/v1beta1 lost CSIStorageCapacity in 1.27 and came back with
+    // VolumeAttributesClass in 1.31.
+    let b = builtin();
+    let served = |g, v| b.group_version_served_in(g, v).iter().collect::<Vec<_>>();
+    for gv in [
+        ("batch", "v1beta1"),
+        ("policy", "v1beta1"),
+        ("discovery.k8s.io", "v1beta1"),
+        ("events.k8s.io", "v1beta1"),
+        ("autoscaling", "v2beta1"),
+    ] {
+        assert_eq!(served(gv.0, gv.1), [23, 24], "{gv:?}");
+    }
+    assert_eq!(served("autoscaling", "v2beta2"), [23, 24, 25]);
+    assert_eq!(
+        served("flowcontrol.apiserver.k8s.io", "v1beta1"),
+        [23, 24, 25]
+    );
+    assert_eq!(
+        served("flowcontrol.apiserver.k8s.io", "v1beta2"),
+        (23..=28).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        served("flowcontrol.apiserver.k8s.io", "v1beta3"),
+        (26..=31).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        served("storage.k8s.io", "v1beta1"),
+        [23, 24, 25, 26, 31, 32, 33, 34, 35]
+    );
+    let capacity = b.served_in("storage.k8s.io", "v1beta1", "CSIStorageCapacity");
+    assert_eq!(capacity.iter().collect::<Vec<_>>(), [23, 24, 25, 26]);
+    let vac = b.served_in("storage.k8s.io", "v1beta1", "VolumeAttributesClass");
+    assert_eq!(vac.first(), Some(31));
+}
