@@ -21,7 +21,12 @@ impl<'a> ImageRef<'a> {
     /// (`{{ .Values.image }}`, `${IMAGE}`), which `unrendered-template` reports.
     pub fn parse(image: &'a str) -> Option<Self> {
         let image = image.trim();
-        if image.is_empty() || image.contains("{{") || image.contains("${") || image.contains("$(")
+        // `<image_url>`, `<YOUR-CONTAINER>`: a placeholder for the reader to fill in.
+        if image.is_empty()
+            || image.starts_with('<')
+            || image.contains("{{")
+            || image.contains("${")
+            || image.contains("$(")
         {
             return None;
         }
@@ -413,6 +418,7 @@ mod tests {
         assert_eq!(r("registry:5000/app:1.2").tag, Some("1.2"));
         assert_eq!(ImageRef::parse("{{ .Values.image }}"), None);
         assert_eq!(ImageRef::parse(""), None);
+        assert_eq!(ImageRef::parse("<YOUR-CONTAINER>"), None);
     }
 
     #[test]

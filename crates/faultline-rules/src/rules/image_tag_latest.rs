@@ -7,7 +7,8 @@ use crate::{Context, Rule, Sink, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Reports container images tagged `latest` or not tagged at all (which the runtime
-    /// pulls as `latest`), unless they are pinned by digest (`image@sha256:…`). With the
+    /// pulls as `latest`), unless they are pinned by digest (`image@sha256:…`). Templates
+    /// (`{{ .Values.image }}`, `${IMAGE}`) and placeholders (`<image_url>`) are skipped. With the
     /// parameter `require-digest`, every image without a digest is reported, for teams whose policy is to deploy digests only.
     ///
     /// ## Why it matters

@@ -9,11 +9,14 @@ declare_rule! {
     /// Reports Role and ClusterRole rules that grant `*` in `verbs`, `resources` or
     /// `apiGroups`, at the first `*`. A **warning** when the wildcard reaches what controls
     /// the cluster: every resource of the core group (or of every group), Secrets and pods
-    /// included, or every verb on every resource or on Secrets, pods (`exec`, `attach`),
-    /// ServiceAccounts (tokens), nodes, roles, bindings or admission webhooks.
-    /// **Information** otherwise: every verb on named resources of other groups (an operator
-    /// on its own custom resources, `ingresses/status`), every resource of a named API
-    /// group, `apiGroups: ["*"]` with named resources. `nonResourceURLs` rules are not
+    /// included; every verb on Secrets, pods (`exec`, `attach`), ServiceAccounts (tokens),
+    /// nodes, roles, bindings or admission webhooks; writing (`create`, `update`, `patch`,
+    /// `*`) every resource of `apps`, `batch`, `rbac.authorization.k8s.io`,
+    /// `admissionregistration.k8s.io` or `certificates.k8s.io`. **Information** otherwise:
+    /// every verb on named resources of other groups (an operator on its own custom
+    /// resources, `ingresses/status`), every resource of another named API group
+    /// (`metrics.k8s.io`), reading every resource of a group, `apiGroups: ["*"]` with named
+    /// resources. `nonResourceURLs` rules are not
     /// checked. Not reported: the API
     /// server's own roles (`system:` names, label `kubernetes.io/bootstrapping:
     /// rbac-defaults`, such as `cluster-admin` in a cluster export) and aggregated
@@ -84,6 +87,15 @@ const SENSITIVE: &[&str] = &[
     "validatingwebhookconfigurations",
 ];
 
+/// API groups in which writing every resource runs workloads or changes permissions.
+const CONTROL_GROUPS: &[&str] = &[
+    "apps",
+    "batch",
+    "rbac.authorization.k8s.io",
+    "admissionregistration.k8s.io",
+    "certificates.k8s.io",
+];
+
 impl Rule for RbacWildcard {
     fn check_object(&self, _cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         if !is_role(obj) || is_default_rbac(obj) || obj.node.get("aggregationRule").is_some() {
@@ -126,9 +138,15 @@ impl Rule for RbacWildcard {
             // Every resource of the core group (Secrets, pods/exec…), or every verb on
             // everything or on what controls the cluster: a warning. A wildcard confined to
             // named resources or to other API groups: information.
-            let sensitive =
-                resources.is_some() || SENSITIVE.iter().any(|r| rule.has("resources", r));
-            let severity = if (resources.is_some() && core) || (verbs.is_some() && sensitive) {
+            let writes = verbs.is_some()
+                || ["create", "update", "patch"]
+                    .iter()
+                    .any(|v| rule.has("verbs", v));
+            let control = CONTROL_GROUPS.iter().any(|g| rule.has("apiGroups", g));
+            let sensitive = SENSITIVE.iter().any(|r| rule.has("resources", r));
+            let severity = if (resources.is_some() && (core || (control && writes)))
+                || (verbs.is_some() && sensitive)
+            {
                 if secrets {
                     message.push_str(", Secrets included");
                 }
