@@ -4,8 +4,10 @@
 //! traced back to the node (and so the line) it came from. Unknown kinds pass through as plain
 //! [`Object`]s.
 pub mod credentials;
+pub mod cron;
 pub mod field;
 pub mod intorstr;
+pub mod job;
 pub mod jvm;
 pub mod kinds;
 pub mod layout;

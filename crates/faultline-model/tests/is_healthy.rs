@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use faultline_model::job::Job;
 use faultline_model::pod_status::PodStatus;
 use faultline_model::time::Timestamp;
 use faultline_model::workload_status::{WorkloadStatus, node_health};
@@ -142,7 +143,7 @@ fn statuses_and_health_agree_with_is_healthy() {
         let kind = entry["kind"].as_str().unwrap();
         if !matches!(
             kind,
-            "Pod" | "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Node"
+            "Pod" | "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Node" | "Job"
         ) {
             continue;
         }
@@ -167,6 +168,10 @@ fn statuses_and_health_agree_with_is_healthy() {
             ours.push(("health", c.health.to_string()));
             let ready = pod.condition("Ready").is_some_and(|r| r.is_true());
             ours.push(("ready", ready.to_string()));
+        } else if let Some(job) = Job::of(obj) {
+            let (status, health) = job.health(Some(now));
+            ours.push(("status", status));
+            ours.push(("health", health.to_string()));
         } else if let Some(w) = WorkloadStatus::of(obj) {
             ours.push(("health", w.health().0.to_string()));
         } else if let Some((h, _)) = node_health(obj) {
