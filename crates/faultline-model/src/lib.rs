@@ -15,6 +15,7 @@ pub mod logs;
 pub mod object;
 pub mod owners;
 pub mod pod;
+pub mod pod_security;
 pub mod pod_status;
 pub mod probe;
 pub mod provenance;
