@@ -833,12 +833,13 @@ spec:
             panic!("{f:?}")
         };
         assert_eq!(rest, "requests.memory");
+        // The web container's `resources`, not the sidecar's, though its name is an action:
+        // the sidecar's literal name rules it out.
         assert_eq!(
             range.start as usize,
             DEPLOYMENT.find("resources:\n            {{-").unwrap()
         );
-        // The web container's `resources`, not the sidecar's, though its name is an action:
-        // the sidecar's literal name rules it out.
+        // Labels from a helper: the `labels:` key.
         let f = t
             .locate("Deployment", 0, 0, &keys("metadata.labels.app"), Some("x"))
             .unwrap();
@@ -905,6 +906,27 @@ spec:
         let (path, value) = path_to(root, text.find("ports").unwrap() as u32);
         assert_eq!(display_path(&path), "spec.containers[b].ports");
         assert_eq!(value, None);
+    }
+
+    proptest::proptest! {
+        /// Any text is a template: reading and matching never panic, and what they point at
+        /// is inside the text on character boundaries.
+        #[test]
+        fn any_text_reads_and_matches(
+            text in "([ a-z:{}\\-#'\"|>\n]|é|服|\\{\\{|\\}\\}|---\n|  - ){0,200}",
+            keys in proptest::collection::vec("[a-z]{1,2}", 0..4),
+        ) {
+            let t = Template::parse(&text);
+            let path: Vec<Seg> = keys.into_iter().map(Seg::Key).collect();
+            for (kind, nth) in [("", 0), ("a", 1)] {
+                if let Some(found) = t.locate_line(kind, nth, nth, &path, Some("a"), Some("a: a")) {
+                    let r = found.range();
+                    proptest::prop_assert!(r.start <= r.end && r.end as usize <= text.len());
+                    proptest::prop_assert!(text.is_char_boundary(r.start as usize));
+                    proptest::prop_assert!(text.is_char_boundary(r.end as usize));
+                }
+            }
+        }
     }
 
     #[test]
