@@ -239,6 +239,38 @@ pub(crate) fn required<'a>(
     }
 }
 
+/// Whether the API server's validation of a built-in kind refuses an object without the field
+/// `field` that the published schema lists as `required` (of the object at the end of
+/// `names`). The schemas call required every field serialised without `omitempty`, which the
+/// Go validation does not always enforce: nothing in `status` is checked on create; an
+/// absent struct is its zero value, checked field by field (`podSelector: {}` selects every
+/// pod), except the label selector of a workload, a pointer the validation requires; and a few
+/// scalar fields are optional in fact (`serviceName` of a StatefulSet, optional in the schema
+/// from 1.35; a sysctl's `value`).
+pub(crate) fn schema_requirement_enforced<'a>(
+    kind: &str,
+    names: impl DoubleEndedIterator<Item = &'a str> + Clone,
+    field: &str,
+    ty: Option<faultline_schema::Type>,
+) -> bool {
+    if names.clone().next() == Some("status") {
+        return false;
+    }
+    let last = names.clone().next_back();
+    if ty == Some(faultline_schema::Type::Object) {
+        return field == "selector"
+            && last == Some("spec")
+            && matches!(
+                kind,
+                "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet"
+            );
+    }
+    !matches!(
+        (kind, last, field),
+        ("StatefulSet", Some("spec"), "serviceName") | (_, Some("sysctls"), "value")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -201,7 +201,7 @@ impl<'t, 's> Walk<'t, 's, '_> {
     }
 
     /// The names of the fields on the path, innermost last (indices and map keys skipped).
-    fn field_names(&self) -> impl DoubleEndedIterator<Item = &'t str> + '_ {
+    fn field_names(&self) -> impl DoubleEndedIterator<Item = &'t str> + Clone + '_ {
         self.path.iter().filter_map(|s| match s {
             Seg::Field(f) => Some(*f),
             _ => None,
@@ -523,6 +523,16 @@ impl<'t, 's> Walk<'t, 's, '_> {
             if self.mode.custom && s.property(r).is_some_and(|p| p.default_value().is_some()) {
                 continue;
             }
+            if !self.mode.custom
+                && !native::schema_requirement_enforced(
+                    self.mode.kind,
+                    self.field_names(),
+                    r,
+                    s.property(r).map(Schema::ty),
+                )
+            {
+                continue;
+            }
             self.required(r, anchor);
         }
         let depth = self.path.len();
@@ -570,6 +580,7 @@ impl<'t, 's> Walk<'t, 's, '_> {
         // Each item's key: per map key the value's text and JSON type, or the default.
         type Key<'x> = Vec<Option<(&'static str, std::borrow::Cow<'x, str>)>>;
         let mut seen: Vec<(Key<'t>, TextRange)> = Vec::with_capacity(v.len());
+        let custom = self.mode.custom;
         for (i, item) in v.items().enumerate() {
             if !item.is_map() {
                 continue;
@@ -590,6 +601,11 @@ impl<'t, 's> Walk<'t, 's, '_> {
                     None => items
                         .property(k)
                         .and_then(|p| p.default_value())
+                        // A built-in's `0` or `""` default is its Go zero value, not a default
+                        // the API server fills in.
+                        .filter(|d| {
+                            custom || !matches!(d, Literal::Number("0") | Literal::String(""))
+                        })
                         .map(|d| match d {
                             Literal::String(s) => ("string", std::borrow::Cow::Owned(s.to_owned())),
                             Literal::Number(n) => {
@@ -600,7 +616,9 @@ impl<'t, 's> Walk<'t, 's, '_> {
                         }),
                 })
                 .collect();
-            if key.iter().all(Option::is_none) {
+            // An item without its key is `schema-required-missing`'s (a custom resource's
+            // partial keys are compared, as the API server does).
+            if key.iter().all(Option::is_none) || (!custom && key.iter().any(Option::is_none)) {
                 continue;
             }
             let anchor = keys
