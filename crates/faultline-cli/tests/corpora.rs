@@ -124,6 +124,14 @@ fn real_world_installs_keep_their_known_findings() {
     // Sentinel's port 26379, but haproxy only binds :6379, :8888 and :9101 (its haproxy.cfg)
     // and declares those ports: the entry admits nothing. Sentinel listens on the redis-ha
     // StatefulSet pods, not on haproxy.
+    // Security (issue 12): the manifests of Argo CD's main branch run
+    // `quay.io/argoproj/argocd:latest` (releases pin a version), 32 containers, and its
+    // `secret-init` init container pulls it `IfNotPresent` (4 manifests). The application
+    // controller's ClusterRole grants `*` on `*` in `*` and is bound cluster-wide to its
+    // ServiceAccount (install.yaml and ha/install.yaml: 2 + 2), argocd-server may `delete`,
+    // `get` and `patch` every resource of every group (2), and the ApplicationSet
+    // controller's ClusterRole lists Secrets through a ClusterRoleBinding (install.yaml; the
+    // HA install has no such ClusterRole).
     assert_findings(
         "argo-cd",
         &findings(&["argo-cd"], &root),
@@ -131,6 +139,11 @@ fn real_world_installs_keep_their_known_findings() {
             lint("resources-memory-limit-missing", 34),
             lint("resources-requests-missing", 34),
             lint("probe-readiness-missing", 14),
+            lint("image-tag-latest", 32),
+            lint("image-pull-policy-stale", 4),
+            lint("rbac-wildcard", 4),
+            lint("rbac-cluster-admin-binding", 2),
+            lint("rbac-secrets-read-cluster-wide", 1),
         ],
         &[
             "probe-liveness-equals-readiness argo-cd/manifests/ha/install.yaml:33739",
@@ -145,31 +158,48 @@ fn real_world_installs_keep_their_known_findings() {
     // kube-prometheus is clean apart from readiness: its `kube-rbac-proxy` sidecars serve the
     // exporters' and the operator's Service ports (`https`, `https-main`, `https-self`) without
     // a readiness probe, and so does the blackbox exporter on its probe port.
+    // Security: node-exporter mounts the node's `/` and `/sys` (read-only, by design: an
+    // exemption is the way to accept it), kube-state-metrics lists Secrets cluster-wide (for
+    // their metadata metrics), and the Prometheus operator may do anything to every
+    // ConfigMap and Secret (`*` verbs on `configmaps`, `secrets`).
     assert_findings(
         "kube-prometheus",
         &findings(&["kube-prometheus"], &root),
-        &[lint("probe-readiness-missing", 6)],
+        &[
+            lint("probe-readiness-missing", 6),
+            lint("host-path-sensitive", 2),
+            lint("rbac-secrets-read-cluster-wide", 1),
+            lint("rbac-wildcard", 1),
+        ],
         &[],
         none,
     );
     // The controller requests CPU and memory but has no memory limit; the admission Jobs set
-    // nothing.
+    // nothing. The controller's ClusterRole lists and watches Secrets in every namespace
+    // (for TLS certificates; the cloud provider's deploy.yaml binds it cluster-wide).
     assert_findings(
         "ingress-nginx",
         &findings(&["ingress-nginx"], &root),
         &[
             lint("resources-memory-limit-missing", 6),
             lint("resources-requests-missing", 4),
+            lint("rbac-secrets-read-cluster-wide", 1),
         ],
         &[],
         none,
     );
     // Online Boutique gives every service identical liveness and readiness probes (gRPC health
     // or Redis's TCP port, same period and threshold): 9 services × 2 copies of the manifests.
+    // The skaffold sources in kubernetes-manifests/ name their images without a tag
+    // (`image: frontend`): skaffold substitutes them; applied as written, they pull
+    // `:latest` (11 services; release/ pins them).
     assert_findings(
         "microservices-demo",
         &findings(&["microservices-demo"], &root),
-        &[lint("probe-liveness-equals-readiness", 18)],
+        &[
+            lint("probe-liveness-equals-readiness", 18),
+            lint("image-tag-latest", 11),
+        ],
         &[],
         none,
     );
@@ -202,6 +232,12 @@ fn istio_flags_its_unrendered_chart_sources_and_sample_lints() {
     // rendered installs requests CPU and memory but has no memory limit, and so does Calico's
     // node agent (which requests only CPU). The Jaeger, Kiali and Prometheus config-reloader
     // addons probe liveness and readiness identically.
+    // Security: test and sample images without a tag or tagged `latest` (13; three of them
+    // pulled `IfNotPresent`); Grafana's admin password `admin` and the Bookinfo MySQL
+    // password as literal env values (3); Calico's BPF mounter reads the node's `/proc`, the
+    // core-dump sample writes its `/sys`, the SPIRE CSI driver mounts
+    // `/var/lib/kubelet/pods` (3); istiod's and istio-reader's ClusterRoles (pilot golden)
+    // and Loki's read Secrets cluster-wide (3).
     assert_findings(
         "istio",
         &findings(&["istio"], &root),
@@ -209,6 +245,11 @@ fn istio_flags_its_unrendered_chart_sources_and_sample_lints() {
             lint("resources-memory-limit-missing", 86),
             lint("resources-requests-missing", 84),
             lint("probe-readiness-missing", 64),
+            lint("image-tag-latest", 13),
+            lint("image-pull-policy-stale", 3),
+            lint("env-literal-credential", 3),
+            lint("host-path-sensitive", 3),
+            lint("rbac-secrets-read-cluster-wide", 3),
         ],
         &[
             "probe-liveness-equals-readiness istio/samples/addons/extras/prometheus-secure-metrics.yaml:561",
@@ -244,6 +285,11 @@ fn old_examples_keep_their_known_findings() {
     // every apply resets it to one replica. 58 pods behind Services lack readiness probes (the
     // Python count finds 57: it cannot parse the vitess template with `replicas: {{replicas}}`,
     // whose vtgate pods are the 58th).
+    // Security: 69 images without a tag or tagged `latest` (`nginx`, `busybox`,
+    // `mysql:latest`…; `<image_url>` placeholders are skipped), 4 of them pulled
+    // `IfNotPresent`; literal MySQL, MinIO and Sysdig credentials in env (15); the New Relic
+    // and Sysdig agents mount the Docker socket (4) and the node's `/`, `/dev`, `/proc`,
+    // `/sys`, `/boot`, `/usr` (12); the PodSecurityPolicy example binds `edit` cluster-wide.
     assert_findings(
         "kubernetes-examples",
         &found,
@@ -251,6 +297,12 @@ fn old_examples_keep_their_known_findings() {
             lint("resources-memory-limit-missing", 116),
             lint("resources-requests-missing", 105),
             lint("probe-readiness-missing", 58),
+            lint("image-tag-latest", 69),
+            lint("image-pull-policy-stale", 4),
+            lint("env-literal-credential", 15),
+            lint("host-path-runtime-socket", 4),
+            lint("host-path-sensitive", 12),
+            lint("rbac-secrets-read-cluster-wide", 1),
         ],
         &[
             // Schema (issue 13). Placeholders of a template engine that is not Helm's where
@@ -289,7 +341,7 @@ fn old_examples_keep_their_known_findings() {
                 p("_archived/newrelic-infrastructure/newrelic-config-template.yaml:7")
             ),
             // An alpha API removed in 1.14, before the removal table starts; kube-scheduler's
-            // policy file (`kind: Policy`, dropped with the policy API in 1.23) was never an
+            // policy file (`kind: Policy`, removed with the policy API in 1.23) was never an
             // API object: `kubectl apply` finds no such kind.
             &format!(
                 "api-unknown {}",
