@@ -363,6 +363,11 @@ impl Prepared {
             .or_else(|| config.and_then(|c| c.fail_on.clone()))
             .unwrap_or_else(|| "warning".to_owned());
         let fail_on = Severity::parse(&fail_on_text);
+        if let Some(chart) = &args.chart
+            && !args.cwd.join(chart).is_dir()
+        {
+            return Err(format!("--chart: `{}` is not a directory", chart.display()));
+        }
         let helm = args.helm_templates.then(|| HelmOptions {
             chart: args.chart.clone(),
             cwd: args.cwd.clone(),
@@ -432,6 +437,22 @@ impl Prepared {
                     let mut mapper = Mapper::new(options, m.files.len() as u32);
                     mapper.map(inventory, &mut diagnostics);
                     templates = mapper.files;
+                    if let Some(chart) = &options.chart
+                        && templates.is_empty()
+                        && !diagnostics.is_empty()
+                    {
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "faultline: warning: {}",
+                            render::escape::visible(&format!(
+                                "--chart {}: no template that a `# Source:` line of the input \
+                                 names was found there (`# Source: CHART/templates/x.yaml` is \
+                                 looked for as `{}/templates/x.yaml`)",
+                                chart.display(),
+                                chart.display()
+                            ))
+                        );
+                    }
                     for t in &templates {
                         redactor.add_template(t);
                     }

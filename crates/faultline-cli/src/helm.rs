@@ -540,8 +540,16 @@ pub fn template_path(source: &str, options: &HelmOptions) -> Option<(PathBuf, St
     }
     let mut candidates = Vec::new();
     if let Some(chart) = &options.chart {
-        let rest: PathBuf = source.components().skip(1).collect();
-        candidates.push(chart.join(rest));
+        // Helm names the chart first: only a source of this chart (or of its subcharts,
+        // which it names first too) is looked for in it.
+        let first = source
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy());
+        if first.is_some_and(|f| chart_name(&options.cwd.join(chart)).is_some_and(|n| n == f)) {
+            let rest: PathBuf = source.components().skip(1).collect();
+            candidates.push(chart.join(rest));
+        }
     }
     candidates.push(source.to_path_buf());
     for shown in candidates {
@@ -561,6 +569,24 @@ pub fn template_path(source: &str, options: &HelmOptions) -> Option<(PathBuf, St
         }
     }
     None
+}
+
+/// A chart's name: `name:` in its `Chart.yaml`, else its directory's name.
+fn chart_name(dir: &Path) -> Option<String> {
+    let from_file = std::fs::read_to_string(dir.join("Chart.yaml"))
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|l| {
+                l.strip_prefix("name:")
+                    .map(|v| unquote(v.split(" #").next().unwrap_or(v)))
+            })
+        });
+    from_file.or_else(|| {
+        dir.canonicalize()
+            .ok()?
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    })
 }
 
 /// The templates read for a run, and where each finding goes.

@@ -338,3 +338,38 @@ fn a_resource_written_by_a_helper_points_at_its_first_line_and_secrets_stay_hidd
         }
     }
 }
+
+#[test]
+fn a_chart_that_is_not_there_is_said() {
+    let (code, _, stderr) = output(
+        &mut faultline_in(&root()),
+        &[
+            "check",
+            "--no-config",
+            "--chart",
+            "no/such/chart",
+            "testdata/helm/shop.rendered.yaml",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--chart: `no/such/chart` is not a directory"),
+        "{stderr}"
+    );
+    // A chart that holds none of the templates the output names.
+    let (code, _, stderr) = output(
+        &mut faultline_in(&root()),
+        &[
+            "check",
+            "--no-config",
+            "--chart",
+            "testdata/helm/scaffold",
+            "testdata/helm/shop.rendered.yaml",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("no template that a `# Source:` line of the input names was found"),
+        "{stderr}"
+    );
+}
