@@ -12,7 +12,9 @@ declare_rule! {
     /// keys, PEM private keys, GitHub, GitLab, Slack, Google, Stripe tokens, signed JWTs)
     /// are an **error**; a password inside a URL, or a real-looking literal under a name
     /// that says it is secret (`DB_PASSWORD`, `API_TOKEN`, not `_FILE`, `_PATH`, `_URL`…)
-    /// a **warning**; a long random-looking literal under any other name **information**.
+    /// a **warning**; a long random-looking literal under any other name **information**
+    /// (not under names of things meant to be shared: `PUBLIC`, `CERT`, `FINGERPRINT`,
+    /// `CHECKSUM`, `HASH`).
     /// Values from `valueFrom`, `$(VAR)` references, placeholders and template actions are
     /// not literals and are never reported. The finding points at the variable's `name`:
     /// the value itself never appears in the finding or in any output format (faultline
@@ -97,6 +99,15 @@ impl Rule for EnvLiteralCredential {
                     continue;
                 };
                 let kind = found.kind;
+                // A public key or certificate is random-looking and meant to be shared.
+                let upper = env.name.value.to_ascii_uppercase();
+                if kind == CredentialKind::HighEntropy
+                    && ["PUBLIC", "CERT", "FINGERPRINT", "CHECKSUM", "HASH"]
+                        .iter()
+                        .any(|w| upper.contains(w))
+                {
+                    continue;
+                }
                 let severity = match kind.confidence() {
                     Confidence::Certain => Severity::Error,
                     Confidence::Likely => Severity::Warning,
