@@ -271,3 +271,135 @@ impl<'a> SchemaRun<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use faultline_diagnostics::Diagnostic;
+
+    use crate::Settings;
+    use crate::api_versions::KubeVersion;
+    use crate::testing::check_texts;
+
+    fn schema_findings(text: &str, settings: &Settings) -> Vec<Diagnostic> {
+        let (_, diags) = check_texts(&[("x.yaml", text)], settings);
+        diags
+            .into_iter()
+            .filter(|d| d.rule.starts_with("schema-") && d.rule != "schema-crd-missing")
+            .collect()
+    }
+
+    const CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: jobs.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Job, plural: jobs}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      subresources: {status: {}}
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: {x-kubernetes-int-or-string: true}
+                note: {type: string, nullable: true}
+                template:
+                  type: object
+                  x-kubernetes-embedded-resource: true
+                  properties:
+                    spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+            status: {type: object, properties: {phase: {type: string}}}
+---
+";
+
+    #[test]
+    fn custom_resources_follow_the_crd_semantics() {
+        let ok = format!(
+            "{CRD}apiVersion: example.com/v1
+kind: Job
+metadata: {{name: a, labels: {{app: a}}}}
+spec:
+  size: 25%
+  note: null
+  template:
+    apiVersion: v1
+    kind: Pod
+    metadata: {{name: t}}
+    spec: {{anything: goes}}
+status: {{phase: 1, ignored: true}}
+---
+apiVersion: example.com/v1
+kind: Job
+metadata: {{name: b}}
+spec: {{size: 3}}
+"
+        );
+        assert_eq!(schema_findings(&ok, &Settings::default()), vec![]);
+        let bad = format!(
+            "{CRD}apiVersion: example.com/v1
+kind: Job
+metadata: {{name: a, lables: {{app: a}}}}
+spec:
+  size: null
+  extra: 1
+  template:
+    metadata: {{nmae: t}}
+"
+        );
+        let found: Vec<String> = schema_findings(&bad, &Settings::default())
+            .iter()
+            .map(|d| format!("{} {}", d.rule, d.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "schema-unknown-field unknown field `metadata.lables`: did you mean `labels`?",
+                "schema-required-missing `spec.size` is required",
+                "schema-unknown-field unknown field `spec.extra`",
+                "schema-unknown-field unknown field `spec.template.metadata.nmae`: did you mean `name`?",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_old_target_is_checked_against_the_oldest_schemas_and_says_so() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndatta: {}\n";
+        let mut settings = Settings::default();
+        settings.kube_version = KubeVersion::new(1, 20);
+        let found = schema_findings(text, &settings);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].help.contains("Kubernetes 1.23's schema") && found[0].help.contains("1.20"),
+            "{}",
+            found[0].help
+        );
+        settings.kube_version = KubeVersion::new(1, 30);
+        assert!(!schema_findings(text, &settings)[0].help.contains("1.23"));
+    }
+
+    #[test]
+    fn a_copy_gets_the_findings_of_its_first_at_its_own_place() {
+        let doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndatta: {}\n";
+        let text = format!("{doc}---\n{doc}");
+        let (files, diags) = check_texts(&[("x.yaml", &text)], &Settings::default());
+        let lines: Vec<u32> = diags
+            .iter()
+            .filter(|d| d.rule == "schema-unknown-field")
+            .map(|d| files[0].line_col(d.location.range.unwrap().start).line)
+            .collect();
+        assert_eq!(lines, [4, 9]);
+    }
+
+    #[test]
+    fn cluster_exports_are_not_schema_checked() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, uid: 1b2c}\ndatta: {}\n";
+        assert_eq!(schema_findings(text, &Settings::default()), vec![]);
+    }
+}

@@ -729,13 +729,40 @@ pub(crate) fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> O
         if k.eq_ignore_ascii_case(name) {
             return Some(k.to_owned());
         }
-        let d = faultline_graph::edit_distance(&lower, &k.to_ascii_lowercase());
+        let d = typo_distance(&lower, &k.to_ascii_lowercase());
         let limit = (name.chars().count().max(k.chars().count()) / 3).clamp(1, 3);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, k));
         }
     }
     best.map(|(_, k)| k.to_owned())
+}
+
+/// Edits between `a` and `b`: insertions, deletions, substitutions and swaps of two adjacent
+/// characters (`nmae` is one edit from `name`).
+fn typo_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Why `text` is not what Go's `base64.StdEncoding` decodes (`[]byte` fields: Secret `data`),
