@@ -1,6 +1,7 @@
 //! Typed rule parameters.
 //!
-//! A rule declares each parameter with a type ([`Integer`], [`Duration`], [`Bool`], [`List`])
+//! A rule declares each parameter with a type ([`Integer`], [`Duration`], [`Bool`], [`List`],
+//! [`PodSecurityLevel`])
 //! in [`declare_rule!`](crate::declare_rule), which generates a `Params` struct in the rule's
 //! module with one typed field per parameter and a `Self::params(cx)` accessor. The values of
 //! `.faultline.yaml` are checked against the types when the file is read ([`crate::config`]);
@@ -39,6 +40,7 @@ pub enum ParamKind {
     Duration,
     Bool,
     List,
+    PodSecurityLevel,
 }
 
 impl ParamKind {
@@ -49,6 +51,7 @@ impl ParamKind {
             Self::Duration => "duration",
             Self::Bool => "boolean",
             Self::List => "list",
+            Self::PodSecurityLevel => "level",
         }
     }
 
@@ -59,6 +62,7 @@ impl ParamKind {
             Self::Duration => "a duration such as `90s`, `30m`, `1h30m` or `2d`",
             Self::Bool => "`true` or `false`",
             Self::List => "a comma-separated list",
+            Self::PodSecurityLevel => "`privileged`, `baseline` or `restricted`",
         }
     }
 
@@ -69,6 +73,7 @@ impl ParamKind {
             Self::Duration => Duration::parse(text).is_some(),
             Self::Bool => Bool::parse(text).is_some(),
             Self::List => List::parse(text).is_some(),
+            Self::PodSecurityLevel => PodSecurityLevel::parse(text).is_some(),
         }
     }
 }
@@ -144,6 +149,18 @@ impl ParamType for List {
     }
 }
 
+/// A Pod Security Standards level: `privileged`, `baseline` or `restricted`.
+#[derive(Debug)]
+pub enum PodSecurityLevel {}
+
+impl ParamType for PodSecurityLevel {
+    type Value = faultline_model::pod_security::Level;
+    const KIND: ParamKind = ParamKind::PodSecurityLevel;
+    fn parse(text: &str) -> Option<Self::Value> {
+        faultline_model::pod_security::Level::parse(text.trim())
+    }
+}
+
 /// The typed parameters of one rule: the `Params` struct [`declare_rule!`](crate::declare_rule)
 /// generates in the rule's module.
 pub trait RuleParams: Send + Sync + Sized + 'static {
@@ -199,6 +216,11 @@ mod tests {
             Some(vec!["Secret".to_owned(), "ConfigMap".to_owned()])
         );
         assert_eq!(List::parse(""), Some(Vec::new()));
+        assert_eq!(
+            PodSecurityLevel::parse(" restricted"),
+            Some(faultline_model::pod_security::Level::Restricted)
+        );
+        assert_eq!(PodSecurityLevel::parse("Restricted"), None);
     }
 
     #[test]
