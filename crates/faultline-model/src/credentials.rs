@@ -12,7 +12,7 @@ pub enum CredentialKind {
     AwsAccessKeyId,
     /// 40 characters of base64 under a name such as `AWS_SECRET_ACCESS_KEY`.
     AwsSecretAccessKey,
-    /// A PEM block `-----BEGIN … PRIVATE KEY-----`.
+    /// A PEM block `-----BEGIN … PRIVATE KEY-----` (or with three dashes).
     PrivateKey,
     /// `ghp_…`, `gho_…`, `ghs_…`, `ghu_…`, `ghr_…`, `github_pat_…`.
     GitHubToken,
@@ -121,7 +121,8 @@ pub fn credential_in_value(value: &str) -> Option<Credential> {
             end: value.len(),
         })
     };
-    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
+    // `-----BEGIN RSA PRIVATE KEY-----`, and the three-dash form some tools write.
+    if value.contains("-BEGIN ") && value.contains("PRIVATE KEY-") {
         return whole(CredentialKind::PrivateKey);
     }
     if let Some(kind) = token_kind(value) {
@@ -401,6 +402,13 @@ mod tests {
             kind(
                 "K",
                 "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"
+            ),
+            Some(PrivateKey)
+        );
+        assert_eq!(
+            kind(
+                "the_good_stuff",
+                "---BEGIN OPENSSH PRIVATE KEY---\nxxxxx\n---END  OPENSSH PRIVATE KEY---\n"
             ),
             Some(PrivateKey)
         );

@@ -291,9 +291,15 @@ impl<'a> PolicyRule<'a> {
         self.first_of("resources", &[resource, "*"])
     }
 
-    /// `*` on `*` in every API group: what `cluster-admin` grants.
+    /// `*` on `*` in every API group: what `cluster-admin` grants (every verb written out
+    /// counts as `*`).
     pub fn is_everything(&self) -> bool {
-        self.has("apiGroups", "*") && self.has("resources", "*") && self.has("verbs", "*")
+        const ALL: [&str; 7] = [
+            "get", "list", "watch", "create", "update", "patch", "delete",
+        ];
+        self.has("apiGroups", "*")
+            && self.has("resources", "*")
+            && (self.has("verbs", "*") || ALL.iter().all(|v| self.has("verbs", v)))
     }
 }
 

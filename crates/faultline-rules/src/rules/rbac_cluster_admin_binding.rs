@@ -7,8 +7,9 @@ use crate::{Context, Rule, Sink, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Reports RoleBindings and ClusterRoleBindings that grant `cluster-admin`, or a role of
-    /// the input with a rule granting `*` verbs on `*` resources in `*` API groups (the
-    /// same power), to:
+    /// the input with a rule granting `*` verbs (or every verb written out: `get`, `list`,
+    /// `watch`, `create`, `update`, `patch`, `delete`) on `*` resources in `*` API groups
+    /// (the same power), to:
     ///
     /// - a ServiceAccount (**warning**): every pod running as it, and everyone who may
     ///   create pods or read its token in that namespace, controls the cluster;
