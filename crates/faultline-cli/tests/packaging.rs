@@ -59,12 +59,28 @@ fn dependency_names(text: &str) -> Vec<String> {
     names
 }
 
+/// `pre-commit`, or `python3 -m pre_commit` where pip installed it without a command on PATH
+/// (a pyenv that was not rehashed), when either runs.
+fn pre_commit_command() -> Option<Command> {
+    let candidates: [(&str, &[&str]); 2] =
+        [("pre-commit", &[]), ("python3", &["-m", "pre_commit"])];
+    candidates.into_iter().find_map(|(program, prefix)| {
+        let works = Command::new(program)
+            .args(prefix)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        works.then(|| {
+            let mut cmd = Command::new(program);
+            cmd.args(prefix);
+            cmd
+        })
+    })
+}
+
 /// Whether pre-commit can be run; when `CI` is set it must be (`.ci/run` installs it).
 fn pre_commit() -> bool {
-    let found = Command::new("pre-commit")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let found = pre_commit_command().is_some();
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -233,7 +249,8 @@ fn pre_commit_hooks_file() {
     if !pre_commit() {
         return;
     }
-    let out = Command::new("pre-commit")
+    let out = pre_commit_command()
+        .expect("pre-commit runs")
         .args(["validate-manifest", ".pre-commit-hooks.yaml"])
         .current_dir(root())
         .output()
@@ -275,7 +292,8 @@ fn try_repo(files: &[(&str, &str)]) -> (i32, String) {
         )),
     )
     .expect("PATH");
-    let out = Command::new("pre-commit")
+    let out = pre_commit_command()
+        .expect("pre-commit runs")
         .args([
             "try-repo",
             root().to_str().expect("UTF-8 root"),
