@@ -324,10 +324,10 @@ pub(crate) fn is_binding(obj: &Object<'_>) -> bool {
 }
 
 /// A role or binding the API server creates itself (`kubernetes.io/bootstrapping:
-/// rbac-defaults`, or a `system:` name), as a cluster export shows them: nobody can act on
-/// a finding about them.
+/// rbac-defaults`, or a `system:` name in a cluster export): nobody can act on a finding
+/// about them. A `system:` role written in a manifest is someone's own and is checked.
 pub(crate) fn is_default_rbac(obj: &Object<'_>) -> bool {
-    obj.name.starts_with("system:")
+    (obj.name.starts_with("system:") && faultline_graph::from_a_cluster(obj))
         || obj
             .labels()
             .any(|(k, v)| k == "kubernetes.io/bootstrapping" && v == "rbac-defaults")

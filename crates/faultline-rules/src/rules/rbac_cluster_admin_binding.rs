@@ -20,7 +20,8 @@ declare_rule! {
     /// Each subject is reported at its name. Through a RoleBinding the grant is limited to
     /// the binding's namespace, and the message says so. Users and other groups (the people
     /// who administer the cluster) are not reported, nor the API server's own bindings
-    /// (`system:` names, `kubernetes.io/bootstrapping: rbac-defaults`).
+    /// (label `kubernetes.io/bootstrapping: rbac-defaults`, or a `system:` name in a cluster
+    /// export).
     ///
     /// ## Why it matters
     /// A ServiceAccount token is mounted into every pod that uses it: one remote code

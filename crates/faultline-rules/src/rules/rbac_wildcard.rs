@@ -18,8 +18,9 @@ declare_rule! {
     /// (`metrics.k8s.io`), reading every resource of a group, `apiGroups: ["*"]` with named
     /// resources. `nonResourceURLs` rules are not
     /// checked. Not reported: the API
-    /// server's own roles (`system:` names, label `kubernetes.io/bootstrapping:
-    /// rbac-defaults`, such as `cluster-admin` in a cluster export) and aggregated
+    /// server's own roles (label `kubernetes.io/bootstrapping: rbac-defaults`, such as
+    /// `cluster-admin` in a cluster export, or a `system:` name in a cluster export; a
+    /// `system:` role written in a manifest is checked) and aggregated
     /// ClusterRoles (`aggregationRule`), whose rules are copied from the roles they
     /// aggregate, which are checked themselves. A binding that hands `*` on `*` to a
     /// ServiceAccount or to everyone is reported by `rbac-cluster-admin-binding`.
