@@ -30,6 +30,8 @@ pub struct CheckArgs {
     pub skip: Vec<String>,
     pub namespace: Option<String>,
     pub kube_version: Option<String>,
+    /// `--pod-security LEVEL`: the `default-level` of the `pod-security` rule.
+    pub pod_security: Option<String>,
     /// `--now`: the time a snapshot is judged at (RFC 3339).
     pub now: Option<String>,
     /// `--complete`: the input holds every object the workloads need.
@@ -69,6 +71,7 @@ impl CheckArgs {
             skip: Vec::new(),
             namespace: None,
             kube_version: None,
+            pod_security: None,
             now: None,
             complete: false,
             config: None,
@@ -339,6 +342,19 @@ impl Prepared {
         if let Some(v) = &args.kube_version {
             settings.kube_version =
                 KubeVersion::parse(v).map_err(|e| format!("--kube-version: {e}"))?;
+        }
+        if let Some(level) = &args.pod_security {
+            use faultline_rules::registry::pod_security::PodSecurity;
+            if faultline_model::pod_security::Level::parse(level).is_none() {
+                return Err(format!(
+                    "--pod-security: `{level}` is not `privileged`, `baseline` or `restricted`"
+                ));
+            }
+            settings
+                .params
+                .entry(PodSecurity::ID.to_owned())
+                .or_default()
+                .insert("default-level".to_owned(), level.clone());
         }
         if let Some(now) = &args.now {
             settings.now = Some(faultline_model::time::Timestamp::parse(now).ok_or_else(|| {

@@ -118,6 +118,10 @@ struct CheckCmd {
     /// The Kubernetes version the manifests target (e.g. 1.30).
     #[arg(long)]
     kube_version: Option<String>,
+    /// The Pod Security Standards level that namespaces without Pod Security labels are checked
+    /// at, as warnings (rule `pod-security`; default `baseline`).
+    #[arg(long, value_name = "LEVEL", value_parser = ["privileged", "baseline", "restricted"])]
+    pod_security: Option<String>,
     /// The time a snapshot is judged at, RFC 3339 (default: the latest time the input records;
     /// never the wall clock).
     #[arg(long, value_name = "TIME")]
@@ -544,6 +548,7 @@ fn run_check(cmd: CheckCmd) -> ExitCode {
         rules: cmd.rules,
         skip: cmd.skip,
         kube_version: cmd.kube_version,
+        pod_security: cmd.pod_security,
         now: cmd.now,
         complete: cmd.complete,
         allow_empty: cmd.allow_empty,

@@ -238,6 +238,12 @@ fn istio_flags_its_unrendered_chart_sources_and_sample_lints() {
     // core-dump sample writes its `/sys`, the SPIRE CSI driver mounts
     // `/var/lib/kubelet/pods` (3); istiod's and istio-reader's ClusterRoles (pilot golden)
     // and Loki's read Secrets cluster-wide (3).
+    // Pod Security (no Namespace labels: the default baseline level, as warnings; each finding
+    // read in the manifest): Calico's node DaemonSet in kube-system (prow/config/calico.yaml)
+    // uses hostNetwork, runs four privileged containers and mounts eleven host paths; the
+    // core-dump sample's DaemonSet uses hostNetwork, a privileged init container and the
+    // node's `/sys`; the SPIRE agent DaemonSet uses hostNetwork and hostPID, a privileged CSI
+    // driver and three host paths: 3 checks each (9).
     assert_findings(
         "istio",
         &findings(&["istio"], &root),
@@ -250,6 +256,7 @@ fn istio_flags_its_unrendered_chart_sources_and_sample_lints() {
             lint("env-literal-credential", 3),
             lint("host-path-sensitive", 3),
             lint("rbac-secrets-read-cluster-wide", 3),
+            lint("pod-security", 9),
         ],
         &[
             "probe-liveness-equals-readiness istio/samples/addons/extras/prometheus-secure-metrics.yaml:561",
@@ -290,6 +297,14 @@ fn old_examples_keep_their_known_findings() {
     // `IfNotPresent`; literal MySQL, MinIO and Sysdig credentials in env (15); the New Relic
     // and Sysdig agents mount the Docker socket (4) and the node's `/`, `/dev`, `/proc`,
     // `/sys`, `/boot`, `/usr` (12); the PodSecurityPolicy example binds `edit` cluster-wide.
+    // Pod Security (no Namespace labels: the default baseline level, as warnings; 34 findings,
+    // each read in the manifest): the New Relic (2) and Sysdig (DaemonSet and RC) agents use
+    // host namespaces, privileged containers and host paths (and Sysdig's RC a hostPort);
+    // Elasticsearch's `init-sysctl` is privileged and its nodes add `IPC_LOCK` (5), and so
+    // does Cassandra (1); hostPorts in the Tomcat sidecar pods (2), MongoDB, MinIO (2), Storm's
+    // workers and the Flocker example; vitess mounts `/dev/log` and certificates from the host
+    // (4); the flexvolume installer and the NFS server are privileged, the former also with a
+    // hostPath; the PodSecurityPolicy example's `pod_priv.yaml` is privileged on purpose.
     assert_findings(
         "kubernetes-examples",
         &found,
@@ -303,6 +318,7 @@ fn old_examples_keep_their_known_findings() {
             lint("host-path-runtime-socket", 4),
             lint("host-path-sensitive", 12),
             lint("rbac-secrets-read-cluster-wide", 1),
+            lint("pod-security", 34),
         ],
         &[
             // Schema (issue 13). Placeholders of a template engine that is not Helm's where
