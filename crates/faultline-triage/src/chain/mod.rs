@@ -14,6 +14,7 @@
 //! - [`pod`]: the causes of what happened to pods (memory, probes, network, images,
 //!   configuration, scheduling, quotas, the program itself);
 //! - [`objects`]: the causes of Service, Node, quota and claim symptoms;
+//! - [`jobs`]: the causes of failed Jobs and stalled CronJobs;
 //! - [`wording`]: how causes and their `kubectl` commands are written.
 
 use crate::ids;
@@ -26,6 +27,7 @@ use faultline_rules::evidence::controllers_in_input;
 use faultline_rules::{Context, object_ref};
 
 pub mod facts;
+pub mod jobs;
 pub mod objects;
 pub mod pod;
 pub mod wording;
@@ -282,6 +284,8 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
         ids::NODE_UNDER_PRESSURE | ids::NODE_NOT_READY => objects::node_causes(cx, findings, d),
         ids::QUOTA_EXHAUSTED => objects::quota_causes(findings, d),
         ids::PVC_PENDING => objects::pvc_causes(findings, d),
+        ids::JOB_FAILED => jobs::job_causes(cx, findings, d, i),
+        ids::CRONJOB_STALLED => jobs::cronjob_causes(cx, findings, d),
         ids::WORKLOAD_UNAVAILABLE => {
             let Some(workload) = object_of(cx, d) else {
                 return Vec::new();

@@ -1,0 +1,133 @@
+//! Cause chains of the Job, CronJob and init-container symptoms.
+
+use faultline_rules::Settings;
+use faultline_rules::testing::with_texts;
+
+/// The `suspected cause` entries of the first finding of `rule`, with their line.
+fn causes(text: &str, rule: &str) -> Vec<(String, Option<u32>)> {
+    let (files, (diags, chains)) =
+        with_texts(&[("snap.yaml", text)], &Settings::default(), |cx, diags| {
+            let chains = faultline_triage::chains(cx, &diags);
+            (diags, chains)
+        });
+    let i = diags
+        .iter()
+        .position(|d| d.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {diags:#?}"));
+    chains
+        .iter()
+        .find(|c| c.symptom == i)
+        .map(|c| c.related_entries())
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let line = r.location.and_then(|l| {
+                l.range
+                    .map(|range| files[l.file.0 as usize].line_col(range.start).line)
+            });
+            (r.message.clone(), line)
+        })
+        .collect()
+}
+
+const FAILED_JOB: &str = r#"apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: shop, uid: j1}
+spec:
+  backoffLimit: 0
+  activeDeadlineSeconds: 300
+  template: {spec: {restartPolicy: Never, containers: [{name: migrate, image: registry.example.com/migrate:1}]}}
+status:
+  startTime: "2024-05-01T10:00:00Z"
+  failed: 1
+  conditions: [{type: Failed, status: "True", reason: DeadlineExceeded, lastTransitionTime: "2024-05-01T10:05:00Z"}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: migrate-abcde
+  namespace: shop
+  ownerReferences: [{apiVersion: batch/v1, kind: Job, name: migrate, uid: j1, controller: true}]
+spec:
+  restartPolicy: Never
+  containers: [{name: migrate, image: registry.example.com/migrate:1}]
+status:
+  phase: Failed
+  containerStatuses:
+    - {name: migrate, state: {terminated: {reason: Error, exitCode: 3, finishedAt: "2024-05-01T10:05:00Z"}}}
+"#;
+
+#[test]
+fn a_failed_job_links_its_failed_pods_and_its_deadline() {
+    let found = causes(FAILED_JOB, "job-failed");
+    let text: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+    assert!(
+        text[0].contains("its pods failed (finding `pod-failed`)"),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|m| m.contains("`activeDeadlineSeconds: 300` of the Job")),
+        "{text:#?}"
+    );
+    let deadline = found
+        .iter()
+        .find(|(m, _)| m.contains("activeDeadlineSeconds"))
+        .unwrap();
+    assert_eq!(deadline.1, Some(6));
+}
+
+const FORBID: &str = r#"apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup, namespace: ops, uid: c1}
+spec:
+  schedule: "0 * * * *"
+  concurrencyPolicy: Forbid
+  jobTemplate: {spec: {template: {spec: {restartPolicy: OnFailure, containers: [{name: b, image: registry.example.com/b:1}]}}}}
+status:
+  lastScheduleTime: "2024-05-01T01:00:00Z"
+  active: [{kind: Job, name: backup-1, namespace: ops}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: backup-1
+  namespace: ops
+  uid: j1
+  ownerReferences: [{apiVersion: batch/v1, kind: CronJob, name: backup, uid: c1, controller: true}]
+spec:
+  template: {spec: {restartPolicy: OnFailure, containers: [{name: b, image: registry.example.com/b:1}]}}
+status: {startTime: "2024-05-01T01:00:05Z", active: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: backup-1-xyz
+  namespace: ops
+  ownerReferences: [{apiVersion: batch/v1, kind: Job, name: backup-1, uid: j1, controller: true}]
+spec:
+  restartPolicy: OnFailure
+  containers: [{name: b, image: registry.example.com/b:1}]
+status:
+  phase: Running
+  containerStatuses:
+    - name: b
+      restartCount: 40
+      state: {waiting: {reason: CrashLoopBackOff}}
+      lastState: {terminated: {reason: Error, exitCode: 1, finishedAt: "2024-05-01T05:59:00Z"}}
+"#;
+
+#[test]
+fn a_stalled_cronjob_links_the_active_runs_pods_and_its_policy() {
+    let found = causes(FORBID, "cronjob-stalled");
+    let text: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+    assert!(
+        text[0].contains("the active run's pods are crash-looping (finding `pod-crash-looping`)"),
+        "{text:#?}"
+    );
+    let policy = found
+        .iter()
+        .find(|(m, _)| m.contains("`concurrencyPolicy: Forbid` with a run still active"))
+        .unwrap_or_else(|| panic!("{text:#?}"));
+    assert_eq!(policy.1, Some(6));
+}
