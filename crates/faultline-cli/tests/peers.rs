@@ -57,7 +57,80 @@ fn is_difference(source: &str, case: &str, object: &str) -> bool {
     DIFFERENCES
         .iter()
         .any(|(s, c, o, _)| *s == source && *c == case && *o == object)
+        || SECURITY_DIFFERENCES
+            .iter()
+            .any(|(s, c, o, _)| *s == source && glob(c, case) && object.starts_with(o))
 }
+
+/// `*` anywhere in `pattern` stands for any text.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => {
+            text.starts_with(head)
+                && (0..=text.len() - head.len()).any(|i| glob(tail, &text[head.len() + i..]))
+        }
+    }
+}
+
+/// Where the security rules of issue 12 differ from a peer on purpose: (source, case or `*`
+/// for every case, object or object prefix, why).
+const SECURITY_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
+    (
+        "kube-linter",
+        "*",
+        "DeploymentConfig/",
+        "OpenShift's DeploymentConfig (apps.openshift.io) is not a kind faultline reads pod templates from; its pods are not checked by any rule.",
+    ),
+    (
+        "kube-linter",
+        "run-as-non-root",
+        "Deployment/group-zero",
+        "`runAsGroup: 0` with `runAsUser: 1001` does not run as root: the user is not UID 0 and has only the group's file permissions. faultline reports root users (`runAsUser: 0`) and containers whose user the image decides.",
+    ),
+    (
+        "kube-linter",
+        "access-to-secrets",
+        "RoleBinding/role-binding1",
+        "the binding grants `get` on Secrets in its own namespace only; faultline reports Secret reads granted in every namespace (`rbac-secrets-read-cluster-wide`), not within one.",
+    ),
+    (
+        "polaris",
+        "pullPolicyNotAlways",
+        "failure",
+        "Polaris wants `imagePullPolicy: Always` for every image; for a version tag or digest `IfNotPresent` is right (and faster). faultline reports only a `latest` image pulled `IfNotPresent` or `Never`.",
+    ),
+    (
+        "polaris",
+        "*ClusterAdmin*",
+        "failure",
+        "every failing case binds the admin role to the User `testuser`; a named user with cluster-admin is the cluster's administrator. faultline reports ServiceAccounts and `system:authenticated`/`system:unauthenticated`/`system:serviceaccounts`/`system:anonymous` (the same roles bound to a ServiceAccount are in faultline's own fixtures).",
+    ),
+    (
+        "kube-score",
+        "pod-image-pullpolicy-undefined.yaml",
+        "Pods",
+        "kube-score wants `imagePullPolicy: Always`; a tagged image without the field is pulled `IfNotPresent` by default, which is right for a version tag.",
+    ),
+    (
+        "kube-score",
+        "pod-image-pullpolicy-never.yaml",
+        "Pods",
+        "the image is tagged, so `Never` runs the version named (if the node has it); faultline reports `Never` only with a `latest` image, where it freezes whatever build a node has.",
+    ),
+    (
+        "kube-score",
+        "pod-security-context-low-group-id.yaml",
+        "Pods",
+        "kube-score wants user and group ids above 10000 (to stay clear of host users); a low non-zero id is not root, and faultline reports root and unknown users only.",
+    ),
+    (
+        "kube-score",
+        "pod-security-context-low-user-id.yaml",
+        "Pods",
+        "the same: kube-score's threshold is 10000. This file's container sets `runAsUser: 0` in its pod context, reported by `container-runs-as-root`, not by `container-may-run-as-root`.",
+    ),
+];
 
 #[derive(Default)]
 struct Tally {
@@ -286,4 +359,179 @@ fn relation_rules_agree_with_peer_linters() {
     assert!(tally.failures.is_empty(), "{}", tally.failures.join("\n"));
     let agree: usize = tally.by_source.values().map(|t| t.0).sum();
     assert!(agree >= 40, "too few cases compared: {agree}");
+}
+
+/// kube-linter's security checks on their fixtures: (check, our rule, the objects its reports
+/// are about, read from the fixture).
+fn kube_linter_security(root: &Path, tally: &mut Tally) {
+    let index = read_json(&root.join("kube-linter/INDEX_bats_expected.json"));
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "latest-tag",
+            "image-tag-latest",
+            &["Deployment/app", "DeploymentConfig/app"],
+        ),
+        (
+            "docker-sock",
+            "host-path-runtime-socket",
+            &["Deployment/app", "DeploymentConfig/app"],
+        ),
+        (
+            "sensitive-host-mounts",
+            "host-path-sensitive",
+            &["Deployment/app1", "DeploymentConfig/app2"],
+        ),
+        (
+            "env-var-secret",
+            "env-literal-credential",
+            &["Deployment/app", "DeploymentConfig/app"],
+        ),
+        (
+            "no-read-only-root-fs",
+            "container-root-filesystem-writable",
+            &["Deployment/app1", "DeploymentConfig/app2"],
+        ),
+        (
+            "run-as-non-root",
+            "container-may-run-as-root",
+            &[
+                "Deployment/app1",
+                "DeploymentConfig/app2",
+                "Deployment/group-zero",
+                "DeploymentConfig/group-zero",
+            ],
+        ),
+        (
+            "cluster-admin-role-binding",
+            "rbac-cluster-admin-binding",
+            &["ClusterRoleBinding/role-binding1"],
+        ),
+        ("wildcard-in-rules", "rbac-wildcard", &["Role/role1"]),
+        (
+            "access-to-secrets",
+            "rbac-secrets-read-cluster-wide",
+            &["RoleBinding/role-binding1"],
+        ),
+    ];
+    for (check, rule, objects) in cases {
+        let test = index
+            .as_array()
+            .expect("a list of tests")
+            .iter()
+            .find(|t| t["test"] == *check)
+            .unwrap_or_else(|| panic!("kube-linter test {check} in the index"));
+        let count = test["expected_report_count"].as_u64().expect("a count");
+        assert_eq!(count as usize, objects.len(), "kube-linter {check}");
+        let input = format!("kube-linter/{}", test["input"].as_str().unwrap());
+        let ours = fired(root, &[input], rule);
+        let expected = objects.iter().map(|s| (*s).to_owned()).collect();
+        tally.compare("kube-linter", check, &expected, &ours, 0);
+    }
+}
+
+/// Polaris: in each check directory, every `failure*` file must fire our rule and every
+/// `success*` file must not (`mutated*` files are Polaris' auto-fix results).
+fn polaris_security(root: &Path, tally: &mut Tally) {
+    let checks: &[(&str, &str)] = &[
+        ("tagNotSpecified", "image-tag-latest"),
+        ("pullPolicyNotAlways", "image-pull-policy-stale"),
+        ("runAsRootAllowed", "container-may-run-as-root"),
+        (
+            "notReadOnlyRootFilesystem",
+            "container-root-filesystem-writable",
+        ),
+        (
+            "automountServiceAccountToken",
+            "service-account-token-automounted",
+        ),
+        (
+            "clusterrolebindingClusterAdmin",
+            "rbac-cluster-admin-binding",
+        ),
+        (
+            "rolebindingClusterAdminClusterRole",
+            "rbac-cluster-admin-binding",
+        ),
+        ("rolebindingClusterAdminRole", "rbac-cluster-admin-binding"),
+        ("sensitiveContainerEnvVar", "env-literal-credential"),
+    ];
+    for (dir, rule) in checks {
+        let path = root.join("polaris/test/checks").join(dir);
+        let mut files: Vec<String> = std::fs::read_dir(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|f| f.starts_with("failure") || f.starts_with("success"))
+            .filter(|f| f.ends_with(".yaml") || f.ends_with(".yml"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "polaris {dir} has fixtures");
+        for file in files {
+            let input = format!("polaris/test/checks/{dir}/{file}");
+            let ours: BTreeSet<String> = if fired(root, &[input], rule).is_empty() {
+                BTreeSet::new()
+            } else {
+                [file.clone()].into()
+            };
+            let expected: BTreeSet<String> = if file.starts_with("failure") {
+                [file.clone()].into()
+            } else {
+                BTreeSet::new()
+            };
+            let clean = usize::from(expected.is_empty() && ours.is_empty());
+            tally.compare("polaris", dir, &expected, &ours, clean);
+        }
+    }
+}
+
+/// kube-score: the grade of the Pod in each file a security check covers.
+fn kube_score_security(root: &Path, tally: &mut Tally) {
+    let index = read_json(&root.join("kube-score/INDEX_expected_grades.json"));
+    let checks: &[(&str, &str)] = &[
+        ("Container Image Tag", "image-tag-latest"),
+        ("Container Image Pull Policy", "image-pull-policy-stale"),
+        (
+            "Container Security Context ReadOnlyRootFilesystem",
+            "container-root-filesystem-writable",
+        ),
+        (
+            "Container Security Context User Group ID",
+            "container-may-run-as-root",
+        ),
+    ];
+    let mut compared = 0;
+    for a in index.as_array().expect("a list of assertions") {
+        let Some((_, rule)) = checks.iter().find(|(c, _)| a["check"] == *c) else {
+            continue;
+        };
+        let grade = a["expected_grade"].as_str().unwrap();
+        if grade == "SKIPPED" {
+            continue;
+        }
+        let case = a["files"][0].as_str().unwrap().to_owned();
+        let files = vec![format!("kube-score/score/testdata/{case}")];
+        let ours_any = !fired(root, &files, rule).is_empty();
+        let bad = matches!(grade, "GradeCritical" | "GradeWarning");
+        let label = || BTreeSet::from(["Pods".to_owned()]);
+        let expected = if bad { label() } else { BTreeSet::new() };
+        let got = if ours_any { label() } else { BTreeSet::new() };
+        let clean = usize::from(expected.is_empty() && got.is_empty());
+        tally.compare("kube-score", &case, &expected, &got, clean);
+        compared += 1;
+    }
+    assert!(compared >= 12, "kube-score security assertions: {compared}");
+}
+
+#[test]
+fn security_rules_agree_with_peer_linters() {
+    let Some(root) = corpora() else { return };
+    let mut tally = Tally::default();
+    kube_linter_security(&root, &mut tally);
+    polaris_security(&root, &mut tally);
+    kube_score_security(&root, &mut tally);
+    for (source, (agree, differ)) in &tally.by_source {
+        eprintln!("security, {source}: {agree} agree, {differ} differ on purpose (documented)");
+    }
+    assert!(tally.failures.is_empty(), "{}", tally.failures.join("\n"));
+    let agree: usize = tally.by_source.values().map(|t| t.0).sum();
+    assert!(agree >= 60, "too few cases compared: {agree}");
 }
