@@ -9,6 +9,8 @@
 
 # Build: Alpine's Rust targets musl, so the binary is static.
 FROM rust:1.95-alpine3.22 AS build
+# musl-dev's version follows the Alpine release the tag above pins.
+# hadolint ignore=DL3018
 RUN apk add --no-cache musl-dev
 WORKDIR /src
 COPY . .
