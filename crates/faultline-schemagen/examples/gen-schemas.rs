@@ -2,7 +2,7 @@
 //! kubectl-validate in `../shared` (or the folder given as the first argument).
 //!
 //! ```sh
-//! cargo run --release -p faultline-schemagen --bin gen-schemas
+//! cargo run --release -p faultline-schemagen --example gen-schemas
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 

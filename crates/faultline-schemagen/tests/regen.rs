@@ -18,7 +18,7 @@ fn committed_schemas_are_regenerated_from_shared() {
     assert!(
         generated == committed,
         "crates/faultline-schema/data/schemas.bin is stale ({} bytes committed, {} generated): \
-         run `cargo run --release -p faultline-schemagen --bin gen-schemas` and commit the result",
+         run `cargo run --release -p faultline-schemagen --example gen-schemas` and commit the result",
         committed.len(),
         generated.len()
     );
