@@ -86,6 +86,8 @@ pub(crate) struct SchemaRun<'a> {
     inventory: &'a Inventory<'a>,
     crds: OnceLock<Crds<'a>>,
     groups: OnceLock<HashSet<&'static str>>,
+    /// The built-in `ObjectMeta` at the target (for custom resources and embedded resources).
+    object_meta: OnceLock<Option<Schema<'static>>>,
     issues: Vec<OnceLock<Box<[Issue]>>>,
 }
 
@@ -102,6 +104,7 @@ impl<'a> SchemaRun<'a> {
             inventory,
             crds: OnceLock::new(),
             groups: OnceLock::new(),
+            object_meta: OnceLock::new(),
             issues: (0..inventory.objects.len())
                 .map(|_| OnceLock::new())
                 .collect(),
@@ -146,13 +149,14 @@ impl<'a> SchemaRun<'a> {
             return Target::None;
         }
         let (group, version) = obj.group_version();
+        if let Some(k) = builtin().kind(group, version, obj.kind) {
+            if !k.served_in().contains(self.minor) {
+                return Target::None;
+            }
+            return k.schema(self.minor).map_or(Target::None, Target::Builtin);
+        }
         if self.is_builtin_group(group) {
-            return match builtin().kind(group, version, obj.kind) {
-                Some(k) if k.served_in().contains(self.minor) => {
-                    k.schema(self.minor).map_or(Target::None, Target::Builtin)
-                }
-                _ => Target::None,
-            };
+            return Target::None;
         }
         let Some(crd) = self.crd_of(obj) else {
             return Target::None;
@@ -209,9 +213,11 @@ impl<'a> SchemaRun<'a> {
         if faultline_graph::from_a_cluster(obj) {
             return out;
         }
-        let object_meta = builtin()
-            .lookup(self.minor, "", "v1", "ConfigMap")
-            .and_then(|s| s.property("metadata"));
+        let object_meta = *self.object_meta.get_or_init(|| {
+            builtin()
+                .lookup(self.minor, "", "v1", "ConfigMap")
+                .and_then(|s| s.property("metadata"))
+        });
         match self.target(obj) {
             Target::None => {}
             Target::Builtin(schema) => walk::validate(
@@ -371,8 +377,10 @@ spec:
     #[test]
     fn an_old_target_is_checked_against_the_oldest_schemas_and_says_so() {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndatta: {}\n";
-        let mut settings = Settings::default();
-        settings.kube_version = KubeVersion::new(1, 20);
+        let mut settings = Settings {
+            kube_version: KubeVersion::new(1, 20),
+            ..Settings::default()
+        };
         let found = schema_findings(text, &settings);
         assert_eq!(found.len(), 1);
         assert!(
