@@ -22,6 +22,7 @@ pub const NODE_SELECTOR_MATCHES_NO_NODE: &str =
 pub const NODE_UNDER_PRESSURE: &str = registry::node_under_pressure::NodeUnderPressure::ID;
 pub const POD_CRASH_LOOPING: &str = registry::pod_crash_looping::PodCrashLooping::ID;
 pub const POD_FAILED: &str = registry::pod_failed::PodFailed::ID;
+pub const POD_SECURITY: &str = registry::pod_security::PodSecurity::ID;
 pub const POD_UNSCHEDULABLE: &str = registry::pod_unschedulable::PodUnschedulable::ID;
 pub const PROBE_LIVENESS_EQUALS_READINESS: &str =
     registry::probe_liveness_equals_readiness::ProbeLivenessEqualsReadiness::ID;
@@ -37,6 +38,7 @@ pub const RESOURCES_MEMORY_LIMIT_MISSING: &str =
     registry::resources_memory_limit_missing::ResourcesMemoryLimitMissing::ID;
 pub const RESOURCES_REQUESTS_MISSING: &str =
     registry::resources_requests_missing::ResourcesRequestsMissing::ID;
+pub const ROLLOUT_STALLS: &str = registry::rollout_stalls::RolloutStalls::ID;
 pub const SERVICE_NO_READY_ENDPOINTS: &str =
     registry::service_no_ready_endpoints::ServiceNoReadyEndpoints::ID;
 pub const SERVICE_SELECTS_NO_PODS: &str =

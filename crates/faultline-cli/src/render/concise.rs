@@ -9,7 +9,8 @@
 //!   `path: severity[rule]: message`. Columns count characters, as in every format.
 //! - No help, related places or summary: `--format human` or `json` has them.
 //! - Text from the input is one visible line ([`super::escape::visible`]), so each finding is
-//!   exactly one line.
+//!   exactly one line; a path that would start the line with `:` is written `./…` (the same
+//!   file), since a log line starting `::` is a GitHub workflow command.
 
 use std::io::{self, Write};
 
@@ -32,9 +33,13 @@ pub fn render(
 }
 
 fn line(d: &Diagnostic, files: &[SourceFile]) -> String {
+    let mut at = location_label(files, d.location.file, d.location.range);
+    if at.trim_start().starts_with(':') {
+        at.insert_str(0, "./");
+    }
     let mut s = format!(
         "{}: {}[{}]: {}",
-        location_label(files, d.location.file, d.location.range),
+        at,
         d.severity,
         d.rule,
         visible(&d.message)
@@ -80,5 +85,8 @@ mod tests {
             "m",
         );
         assert_eq!(line(&d, &files), "a\\nb.yaml: error[r]: m");
+        // No line starts a workflow command.
+        let files = [SourceFile::new(FileId(0), " ::error::x.yaml", "x: 1\n")];
+        assert_eq!(line(&d, &files), "./ ::error::x.yaml: error[r]: m");
     }
 }

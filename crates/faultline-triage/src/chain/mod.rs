@@ -26,6 +26,7 @@ use faultline_model::{Inventory, Object, ObjectId};
 use faultline_rules::evidence::controllers_in_input;
 use faultline_rules::{Context, object_ref};
 
+pub mod admission;
 pub mod facts;
 pub mod jobs;
 pub mod objects;
@@ -295,15 +296,23 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
             let mut causes = pod::symptom_links(findings, &facts, i);
             causes.extend(pod::pod_causes(findings, &facts));
             causes.extend(pod::quota_failures(cx, findings, workload));
+            causes.extend(admission::pod_security_failures(cx, findings, workload));
             causes
         }
         _ => {
+            let mut causes = Vec::new();
+            if d.rule == ids::ROLLOUT_STALLS
+                && let Some(workload) = object_of(cx, d)
+            {
+                causes = admission::pod_security_failures(cx, findings, workload);
+            }
             let pods = named(cx.inventory, d, "Pod");
             if pods.is_empty() {
-                return Vec::new();
+                return causes;
             }
             let facts = PodFacts::gather(cx, pods);
-            pod::pod_causes(findings, &facts)
+            causes.extend(pod::pod_causes(findings, &facts));
+            causes
         }
     }
 }
