@@ -228,6 +228,147 @@ pub fn backoff_before_retry(failures: i64) -> i64 {
     delay.min(360)
 }
 
+/// A helper that runs beside the main container and never exits on its own: recognised by
+/// the container's name or the last path segment of its image (`istio/proxyv2`,
+/// `envoyproxy/envoy`, `cloud-sql-proxy`, `gce-proxy`, `linkerd/proxy`, `fluent-bit`, …).
+/// Returns what it is, for messages.
+pub fn daemon_helper(container: &crate::pod::Container<'_>) -> Option<&'static str> {
+    let name = container.name();
+    let image = container
+        .image()
+        .and_then(|i| i.as_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let repo = image.split('@').next().unwrap_or("");
+    // The tag follows the last `:` after the last `/` (a registry port comes before it).
+    let repo = match repo.rfind('/') {
+        Some(slash) => match repo[slash..].find(':') {
+            Some(colon) => &repo[..slash + colon],
+            None => repo,
+        },
+        None => repo.split(':').next().unwrap_or(repo),
+    };
+    let last = repo.rsplit('/').next().unwrap_or("");
+    let by_name = match name {
+        "istio-proxy" => Some("the Istio proxy"),
+        "linkerd-proxy" => Some("the Linkerd proxy"),
+        "cloud-sql-proxy" | "cloudsql-proxy" => Some("the Cloud SQL proxy"),
+        "envoy" | "envoy-proxy" => Some("an Envoy proxy"),
+        _ => None,
+    };
+    by_name.or(match last {
+        "proxyv2" if repo.contains("istio") => Some("the Istio proxy"),
+        "proxy" if repo.contains("linkerd") => Some("the Linkerd proxy"),
+        "envoy" | "envoy-distroless" => Some("an Envoy proxy"),
+        "cloud-sql-proxy" | "gce-proxy" | "cloudsql-proxy" => Some("the Cloud SQL proxy"),
+        "fluent-bit" | "fluentd" | "fluentd-kubernetes-daemonset" => Some("a log shipper"),
+        "oauth2-proxy" => Some("an OAuth2 proxy"),
+        _ => None,
+    })
+}
+
+/// A service mesh that injects a proxy container into the pods of a template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mesh {
+    Istio,
+    Linkerd,
+}
+
+impl Mesh {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mesh::Istio => "Istio",
+            Mesh::Linkerd => "Linkerd",
+        }
+    }
+}
+
+/// Where a mesh is told to inject: a Namespace's label or annotation, or the template's.
+#[derive(Clone, Copy, Debug)]
+pub struct Injection<'a> {
+    pub mesh: Mesh,
+    /// The label or annotation value that enables it.
+    pub node: NodeRef<'a>,
+    /// On the Namespace (else on the pod template).
+    pub on_namespace: bool,
+}
+
+fn meta_value<'a>(meta: Option<NodeRef<'a>>, section: &str, key: &str) -> Option<NodeRef<'a>> {
+    meta?.get(section)?.get(key).filter(|v| v.is_scalar())
+}
+
+/// Whether a mesh injects its proxy as a regular container into pods with template metadata
+/// `template` in a namespace whose metadata is `namespace`: Istio with the Namespace label
+/// `istio-injection: enabled` or `istio.io/rev`, or the template's `sidecar.istio.io/inject:
+/// "true"`, unless the template opts out (`sidecar.istio.io/inject: "false"`, label or
+/// annotation) or asks for a native sidecar (`sidecar.istio.io/nativeSidecar: "true"`);
+/// Linkerd with `linkerd.io/inject: enabled` on either, unless the template says `disabled`
+/// or either enables `config.alpha.linkerd.io/proxy-enable-native-sidecar`. Installs that make
+/// every proxy native (Istio's `ENABLE_NATIVE_SIDECARS`) are not visible in manifests.
+pub fn mesh_injection<'a>(
+    namespace: Option<NodeRef<'a>>,
+    template: Option<NodeRef<'a>>,
+) -> Option<Injection<'a>> {
+    let either = |m: Option<NodeRef<'a>>, key: &str| {
+        meta_value(m, "labels", key).or_else(|| meta_value(m, "annotations", key))
+    };
+    let text = |n: Option<NodeRef<'a>>| n.and_then(|n| n.scalar_text());
+    // Istio.
+    let pod_inject = either(template, "sidecar.istio.io/inject");
+    let native = text(either(template, "sidecar.istio.io/nativeSidecar")) == Some("true");
+    let istio = if text(pod_inject) == Some("false") || native {
+        None
+    } else if text(pod_inject) == Some("true") {
+        pod_inject.map(|node| (node, false))
+    } else {
+        meta_value(namespace, "labels", "istio-injection")
+            .filter(|v| v.scalar_text() == Some("enabled"))
+            .or_else(|| meta_value(namespace, "labels", "istio.io/rev"))
+            .map(|node| (node, true))
+    };
+    if let Some((node, on_namespace)) = istio {
+        return Some(Injection {
+            mesh: Mesh::Istio,
+            node,
+            on_namespace,
+        });
+    }
+    // Linkerd.
+    let native_key = "config.alpha.linkerd.io/proxy-enable-native-sidecar";
+    if text(either(template, native_key)) == Some("true")
+        || text(either(namespace, native_key)) == Some("true")
+    {
+        return None;
+    }
+    let pod = meta_value(template, "annotations", "linkerd.io/inject");
+    match text(pod) {
+        Some("disabled") => None,
+        Some("enabled") => pod.map(|node| Injection {
+            mesh: Mesh::Linkerd,
+            node,
+            on_namespace: false,
+        }),
+        _ => meta_value(namespace, "annotations", "linkerd.io/inject")
+            .filter(|v| v.scalar_text() == Some("enabled"))
+            .map(|node| Injection {
+                mesh: Mesh::Linkerd,
+                node,
+                on_namespace: true,
+            }),
+    }
+}
+
+/// Whether a container's command line ends a mesh proxy or helper when the work is done:
+/// Istio's `/quitquitquit` (also the Cloud SQL proxy's with `--quitquitquit`), `linkerd-await
+/// --shutdown`, `pilot-agent request POST quitquitquit`.
+pub fn shuts_down_helpers(container: &crate::pod::Container<'_>) -> bool {
+    container.command_line().any(|n| {
+        n.as_str().is_some_and(|t| {
+            t.contains("quitquitquit") || (t.contains("linkerd-await") && t.contains("--shutdown"))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -290,6 +431,80 @@ mod tests {
         assert_eq!(
             (1..=8).map(backoff_before_retry).collect::<Vec<_>>(),
             [10, 20, 40, 80, 160, 320, 360, 360]
+        );
+    }
+
+    #[test]
+    fn helpers_and_mesh_injection() {
+        with(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: app, image: registry.example.com/app:1}\n    - {name: proxy, image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8.0'}\n    - {name: sidecar, image: 'docker.io/istio/proxyv2:1.22.0'}\n    - {name: logs, image: 'localhost:5000/fluent/fluent-bit'}\n",
+            |o| {
+                let t = crate::pod::PodTemplate::of(o).unwrap();
+                let found: Vec<_> = t.containers().map(|c| daemon_helper(&c)).collect();
+                assert_eq!(
+                    found,
+                    [
+                        None,
+                        Some("the Cloud SQL proxy"),
+                        Some("the Istio proxy"),
+                        Some("a log shipper")
+                    ]
+                );
+            },
+        );
+        let meta = |text: &str| -> Option<(Mesh, bool)> {
+            with(text, |o| {
+                let ns = o.node.get("ns");
+                let tpl = o.node.get("tpl");
+                mesh_injection(ns, tpl).map(|i| (i.mesh, i.on_namespace))
+            })
+        };
+        let doc = |ns: &str, tpl: &str| {
+            format!("apiVersion: v1\nkind: X\nmetadata: {{name: x}}\nns: {ns}\ntpl: {tpl}\n")
+        };
+        assert_eq!(
+            meta(&doc("{labels: {istio-injection: enabled}}", "{}")),
+            Some((Mesh::Istio, true))
+        );
+        assert_eq!(
+            meta(&doc(
+                "{labels: {istio-injection: enabled}}",
+                "{labels: {sidecar.istio.io/inject: 'false'}}"
+            )),
+            None
+        );
+        assert_eq!(
+            meta(&doc(
+                "{labels: {istio.io/rev: canary}}",
+                "{annotations: {sidecar.istio.io/nativeSidecar: 'true'}}"
+            )),
+            None
+        );
+        assert_eq!(
+            meta(&doc("{}", "{labels: {sidecar.istio.io/inject: 'true'}}")),
+            Some((Mesh::Istio, false))
+        );
+        assert_eq!(
+            meta(&doc("{annotations: {linkerd.io/inject: enabled}}", "{}")),
+            Some((Mesh::Linkerd, true))
+        );
+        assert_eq!(
+            meta(&doc(
+                "{annotations: {linkerd.io/inject: enabled}}",
+                "{annotations: {linkerd.io/inject: disabled}}"
+            )),
+            None
+        );
+        assert_eq!(
+            meta(&doc(
+                "{annotations: {linkerd.io/inject: enabled, config.alpha.linkerd.io/proxy-enable-native-sidecar: 'true'}}",
+                "{}"
+            )),
+            None
+        );
+        assert_eq!(
+            meta(&doc("{labels: {istio-injection: disabled}}", "{}")),
+            None
         );
     }
 }

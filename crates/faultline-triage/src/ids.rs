@@ -8,9 +8,11 @@ pub const ANTI_AFFINITY_UNSATISFIABLE: &str =
     registry::anti_affinity_unsatisfiable::AntiAffinityUnsatisfiable::ID;
 pub const CONTAINER_CONFIG_ERROR: &str = registry::container_config_error::ContainerConfigError::ID;
 pub const CONTAINER_OOM_KILLED: &str = registry::container_oom_killed::ContainerOomKilled::ID;
+pub const CRONJOB_SCHEDULE_RISKY: &str = registry::cronjob_schedule_risky::CronjobScheduleRisky::ID;
 pub const CRONJOB_STALLED: &str = registry::cronjob_stalled::CronjobStalled::ID;
 pub const IMAGE_PULL_FAILING: &str = registry::image_pull_failing::ImagePullFailing::ID;
 pub const JOB_FAILED: &str = registry::job_failed::JobFailed::ID;
+pub const JOB_NEVER_COMPLETES: &str = registry::job_never_completes::JobNeverCompletes::ID;
 pub const JVM_HEAP_EXCEEDS_MEMORY_LIMIT: &str =
     registry::jvm_heap_exceeds_memory_limit::JvmHeapExceedsMemoryLimit::ID;
 pub const NETPOL_BLOCKS_DNS: &str = registry::netpol_blocks_dns::NetpolBlocksDns::ID;

@@ -131,3 +131,35 @@ fn a_stalled_cronjob_links_the_active_runs_pods_and_its_policy() {
         .unwrap_or_else(|| panic!("{text:#?}"));
     assert_eq!(policy.1, Some(6));
 }
+
+const INJECTED: &str = r#"apiVersion: v1
+kind: Namespace
+metadata: {name: batch, labels: {istio-injection: enabled}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: export, namespace: batch, uid: j1}
+spec:
+  activeDeadlineSeconds: 600
+  template: {spec: {restartPolicy: Never, containers: [{name: export, image: registry.example.com/export:1}]}}
+status: {startTime: "2024-05-01T10:00:00Z", active: 1}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: e1, namespace: batch}
+involvedObject: {kind: Job, name: export, namespace: batch}
+type: Normal
+reason: SuccessfulCreate
+lastTimestamp: "2024-05-01T11:00:00Z"
+"#;
+
+#[test]
+fn a_job_past_its_deadline_links_the_injected_proxy() {
+    let found = causes(INJECTED, "job-failed");
+    assert!(
+        found[0]
+            .0
+            .contains("a container that never exits keeps the Job's pods running (finding `job-never-completes`)"),
+        "{found:#?}"
+    );
+}

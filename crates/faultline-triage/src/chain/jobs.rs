@@ -38,6 +38,18 @@ pub(crate) fn job_causes(
     }
     let facts = PodFacts::gather(cx, pods);
     causes.extend(pod::pod_causes(findings, &facts));
+    if let Some(job) = object_of(cx, d) {
+        let keys = super::with_owners(cx.inventory, &[job]);
+        for j in findings.on(&keys, &[ids::JOB_NEVER_COMPLETES]) {
+            causes.push(Cause::finding(
+                findings.get(j),
+                "a container that never exits keeps the Job's pods running".to_owned(),
+                "a Job completes only when all its regular containers have exited".to_owned(),
+                90,
+                Vec::new(),
+            ));
+        }
+    }
     if let Some(job) = object_of(cx, d).and_then(Job::of)
         && let Outcome::Failed(c) = job.outcome()
         && c.reason.is_some_and(|r| r.value == "DeadlineExceeded")
@@ -84,6 +96,23 @@ pub(crate) fn cronjob_causes(
             "its runs fail".to_owned(),
             "a run that fails is not a success: `lastSuccessfulTime` stays where it was".to_owned(),
             92,
+            Vec::new(),
+        ));
+    }
+    for j in findings.on(
+        &[obj.id],
+        &[ids::CRONJOB_SCHEDULE_RISKY, ids::JOB_NEVER_COMPLETES],
+    ) {
+        let f = findings.get(j);
+        causes.push(Cause::finding(
+            f,
+            if f.rule == ids::JOB_NEVER_COMPLETES {
+                "a container that never exits keeps every run active".to_owned()
+            } else {
+                "the schedule's settings skip or pile up runs".to_owned()
+            },
+            "the CronJob's configuration explains the runs that are missing".to_owned(),
+            90,
             Vec::new(),
         ));
     }
