@@ -1,7 +1,7 @@
 //! `faultline matrix` and `faultline diff`: connectivity between workloads as the
 //! NetworkPolicies allow it, and how it changes between two inputs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::net::Ipv4Addr;
@@ -461,6 +461,9 @@ pub struct DiffOutcome {
     pub new_findings: Vec<String>,
     pub fixed_findings: Vec<String>,
     pub new_errors: usize,
+    /// Pod shapes the Pod Security admission refuses in NEW and not in OLD (`refused: …`),
+    /// and the reverse (`admitted: …`), with why.
+    pub admission: Vec<String>,
 }
 
 impl DiffOutcome {
@@ -482,22 +485,24 @@ pub fn diff(
     warnings: &mut Vec<String>,
 ) -> Result<DiffOutcome, String> {
     let run = check::Prepared::new(check_args)?;
-    let mut side = |path: &str| -> Result<(Connectivity, BTreeSet<(String, Severity)>), String> {
+    type Side = (Connectivity, BTreeSet<(String, Severity)>, Admission);
+    let mut side = |path: &str| -> Result<Side, String> {
         let session = run.setup.load(&[path.to_owned()])?;
         let (connectivity, w) = model_of(&session, options, |model, _| {
             (model.matrix(), model.workload_names())
         });
         warnings.extend(w);
-        let (analysis, ()) = run.analyze(session, |_, _, _| ())?;
+        let (analysis, admission) =
+            run.analyze(session, |cx, diags, _| Admission::of(cx, diags))?;
         let findings = analysis
             .diagnostics
             .iter()
             .map(|d| (finding_key(d), d.severity))
             .collect();
-        Ok((connectivity, findings))
+        Ok((connectivity, findings, admission))
     };
-    let ((old_lines, old_names), before) = side(old)?;
-    let ((new_lines, new_names), after) = side(new)?;
+    let ((old_lines, old_names), before, old_admission) = side(old)?;
+    let ((new_lines, new_names), after, new_admission) = side(new)?;
     let connectivity = diff::diff(&old_lines, &new_lines, &old_names, &new_names);
     let new_findings: Vec<&(String, Severity)> = after.difference(&before).collect();
     let new_errors = new_findings
@@ -509,7 +514,106 @@ pub fn diff(
         new_findings: new_findings.into_iter().map(|(k, _)| k.clone()).collect(),
         fixed_findings: before.difference(&after).map(|(k, _)| k.clone()).collect(),
         new_errors,
+        admission: Admission::diff(&old_admission, &new_admission),
     })
+}
+
+/// What the Pod Security admission does with one side's pod shapes, read from the
+/// `pod-security` errors (so with the run's configuration, exemptions and suppressions).
+#[derive(Debug, Default)]
+struct Admission {
+    /// `Kind/namespace/name` of every Pod and pod template.
+    shapes: BTreeSet<String>,
+    /// The shapes whose pods the API server refuses, with the violations.
+    refused: BTreeMap<String, Vec<String>>,
+    /// Each Namespace of the input: the level and version it enforces.
+    enforce: BTreeMap<String, String>,
+}
+
+impl Admission {
+    fn of(cx: &faultline_rules::Context<'_>, diags: &[Diagnostic]) -> Self {
+        use faultline_model::pod_security::policy::NamespacePolicy;
+        use faultline_model::pod_security::{Level, LevelVersion, Version};
+        let key = |kind: &str, ns: Option<&str>, name: &str| {
+            format!("{kind}/{}/{name}", ns.unwrap_or(""))
+        };
+        let mut out = Self::default();
+        let unlabelled = NamespacePolicy::uniform(LevelVersion {
+            level: Level::Privileged,
+            version: Version::Latest,
+        });
+        for o in &cx.inventory.objects {
+            if faultline_model::pod::PodTemplate::of(o).is_some() {
+                out.shapes.insert(key(o.kind, o.namespace, o.name));
+            } else if o.kind == "Namespace" {
+                let p =
+                    NamespacePolicy::from_labels(o.node.path(&["metadata", "labels"]), &unlabelled);
+                out.enforce
+                    .insert(o.name.to_owned(), p.enforce.level_version.to_string());
+            }
+        }
+        let rule = faultline_rules::registry::pod_security::PodSecurity::ID;
+        for d in diags {
+            if d.rule == rule
+                && d.severity == Severity::Error
+                && let Some(o) = &d.object
+            {
+                out.refused
+                    .entry(key(&o.kind, o.namespace.as_deref(), &o.name))
+                    .or_default()
+                    .push(d.message.clone());
+            }
+        }
+        out
+    }
+
+    /// `refused: Deployment/shop/web: namespace `shop` now enforces restricted:latest (was
+    /// privileged:latest); violates PodSecurity …`, then `admitted: …`.
+    fn diff(old: &Self, new: &Self) -> Vec<String> {
+        let why = |key: &str, from: &Self, to: &Self| {
+            if !from.shapes.contains(key) {
+                return "new in this input".to_owned();
+            }
+            let ns = key.split('/').nth(1).unwrap_or("");
+            let was = from
+                .enforce
+                .get(ns)
+                .map_or("no Namespace in the input", String::as_str);
+            let now = to
+                .enforce
+                .get(ns)
+                .map_or("no Namespace in the input", String::as_str);
+            if was == now {
+                "its pod template changed".to_owned()
+            } else {
+                format!("namespace `{ns}` now enforces {now} (was {was})")
+            }
+        };
+        let mut out = Vec::new();
+        for (key, violations) in &new.refused {
+            if !old.refused.contains_key(key) {
+                // `violates PodSecurity "restricted:latest": ` once, then each check.
+                let prefix = violations[0]
+                    .find("\": ")
+                    .map_or("", |i| &violations[0][..i + 3]);
+                let checks: Vec<&str> = violations
+                    .iter()
+                    .map(|v| v.strip_prefix(prefix).unwrap_or(v))
+                    .collect();
+                out.push(format!(
+                    "refused: {key}: {}; {prefix}{}",
+                    why(key, old, new),
+                    checks.join("; ")
+                ));
+            }
+        }
+        for key in old.refused.keys() {
+            if !new.refused.contains_key(key) && new.shapes.contains(key) {
+                out.push(format!("admitted: {key}: {}", why(key, old, new)));
+            }
+        }
+        out
+    }
 }
 
 /// Writes a diff: the connectivity table, then (in txt and md) the findings that changed.
@@ -529,6 +633,12 @@ pub fn write_diff(
         }
         for f in &outcome.fixed_findings {
             let _ = writeln!(text, "fixed: {}", visible(f));
+        }
+        if !outcome.admission.is_empty() {
+            let _ = writeln!(text, "\nAdmission diff (Pod Security):");
+            for a in &outcome.admission {
+                let _ = writeln!(text, "{}", visible(a));
+            }
         }
     }
     out.write_all(text.as_bytes())

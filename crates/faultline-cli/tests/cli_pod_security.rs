@@ -95,3 +95,98 @@ fn the_default_level_comes_from_the_flag_or_the_configuration() {
         "{err:?}"
     );
 }
+
+const NAMESPACE: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels:
+    pod-security.kubernetes.io/enforce: LEVEL
+---
+";
+
+const WEB: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      HOST
+      containers:
+        - name: app
+          image: registry.example.com/web:1.0
+";
+
+/// `faultline diff OLD NEW` over two one-file inputs: stdout and exit code.
+fn diff(old: &str, new: &str) -> (String, i32) {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, text) in [("old", old), ("new", new)] {
+        std::fs::create_dir(dir.path().join(side)).unwrap();
+        std::fs::write(dir.path().join(side).join("app.yaml"), text).unwrap();
+    }
+    let out = Command::cargo_bin("faultline")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["diff", "--no-config", "old", "new"])
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code().unwrap(),
+    )
+}
+
+fn admission_section(out: &str) -> Vec<&str> {
+    out.split("Admission diff (Pod Security):\n")
+        .nth(1)
+        .map(|s| s.lines().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn diff_names_the_workloads_a_label_or_template_change_refuses_or_admits() {
+    let ns = |level: &str| NAMESPACE.replace("LEVEL", level);
+    let web = |host: &str| WEB.replace("HOST", host);
+    let plain = web("hostNetwork: false");
+    // The namespace goes from baseline to restricted: web is refused, exit 1.
+    let (out, code) = diff(&(ns("baseline") + &plain), &(ns("restricted") + &plain));
+    assert_eq!(code, 1, "{out}");
+    let section = admission_section(&out);
+    assert_eq!(section.len(), 1, "{out}");
+    assert!(
+        section[0].starts_with(
+            r#"refused: Deployment/shop/web: namespace `shop` now enforces restricted:latest (was baseline:latest); violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false); runAsNonRoot != true"#
+        ),
+        "{out}"
+    );
+    // The template starts using the host network under baseline: refused, for the template.
+    let (out, code) = diff(
+        &(ns("baseline") + &plain),
+        &(ns("baseline") + &web("hostNetwork: true")),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        admission_section(&out),
+        [
+            r#"refused: Deployment/shop/web: its pod template changed; violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)"#
+        ],
+        "{out}"
+    );
+    // And back: admitted again; no admission change, no section.
+    let (out, code) = diff(
+        &(ns("baseline") + &web("hostNetwork: true")),
+        &(ns("privileged") + &web("hostNetwork: true")),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        admission_section(&out),
+        [
+            "admitted: Deployment/shop/web: namespace `shop` now enforces privileged:latest (was baseline:latest)"
+        ],
+        "{out}"
+    );
+    let (out, _) = diff(&(ns("baseline") + &plain), &(ns("baseline") + &plain));
+    assert!(admission_section(&out).is_empty(), "{out}");
+}
