@@ -35,6 +35,11 @@ declare_rule! {
     /// `enforce` level is evaluated as `restricted` (the admission fails closed), an invalid
     /// `warn` or `audit` level as `privileged`, an invalid version as `latest`.
     ///
+    /// In a snapshot, `faultline triage` follows a controller's `FailedCreate` Events that say
+    /// `violates PodSecurity` to these fields (the Event names the level, so the template is
+    /// checked at it even when the snapshot lacks the Namespace), and `faultline diff` lists the
+    /// workloads a label or template change moves from admitted to refused.
+    ///
     /// ## Why it matters
     /// Privileged containers, host namespaces, host paths and added capabilities hand a
     /// compromised container the node. And a namespace that enforces a level refuses the pods
