@@ -89,6 +89,14 @@ impl Rule for ApiUnknown {
         {
             return;
         }
+        let run = cx.schema();
+        let (group, version) = obj.group_version();
+        // Most objects: a built-in kind the target serves.
+        let b = builtin();
+        let served = b.served_in(group, version, obj.kind);
+        if served.contains(run.minor) {
+            return;
+        }
         if matches!(
             api_versions::status(obj.api_version, obj.kind, target),
             Some(ApiStatus::Removed(_))
@@ -97,19 +105,12 @@ impl Rule for ApiUnknown {
             // `api-removed` reports it, or the target still serves it.
             return;
         }
-        let run = cx.schema();
-        let (group, version) = obj.group_version();
         let range = obj
             .node
             .field_range("apiVersion")
             .unwrap_or_else(|| obj.kind_range());
         if !run.is_builtin_group(group) {
             custom(cx, obj, out);
-            return;
-        }
-        let b = builtin();
-        let served = b.served_in(group, version, obj.kind);
-        if served.contains(run.minor) {
             return;
         }
         let av = obj.api_version;
