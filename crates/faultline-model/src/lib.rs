@@ -26,6 +26,7 @@ pub mod selectors;
 pub mod snapshot;
 pub mod status;
 pub mod time;
+pub mod waits;
 pub mod views;
 pub mod workload;
 pub mod workload_status;

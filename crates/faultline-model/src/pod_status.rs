@@ -306,6 +306,23 @@ impl<'a> PodStatus<'a> {
         self.init_containers.iter().chain(&self.containers)
     }
 
+    /// The init container the pod is held at, as `kubectl get pods` finds it for
+    /// `Init:…`: the first that has not exited 0 (a started sidecar does not hold the pod),
+    /// with its index; `None` once the pod is `Initialized`.
+    pub fn blocking_init(&self) -> Option<(usize, &ContainerStatus<'a>)> {
+        if self.condition("Initialized").is_some_and(|c| c.is_true()) {
+            return None;
+        }
+        self.init_containers.iter().enumerate().find(|(_, c)| {
+            let done = c
+                .state
+                .terminated()
+                .is_some_and(|t| t.exit_code.is_some_and(|e| e.value == 0));
+            let sidecar_up = c.sidecar && c.started.is_some_and(|s| s.value);
+            !done && !sidecar_up
+        })
+    }
+
     fn phase_is(&self, phase: &str) -> bool {
         self.phase.is_some_and(|p| p.value == phase)
     }

@@ -11,6 +11,8 @@ pub const CONTAINER_OOM_KILLED: &str = registry::container_oom_killed::Container
 pub const CRONJOB_SCHEDULE_RISKY: &str = registry::cronjob_schedule_risky::CronjobScheduleRisky::ID;
 pub const CRONJOB_STALLED: &str = registry::cronjob_stalled::CronjobStalled::ID;
 pub const IMAGE_PULL_FAILING: &str = registry::image_pull_failing::ImagePullFailing::ID;
+pub const INIT_CONTAINER_WAITS_FOR_MISSING: &str =
+    registry::init_container_waits_for_missing::InitContainerWaitsForMissing::ID;
 pub const JOB_FAILED: &str = registry::job_failed::JobFailed::ID;
 pub const JOB_NEVER_COMPLETES: &str = registry::job_never_completes::JobNeverCompletes::ID;
 pub const JVM_HEAP_EXCEEDS_MEMORY_LIMIT: &str =
@@ -25,6 +27,7 @@ pub const NODE_UNDER_PRESSURE: &str = registry::node_under_pressure::NodeUnderPr
 pub const POD_CRASH_LOOPING: &str = registry::pod_crash_looping::PodCrashLooping::ID;
 pub const POD_FAILED: &str = registry::pod_failed::PodFailed::ID;
 pub const POD_SECURITY: &str = registry::pod_security::PodSecurity::ID;
+pub const POD_INIT_BLOCKED: &str = registry::pod_init_blocked::PodInitBlocked::ID;
 pub const POD_UNSCHEDULABLE: &str = registry::pod_unschedulable::PodUnschedulable::ID;
 pub const PROBE_LIVENESS_EQUALS_READINESS: &str =
     registry::probe_liveness_equals_readiness::ProbeLivenessEqualsReadiness::ID;

@@ -163,3 +163,69 @@ fn a_job_past_its_deadline_links_the_injected_proxy() {
         "{found:#?}"
     );
 }
+
+const HELD: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop, uid: d1}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      initContainers:
+        - name: wait-for-db
+          image: busybox:1.36
+          command: ["sh", "-c", "until nslookup postgres; do sleep 2; done"]
+      containers: [{name: api, image: registry.example.com/shop/api:2.1}]
+status: {replicas: 1, unavailableReplicas: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: postgresql, namespace: shop, uid: s1}
+spec: {selector: {app: postgresql}, ports: [{port: 5432}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api-1
+  namespace: shop
+  uid: p1
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: d1, controller: true}]
+spec:
+  initContainers:
+    - name: wait-for-db
+      image: busybox:1.36
+      command: ["sh", "-c", "until nslookup postgres; do sleep 2; done"]
+  containers: [{name: api, image: registry.example.com/shop/api:2.1}]
+status:
+  phase: Pending
+  startTime: "2024-05-01T11:00:00Z"
+  conditions: [{type: Initialized, status: "False"}]
+  initContainerStatuses:
+    - {name: wait-for-db, ready: false, restartCount: 0, state: {running: {startedAt: "2024-05-01T11:00:02Z"}}}
+  containerStatuses:
+    - {name: api, ready: false, restartCount: 0, state: {waiting: {reason: PodInitializing}}}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: e1, namespace: shop}
+involvedObject: {kind: Pod, name: api-1, namespace: shop}
+type: Normal
+reason: Started
+lastTimestamp: "2024-05-01T11:30:00Z"
+"#;
+
+#[test]
+fn a_pod_held_in_init_links_what_its_init_container_waits_for() {
+    let found = causes(HELD, "pod-init-blocked");
+    let text: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+    assert!(
+        text[0].contains("waits for something the input does not contain (finding `init-container-waits-for-missing`)"),
+        "{text:#?}"
+    );
+    let command = found
+        .iter()
+        .find(|(m, _)| m.contains("the command of init container `wait-for-db`"))
+        .unwrap_or_else(|| panic!("{text:#?}"));
+    assert_eq!(command.1, Some(32), "the pod's init container command");
+}

@@ -38,6 +38,7 @@ pub(crate) fn job_causes(
     }
     let facts = PodFacts::gather(cx, pods);
     causes.extend(pod::pod_causes(findings, &facts));
+    causes.extend(super::init::init_causes(cx, findings, &facts));
     if let Some(job) = object_of(cx, d) {
         let keys = super::with_owners(cx.inventory, &[job]);
         for j in findings.on(&keys, &[ids::JOB_NEVER_COMPLETES]) {
@@ -138,6 +139,7 @@ pub(crate) fn cronjob_causes(
         }
         let facts = PodFacts::gather(cx, pods);
         causes.extend(pod::pod_causes(findings, &facts));
+        causes.extend(super::init::init_causes(cx, findings, &facts));
     }
     if let Some(p) = cron.concurrency_policy().1.filter(|p| p.value == "Forbid")
         && !active.is_empty()

@@ -15,6 +15,7 @@
 //!   configuration, scheduling, quotas, the program itself);
 //! - [`objects`]: the causes of Service, Node, quota and claim symptoms;
 //! - [`jobs`]: the causes of failed Jobs and stalled CronJobs;
+//! - [`init`]: the causes of pods held in their init containers;
 //! - [`wording`]: how causes and their `kubectl` commands are written.
 
 use crate::ids;
@@ -28,6 +29,7 @@ use faultline_rules::{Context, object_ref};
 
 pub mod admission;
 pub mod facts;
+pub mod init;
 pub mod jobs;
 pub mod objects;
 pub mod pod;
@@ -311,6 +313,7 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
                 return causes;
             }
             let facts = PodFacts::gather(cx, pods);
+            causes.extend(init::init_causes(cx, findings, &facts));
             causes.extend(pod::pod_causes(findings, &facts));
             causes
         }

@@ -135,6 +135,7 @@ pub(crate) const POD_SYMPTOMS: &[&str] = &[
     ids::CONTAINER_CONFIG_ERROR,
     ids::POD_UNSCHEDULABLE,
     ids::POD_FAILED,
+    ids::POD_INIT_BLOCKED,
 ];
 
 /// What a status finding linked as a cause says about the pods.
@@ -146,6 +147,7 @@ pub(crate) fn symptom_what(rule: &str) -> &'static str {
         ids::CONTAINER_CONFIG_ERROR => "its pods cannot start: their configuration is missing",
         ids::POD_UNSCHEDULABLE => "its pods cannot be scheduled",
         ids::POD_FAILED => "its pods failed",
+        ids::POD_INIT_BLOCKED => "its pods are held in their init containers",
         ids::WORKLOAD_UNAVAILABLE => "the workload behind it has no available replicas",
         _ => "its pods are unhealthy",
     }
