@@ -207,13 +207,16 @@ fn token_word_kind(w: &str) -> Option<CredentialKind> {
             return Some(CredentialKind::StripeKey);
         }
     }
-    let parts: Vec<&str> = w.split('.').collect();
-    if parts.len() == 3
-        && parts[0].starts_with("eyJ")
-        && parts[1].starts_with("eyJ")
-        && parts.iter().all(|p| p.len() >= 4 && b64url(p))
-    {
-        return Some(CredentialKind::Jwt);
+    // Checked without collecting the parts: this runs for every word of every env value.
+    if w.starts_with("eyJ") {
+        let mut parts = w.split('.');
+        let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_none()
+            && b.starts_with("eyJ")
+            && [a, b, c].iter().all(|p| p.len() >= 4 && b64url(p))
+        {
+            return Some(CredentialKind::Jwt);
+        }
     }
     None
 }

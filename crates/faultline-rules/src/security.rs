@@ -74,6 +74,16 @@ pub(crate) fn is_windows(pod: &PodTemplate<'_>) -> bool {
     field::str(pod.spec.get("os"), "name").is_some_and(|n| n.value == "windows")
 }
 
+/// Whether a pod shape is judged through its controller's template instead: a Pod, or a
+/// ReplicaSet or Job, whose controller is in the input with a pod template of its own. Used
+/// by the information-level rules, whose findings would otherwise be made on every replica of
+/// a snapshot and then folded into the controller's (the cost of a finding per pod).
+pub(crate) fn judged_through_controller(cx: &Context<'_>, obj: &Object<'_>) -> bool {
+    cx.graph
+        .owner(obj.id)
+        .is_some_and(|o| kinds::pod_template_path(cx.inventory.get(o).kind).is_some())
+}
+
 /// The key node of the pod spec (`spec:` of a Pod, `template.spec:` of a workload), to point
 /// at a pod-wide setting that is missing.
 pub(crate) fn pod_spec_key(obj: &Object<'_>) -> TextRange {
@@ -384,28 +394,6 @@ pub(crate) fn subjects<'a>(binding: &Object<'a>) -> impl Iterator<Item = Subject
                 namespace,
             })
         })
-}
-
-/// Whether a binding's subject is the ServiceAccount `namespace/name`, by name or through
-/// the groups `system:serviceaccounts` and `system:serviceaccounts:<namespace>`.
-pub(crate) fn subject_is_service_account(s: &Subject<'_>, namespace: &str, name: &str) -> bool {
-    match s.kind {
-        "ServiceAccount" => s.name.value == name && s.namespace == Some(namespace),
-        "Group" => {
-            s.name.value == "system:serviceaccounts"
-                || s.name
-                    .value
-                    .strip_prefix("system:serviceaccounts:")
-                    .is_some_and(|ns| ns == namespace)
-        }
-        "User" => s
-            .name
-            .value
-            .strip_prefix("system:serviceaccount:")
-            .and_then(|r| r.split_once(':'))
-            .is_some_and(|(ns, n)| ns == namespace && n == name),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@ use faultline_model::pod::{ContainerKind, PodTemplate};
 use faultline_model::{Object, field};
 use faultline_syntax::TextRange;
 
-use crate::security::{Level, effective, is_windows, pod_spec_key};
+use crate::security::{Level, effective, is_windows, judged_through_controller, pod_spec_key};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -15,6 +15,9 @@ declare_rule! {
     /// by `container-runs-as-root` instead. Windows pods are skipped. Information by default:
     /// the restricted Pod Security Standard requires `runAsNonRoot: true`, the baseline
     /// does not.
+    ///
+    /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
+    /// judged through the controller's template, so the finding is made once per workload.
     ///
     /// ## Why it matters
     /// With `runAsNonRoot: true` the kubelet refuses to start a container whose image would
@@ -79,12 +82,12 @@ const HELP: &str = "set `runAsNonRoot: true` (in the pod's `securityContext` for
 impl Rule for ContainerMayRunAsRoot {
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
-        if is_windows(pod) {
+        if is_windows(pod) || judged_through_controller(cx, obj) {
             return;
         }
         let pod_sc = pod.spec.get("securityContext");

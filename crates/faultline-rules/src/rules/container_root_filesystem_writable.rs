@@ -1,7 +1,7 @@
 use faultline_model::pod::{ContainerKind, PodTemplate};
 use faultline_model::{Object, field};
 
-use crate::security::is_windows;
+use crate::security::{is_windows, judged_through_controller};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -10,6 +10,9 @@ declare_rule! {
     /// `readOnlyRootFilesystem: false` where it is written). Ephemeral debugging containers
     /// and Windows pods are skipped. Information by default: many images write to their
     /// own file system and need an `emptyDir` for those paths first.
+    ///
+    /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
+    /// judged through the controller's template, so the finding is made once per workload.
     ///
     /// ## Why it matters
     /// A writable root file system lets an attacker who gets code execution drop tools and
@@ -78,12 +81,12 @@ declare_rule! {
 impl Rule for ContainerRootFilesystemWritable {
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
-        if is_windows(pod) {
+        if is_windows(pod) || judged_through_controller(cx, obj) {
             return;
         }
         for c in pod.containers() {

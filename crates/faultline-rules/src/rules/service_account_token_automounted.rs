@@ -1,7 +1,9 @@
+use std::collections::HashSet;
+
 use faultline_model::pod::PodTemplate;
 use faultline_model::{Object, field};
 
-use crate::security::{pod_spec_key, subject_is_service_account, subjects};
+use crate::security::{judged_through_controller, pod_spec_key, subjects};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -16,6 +18,9 @@ declare_rule! {
     /// discovery. Reported at `automountServiceAccountToken: true` where written, else at
     /// `serviceAccountName`, else at the pod spec. Information: bindings may come from
     /// elsewhere.
+    ///
+    /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
+    /// judged through the controller's template, so the finding is made once per workload.
     ///
     /// ## Why it matters
     /// The token is a credential in the pod's file system: code execution in the container
@@ -75,66 +80,118 @@ declare_rule! {
     }
 }
 
-/// Whether a RoleBinding of `namespace` or any ClusterRoleBinding of the input grants
-/// something to ServiceAccount `namespace/name`.
-fn is_bound(cx: &Context<'_>, namespace: &str, name: &str) -> bool {
-    let bindings = cx
-        .graph
-        .objects_of("RoleBinding", Some(namespace))
-        .iter()
-        .chain(cx.graph.objects_of("ClusterRoleBinding", None));
-    bindings
-        .map(|id| cx.inventory.get(*id))
-        .any(|b| subjects(b).any(|s| subject_is_service_account(&s, namespace, name)))
+/// The ServiceAccounts the input's bindings grant something: by name (a `ServiceAccount`
+/// subject, or the user `system:serviceaccount:<ns>:<name>`), every account of a namespace
+/// (`system:serviceaccounts:<ns>`), or every account (`system:serviceaccounts`). Built once
+/// per run from the bindings.
+#[derive(Default)]
+struct Bound<'a> {
+    accounts: HashSet<(&'a str, &'a str)>,
+    namespaces: HashSet<&'a str>,
+    all: bool,
+}
+
+impl<'a> Bound<'a> {
+    fn of(cx: &Context<'a>) -> Self {
+        let mut bound = Self::default();
+        let bindings = cx
+            .inventory
+            .objects
+            .iter()
+            .filter(|o| matches!(o.kind, "RoleBinding" | "ClusterRoleBinding"));
+        for b in bindings {
+            for s in subjects(b) {
+                let name = s.name.value;
+                match s.kind {
+                    "ServiceAccount" => {
+                        if let Some(ns) = s.namespace {
+                            bound.accounts.insert((ns, name));
+                        }
+                    }
+                    "Group" if name == "system:serviceaccounts" => bound.all = true,
+                    "Group" => {
+                        if let Some(ns) = name.strip_prefix("system:serviceaccounts:") {
+                            bound.namespaces.insert(ns);
+                        }
+                    }
+                    "User" => {
+                        let account = name.strip_prefix("system:serviceaccount:");
+                        if let Some((ns, n)) = account.and_then(|a| a.split_once(':')) {
+                            bound.accounts.insert((ns, n));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        bound
+    }
+
+    fn contains(&self, namespace: &str, name: &str) -> bool {
+        self.all
+            || self.namespaces.contains(namespace)
+            || self.accounts.contains(&(namespace, name))
+    }
 }
 
 impl Rule for ServiceAccountTokenAutomounted {
-    fn check_pod(
-        &self,
-        cx: &Context<'_>,
-        obj: &Object<'_>,
-        pod: &PodTemplate<'_>,
-        out: &mut Sink<'_>,
-    ) {
-        let Some(namespace) = obj.namespace else {
-            return;
-        };
-        let spec = pod.spec;
-        let written = field::bool(Some(spec), "automountServiceAccountToken");
-        if written.is_some_and(|f| !f.value) {
-            return;
+    // Once per run: the bindings are read once, then every pod shape is checked against them.
+    fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
+        let bound = Bound::of(cx);
+        for obj in &cx.inventory.objects {
+            if let Some(pod) = PodTemplate::of(obj)
+                && !judged_through_controller(cx, obj)
+            {
+                check(cx, &bound, obj, &pod, out);
+            }
         }
-        let sa_name = field::name(Some(spec), "serviceAccountName")
-            .or_else(|| field::name(Some(spec), "serviceAccount"));
-        let name = sa_name.map_or("default", |f| f.value);
-        let sa = cx.inventory.find("ServiceAccount", Some(namespace), name);
-        let sa_setting =
-            sa.and_then(|sa| field::bool(Some(sa.node), "automountServiceAccountToken"));
-        if written.is_none() && sa_setting.is_some_and(|f| !f.value) {
-            return;
-        }
-        if is_bound(cx, namespace, name) {
-            return;
-        }
-        let at = written
-            .map(|f| f.range())
-            .or_else(|| sa_name.map(|f| f.range()))
-            .unwrap_or_else(|| pod_spec_key(obj));
-        let report = out
-            .report(
-                obj,
-                at,
-                format!("the pod mounts a token of ServiceAccount `{name}`, which no RoleBinding or ClusterRoleBinding in the input grants anything"),
-            )
-            .help("set `automountServiceAccountToken: false` in the pod spec (or the ServiceAccount) if the program does not call the Kubernetes API");
-        if written.is_none()
-            && let (Some(sa), Some(f)) = (sa, sa_setting)
-        {
-            report.related(
-                sa,
-                f.range(),
-                format!("ServiceAccount `{name}` mounts its token"),
-            );
-        }
+    }
+}
+
+fn check(
+    cx: &Context<'_>,
+    bound: &Bound<'_>,
+    obj: &Object<'_>,
+    pod: &PodTemplate<'_>,
+    out: &mut Sink<'_>,
+) {
+    let Some(namespace) = obj.namespace else {
+        return;
+    };
+    let spec = pod.spec;
+    let written = field::bool(Some(spec), "automountServiceAccountToken");
+    if written.is_some_and(|f| !f.value) {
+        return;
+    }
+    let sa_name = field::name(Some(spec), "serviceAccountName")
+        .or_else(|| field::name(Some(spec), "serviceAccount"));
+    let name = sa_name.map_or("default", |f| f.value);
+    if bound.contains(namespace, name) {
+        return;
+    }
+    let sa = cx.inventory.find("ServiceAccount", Some(namespace), name);
+    let sa_setting = sa.and_then(|sa| field::bool(Some(sa.node), "automountServiceAccountToken"));
+    if written.is_none() && sa_setting.is_some_and(|f| !f.value) {
+        return;
+    }
+    let at = written
+        .map(|f| f.range())
+        .or_else(|| sa_name.map(|f| f.range()))
+        .unwrap_or_else(|| pod_spec_key(obj));
+    let report = out
+        .report(
+            obj,
+            at,
+            format!("the pod mounts a token of ServiceAccount `{name}`, which no RoleBinding or ClusterRoleBinding in the input grants anything"),
+        )
+        .help("set `automountServiceAccountToken: false` in the pod spec (or the ServiceAccount) if the program does not call the Kubernetes API");
+    if written.is_none()
+        && let (Some(sa), Some(f)) = (sa, sa_setting)
+    {
+        report.related(
+            sa,
+            f.range(),
+            format!("ServiceAccount `{name}` mounts its token"),
+        );
     }
 }
