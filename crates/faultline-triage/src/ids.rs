@@ -14,6 +14,7 @@ pub const IMAGE_PULL_FAILING: &str = registry::image_pull_failing::ImagePullFail
 pub const INIT_CONTAINER_WAITS_FOR_MISSING: &str =
     registry::init_container_waits_for_missing::InitContainerWaitsForMissing::ID;
 pub const JOB_FAILED: &str = registry::job_failed::JobFailed::ID;
+pub const JOB_STUCK: &str = registry::job_stuck::JobStuck::ID;
 pub const JOB_NEVER_COMPLETES: &str = registry::job_never_completes::JobNeverCompletes::ID;
 pub const JVM_HEAP_EXCEEDS_MEMORY_LIMIT: &str =
     registry::jvm_heap_exceeds_memory_limit::JvmHeapExceedsMemoryLimit::ID;

@@ -229,3 +229,43 @@ fn a_pod_held_in_init_links_what_its_init_container_waits_for() {
         .unwrap_or_else(|| panic!("{text:#?}"));
     assert_eq!(command.1, Some(32), "the pod's init container command");
 }
+
+const STUCK_POD: &str = r#"apiVersion: v1
+kind: Namespace
+metadata: {name: batch, labels: {istio-injection: enabled}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: export-1, namespace: batch, uid: j1}
+spec:
+  template: {spec: {restartPolicy: Never, containers: [{name: export, image: registry.example.com/batch/export:1}]}}
+status: {startTime: "2024-05-01T01:00:00Z", active: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: export-1-abcde
+  namespace: batch
+  ownerReferences: [{apiVersion: batch/v1, kind: Job, name: export-1, uid: j1, controller: true}]
+spec:
+  restartPolicy: Never
+  containers:
+    - {name: export, image: registry.example.com/batch/export:1}
+    - {name: istio-proxy, image: docker.io/istio/proxyv2:1.22.0}
+status:
+  phase: Running
+  containerStatuses:
+    - {name: export, state: {terminated: {reason: Completed, exitCode: 0, finishedAt: "2024-05-01T01:04:00Z"}}}
+    - {name: istio-proxy, ready: true, state: {running: {startedAt: "2024-05-01T01:00:02Z"}}}
+"#;
+
+#[test]
+fn a_pod_kept_running_by_a_proxy_links_the_injection() {
+    let found = causes(STUCK_POD, "job-stuck");
+    assert!(
+        found
+            .iter()
+            .any(|(m, _)| m.contains("(finding `job-never-completes`)")),
+        "{found:#?}"
+    );
+}

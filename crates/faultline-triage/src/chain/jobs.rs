@@ -12,7 +12,7 @@ use super::objects::owned;
 use super::wording::{POD_SYMPTOMS, ns_flag, sh, symptom_what};
 use super::{Cause, Findings, named, object_of, pod};
 
-/// The causes of a failed Job: the symptoms of its pods (linked), what explains them, and the
+/// The causes of a failed or stuck Job (or of a pod that keeps it active): the symptoms of its pods (linked), what explains them, and the
 /// deadline that ended it.
 pub(crate) fn job_causes(
     cx: &Context<'_>,
@@ -91,6 +91,16 @@ pub(crate) fn cronjob_causes(
         .filter(|o| o.kind == "Job")
         .collect();
     let job_ids: Vec<ObjectId> = jobs.iter().map(|j| j.id).collect();
+    for j in findings.on(&job_ids, &[ids::JOB_STUCK]) {
+        causes.push(Cause::finding(
+            findings.get(j),
+            "a run hangs".to_owned(),
+            "a run that does not finish is not a success, and under Forbid it blocks the next ones"
+                .to_owned(),
+            91,
+            Vec::new(),
+        ));
+    }
     for j in findings.on(&job_ids, &[ids::JOB_FAILED]) {
         causes.push(Cause::finding(
             findings.get(j),

@@ -287,7 +287,7 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
         ids::NODE_UNDER_PRESSURE | ids::NODE_NOT_READY => objects::node_causes(cx, findings, d),
         ids::QUOTA_EXHAUSTED => objects::quota_causes(findings, d),
         ids::PVC_PENDING => objects::pvc_causes(findings, d),
-        ids::JOB_FAILED => jobs::job_causes(cx, findings, d, i),
+        ids::JOB_FAILED | ids::JOB_STUCK => jobs::job_causes(cx, findings, d, i),
         ids::CRONJOB_STALLED => jobs::cronjob_causes(cx, findings, d),
         ids::WORKLOAD_UNAVAILABLE => {
             let Some(workload) = object_of(cx, d) else {
