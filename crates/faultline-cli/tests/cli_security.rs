@@ -77,11 +77,13 @@ const OURS: &[&str] = &[
 
 /// The issue's Deployment and ClusterRole: each problem once, at its field.
 ///
-/// `privileged: true` (line 26), `hostPID` (20), `hostNetwork` (21) and `SYS_ADMIN` (29)
-/// are the Pod Security Standards' (`pod-security` rule family, built beside these rules),
-/// so this test asserts only the findings of the rules in `OURS`. The hostPath volumes are
-/// also a baseline violation; here they are reported for what they expose (the node's root
-/// file system, the Docker socket).
+/// The rest of the example is the Pod Security Standards', reported by the `pod-security`
+/// rule and not asserted here: `hostNetwork`/`hostPID` (one `host namespaces` finding at
+/// 21:7), `privileged: true` (26:13), `SYS_ADMIN` (29:21), and the two hostPath volumes as
+/// `baseline`'s `hostPath volumes` (49:11, the first `hostPath:`). The volumes' paths (50:19,
+/// 53:19) are this part's findings for what they expose (the node's root file system, the
+/// Docker socket): another field and another reason. `probe-liveness-equals-readiness`
+/// (35:11) is the one finding faultline had before issue 12.
 #[test]
 fn the_issue_example_gets_one_finding_per_problem_at_its_field() {
     let v = check_json(
@@ -193,4 +195,27 @@ fn security_findings_are_suppressed_like_any_other() {
     assert_eq!(findings(&v, &rule), []);
     // The exemption is for that rule only.
     assert!(!findings(&v, &["image-tag-latest", "container-may-run-as-root"]).is_empty());
+}
+
+/// `faultline explain` prints each security rule's page (generated from its declaration).
+#[test]
+fn explain_covers_every_security_rule() {
+    for id in OURS {
+        let out = Command::cargo_bin("faultline")
+            .expect("the faultline binary")
+            .args(["explain", id])
+            .output()
+            .expect("faultline runs");
+        assert!(out.status.success(), "explain {id}");
+        let page = String::from_utf8(out.stdout).expect("UTF-8");
+        assert!(page.starts_with(&format!("# `{id}`")), "{id}: {page}");
+        for section in [
+            "## What it does",
+            "## Why it matters",
+            "## Example",
+            "## Options",
+        ] {
+            assert!(page.contains(section), "{id} has no {section}");
+        }
+    }
 }
