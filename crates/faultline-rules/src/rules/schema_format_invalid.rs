@@ -9,7 +9,11 @@ declare_rule! {
     /// (`memory: 2 GB`) outside the places `invalid-quantity` looks at, a duration
     /// (`timeout: 30 seconds`, Go's `time.ParseDuration`), a date or RFC 3339 time, base64
     /// in a Secret's `data` or another `byte` field, an integer outside `int32`
-    /// (`containerPort: 3000000000`). The value itself is not repeated in the message.
+    /// (`containerPort: 3000000000`); and the object metadata the API server checks beyond
+    /// the schema: label keys and values (`metadata.labels`, pod templates' too) and the
+    /// `metadata.name` of kinds whose naming rule is known (a lowercase DNS subdomain for most,
+    /// a DNS label for a Namespace or Service). The value of a Secret is not repeated in the
+    /// message.
     ///
     /// ## Why it matters
     /// The API server refuses the object (`illegal base64 data at input byte 4`, `quantities
@@ -72,6 +76,8 @@ impl Rule for SchemaFormatInvalid {
                 "date" => "write a date such as `2024-05-01`".to_owned(),
                 "int32" => "use a value from -2147483648 to 2147483647".to_owned(),
                 "int64" => "use a value that fits a 64-bit integer".to_owned(),
+                "name" => "use lowercase letters, digits and `-` (and `.` where the kind allows it)".to_owned(),
+                "label" => "write label keys and values of at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (keys may have a DNS prefix and `/`)".to_owned(),
                 _ => format!("write a valid {format}"),
             };
             let what = match *format {

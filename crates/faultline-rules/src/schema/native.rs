@@ -247,6 +247,87 @@ pub(crate) fn allowed<'a>(
         .map(|e| e.values)
 }
 
+/// How the API server checks the `metadata.name` of a kind (`ValidateObjectMeta` with the
+/// kind's name function).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NameRule {
+    /// A lowercase RFC 1123 subdomain, at most 253 characters (most kinds).
+    Subdomain,
+    /// A lowercase RFC 1123 label, at most 63 characters (Namespace).
+    Label,
+    /// An RFC 1035 label: a label starting with a letter (Service).
+    Label1035,
+}
+
+/// The name rule of built-in `kind`, for the kinds whose rule is known; `None` for the others
+/// (RBAC names are path segments, a CRD's is `<plural>.<group>`, …).
+pub(crate) fn name_rule(kind: &str) -> Option<NameRule> {
+    Some(match kind {
+        "Namespace" => NameRule::Label,
+        "Service" => NameRule::Label1035,
+        "ConfigMap"
+        | "Secret"
+        | "Pod"
+        | "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job"
+        | "PersistentVolumeClaim"
+        | "PersistentVolume"
+        | "ServiceAccount"
+        | "Ingress"
+        | "NetworkPolicy"
+        | "PodDisruptionBudget"
+        | "HorizontalPodAutoscaler"
+        | "StorageClass"
+        | "LimitRange"
+        | "ResourceQuota"
+        | "PriorityClass" => NameRule::Subdomain,
+        _ => return None,
+    })
+}
+
+impl NameRule {
+    /// Why `name` breaks the rule, in the API server's words.
+    pub(crate) fn check(self, name: &str) -> Result<(), String> {
+        let label = |l: &str, first_letter: bool| {
+            let b = l.as_bytes();
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+                && (!first_letter || b[0].is_ascii_lowercase())
+        };
+        let (max, ok, what) = match self {
+            NameRule::Subdomain => (
+                253,
+                name.split('.').all(|l| label(l, false)),
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+            ),
+            NameRule::Label => (
+                63,
+                label(name, false),
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+            ),
+            NameRule::Label1035 => (
+                63,
+                label(name, true),
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+            ),
+        };
+        if name.len() > max {
+            return Err(format!("must be no more than {max} characters"));
+        }
+        if !ok {
+            return Err(what.to_owned());
+        }
+        Ok(())
+    }
+}
+
 /// Kinds whose objects are never stored and need no name (reviews are answered, not kept).
 fn nameless(kind: &str) -> bool {
     kind.ends_with("Review")
@@ -328,6 +409,19 @@ mod tests {
             assert!(enumerated(e.suffix.last().unwrap()), "{:?}", e.suffix);
         }
         assert!(!enumerated("image"));
+    }
+
+    #[test]
+    fn names_as_the_api_server_checks_them() {
+        let sub = NameRule::Subdomain;
+        assert!(sub.check("web-1.example").is_ok());
+        assert!(sub.check("x.com^2").is_err());
+        assert!(sub.check("Web").is_err());
+        assert!(sub.check("a..b").is_err());
+        assert!(sub.check(&"a".repeat(254)).is_err());
+        assert!(NameRule::Label.check("team.a").is_err());
+        assert!(NameRule::Label1035.check("1web").is_err());
+        assert!(NameRule::Label1035.check("web-1").is_ok());
     }
 
     #[test]

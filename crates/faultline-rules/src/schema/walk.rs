@@ -457,7 +457,55 @@ impl<'t, 's> Walk<'t, 's, '_> {
         );
     }
 
+    /// ObjectMeta's checks that are not in its schema: label keys and values wherever
+    /// `metadata.labels` is (objects, pod templates, embedded resources), and the object's
+    /// name (`native::name_rule`).
+    fn object_meta(&mut self, v: NodeRef<'t>) {
+        let (last, parent) = {
+            let mut names = self.field_names().rev();
+            (names.next(), names.next())
+        };
+        let Some(last) = last else {
+            return;
+        };
+        if last == "labels" && parent == Some("metadata") && v.is_map() {
+            for (k, val) in v.entries() {
+                let (Some(key), Some(value)) = (k.as_str(), val.as_str()) else {
+                    continue;
+                };
+                if placeholder::is_placeholder(key) || placeholder::is_placeholder(value) {
+                    continue;
+                }
+                let problem = faultline_model::selector::validate_label_key(key)
+                    .map_err(|e| format!("key `{key}`: {e}"))
+                    .and_then(|()| {
+                        faultline_model::selector::validate_label_value(value)
+                            .map_err(|e| format!("value `{value}` of `{key}`: {e}"))
+                    });
+                if let Err(reason) = problem {
+                    // The API server names the map, not the key.
+                    self.format(val, "label", reason);
+                }
+            }
+        }
+        if last == "metadata"
+            && self.path.len() == 1
+            && !self.mode.custom
+            && let Some(rule) = native::name_rule(self.mode.kind)
+            && let Some((k, name)) = v.entry("name")
+            && let Some(text) = name.as_str()
+            && !placeholder::is_placeholder(text)
+            && let Err(reason) = rule.check(text)
+        {
+            self.path
+                .push(Seg::Field(k.scalar_text().unwrap_or("name")));
+            self.format(name, "name", reason);
+            self.path.pop();
+        }
+    }
+
     fn object(&mut self, v: NodeRef<'t>, s: Schema<'s>, anchor: TextRange, root: bool) {
+        self.object_meta(v);
         let implicit = (root && self.mode.custom) || s.embedded_resource();
         // Required fields an unknown key was probably meant to be: one mistake, one finding.
         let mut meant: Vec<String> = Vec::new();
