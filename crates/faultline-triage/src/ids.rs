@@ -25,6 +25,9 @@ pub const NODE_NOT_READY: &str = registry::node_not_ready::NodeNotReady::ID;
 pub const NODE_SELECTOR_MATCHES_NO_NODE: &str =
     registry::node_selector_matches_no_node::NodeSelectorMatchesNoNode::ID;
 pub const NODE_UNDER_PRESSURE: &str = registry::node_under_pressure::NodeUnderPressure::ID;
+pub const PDB_BLOCKS_EVICTION: &str = registry::pdb_blocks_eviction::PdbBlocksEviction::ID;
+pub const PDB_DISRUPTIONS_BLOCKED: &str =
+    registry::pdb_disruptions_blocked::PdbDisruptionsBlocked::ID;
 pub const POD_CRASH_LOOPING: &str = registry::pod_crash_looping::PodCrashLooping::ID;
 pub const POD_FAILED: &str = registry::pod_failed::PodFailed::ID;
 pub const POD_SECURITY: &str = registry::pod_security::PodSecurity::ID;

@@ -269,3 +269,19 @@ fn a_pod_kept_running_by_a_proxy_links_the_injection() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_blocked_budget_links_its_unhealthy_pods() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/rules/pdb-disruptions-blocked/fail.yaml"
+    ))
+    .unwrap();
+    let found = causes(&text, "pdb-disruptions-blocked");
+    assert!(
+        found[0]
+            .0
+            .contains("pods it covers are crash-looping (finding `pod-crash-looping`)"),
+        "{found:#?}"
+    );
+}

@@ -40,6 +40,22 @@ impl<'a> PodDisruptionBudget<'a> {
         self.selector_node().map(parse_label_selector)
     }
 
+    /// `spec.unhealthyPodEvictionPolicy` (`IfHealthyBudget`, the default, or `AlwaysAllow`).
+    pub fn unhealthy_pod_eviction_policy(&self) -> Option<Field<'a, &'a str>> {
+        field::str(self.spec, "unhealthyPodEvictionPolicy")
+    }
+
+    /// A count of the status (`disruptionsAllowed`, `currentHealthy`, `desiredHealthy`,
+    /// `expectedPods`), when the status carries it.
+    pub fn status_count(&self, key: &str) -> Option<Field<'a, i64>> {
+        field::int(self.object.status(), key)
+    }
+
+    /// `status.conditions`.
+    pub fn conditions(&self) -> Vec<crate::status::Condition<'a>> {
+        crate::status::conditions(self.object.status())
+    }
+
     /// What nil and `{}` mean for this version's selector.
     pub fn semantics(&self) -> SelectorSemantics {
         if self.object.api_version == "policy/v1beta1" {

@@ -16,6 +16,7 @@
 //! - [`objects`]: the causes of Service, Node, quota and claim symptoms;
 //! - [`jobs`]: the causes of failed Jobs and stalled CronJobs;
 //! - [`init`]: the causes of pods held in their init containers;
+//! - [`pdb`]: the causes of a PodDisruptionBudget that allows no disruption;
 //! - [`wording`]: how causes and their `kubectl` commands are written.
 
 use crate::ids;
@@ -32,6 +33,7 @@ pub mod facts;
 pub mod init;
 pub mod jobs;
 pub mod objects;
+pub mod pdb;
 pub mod pod;
 pub mod wording;
 
@@ -288,6 +290,7 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
         ids::QUOTA_EXHAUSTED => objects::quota_causes(findings, d),
         ids::PVC_PENDING => objects::pvc_causes(findings, d),
         ids::JOB_FAILED | ids::JOB_STUCK => jobs::job_causes(cx, findings, d, i),
+        ids::PDB_DISRUPTIONS_BLOCKED => pdb::pdb_causes(cx, findings, d),
         ids::CRONJOB_STALLED => jobs::cronjob_causes(cx, findings, d),
         ids::WORKLOAD_UNAVAILABLE => {
             let Some(workload) = object_of(cx, d) else {
