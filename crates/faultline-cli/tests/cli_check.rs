@@ -584,6 +584,11 @@ fn bad_input_is_reported_and_the_rest_analyzed() {
         p("unrendered-template-quoted.yaml:10:17 probe-liveness-missing"),
         p("unrendered-template-quoted.yaml:10:17 resources-memory-limit-missing"),
         p("unrendered-template-quoted.yaml:10:17 resources-requests-missing"),
+        // Its pod sets no security context and mounts the default ServiceAccount's token
+        // (information, issue 12).
+        p("unrendered-template-quoted.yaml:8:5 container-may-run-as-root"),
+        p("unrendered-template-quoted.yaml:8:5 service-account-token-automounted"),
+        p("unrendered-template-quoted.yaml:10:17 container-root-filesystem-writable"),
     ];
     expected.sort();
     assert_eq!(got, expected);
