@@ -686,6 +686,10 @@ fn stdin_is_checked_as_stdin() {
     assert_eq!(
         positions(&v),
         [
+            // The security rules' information (issue 12): no security context, a token.
+            "<stdin>:18:5 container-may-run-as-root",
+            "<stdin>:18:5 service-account-token-automounted",
+            "<stdin>:20:17 container-root-filesystem-writable",
             "<stdin>:40:13 probe-liveness-kills-slow-start",
             "<stdin>:44:1 api-removed",
             "<stdin>:69:17 invalid-label-selector",
@@ -747,6 +751,9 @@ fn helm_template_stream_on_stdin() {
     assert_eq!(
         positions(&v),
         [
+            "<stdin>:15:5 container-may-run-as-root",
+            "<stdin>:15:5 service-account-token-automounted",
+            "<stdin>:17:17 container-root-filesystem-writable",
             "<stdin>:17:17 probe-liveness-missing",
             "<stdin>:19:11 resources-requests-missing",
             "<stdin>:21:23 invalid-quantity",
