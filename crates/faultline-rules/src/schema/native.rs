@@ -362,7 +362,7 @@ pub(crate) fn required<'a>(
 /// `names`). The schemas call required every field serialised without `omitempty`, which the
 /// Go validation does not always enforce: nothing in `status` is checked on create; an
 /// absent struct is its zero value, checked field by field (`podSelector: {}` selects every
-/// pod), except the label selector of a workload, a pointer the validation requires; and a few
+/// pod; a workload's missing selector is `workload-selector-mismatch`'s); and a few
 /// scalar fields are optional in fact (`serviceName` of a StatefulSet, optional in the schema
 /// from 1.35; a sysctl's `value`).
 pub(crate) fn schema_requirement_enforced<'a>(
@@ -375,13 +375,10 @@ pub(crate) fn schema_requirement_enforced<'a>(
         return false;
     }
     let last = names.clone().next_back();
+    // An absent struct is validated field by field; a workload's missing selector is
+    // `workload-selector-mismatch`'s.
     if ty == Some(faultline_schema::Type::Object) {
-        return field == "selector"
-            && last == Some("spec")
-            && matches!(
-                kind,
-                "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet"
-            );
+        return false;
     }
     !matches!(
         (kind, last, field),
