@@ -9,9 +9,18 @@ use faultline_syntax::{NodeKind, NodeRef};
 use super::{CheckId, Site, Violation};
 use crate::pod::{Container, PodTemplate};
 
-/// The pod-level nodes every check reads, looked up once per evaluation.
+/// How many containers [`Pod`] keeps looked up; a pod with more reads the rest from the tree
+/// on each pass.
+const KEPT: usize = 8;
+
+/// The pod-level nodes every check reads, looked up once per evaluation (on the stack: nothing
+/// is allocated for a pod that passes).
 pub(super) struct Pod<'a> {
     template: PodTemplate<'a>,
+    /// The first [`KEPT`] containers with their `securityContext`.
+    kept: [Option<Ctr<'a>>; KEPT],
+    /// Whether there are more.
+    more: bool,
     spec: NodeRef<'a>,
     /// `spec.securityContext`, when a mapping.
     sc: Option<NodeRef<'a>>,
@@ -24,8 +33,19 @@ pub(super) struct Pod<'a> {
 impl<'a> Pod<'a> {
     pub(super) fn new(template: &PodTemplate<'a>) -> Self {
         let spec = template.spec;
+        let mut kept = [None; KEPT];
+        let mut more = false;
+        for (i, c) in template.containers().enumerate() {
+            if i == KEPT {
+                more = true;
+                break;
+            }
+            kept[i] = Some(Ctr::of(c));
+        }
         Self {
             template: *template,
+            kept,
+            more,
             spec,
             sc: map(spec, "securityContext"),
             windows: get(Some(spec), "os")
@@ -37,11 +57,15 @@ impl<'a> Pod<'a> {
 
     /// Init, regular and ephemeral containers, upstream's `visitContainers` order, each with
     /// its `securityContext`.
-    fn containers(&self) -> impl Iterator<Item = Ctr<'a>> + 'a {
-        self.template.containers().map(|c| Ctr {
-            sc: map(c.node, "securityContext"),
-            c,
-        })
+    fn containers(&self) -> impl Iterator<Item = Ctr<'a>> + '_ {
+        let rest = if self.more { usize::MAX } else { 0 };
+        self.kept.iter().map_while(|c| *c).chain(
+            self.template
+                .containers()
+                .skip(KEPT)
+                .take(rest)
+                .map(Ctr::of),
+        )
     }
 
     fn annotations(&self) -> impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
@@ -60,12 +84,20 @@ impl<'a> Pod<'a> {
 }
 
 /// A container and its `securityContext` (when a mapping).
+#[derive(Clone, Copy)]
 struct Ctr<'a> {
     c: Container<'a>,
     sc: Option<NodeRef<'a>>,
 }
 
 impl<'a> Ctr<'a> {
+    fn of(c: Container<'a>) -> Self {
+        Self {
+            sc: map(c.node, "securityContext"),
+            c,
+        }
+    }
+
     fn name(&self) -> &'a str {
         self.c.name()
     }

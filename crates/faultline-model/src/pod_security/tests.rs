@@ -338,3 +338,30 @@ fn each_versioned_variant_changes_at_its_version() {
         ["hostProbesAndHostLifecycle"]
     );
 }
+
+#[test]
+fn containers_past_the_kept_ones_are_checked_too() {
+    let mut spec = String::from("  initContainers:\n  - name: i0\n  containers:\n");
+    for i in 1..10 {
+        spec.push_str(&format!("  - name: c{i}\n"));
+    }
+    spec.push_str("    securityContext: {privileged: true}\n");
+    let text = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}");
+    with_pod(&text, |_, pod| {
+        let v = evaluate(pod, Level::Restricted, 30);
+        assert_eq!(
+            v[0].text(),
+            r#"privileged (container "c9" must not set securityContext.privileged=true)"#
+        );
+        let ape = v
+            .iter()
+            .find(|v| v.check == CheckId::AllowPrivilegeEscalation)
+            .unwrap();
+        assert_eq!(ape.sites.len(), 10);
+        assert!(
+            ape.detail.starts_with(r#"containers "i0", "c1", "#),
+            "{}",
+            ape.detail
+        );
+    });
+}
