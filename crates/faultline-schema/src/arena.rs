@@ -438,9 +438,10 @@ impl<'a> Schema<'a> {
         self.raw().flags & F_NULLABLE != 0
     }
 
-    /// `x-kubernetes-preserve-unknown-fields: true`. The generator also sets it on built-in
-    /// objects that declare neither properties nor `additionalProperties` (`RawExtension`,
-    /// `FieldsV1`, the CRD `JSON` type): the API server keeps whatever they hold.
+    /// `x-kubernetes-preserve-unknown-fields: true`. The generator also sets it on the built-in
+    /// `RawExtension`, `FieldsV1` and `Patch`, objects whose content is arbitrary JSON. Other
+    /// built-in objects without properties or `additionalProperties` are empty structs
+    /// (`subresources.status` of a CRD): every key there is unknown.
     pub fn preserve_unknown_fields(self) -> bool {
         self.raw().flags & F_PRESERVE != 0
     }

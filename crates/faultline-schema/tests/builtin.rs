@@ -289,6 +289,11 @@ fn crd_schemas_are_recursive() {
             .property("x-kubernetes-preserve-unknown-fields")
             .is_some()
     );
+    // `subresources.status` is an empty struct: it takes no key (strict decoding), unlike
+    // `RawExtension` (`raw_extensions_keep_anything`).
+    let status = path(crd, &["spec", "versions", "[]", "subresources", "status"]);
+    assert_eq!(status.ty(), Type::Object);
+    assert!(!status.has_properties() && !status.allows_unknown_fields());
 }
 
 #[test]

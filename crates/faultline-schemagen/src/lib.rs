@@ -23,8 +23,10 @@
 //!   `Type::IntOrString`; `oneOf: [string, number]` (`Quantity`) → `Type::NumberOrString` with
 //!   format `quantity`;
 //! * `properties` without `type` → an object;
-//! * an object with neither `properties` nor `additionalProperties` (`RawExtension`,
-//!   `FieldsV1`) → `x-kubernetes-preserve-unknown-fields`;
+//! * `RawExtension`, `FieldsV1` and `Patch`, objects whose content is arbitrary JSON (they
+//!   declare neither `properties` nor `additionalProperties`) →
+//!   `x-kubernetes-preserve-unknown-fields`; the other objects declaring neither are empty Go
+//!   structs (`CustomResourceSubresourceStatus`, `StorageVersionSpec`, …), which take no key;
 //! * `additionalProperties: true` or `{}` → `Additional::Any`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -166,6 +168,14 @@ struct Gen {
 
 const REF_PREFIX: &str = "#/components/schemas/";
 
+/// The definitions whose JSON is arbitrary: `type: object` and nothing else, like empty
+/// structs, but the API server keeps whatever they hold.
+pub const ANY_CONTENT: &[&str] = &[
+    "io.k8s.apimachinery.pkg.runtime.RawExtension",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Patch",
+];
+
 impl Gen {
     fn document(&mut self, minor: u16, gv: &(String, String), doc: &Value) -> Result<(), String> {
         let schemas = doc
@@ -177,6 +187,13 @@ impl Gen {
         let first = self.states.len();
         for (name, schema) in schemas {
             let id = self.parse(schema)?;
+            if ANY_CONTENT.contains(&name.as_str()) {
+                let s = &mut self.states[id];
+                if s.spec.ty != Type::Object || !s.props.is_empty() || s.additional.is_some() {
+                    return Err(format!("{name} is no longer an object without properties"));
+                }
+                s.spec.preserve_unknown_fields = true;
+            }
             roots.insert(name, id);
         }
         // Resolve references and wrappers within the document.
@@ -410,13 +427,6 @@ impl Gen {
                 // `Additional::Schema(id)` once the arena is numbered.
                 state.additional = Some(self.child(sub)?);
             }
-        }
-        if state.spec.ty == Type::Object
-            && state.props.is_empty()
-            && state.spec.additional_properties == Additional::Unspecified
-            && state.additional.is_none()
-        {
-            state.spec.preserve_unknown_fields = true;
         }
         self.states[id] = state;
         Ok(id)
