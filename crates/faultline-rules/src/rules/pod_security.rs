@@ -153,8 +153,10 @@ declare_rule! {
 enum Origin {
     /// A Pod Security label of the Namespace in the input.
     Labelled,
-    /// No label: faultline's `default-level`.
+    /// No label on the Namespace of the input: faultline's `default-level`.
     Default,
+    /// No Namespace in the input: faultline's `default-level`.
+    Unknown,
 }
 
 impl Rule for PodSecurity {
@@ -213,7 +215,14 @@ impl Rule for PodSecurity {
         } else {
             let mut p = NamespacePolicy::uniform(privileged());
             p.warn.level_version.level = params.default_level;
-            (p, Origin::Default)
+            (
+                p,
+                if ns_obj.is_some() {
+                    Origin::Default
+                } else {
+                    Origin::Unknown
+                },
+            )
         };
         if policy.fully_privileged() {
             return;
@@ -319,6 +328,10 @@ fn consequence(
         ),
         (_, Origin::Default) => format!(
             "namespace `{namespace}` has no Pod Security labels; faultline checks {} by default (`default-level`), and a namespace enforcing it would refuse these pods",
+            lv.level
+        ),
+        (_, Origin::Unknown) => format!(
+            "the input holds no Namespace `{namespace}`, so its Pod Security labels are unknown; faultline checks {} by default (`default-level`), and a namespace enforcing it would refuse these pods",
             lv.level
         ),
     }
