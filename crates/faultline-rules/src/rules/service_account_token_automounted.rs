@@ -1,5 +1,6 @@
 use std::collections::HashSet;
 
+use faultline_graph::from_a_cluster;
 use faultline_model::pod::PodTemplate;
 use faultline_model::{Object, field};
 
@@ -17,7 +18,8 @@ declare_rule! {
     /// with a binding uses the API; one without has only what every account has, mostly
     /// discovery. Reported at `automountServiceAccountToken: true` where written, else at
     /// `serviceAccountName`, else at the pod spec. Information: bindings may come from
-    /// elsewhere.
+    /// elsewhere. Objects of a cluster export that holds no binding at all are not judged
+    /// (the export left RBAC out).
     ///
     /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
     /// judged through the controller's template, so the finding is made once per workload.
@@ -86,6 +88,8 @@ declare_rule! {
 /// per run from the bindings.
 #[derive(Default)]
 struct Bound<'a> {
+    /// How many bindings the input has.
+    bindings: usize,
     accounts: HashSet<(&'a str, &'a str)>,
     namespaces: HashSet<&'a str>,
     all: bool,
@@ -100,6 +104,7 @@ impl<'a> Bound<'a> {
             .iter()
             .filter(|o| matches!(o.kind, "RoleBinding" | "ClusterRoleBinding"));
         for b in bindings {
+            bound.bindings += 1;
             for s in subjects(b) {
                 let name = s.name.value;
                 match s.kind {
@@ -158,6 +163,11 @@ fn check(
     let Some(namespace) = obj.namespace else {
         return;
     };
+    // A cluster export without any binding left RBAC out: it says nothing about who uses the
+    // API (an operator's pods in an archive of pods and workloads only).
+    if bound.bindings == 0 && from_a_cluster(obj) {
+        return;
+    }
     let spec = pod.spec;
     let written = field::bool(Some(spec), "automountServiceAccountToken");
     if written.is_some_and(|f| !f.value) {
