@@ -33,7 +33,12 @@ declare_rule! {
     /// Pods read from a cluster (with a `uid` or `status`) are skipped: admission checked them
     /// when they were created, and a LimitRange added later does not apply to them. So are
     /// pod templates whose owner (a ReplicaSet's Deployment) is in the input: the owner's
-    /// template is the one that creates pods. `PersistentVolumeClaim` limits are not checked.
+    /// template is the one that creates pods.
+    ///
+    /// - `type: PersistentVolumeClaim`: the `storage` (or other) request of every claim and of
+    ///   every StatefulSet `volumeClaimTemplates` entry (each replica's claim is created from
+    ///   it) must be at least `min` and at most `max`, or the API server refuses the claim
+    ///   (and the StatefulSet's pod waits for it). Claims read from a cluster are skipped.
     ///
     /// ## Why it matters
     /// A LimitRange is enforced only when a pod is created. The Deployment, StatefulSet or Job
@@ -471,7 +476,110 @@ fn text_of(q: &ResourceQuantity<'_>) -> String {
         .unwrap_or_default()
 }
 
+/// The claims `obj` creates: a PersistentVolumeClaim manifest itself, or each entry of a
+/// StatefulSet's `volumeClaimTemplates`; as (claim spec, what to call it).
+fn claims<'a>(obj: &Object<'a>) -> Vec<(faultline_syntax::NodeRef<'a>, String)> {
+    match obj.kind {
+        "PersistentVolumeClaim"
+            if obj.node.path(&["metadata", "uid"]).is_none() && obj.status().is_none() =>
+        {
+            obj.spec()
+                .map(|s| (s, format!("PersistentVolumeClaim `{}`", obj.name)))
+                .into_iter()
+                .collect()
+        }
+        "StatefulSet" => obj
+            .spec()
+            .and_then(|s| s.get("volumeClaimTemplates"))
+            .into_iter()
+            .flat_map(|l| l.items())
+            .filter_map(|t| {
+                let name = t
+                    .path(&["metadata", "name"])
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("");
+                Some((t.get("spec")?, format!("claim template `{name}`")))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl LimitrangeViolation {
+    /// `type: PersistentVolumeClaim` items against the claims `obj` creates, as
+    /// `PersistentVolumeClaimValidateLimitFunc` checks them: the request at least `min`
+    /// (`minConstraint`) and at most `max` (`maxRequestConstraint`).
+    fn check_claims(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
+        let Some(namespace) = obj.namespace else {
+            return;
+        };
+        if cx.limit_ranges(namespace).next().is_none() {
+            return;
+        }
+        let claims = claims(obj);
+        for lr in cx.limit_ranges(namespace) {
+            for item in lr.limits() {
+                if item.type_().map(|t| t.value) != Some("PersistentVolumeClaim") {
+                    continue;
+                }
+                for (word, list, min) in [
+                    ("minimum", item.min().collect::<Vec<_>>(), true),
+                    ("maximum", item.max().collect(), false),
+                ] {
+                    for q in list {
+                        let Ok(bound) = q.quantity.value else {
+                            continue;
+                        };
+                        let name = q.name.value;
+                        let bound_text = text_of(&q);
+                        for (spec, what) in &claims {
+                            let Some(node) = spec.path(&["resources", "requests", name]) else {
+                                continue;
+                            };
+                            let Ok(value) = faultline_model::views::quantity(node) else {
+                                continue;
+                            };
+                            let [v, b] = observed(&[value, bound])[..] else {
+                                continue;
+                            };
+                            if (min && v >= b) || (!min && v <= b) {
+                                continue;
+                            }
+                            let side = if min { "below" } else { "above" };
+                            let text = node.scalar_text().unwrap_or("?");
+                            out.report(
+                                obj,
+                                node.range(),
+                                format!(
+                                    "{what} requests {text} of {name}, {side} the {word} of {bound_text} per PersistentVolumeClaim set by LimitRange `{}`, so the API server refuses the claim",
+                                    lr.object.name
+                                ),
+                            )
+                            .help(format!(
+                                "{} `resources.requests.{name}` to {} {bound_text}",
+                                if min { "raise" } else { "lower" },
+                                if min { "at least" } else { "at most" }
+                            ))
+                            .related(
+                                &lr.object,
+                                q.name.range().cover(q.quantity.range()),
+                                format!("the {word} ({name}) of LimitRange `{}`", lr.object.name),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Rule for LimitrangeViolation {
+    fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
+        if matches!(obj.kind, "PersistentVolumeClaim" | "StatefulSet") {
+            self.check_claims(cx, obj, out);
+        }
+    }
+
     fn check_pod(
         &self,
         cx: &Context<'_>,
