@@ -235,7 +235,8 @@ impl Rule for PodSecurity {
         };
         let running_pod = obj.kind == "Pod" && faultline_graph::from_a_cluster(obj);
         // Evaluated once per distinct level and effective version; a check reported in one mode
-        // is not reported again in a later one.
+        // is not reported again in a later one, nor is its restricted counterpart (or the
+        // baseline check that one overrides): they judge the same fields.
         let mut done: Vec<((Level, u32), Vec<Violation<'_>>)> = Vec::new();
         let mut reported: Vec<CheckId> = Vec::new();
         for mode in [Mode::Enforce, Mode::Warn, Mode::Audit] {
@@ -250,7 +251,11 @@ impl Rule for PodSecurity {
             }
             let violations = &done.iter().find(|(k, _)| *k == key).expect("evaluated").1;
             for v in violations {
-                if reported.contains(&v.check) {
+                if reported.iter().any(|r| {
+                    *r == v.check
+                        || r.overrides() == Some(v.check)
+                        || v.check.overrides() == Some(*r)
+                }) {
                     continue;
                 }
                 reported.push(v.check);
@@ -283,11 +288,18 @@ impl Rule for PodSecurity {
                         (Mode::Warn, false) => format!("warns at {lv}"),
                         (Mode::Audit, _) => format!("audits at {lv}"),
                     };
-                    report.related(
+                    report = report.related(
                         ns,
                         k.range().cover(val.range()),
                         format!("namespace `{namespace}` {what}"),
                     );
+                    if let Some((vk, vv)) = m.version_label {
+                        report.related(
+                            ns,
+                            vk.range().cover(vv.range()),
+                            format!("the policy version `{}`", lv.version),
+                        );
+                    }
                 }
             }
         }
