@@ -489,8 +489,9 @@ fn insights_operator_archive_loads_kinds_from_paths_and_reports_its_unhealthy_po
         format!("{dir}/config/pod/{s}.json {name}")
     };
     // Of the 36 pods (31 running with old restarts and ready since), these are unhealthy now:
-    // two Job pods that failed, an init container in CrashLoopBackOff after 7527 restarts, and
-    // a router the scheduler cannot place (host port taken, master taint).
+    // two Job pods that failed, an init container in CrashLoopBackOff after 7527 restarts, a
+    // pod held in its init container, and a router the scheduler cannot place (host port
+    // taken, master taint).
     let expected: BTreeSet<String> = [
         format!(
             "pod-failed {}",
@@ -507,6 +508,13 @@ fn insights_operator_archive_loads_kinds_from_paths_and_reports_its_unhealthy_po
         format!(
             "pod-unschedulable {}",
             pods("openshift-ingress/router-default-7bbdcfcf9b-7xdln")
+        ),
+        // Created 2024-03-26 and still `Init:0/1` (its init container waiting
+        // `PodInitializing`, never started) while the archive's other pods record activity up
+        // to 2024-04-27: held in its init container for a month.
+        format!(
+            "pod-init-blocked {}",
+            pods("di-288312/data-hub-flow-agent-1a3a7e88888b7fe0630189-qcwhm-547b57cc5fvmg8")
         ),
     ]
     .into_iter()
@@ -613,12 +621,13 @@ fn triage_of_the_insights_archive_names_the_workloads_of_its_unhealthy_pods() {
         .iter()
         .map(|p| p["subject"].as_str().unwrap())
         .collect();
-    // The same four pods as `check` reports, each under the workload that manages it. The
+    // The same five pods as `check` reports, each under the workload that manages it. The
     // archive has no ReplicaSets or Jobs: the owner comes from the pods' ownerReferences, and a
     // ReplicaSet named `<name>-<pod-template-hash>` is its Deployment's, a Job named
     // `<name>-<digits>` its CronJob's (the one owner walk, `faultline_model::owners`).
     let expected: BTreeSet<&str> = [
         "Deployment/di-288312/vsystem",
+        "Deployment/di-288312/data-hub-flow-agent-1a3a7e88888b7fe0630189-qcwhm",
         "Deployment/openshift-ingress/router-default",
         "CronJob/di-288312/auditlog-retention",
         "Job/di-288312/default-2k58azz-backup-deletion",

@@ -12,6 +12,17 @@ use super::facts::PodFacts;
 use super::wording::{ns_flag, sh};
 use super::{Cause, Findings};
 
+/// How likely the init container's command is the cause: high while it runs (a wait loop:
+/// what it waits for is the question) unless a finding already names the target; low once it
+/// exited, where its own output says more (the chain's "the program itself" comes first).
+fn command_score(state: &State<'_>, no_finding: bool) -> u8 {
+    match state {
+        State::Running(_) | State::None if no_finding => 75,
+        State::Running(_) | State::None => 60,
+        _ => 25,
+    }
+}
+
 /// The causes of the first pod of `facts` that is held in an init container; nothing when
 /// none is.
 pub(crate) fn init_causes(
@@ -89,7 +100,7 @@ pub(crate) fn init_causes(
                 shorten(&text.join(" "), 120)
             ),
             why.clone(),
-            if waits.is_empty() { 75 } else { 60 },
+            command_score(&c.state, waits.is_empty()),
             confirm.clone(),
         ));
     }
