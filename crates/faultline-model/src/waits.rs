@@ -321,4 +321,34 @@ mod tests {
             [host("db")]
         );
     }
+
+    #[test]
+    fn exec_form_and_the_k8s_wait_for_image() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n    - name: a\n      image: groundnuty/k8s-wait-for:v2.0\n      args: [job-wr, db-migrate]\n    - name: b\n      image: ghcr.io/groundnuty/k8s-wait-for:no-root-v2.0\n      args: [pod, -lapp=db]\n    - name: c\n      image: bitnami/kubectl\n      command: [kubectl, wait, --for=condition=complete, job/seed, -n, data]\n  containers: [{name: app, image: app:1}]\n";
+        let parsed = vec![faultline_syntax::yaml::parse_yaml(&std::sync::Arc::from(
+            text,
+        ))];
+        let inv = crate::Inventory::build(&parsed, &crate::ModelOptions::default());
+        let t = crate::pod::PodTemplate::of(&inv.objects[0]).unwrap();
+        let found: Vec<(Vec<Target>, Vec<&str>)> = t
+            .containers()
+            .map(|c| {
+                let w = waits(&c);
+                (
+                    w.iter().map(|w| w.target.clone()).collect(),
+                    w.iter().filter_map(|w| w.node.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found[0],
+            (vec![job("db-migrate", None)], vec!["db-migrate"])
+        );
+        assert_eq!(found[1], (vec![], vec![]), "label selectors are not names");
+        assert_eq!(
+            found[2],
+            (vec![job("seed", Some("data"))], vec!["job/seed"])
+        );
+        assert!(found[3].0.is_empty());
+    }
 }
