@@ -3,7 +3,7 @@ use faultline_model::time::human_duration;
 use faultline_syntax::TextRange;
 
 use crate::evidence::{
-    field_at, group_by_owner, pods_with, relate_events, relate_group, relate_logs, shorten,
+    field_at, group_by_owner, relate_events, relate_group, relate_logs, shorten,
 };
 use crate::{Context, Rule, Sink, declare_rule};
 
@@ -161,11 +161,33 @@ fn command_of(pod: &faultline_model::pod_status::PodStatus<'_>, c: &ContainerSta
     }
 }
 
+/// `evidence::pods_with` for the pods whose status has `initContainerStatuses`, without reading the
+/// others' status.
+fn pods_with_init<'a, T>(
+    cx: &Context<'a>,
+    mut f: impl FnMut(&faultline_model::pod_status::PodStatus<'a>) -> Option<T>,
+) -> Vec<(&'a faultline_model::Object<'a>, T)> {
+    let inventory: &'a faultline_model::Inventory<'a> = cx.inventory;
+    inventory
+        .of_kind("Pod")
+        .filter(|obj| {
+            obj.status()
+                .and_then(|s| s.get("initContainerStatuses"))
+                .is_some_and(|l| !l.is_empty())
+        })
+        .filter_map(|obj| {
+            let status = faultline_model::pod_status::PodStatus::of(obj)?;
+            Some((obj, f(&status)?))
+        })
+        .collect()
+}
+
 impl Rule for PodInitBlocked {
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let window = Self::params(cx).window;
         let now = cx.now();
-        let found = pods_with(cx, |pod| {
+        // Only pods whose status lists init containers are read (most pods have none).
+        let found = pods_with_init(cx, |pod| {
             if pod.phase.is_some_and(|p| p.value == "Failed") || pod.deletion_timestamp.is_some() {
                 return None;
             }
