@@ -228,7 +228,9 @@ impl<'a> SchemaRun<'a> {
                     keep_unknown: false,
                     object_meta,
                     kind: obj.kind,
-                    skip_status: false,
+                    // The API server resets the status of a built-in object on create and
+                    // update; a manifest's is not what the cluster keeps.
+                    skip_status: true,
                 },
                 &mut out,
             ),

@@ -23,6 +23,10 @@ pub(crate) fn find<'t>(v: NodeRef<'_>, text: &'t str) -> Option<&'t str> {
 /// Whether a string value is a placeholder: it holds a `{{ … }}` action or a `${…}` variable,
 /// or is wholly one `<…>` (`<ADD LUN ID Here>`, `<your-domain>`).
 pub(crate) fn is_placeholder(value: &str) -> bool {
+    // Most values hold none of the characters a placeholder needs.
+    if !value.bytes().any(|b| matches!(b, b'{' | b'<')) {
+        return false;
+    }
     if let Some(i) = value.find("{{")
         && value[i..].contains("}}")
     {

@@ -94,8 +94,8 @@ pub(crate) struct Mode<'s> {
     pub object_meta: Option<Schema<'s>>,
     /// The object's kind, for the API server's own enumerations (`native`).
     pub kind: &'s str,
-    /// Skip `status` at the root (a custom resource with a status subresource: the API
-    /// server ignores it on create).
+    /// Skip `status` at the root (built-in kinds, and custom resources with a status
+    /// subresource: the API server ignores it on create).
     pub skip_status: bool,
 }
 
@@ -342,7 +342,10 @@ impl<'t, 's> Walk<'t, 's, '_> {
     }
 
     fn integer(&mut self, v: NodeRef<'t>, s: Schema<'s>) {
-        if let (Some("int32"), Some(i)) = (s.format(), v.as_i64())
+        // An integer written in nine characters or fewer (`-99999999`, `0x7ffffff`) always
+        // fits: no need to parse it (a float such as `3e9` is parsed).
+        if (v.kind() != NodeKind::Int || v.scalar_text().is_some_and(|t| t.len() > 9))
+            && let (Some("int32"), Some(i)) = (s.format(), v.as_i64())
             && i32::try_from(i).is_err()
         {
             self.format(
@@ -530,7 +533,7 @@ impl<'t, 's> Walk<'t, 's, '_> {
                 }
                 continue;
             }
-            if let Some(p) = s.property(name) {
+            if let Some(p) = property(s, name) {
                 self.path.push(Seg::Field(name));
                 self.value(val, p, k.range());
                 self.path.pop();
@@ -714,6 +717,49 @@ impl<'t, 's> Walk<'t, 's, '_> {
             }
         }
     }
+}
+
+/// Property lookups of the built-in schemas, cached per thread: the same keys under the same
+/// nodes come back for every object (`name`, `image`, `ports` of every container), and a hash
+/// of the key is cheaper than the binary search's string comparisons. Only the built-in arena,
+/// which lives as long as the process, is cached; a slot holds a node id, the key's hash and
+/// the property found.
+const CACHE_SLOTS: usize = 4096;
+
+std::thread_local! {
+    static PROPERTY_CACHE: std::cell::RefCell<Vec<(u32, u64, u32)>> =
+        std::cell::RefCell::new(vec![(u32::MAX, 0, 0); CACHE_SLOTS]);
+}
+
+/// FNV-1a over the key's bytes, with its length.
+fn key_hash(key: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ key.len() as u64;
+    for b in key.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// `s.property(name)`, through the cache for nodes of the built-in arena with enough
+/// properties for the binary search to cost.
+fn property<'s>(s: Schema<'s>, name: &str) -> Option<Schema<'s>> {
+    let props = s.properties().len();
+    if props < 8 || !std::ptr::eq(s.arena(), faultline_schema::builtin().arena()) {
+        return s.property(name);
+    }
+    let id = s.id().index() as u32;
+    let h = key_hash(name);
+    let slot = (h ^ u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15)) as usize % CACHE_SLOTS;
+    let hit = PROPERTY_CACHE.with(|c| {
+        let e = c.borrow()[slot];
+        (e.0 == id && e.1 == h).then_some(e.2)
+    });
+    if let Some(child) = hit.and_then(|i| faultline_schema::SchemaId::from_index(i as usize)) {
+        return Some(s.get(child));
+    }
+    let found = s.property(name)?;
+    PROPERTY_CACHE.with(|c| c.borrow_mut()[slot] = (id, h, found.id().index() as u32));
+    Some(found)
 }
 
 /// `{"containerPort":88,"protocol":"TCP"}`, as the API server prints a duplicate.
