@@ -78,7 +78,8 @@ fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// A PodDisruptionBudget on the removed `policy/v1beta1` (line 1), a Deployment with an invalid
-/// quantity (line 18) and a NetworkPolicy with an invalid selector (line 27).
+/// quantity (line 18; otherwise hardened, so the security rules have nothing to say) and a
+/// NetworkPolicy with an invalid selector (line 27).
 const MANIFESTS: &str = "\
 apiVersion: policy/v1beta1
 kind: PodDisruptionBudget
@@ -97,7 +98,7 @@ spec:
   selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: nginx, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 2GB}}}]}
+    spec: {automountServiceAccountToken: false, securityContext: {runAsNonRoot: true}, containers: [{name: web, image: \"nginx:1.27\", securityContext: {readOnlyRootFilesystem: true}, livenessProbe: {exec: {command: [\"true\"]}}, resources: {requests: {cpu: 10m}, limits: {memory: 2GB}}}]}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -289,12 +290,18 @@ metadata:
     assert_eq!(
         findings(&v),
         [
+            // The security rules (issue 12): an untagged image, no security context, the
+            // default ServiceAccount's token.
+            "7 container-may-run-as-root info Deployment/vendor-agent",
+            "7 service-account-token-automounted info Deployment/vendor-agent",
+            "9 container-root-filesystem-writable info Deployment/vendor-agent",
+            "9 image-tag-latest warning Deployment/vendor-agent",
             "9 invalid-quantity error Deployment/vendor-agent",
             "16 api-removed error Deployment/our-app",
         ]
     );
     let (_, v) = check_json(&root, &["--no-config", "m.yaml"]);
-    assert_eq!(findings(&v).len(), 4);
+    assert_eq!(findings(&v).len(), 8);
 }
 
 #[test]
@@ -340,8 +347,18 @@ spec:
     assert_eq!(
         findings(&v),
         [
+            // `ignore: api-removed` leaves the other rules, the security rules included;
+            // `ignore: all` silences them too.
+            "9 container-may-run-as-root info Deployment/ignored-api",
+            "9 service-account-token-automounted info Deployment/ignored-api",
+            "11 container-root-filesystem-writable info Deployment/ignored-api",
+            "11 image-tag-latest warning Deployment/ignored-api",
             "11 invalid-quantity error Deployment/ignored-api",
             "25 api-removed error Deployment/not-ignored",
+            "31 container-may-run-as-root info Deployment/not-ignored",
+            "31 service-account-token-automounted info Deployment/not-ignored",
+            "33 container-root-filesystem-writable info Deployment/not-ignored",
+            "33 image-tag-latest warning Deployment/not-ignored",
             "33 invalid-quantity error Deployment/not-ignored",
         ]
     );
