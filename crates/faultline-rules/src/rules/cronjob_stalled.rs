@@ -12,7 +12,8 @@ declare_rule! {
     /// (`schedule` with `timeZone`, `@daily` and the other descriptors) and the snapshot's
     /// time:
     ///
-    /// - no run started for `runs` (default 3) scheduled times since `lastScheduleTime`: the
+    /// - no run started for `runs` (default 3) scheduled times since `lastScheduleTime` (or,
+    ///   for a CronJob exported from a cluster that has never run, since it was created): the
     ///   controller skips them, because a run is still active under `concurrencyPolicy:
     ///   Forbid` (`JobAlreadyActive` Events), because `startingDeadlineSeconds` passed
     ///   (`MissSchedule`), or because it cannot create the Job (`FailedCreate`);
@@ -146,7 +147,9 @@ impl Rule for CronjobStalled {
         let threshold = Self::params(cx).runs.max(1);
         for obj in cx.inventory.of_kind("CronJob") {
             let Some(c) = CronJob::of(obj) else { continue };
-            if c.status.is_none() || c.suspended() {
+            // A CronJob exported from a cluster that never ran has an empty status.
+            let exported = faultline_graph::from_a_cluster(obj);
+            if (c.status.is_none() && !exported) || c.suspended() {
                 continue;
             }
             let (Some(now), Some(Ok((schedule, _)))) = (cx.now(), c.schedule()) else {
@@ -154,7 +157,7 @@ impl Rule for CronjobStalled {
             };
             let (policy, policy_field) = c.concurrency_policy();
             let active = c.active();
-            let status = c.status.expect("checked");
+            let status = c.status.or(obj.metadata()).unwrap_or(obj.node);
             let zone_note = if c.zone().is_known() {
                 String::new()
             } else {
@@ -173,14 +176,28 @@ impl Rule for CronjobStalled {
                 .last_schedule_time()
                 .map(|t| (t, missed(&c, &schedule, t.value, now)))
                 .filter(|(_, n)| *n >= threshold);
+            let created = faultline_model::status::timestamp(obj.metadata(), "creationTimestamp");
+            let never = created
+                .filter(|_| exported && c.last_schedule_time().is_none())
+                .map(|t| (t, missed(&c, &schedule, t.value, now)))
+                .filter(|(_, n)| *n >= threshold);
             let not_succeeded = c
                 .last_successful_time()
                 .map(|t| (t, missed(&c, &schedule, t.value, now)))
                 .filter(|(_, n)| *n >= threshold);
             let piling = policy == "Allow" && active.len() >= 2;
 
-            let (anchor, what, help): (TextRange, String, &str) = if let Some((t, n)) = not_started
-            {
+            let (anchor, what, help): (TextRange, String, &str) = if let Some((t, n)) = never {
+                (
+                    t.range(),
+                    format!(
+                        "has never started a run: {} (`{schedule_text}`{every}){zone_note} since it was created {}",
+                        runs(n),
+                        ago(t.value, now)
+                    ),
+                    "read the CronJob's Events (related below): `MissSchedule` means `startingDeadlineSeconds` is too short, `FailedCreate` that the Job is refused (quota, admission), `UnknownTimeZone` a `timeZone` the controller cannot load",
+                )
+            } else if let Some((t, n)) = not_started {
                 let why = if policy == "Forbid" && !active.is_empty() {
                     format!(
                         ": concurrencyPolicy is Forbid and run `{}` is still active, so every run since was skipped",
