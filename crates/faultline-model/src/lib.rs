@@ -26,8 +26,8 @@ pub mod selectors;
 pub mod snapshot;
 pub mod status;
 pub mod time;
-pub mod waits;
 pub mod views;
+pub mod waits;
 pub mod workload;
 pub mod workload_status;
 
