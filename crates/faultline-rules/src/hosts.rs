@@ -119,6 +119,10 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
         if host.is_empty() || !labels.iter().enumerate().all(|(n, l)| label_ok(l, n == 0)) {
             continue;
         }
+        // `user@host` (a URL's user information, a mail address): the user is no host.
+        if bytes.get(i) == Some(&b'@') {
+            continue;
+        }
         let before = &text[..start];
         let in_url = before.ends_with("://")
             || (before.ends_with('@')
@@ -347,6 +351,10 @@ mod tests {
         assert_eq!(
             hosts("jdbc:postgresql://db:5432/app"),
             [("db".to_owned(), Some(5432), true)]
+        );
+        assert_eq!(
+            hosts("postgres://billing@postgres.db:5432/billing"),
+            [("postgres.db".to_owned(), Some(5432), true)]
         );
     }
 
