@@ -24,7 +24,10 @@ declare_rule! {
     ///   Job controller's back-off between retries alone (10 s doubled after each failure, at
     ///   most 6 minutes, for `backoffLimit` retries) is longer than the time between runs: a
     ///   failing run is still retrying when the next starts, and failing runs pile up
-    ///   (information: it happens only when runs fail).
+    ///   (information: it happens only when runs fail);
+    /// - `concurrencyPolicy: Forbid` with an `activeDeadlineSeconds` longer than the time
+    ///   between runs: a run that lasts that long makes the controller skip the runs scheduled
+    ///   meanwhile (information).
     ///
     /// ## Why it matters
     /// A CronJob that never runs, or runs at other times than written, raises no alarm: no
@@ -183,6 +186,24 @@ impl Rule for CronjobScheduleRisky {
             .help("set `startingDeadlineSeconds` to at least 10 (a minute or more is usual), or leave it out");
         }
         let job = c.job_spec();
+        if policy == "Forbid"
+            && let Some(deadline) = field::int(job, "activeDeadlineSeconds")
+            && let Some(period) = schedule.period_after(reference, zone)
+            && deadline.value > period
+        {
+            out.report(
+                obj,
+                deadline.range(),
+                format!(
+                    "a run may last {} (activeDeadlineSeconds), longer than the {} between runs: under concurrencyPolicy Forbid the runs scheduled while it lasts are skipped",
+                    exact(deadline.value),
+                    exact(period)
+                ),
+            )
+            .help("lower `activeDeadlineSeconds` below the period, or run less often")
+            .severity(Severity::Info)
+            .related(obj, schedule_field.range(), "the schedule");
+        }
         if policy == "Allow" && field::int(job, "activeDeadlineSeconds").is_none() {
             let backoff = field::int(job, "backoffLimit");
             let limit = backoff.map_or(faultline_model::job::DEFAULT_BACKOFF_LIMIT, |b| b.value);
