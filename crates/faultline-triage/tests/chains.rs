@@ -182,6 +182,74 @@ lastTimestamp: "2024-05-01T11:30:00Z"
             "where quota-exhausted points: the event's message"
         );
     }
+
+    const PROBE_DEPENDENCY: &str = r#"apiVersion: v1
+kind: Service
+metadata: {name: postgres, namespace: db}
+spec:
+  selector: {app: postgres}
+  ports: [{port: 5432}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders, namespace: shop}
+spec:
+  selector: {app: orders}
+  ports: [{port: 8080}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: orders, namespace: shop}
+subsets:
+  - notReadyAddresses:
+      - {ip: 10.0.3.17, targetRef: {kind: Pod, name: orders-1, namespace: shop}}
+    ports: [{port: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: orders-1, namespace: shop, labels: {app: orders}}
+spec:
+  containers:
+    - name: app
+      image: registry.example.com/shop/orders:4.2.0
+      readinessProbe:
+        exec:
+          command: [pg_isready, -h, postgres.db]
+status:
+  phase: Running
+  conditions: [{type: Ready, status: "False"}]
+  containerStatuses:
+    - {name: app, ready: false, restartCount: 0, state: {running: {startedAt: "2024-05-01T10:00:00Z"}}}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: orders-1.1, namespace: shop}
+involvedObject: {kind: Pod, name: orders-1, namespace: shop}
+reason: Unhealthy
+type: Warning
+message: 'Readiness probe failed: postgres.db:5432 - no response'
+count: 40
+firstTimestamp: "2024-05-01T11:00:00Z"
+lastTimestamp: "2024-05-01T11:10:00Z"
+"#;
+
+    #[test]
+    fn a_service_without_endpoints_suspects_the_readiness_probe_that_checks_a_dependency() {
+        let found = causes(PROBE_DEPENDENCY, "service-no-ready-endpoints");
+        let probe: Vec<&(String, Option<u32>)> = found
+            .iter()
+            .filter(|(m, _)| m.contains("readiness probe"))
+            .collect();
+        assert_eq!(probe.len(), 1, "one cause for the probe: {found:#?}");
+        assert!(
+            probe[0].0.contains(
+                "the readiness probe checks another service (finding `probe-depends-on-service`)"
+            ),
+            "{found:#?}"
+        );
+        assert!(probe[0].0.contains("postgres.db:5432 - no response"));
+        assert_eq!(probe[0].1, Some(32), "the host in the probe's command");
+    }
 }
 
 /// The demo outage (testdata/demo/snapshot, a `kubectl cluster-info dump`): Node problems name

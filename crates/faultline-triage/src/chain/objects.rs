@@ -103,17 +103,34 @@ pub(crate) fn service_causes(
             confirm.clone(),
         ));
     }
-    if let Some((failed, message)) = facts.probe_failures.get("Readiness").copied()
-        && let Some((p, name, node)) = first_probe(&facts.pods, "readinessProbe")
-    {
-        causes.push(Cause::at(
-            p,
-            node,
-            format!("the readiness probe of container `{name}`"),
-            probe_failures_why(failed, message),
-            80,
-            confirm,
-        ));
+    if let Some((failed, message)) = facts.probe_failures.get("Readiness").copied() {
+        // A readiness probe that checks another service: its outage empties the endpoints
+        // of every Service whose pods probe it, at once.
+        let depends = findings
+            .on(&facts.keys, &[ids::PROBE_DEPENDS_ON_SERVICE])
+            .into_iter()
+            .find(|j| findings.get(*j).message.starts_with("the readiness probe"));
+        if let Some(j) = depends {
+            causes.push(Cause::finding(
+                findings.get(j),
+                "the readiness probe checks another service".to_owned(),
+                format!(
+                    "{}; while that dependency is down, every replica is out of the endpoints",
+                    probe_failures_why(failed, message)
+                ),
+                88,
+                confirm,
+            ));
+        } else if let Some((p, name, node)) = first_probe(&facts.pods, "readinessProbe") {
+            causes.push(Cause::at(
+                p,
+                node,
+                format!("the readiness probe of container `{name}`"),
+                probe_failures_why(failed, message),
+                80,
+                confirm,
+            ));
+        }
     }
     causes
 }

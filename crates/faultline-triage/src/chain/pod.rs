@@ -237,19 +237,29 @@ pub(crate) fn liveness_causes(
         ns_flag(pod),
         sh(pod.name)
     )];
-    let slow = findings.on(
-        &facts.keys,
-        &[
-            ids::PROBE_LIVENESS_KILLS_SLOW_START,
-            ids::PROBE_LIVENESS_EQUALS_READINESS,
-        ],
-    );
+    let slow: Vec<usize> = findings
+        .on(
+            &facts.keys,
+            &[
+                ids::PROBE_LIVENESS_KILLS_SLOW_START,
+                ids::PROBE_LIVENESS_EQUALS_READINESS,
+                ids::PROBE_DEPENDS_ON_SERVICE,
+            ],
+        )
+        .into_iter()
+        .filter(|j| {
+            let d = findings.get(*j);
+            d.rule != ids::PROBE_DEPENDS_ON_SERVICE || d.message.starts_with("the liveness probe")
+        })
+        .collect();
     if let Some(j) = slow.first() {
         let d = findings.get(*j);
         causes.push(Cause::finding(
             d,
             if d.rule == ids::PROBE_LIVENESS_KILLS_SLOW_START {
                 "the liveness probe kills the container before it can start".to_owned()
+            } else if d.rule == ids::PROBE_DEPENDS_ON_SERVICE {
+                "the liveness probe checks another service".to_owned()
             } else {
                 "the liveness probe fails whenever the readiness probe does".to_owned()
             },
