@@ -269,14 +269,22 @@ impl<'a> SchemaRun<'a> {
         self.inventory.get(crd.object)
     }
 
-    /// A note for findings when the target is older than the oldest embedded schemas.
+    /// A note for findings when the target is outside the embedded schemas (older: checked
+    /// against 1.23; newer: against 1.35).
     pub(crate) fn version_note(&self) -> Option<String> {
-        (self.target.major == 1 && self.target.minor < faultline_schema::MIN_MINOR).then(|| {
-            format!(
-                "checked against Kubernetes 1.{}'s schema, the oldest faultline carries (target: {})",
-                self.minor, self.target
-            )
-        })
+        let t = self.target;
+        if t.major != 1 || t.minor == self.minor {
+            return None;
+        }
+        let which = if t.minor < self.minor {
+            "oldest"
+        } else {
+            "newest"
+        };
+        Some(format!(
+            "checked against Kubernetes 1.{}'s schema, the {which} faultline carries (target: {t})",
+            self.minor
+        ))
     }
 }
 
@@ -392,6 +400,9 @@ spec:
         );
         settings.kube_version = KubeVersion::new(1, 30);
         assert!(!schema_findings(text, &settings)[0].help.contains("1.23"));
+        settings.kube_version = KubeVersion::new(1, 40);
+        let help = &schema_findings(text, &settings)[0].help;
+        assert!(help.contains("1.35's schema, the newest"), "{help}");
     }
 
     #[test]

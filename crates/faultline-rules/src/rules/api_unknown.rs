@@ -115,6 +115,14 @@ impl Rule for ApiUnknown {
         }
         let av = obj.api_version;
         let kind = obj.kind;
+        // The removal table knows the beta and GA APIs removed from 1.16 on; alpha APIs of
+        // 1.16 to 1.22 are known only from 1.23's documents on.
+        let since = if version.contains("alpha") {
+            faultline_schema::MIN_MINOR
+        } else {
+            16
+        };
+        let since = format!("1.{since}");
         let (message, help) = if !served.is_empty() {
             let first = served.first().unwrap_or(0);
             let message = if first > run.minor {
@@ -130,7 +138,7 @@ impl Rule for ApiUnknown {
             (message, alternatives(run.minor, group, kind))
         } else {
             let message =
-                format!("no Kubernetes release from 1.16 to {target} serves `{av}` `{kind}`");
+                format!("no Kubernetes release from {since} to {target} serves `{av}` `{kind}`");
             let help = same_kind_elsewhere(run.minor, av, kind)
                 .or_else(|| alternatives(run.minor, group, kind))
                 .unwrap_or_else(|| {
