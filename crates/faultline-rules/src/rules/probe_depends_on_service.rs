@@ -1,4 +1,3 @@
-use faultline_diagnostics::Severity;
 use faultline_model::pod::PodTemplate;
 use faultline_model::probe::{Check, HandlerKind, Probe, ProbeKind};
 use faultline_model::selector::Labels;
@@ -24,8 +23,8 @@ declare_rule! {
     /// (env, arguments, imported ConfigMaps, as `netpol-blocks-service-dependency` reads them).
     ///
     /// Spring Boot's `/actuator/health` aggregates every health indicator, the database and
-    /// Redis included; as a readiness or liveness probe it is reported too, as a warning when
-    /// the configuration names a host it connects to, else as information (its
+    /// Redis included; as a readiness or liveness probe it is reported too when the
+    /// configuration names a host the application connects to (its
     /// `/actuator/health/readiness` and `/liveness` groups leave dependencies out). Hosts that
     /// are the pod itself (`localhost`, addresses, a Service selecting the pod) are not
     /// dependencies. Startup probes are left out.
@@ -164,14 +163,15 @@ impl Site<'_, '_> {
         )
     }
 
-    fn effect(&self) -> &'static str {
+    /// What an outage of `dependency` (`that dependency`, `a dependency it checks`) does.
+    fn effect(&self, dependency: &str) -> String {
         match self.kind {
-            ProbeKind::Liveness => {
-                "when it is down, every replica fails the probe at once and is restarted"
-            }
-            _ => {
-                "when it is down, every replica fails readiness at once and the pods' Services lose all their endpoints"
-            }
+            ProbeKind::Liveness => format!(
+                "when {dependency} is down, every replica fails the probe at once and is restarted"
+            ),
+            _ => format!(
+                "when {dependency} is down, every replica fails readiness at once and the pods' Services lose all their endpoints"
+            ),
         }
     }
 }
@@ -263,7 +263,7 @@ fn exec(cx: &Context<'_>, site: &Site<'_, '_>, handler: NodeRef<'_>, out: &mut S
                 format!(
                     "{} checks {dependency}, another service: {}",
                     site.what(),
-                    site.effect()
+                    site.effect("that service")
                 ),
             )
             .help(help(site.kind));
@@ -309,7 +309,7 @@ fn http(
                     "{} is sent to `{}`, another host, not to the pod: {}",
                     site.what(),
                     host.value,
-                    site.effect()
+                    site.effect("that host")
                 ),
             )
             .help(help(site.kind));
@@ -349,11 +349,11 @@ fn http(
     } else {
         "a path that by its name checks the services the container depends on"
     };
-    let severity = if worded || !refs.is_empty() {
-        Severity::Warning
-    } else {
-        Severity::Info
-    };
+    // The aggregate health of an application that connects to nothing checks nothing
+    // outside it (disk space, ping).
+    if actuator && !worded && refs.is_empty() {
+        return;
+    }
     let help = if actuator {
         format!(
             "probe `/actuator/health/{}` instead (management.endpoint.health.probes.enabled), which leaves dependencies out",
@@ -374,10 +374,9 @@ fn http(
                 "{} calls `{}`, {what}{deps}: {}",
                 site.what(),
                 path.value,
-                site.effect()
+                site.effect("a dependency it checks")
             ),
         )
-        .severity(severity)
         .help(help);
     for r in refs.iter().take(3) {
         let holder = cx.inventory.get(r.holder);

@@ -252,6 +252,9 @@ pub(crate) fn liveness_causes(
             d.rule != ids::PROBE_DEPENDS_ON_SERVICE || d.message.starts_with("the liveness probe")
         })
         .collect();
+    // A probe that kills a slow start explains the restarts before a dependency it checks.
+    let mut slow = slow;
+    slow.sort_by_key(|j| u8::from(findings.get(*j).rule == ids::PROBE_DEPENDS_ON_SERVICE));
     if let Some(j) = slow.first() {
         let d = findings.get(*j);
         causes.push(Cause::finding(
