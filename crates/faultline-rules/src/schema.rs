@@ -419,6 +419,27 @@ spec:
     }
 
     #[test]
+    fn a_crd_nested_a_thousand_levels_deep_is_walked_without_a_crash() {
+        let depth = 990;
+        let mut schema = String::from("{\"type\":\"string\"}");
+        for _ in 0..depth / 2 {
+            schema = format!("{{\"type\":\"object\",\"properties\":{{\"a\":{schema}}}}}");
+        }
+        let text = format!(
+            "{{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\",\"metadata\":{{\"name\":\"xs.example.com\"}},\"spec\":{{\"group\":\"example.com\",\"names\":{{\"kind\":\"X\",\"plural\":\"xs\"}},\"scope\":\"Namespaced\",\"versions\":[{{\"name\":\"v1\",\"served\":true,\"storage\":true,\"schema\":{{\"openAPIV3Schema\":{schema}}}}}]}}}}"
+        );
+        let (_, diags) = check_texts(&[("deep.json", &text)], &Settings::default());
+        // The document parses (no syntax error) and nothing panics.
+        let rules: Vec<&str> = diags.iter().map(|d| d.rule).collect();
+        assert!(
+            rules
+                .iter()
+                .all(|r| *r != "internal-error" && *r != "yaml-syntax-error"),
+            "{rules:?}"
+        );
+    }
+
+    #[test]
     fn cluster_exports_are_not_schema_checked() {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, uid: 1b2c}\ndatta: {}\n";
         assert_eq!(schema_findings(text, &Settings::default()), vec![]);

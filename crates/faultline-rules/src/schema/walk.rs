@@ -24,6 +24,9 @@ use faultline_syntax::{NodeKind, NodeRef, TextRange};
 use super::native;
 use super::placeholder;
 
+/// How deep the walk follows a tree.
+const MAX_PATH: usize = 200;
+
 /// One problem found by the walk.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Issue {
@@ -249,7 +252,9 @@ impl<'t, 's> Walk<'t, 's, '_> {
 
     /// `anchor`: the nearest enclosing key, where a missing required field is reported.
     fn value(&mut self, v: NodeRef<'t>, s: Schema<'s>, anchor: TextRange) {
-        if v.is_null() {
+        // No real schema nests this deep; a hostile document (JSON allows 1,000 levels, the
+        // CRD schema is recursive) must not exhaust the stack.
+        if v.is_null() || self.path.len() > MAX_PATH {
             return;
         }
         match s.ty() {
