@@ -460,6 +460,22 @@ impl<'a> Schema<'a> {
             .map(move |&(sym, id)| (arena.str(sym), id))
     }
 
+    /// The `i`th property (in [`Schema::properties`] order) and its position, for callers that
+    /// cache where a name was found; `None` past the end.
+    pub fn property_at(self, i: usize) -> Option<(&'a str, Schema<'a>)> {
+        let arena = self.arena;
+        let &(sym, id) = arena.props[self.raw().props.range()].get(i)?;
+        Some((arena.str(sym), arena.get(id)))
+    }
+
+    /// The position of property `name` in [`Schema::properties`] order, by binary search.
+    pub fn property_index(self, name: &str) -> Option<usize> {
+        let arena = self.arena;
+        arena.props[self.raw().props.range()]
+            .binary_search_by(|&(sym, _)| arena.str(sym).cmp(name))
+            .ok()
+    }
+
     pub fn has_properties(self) -> bool {
         self.raw().props.len != 0
     }

@@ -725,10 +725,11 @@ impl<'t, 's> Walk<'t, 's, '_> {
 }
 
 /// Property lookups of the built-in schemas, cached per thread: the same keys under the same
-/// nodes come back for every object (`name`, `image`, `ports` of every container), and a hash
-/// of the key is cheaper than the binary search's string comparisons. Only the built-in arena,
-/// which lives as long as the process, is cached; a slot holds a node id, the key's hash and
-/// the property found.
+/// nodes come back for every object (`name`, `image`, `ports` of every container), and one
+/// comparison with the cached property's name is cheaper than the binary search's. Only the
+/// built-in arena, which lives as long as the process, is cached; a slot holds a node id, the
+/// key's hash and the position of the property found, whose name is compared before it is
+/// used, so a hash collision costs a search, never a wrong answer.
 const CACHE_SLOTS: usize = 4096;
 
 std::thread_local! {
@@ -759,12 +760,14 @@ fn property<'s>(s: Schema<'s>, name: &str) -> Option<Schema<'s>> {
         let e = c.borrow()[slot];
         (e.0 == id && e.1 == h).then_some(e.2)
     });
-    if let Some(child) = hit.and_then(|i| faultline_schema::SchemaId::from_index(i as usize)) {
-        return Some(s.get(child));
+    if let Some((found_name, child)) = hit.and_then(|i| s.property_at(i as usize))
+        && found_name == name
+    {
+        return Some(child);
     }
-    let found = s.property(name)?;
-    PROPERTY_CACHE.with(|c| c.borrow_mut()[slot] = (id, h, found.id().index() as u32));
-    Some(found)
+    let i = s.property_index(name)?;
+    PROPERTY_CACHE.with(|c| c.borrow_mut()[slot] = (id, h, i as u32));
+    s.property_at(i).map(|(_, child)| child)
 }
 
 /// `{"containerPort":88,"protocol":"TCP"}`, as the API server prints a duplicate.
