@@ -37,7 +37,8 @@ declare_rule! {
     /// network.
     ///
     /// When the controller's pods are in the input, the model decides exactly (their own
-    /// egress policies included) and the finding is an error. When they are not, the rule
+    /// egress policies included) and the finding is an error; when the backends admit the
+    /// controller and only its own egress policies deny it, the finding sits on those. When they are not, the rule
     /// assumes they run in the controller's usual namespace, in the namespaces of the
     /// `controller-namespaces` option, or, for an unknown controller, in some namespace other
     /// than the backend's; then only a rule that certainly cannot admit such a pod counts as
@@ -239,6 +240,18 @@ struct Known {
     labels: &'static [(&'static str, &'static str)],
     /// Traffic comes from a cloud load balancer outside the cluster, not from pods.
     external: bool,
+}
+
+impl Known {
+    /// Whether a controller name is this implementation's: one of its names, or one of them
+    /// followed by `/` and a class (`haproxy.org/ingress-controller/haproxy`).
+    fn names(&self, controller: &str) -> bool {
+        self.controllers.iter().any(|c| {
+            controller
+                .strip_prefix(c)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
 }
 
 const KNOWN: &[Known] = &[
@@ -530,10 +543,7 @@ fn controller_of_ingress(
                     class.name
                 ),
             ));
-            return match KNOWN
-                .iter()
-                .position(|k| k.controllers.contains(&controller))
-            {
+            return match KNOWN.iter().position(|k| k.names(controller)) {
                 Some(k) => ctrls.of_known(k, how, extra),
                 None => Some(ctrls.add(Controller {
                     name: format!("the controller `{controller}`"),
@@ -631,8 +641,7 @@ fn controller_of_route(
             label: Some(("gateway.networking.k8s.io/gateway-name", gw_name.to_owned())),
         }));
     }
-    if let Some(k) = controller.and_then(|c| KNOWN.iter().position(|k| k.controllers.contains(&c)))
-    {
+    if let Some(k) = controller.and_then(|c| KNOWN.iter().position(|k| k.names(c))) {
         return ctrls.of_known(k, how, extra);
     }
     if controller.is_some() || gw_ns == route.namespace.unwrap_or("default") {
@@ -957,6 +966,22 @@ fn report(
     f: &Found<'_>,
     out: &mut Sink<'_>,
 ) {
+    if let Denial::Pods(verdict) = &f.denial
+        && verdict.ingress.admits
+        && let Some(first) = verdict.egress.isolating.first()
+    {
+        report_egress(
+            cx,
+            net,
+            &ctrls.list[ci],
+            first.index,
+            svc_id,
+            f,
+            verdict,
+            out,
+        );
+        return;
+    }
     let policy = &net.policies[pi];
     let obj = cx.inventory.get(policy.object);
     let svc = cx.inventory.get(svc_id);
@@ -1103,6 +1128,98 @@ fn report(
                 let pobj = cx.inventory.get(net.policies[*p].object);
                 report = report.related(pobj, anchor(*node), why.clone());
             }
+        }
+    }
+    let _ = report;
+}
+
+/// The backends admit the controller, but its own egress policies do not let it out: the
+/// finding goes to the controller's policy.
+#[allow(clippy::too_many_arguments)]
+fn report_egress(
+    cx: &Context<'_>,
+    net: &NetworkModel<'_>,
+    ctrl: &Controller,
+    pi: PolicyIdx,
+    svc_id: ObjectId,
+    f: &Found<'_>,
+    verdict: &Verdict<'_>,
+    out: &mut Sink<'_>,
+) {
+    let policy = &net.policies[pi];
+    let obj = cx.inventory.get(policy.object);
+    let svc = cx.inventory.get(svc_id);
+    let workloads = workloads_of(net, &f.classes);
+    let who = workload_list(net, &workloads, 3);
+    let first = cx.inventory.get(f.routes[0].object);
+    let port = first_conn(&f.conn);
+    let port_text = port.map_or_else(|| "its ports".to_owned(), |(p, n)| format!("{n}/{p}"));
+    let ctrl_pods = workloads_of(net, &ctrl.pods);
+    let mut message = format!(
+        "NetworkPolicy `{}` isolates the egress of {} ({}) and lets it reach no pod of {who}, which {} `{}/{}` routes to through Service `{}` (port {port_text} of the pods)",
+        policy.name,
+        ctrl.name,
+        workload_list(net, &ctrl_pods, 2),
+        first.kind,
+        first.namespace.unwrap_or("default"),
+        first.name,
+        svc.name
+    );
+    let nearest = verdict
+        .egress
+        .nearest()
+        .and_then(|n| n.reasons.first().map(|r| (n, r)));
+    if let Some((_, reason)) = nearest {
+        message.push_str(&format!("; the nearest rule misses: {}", reason.miss));
+    }
+    message.push_str(&format!(
+        ": requests through the {} fail with 502 or 504",
+        first.kind
+    ));
+    let ns = net.class(f.classes[0]).namespace;
+    let port_help = port.map_or_else(String::new, |(p, n)| {
+        format!(" and `ports: [{{protocol: {p}, port: {n}}}]`")
+    });
+    let mut report = out
+        .report(obj, isolation_range(policy, Direction::Egress), message)
+        .severity(Severity::Error)
+        .help(format!(
+            "let the controller reach its backends: add an egress rule with `to: [{{namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: {ns}}}}}}}]`{port_help}"
+        ));
+    for r in &f.routes {
+        let robj = cx.inventory.get(r.object);
+        report = report.related(
+            robj,
+            r.at,
+            format!(
+                "{} `{}` routes to Service `{}` here",
+                robj.kind, robj.name, svc.name
+            ),
+        );
+    }
+    report = report.related(svc, name_range(svc), format!("Service `{}`", svc.name));
+    if let Some((id, range, text)) = &ctrl.how {
+        report = report.related(cx.inventory.get(*id), *range, text.clone());
+    }
+    for w in &ctrl_pods {
+        let wobj = cx.inventory.get(net.workload(*w).object);
+        report = report.related(wobj, name_range(wobj), "the controller's pods");
+    }
+    for p in verdict.egress.isolating.iter().skip(1) {
+        let message = format!(
+            "NetworkPolicy `{}` also isolates the egress of the controller's pods",
+            p.name
+        );
+        report = relate_policy(cx, net, report, p.index, Direction::Egress, message);
+    }
+    if let Some((near, _)) = nearest {
+        let pobj = cx.inventory.get(net.policies[near.rule.policy].object);
+        for reason in &near.reasons {
+            report = report.related(
+                pobj,
+                anchor(reason.node),
+                format!("the nearest rule ({}): {}", reason.field, reason.miss),
+            );
         }
     }
     let _ = report;
