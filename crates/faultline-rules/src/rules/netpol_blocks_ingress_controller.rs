@@ -19,8 +19,8 @@ use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a NetworkPolicy that isolates the ingress of pods an Ingress or a Gateway API
-    /// `HTTPRoute` routes to, while none of its rules admits the ingress
+    /// Reports a NetworkPolicy that isolates the ingress of pods an Ingress, a Gateway API
+    /// `HTTPRoute` or an OpenShift Route routes to, while none of its rules admits the ingress
     /// controller's pods on the routed port. The finding sits on the policy where it isolates
     /// ingress; the Ingress or route backend, the Service, the controller (its IngressClass or
     /// GatewayClass and its pods) and the rules that came closest are related locations.
@@ -895,6 +895,57 @@ impl Rule for NetpolBlocksIngressController {
                 let route = Route {
                     object: ingress.object.id,
                     at: backend.service.range(),
+                    service: svc.id,
+                    controller,
+                };
+                consider(cx, net, &ctrls, route, svc, &pick, &mut found);
+            }
+        }
+        // OpenShift Routes, served by the router (`openshift-ingress`).
+        let router = KNOWN
+            .iter()
+            .position(|k| k.names("openshift.io/ingress-to-route"));
+        let mut router_ctrl: Option<Option<usize>> = None;
+        for obj in cx.inventory.of_kind("Route") {
+            if !obj.api_version.starts_with("route.openshift.io/") {
+                continue;
+            }
+            let controller = *router_ctrl
+                .get_or_insert_with(|| router.and_then(|k| ctrls.of_known(k, None, extra)));
+            let Some(controller) = controller else {
+                continue;
+            };
+            let ns = obj.namespace.unwrap_or("default");
+            let spec = obj.spec();
+            let pick = match spec.and_then(|s| s.path(&["port", "targetPort"])) {
+                None => PortPick::All,
+                Some(t) => match t.as_i64().and_then(|n| u16::try_from(n).ok()) {
+                    Some(n) => PortPick::Target(n),
+                    None => PortPick::Name(t.scalar_text().unwrap_or("")),
+                },
+            };
+            let targets = spec.and_then(|s| s.get("to")).into_iter().chain(
+                spec.and_then(|s| s.get("alternateBackends"))
+                    .into_iter()
+                    .flat_map(|a| a.items()),
+            );
+            for to in targets {
+                let service = to
+                    .get("kind")
+                    .and_then(|k| k.as_str())
+                    .is_none_or(|k| k == "Service");
+                let Some(name_node) = to.get("name").filter(|_| service) else {
+                    continue;
+                };
+                let Some(svc) = name_node
+                    .as_str()
+                    .and_then(|n| cx.inventory.find("Service", Some(ns), n))
+                else {
+                    continue;
+                };
+                let route = Route {
+                    object: obj.id,
+                    at: name_node.range(),
                     service: svc.id,
                     controller,
                 };
