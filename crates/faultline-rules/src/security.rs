@@ -75,9 +75,10 @@ pub(crate) fn is_windows(pod: &PodTemplate<'_>) -> bool {
 }
 
 /// Whether a pod shape is judged through its controller's template instead: a Pod, or a
-/// ReplicaSet or Job, whose controller is in the input with a pod template of its own. Used
-/// by the information-level rules, whose findings would otherwise be made on every replica of
-/// a snapshot and then folded into the controller's (the cost of a finding per pod).
+/// ReplicaSet or Job, whose controller is in the input with a pod template of its own. The
+/// security rules judge a snapshot's replicas this way: the fix is written in the template,
+/// and a finding per replica (folded into the controller's afterwards) costs more than the
+/// rest of the check on a large snapshot.
 pub(crate) fn judged_through_controller(cx: &Context<'_>, obj: &Object<'_>) -> bool {
     cx.graph
         .owner(obj.id)

@@ -1,7 +1,7 @@
 use faultline_model::pod::{ContainerKind, PodTemplate};
 use faultline_model::{Object, field};
 
-use crate::security::is_windows;
+use crate::security::{is_windows, judged_through_controller};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -10,6 +10,9 @@ declare_rule! {
     /// when a container inherits it (a container's own `runAsUser` overrides the pod's).
     /// Containers that merely do not say which user they run as are the business of
     /// `container-may-run-as-root`. Windows pods (`spec.os.name: windows`) are skipped.
+    ///
+    /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
+    /// judged through the controller's template, where the fix is written.
     ///
     /// ## Why it matters
     /// UID 0 in the container is UID 0 on the node: whatever escapes the container (a
@@ -75,11 +78,14 @@ declare_rule! {
 impl Rule for ContainerRunsAsRoot {
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
+        if judged_through_controller(cx, obj) {
+            return;
+        }
         if is_windows(pod) {
             return;
         }

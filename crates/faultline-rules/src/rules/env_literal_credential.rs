@@ -3,6 +3,7 @@ use faultline_model::Object;
 use faultline_model::credentials::{Confidence, CredentialKind, credential_in_env};
 use faultline_model::pod::PodTemplate;
 
+use crate::security::judged_through_controller;
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -19,6 +20,9 @@ declare_rule! {
     /// not literals and are never reported. The finding points at the variable's `name`:
     /// the value itself never appears in the finding or in any output format (faultline
     /// hides the entry but its name in every snippet).
+    ///
+    /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
+    /// judged through the controller's template, where the fix is written.
     ///
     /// ## Why it matters
     /// A literal in a manifest is in git, in every rendered chart, in the API server's
@@ -87,11 +91,14 @@ declare_rule! {
 impl Rule for EnvLiteralCredential {
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
+        if judged_through_controller(cx, obj) {
+            return;
+        }
         for c in pod.containers() {
             for env in c.env() {
                 let Some(value) = env.value else { continue };

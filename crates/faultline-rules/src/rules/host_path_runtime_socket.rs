@@ -1,7 +1,7 @@
 use faultline_model::pod::PodTemplate;
 use faultline_model::{Object, field};
 
-use crate::security::{host_path_volumes, mounts_of, runtime_socket};
+use crate::security::{host_path_volumes, judged_through_controller, mounts_of, runtime_socket};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -10,6 +10,9 @@ declare_rule! {
     /// `dockershim.sock`, `cri-dockerd.sock`, `containerd.sock`, `crio.sock`, or the
     /// directories that hold them (`/run/containerd`, `/var/run/crio`, …), read-only or not
     /// (a socket is used by connecting to it, which `readOnly` does not prevent).
+    ///
+    /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
+    /// judged through the controller's template, where the fix is written.
     ///
     /// ## Why it matters
     /// Whoever can talk to the runtime can start a privileged container with the node's
@@ -77,11 +80,14 @@ declare_rule! {
 impl Rule for HostPathRuntimeSocket {
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
+        if judged_through_controller(cx, obj) {
+            return;
+        }
         for (volume, path) in host_path_volumes(pod) {
             let Some(runtime) = runtime_socket(path.value) else {
                 continue;

@@ -1,7 +1,9 @@
 use faultline_model::pod::PodTemplate;
 use faultline_model::{Object, field};
 
-use crate::security::{host_path_volumes, mounts_of, runtime_socket, sensitive_host_path};
+use crate::security::{
+    host_path_volumes, judged_through_controller, mounts_of, runtime_socket, sensitive_host_path,
+};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -20,6 +22,9 @@ declare_rule! {
     /// Runtime sockets are reported by `host-path-runtime-socket`. The message says whether
     /// the containers mount the volume read-only; the finding stands either way (reading
     /// `/proc`, `/var/lib/kubelet` or `/etc/kubernetes` is enough to take credentials).
+    ///
+    /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
+    /// judged through the controller's template, where the fix is written.
     ///
     /// ## Why it matters
     /// A container with the node's file system can read the kubelet's credentials and every
@@ -80,11 +85,14 @@ declare_rule! {
 impl Rule for HostPathSensitive {
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
+        if judged_through_controller(cx, obj) {
+            return;
+        }
         for (volume, path) in host_path_volumes(pod) {
             if runtime_socket(path.value).is_some() {
                 continue;

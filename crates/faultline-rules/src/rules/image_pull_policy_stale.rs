@@ -1,7 +1,7 @@
 use faultline_model::pod::PodTemplate;
 use faultline_model::{Object, field};
 
-use crate::security::ImageRef;
+use crate::security::{ImageRef, judged_through_controller};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -9,6 +9,9 @@ declare_rule! {
     /// Reports containers whose image is `latest` (tagged so, or untagged) with
     /// `imagePullPolicy: IfNotPresent` or `Never` written. (Without the field the API
     /// server defaults a `latest` image to `Always`, which is right.)
+    ///
+    /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
+    /// judged through the controller's template, where the fix is written.
     ///
     /// ## Why it matters
     /// With `IfNotPresent` a node that once pulled `app:latest` keeps running that copy:
@@ -71,11 +74,14 @@ declare_rule! {
 impl Rule for ImagePullPolicyStale {
     fn check_pod(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         obj: &Object<'_>,
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
+        if judged_through_controller(cx, obj) {
+            return;
+        }
         for c in pod.containers() {
             let Some(policy) = field::str(Some(c.node), "imagePullPolicy") else {
                 continue;

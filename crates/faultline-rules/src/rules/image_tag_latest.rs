@@ -1,7 +1,7 @@
 use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
 
-use crate::security::ImageRef;
+use crate::security::{ImageRef, judged_through_controller};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -10,6 +10,9 @@ declare_rule! {
     /// pulls as `latest`), unless they are pinned by digest (`image@sha256:…`). Templates
     /// (`{{ .Values.image }}`, `${IMAGE}`) and placeholders (`<image_url>`) are skipped. With the
     /// parameter `require-digest`, every image without a digest is reported, for teams whose policy is to deploy digests only.
+    ///
+    /// A Pod, ReplicaSet or Job whose controller is in the input (a snapshot's replicas) is
+    /// judged through the controller's template, where the fix is written.
     ///
     /// ## Why it matters
     /// `latest` names whatever was pushed last. Two nodes may run two different builds of
@@ -78,6 +81,9 @@ impl Rule for ImageTagLatest {
         pod: &PodTemplate<'_>,
         out: &mut Sink<'_>,
     ) {
+        if judged_through_controller(cx, obj) {
+            return;
+        }
         let require_digest = Self::params(cx).require_digest;
         for c in pod.containers() {
             let Some(node) = c.image() else { continue };
