@@ -861,6 +861,12 @@ fn consider<'a>(
 
 impl Rule for NetpolBlocksIngressController {
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
+        let routed = ["Ingress", "HTTPRoute", "Route"]
+            .iter()
+            .any(|k| cx.inventory.of_kind(k).next().is_some());
+        if !routed {
+            return;
+        }
         let net = cx.network();
         if net.policies.is_empty() {
             return;
@@ -1274,4 +1280,38 @@ fn report_egress(
         }
     }
     let _ = report;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selector(labels: &[(&str, &str)]) -> LabelSelector {
+        LabelSelector {
+            match_labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            match_expressions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn controller_names_match_whole_or_with_a_class() {
+        let haproxy = KNOWN.iter().find(|k| k.name == "HAProxy").unwrap();
+        assert!(haproxy.names("haproxy.org/ingress-controller"));
+        assert!(haproxy.names("haproxy.org/ingress-controller/haproxy"));
+        assert!(!haproxy.names("haproxy.org/ingress-controller-x"));
+        let nginx = KNOWN.iter().find(|k| k.name == "ingress-nginx").unwrap();
+        assert!(nginx.names("k8s.io/ingress-nginx"));
+        assert!(!nginx.names("k8s.io/ingress-nginx2"));
+    }
+
+    #[test]
+    fn a_selector_pinned_to_the_backend_namespace_admits_no_other() {
+        let own = selector(&[("kubernetes.io/metadata.name", "shop")]);
+        assert!(pinned_to(&own, "shop"));
+        assert!(!pinned_to(&own, "blog"));
+        assert!(!pinned_to(&selector(&[("team", "shop")]), "shop"));
+    }
 }
