@@ -231,6 +231,17 @@ message: 'Readiness probe failed: postgres.db:5432 - no response'
 count: 40
 firstTimestamp: "2024-05-01T11:00:00Z"
 lastTimestamp: "2024-05-01T11:10:00Z"
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: billing-1, namespace: shop, labels: {app: billing}}
+spec:
+  containers:
+    - name: app
+      image: registry.example.com/shop/billing:1.8.0
+      readinessProbe:
+        exec:
+          command: [sh, -c, "pg_isready -h postgres.db -p 5432"]
 "#;
 
     #[test]
@@ -248,6 +259,12 @@ lastTimestamp: "2024-05-01T11:10:00Z"
             "{found:#?}"
         );
         assert!(probe[0].0.contains("postgres.db:5432 - no response"));
+        assert!(
+            probe[0]
+                .0
+                .contains("the probes of 1 other workload check the same Service"),
+            "billing-1 probes postgres.db too: {found:#?}"
+        );
         assert_eq!(probe[0].1, Some(32), "the host in the probe's command");
     }
 }

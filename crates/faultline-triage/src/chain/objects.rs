@@ -8,7 +8,9 @@ use faultline_model::{Object, ObjectId};
 use faultline_rules::{Context, object_ref};
 
 use super::facts::{PodFacts, first_probe};
-use super::wording::{POD_SYMPTOMS, ns_flag, probe_failures_why, rule_what, sh, symptom_what};
+use super::wording::{
+    POD_SYMPTOMS, ns_flag, plural, probe_failures_why, rule_what, sh, symptom_what,
+};
 use super::{Cause, Findings, named, with_owners};
 
 /// The objects `owner` controls, then theirs (a Deployment's ReplicaSets, then their Pods),
@@ -111,11 +113,40 @@ pub(crate) fn service_causes(
             .into_iter()
             .find(|j| findings.get(*j).message.starts_with("the readiness probe"));
         if let Some(j) = depends {
+            let e = findings.get(j);
+            // Other workloads whose probes check the same Service lose their endpoints with
+            // it: the shape of one dependency taking many Services down at once.
+            let same: Vec<ObjectId> = e
+                .related
+                .iter()
+                .filter_map(|r| r.object_id)
+                .filter(|id| cx.inventory.get(*id).kind == "Service")
+                .collect();
+            let others: std::collections::BTreeSet<String> = findings
+                .of_rule(ids::PROBE_DEPENDS_ON_SERVICE)
+                .filter(|k| *k != j)
+                .map(|k| findings.get(k))
+                .filter(|o| {
+                    o.object_id != e.object_id
+                        && o.related
+                            .iter()
+                            .any(|r| r.object_id.is_some_and(|id| same.contains(&id)))
+                })
+                .filter_map(|o| o.object.as_ref().map(ToString::to_string))
+                .collect();
+            let together = if others.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; the probes of {} check the same Service and fail with it",
+                    plural(others.len() as i64, "other workload", "other workloads")
+                )
+            };
             causes.push(Cause::finding(
-                findings.get(j),
+                e,
                 "the readiness probe checks another service".to_owned(),
                 format!(
-                    "{}; while that dependency is down, every replica is out of the endpoints",
+                    "{}; while that dependency is down, every replica is out of the endpoints{together}",
                     probe_failures_why(failed, message)
                 ),
                 88,
