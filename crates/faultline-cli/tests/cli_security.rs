@@ -77,13 +77,14 @@ const OURS: &[&str] = &[
 
 /// The issue's Deployment and ClusterRole: each problem once, at its field.
 ///
-/// The rest of the example is the Pod Security Standards', reported by the `pod-security`
-/// rule and not asserted here: `hostNetwork`/`hostPID` (one `host namespaces` finding at
-/// 21:7), `privileged: true` (26:13), `SYS_ADMIN` (29:21), and the two hostPath volumes as
-/// `baseline`'s `hostPath volumes` (49:11, the first `hostPath:`). The volumes' paths (50:19,
-/// 53:19) are this part's findings for what they expose (the node's root file system, the
-/// Docker socket): another field and another reason. `probe-liveness-equals-readiness`
-/// (35:11) is the one finding faultline had before issue 12.
+/// The Pod Security Standards' part comes from the `pod-security` rule, at `baseline` (the
+/// default level for a namespace the input does not label): `hostNetwork`/`hostPID` (one
+/// `host namespaces` finding at 21:7), `privileged: true` (26:13), `SYS_ADMIN` (29:21), and
+/// the two hostPath volumes as `baseline`'s `hostPath volumes` (49:11, the first
+/// `hostPath:`). The volumes' paths (50:19, 53:19) are the security rules' findings for what
+/// they expose (the node's root file system, the Docker socket): another field and another
+/// reason. `probe-liveness-equals-readiness` (35:11) is the one finding faultline had before
+/// issue 12.
 #[test]
 fn the_issue_example_gets_one_finding_per_problem_at_its_field() {
     let v = check_json(
@@ -111,6 +112,27 @@ fn the_issue_example_gets_one_finding_per_problem_at_its_field() {
     ];
     expected.sort();
     assert_eq!(findings(&v, OURS), expected);
+    let mut standards = vec![
+        s("pod-security", "warning", 21, 7),
+        s("pod-security", "warning", 26, 13),
+        s("pod-security", "warning", 29, 21),
+        s("pod-security", "warning", 49, 11),
+    ];
+    standards.sort();
+    assert_eq!(findings(&v, &["pod-security"]), standards);
+    // Nothing else: every finding of the run is one of the above or the probe finding.
+    let all = v["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(
+        all.len(),
+        expected.len() + standards.len() + 1,
+        "{:#?}",
+        findings(
+            &v,
+            &all.iter()
+                .map(|d| d["rule"].as_str().unwrap())
+                .collect::<Vec<_>>()
+        )
+    );
     // The ServiceAccount is bound, so its token is in use; runAsUser 0 is reported once (by
     // container-runs-as-root, not again as "may run as root").
     let text = v.to_string();
