@@ -6,7 +6,7 @@ use faultline_model::pod::{Container, PodTemplate};
 use faultline_model::{Field, Object, field, kinds};
 use faultline_syntax::{NodeRef, TextRange};
 
-use crate::Context;
+use crate::{Context, Report};
 
 /// The tag and digest of an image reference (`registry:5000/team/app:1.2@sha256:…`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,6 +239,20 @@ impl Mounts<'_> {
             },
             names.join("`, `")
         )
+    }
+
+    /// `report` with each container's `mountPath` of the volume as a related location.
+    pub fn relate<'r>(&self, mut report: Report<'r>, obj: &Object<'_>) -> Report<'r> {
+        for (container, mount) in &self.0 {
+            if let Some(at) = field::str(Some(*mount), "mountPath") {
+                report = report.related(
+                    obj,
+                    at.range(),
+                    format!("mounted into container `{container}` here"),
+                );
+            }
+        }
+        report
     }
 }
 

@@ -1,5 +1,5 @@
+use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
-use faultline_model::{Object, field};
 
 use crate::security::{host_path_volumes, judged_through_controller, mounts_of, runtime_socket};
 use crate::{Context, Rule, Sink, declare_rule};
@@ -93,7 +93,7 @@ impl Rule for HostPathRuntimeSocket {
                 continue;
             };
             let mounts = mounts_of(pod, volume);
-            let mut report = out
+            let report = out
                 .report(
                     obj,
                     path.range(),
@@ -104,15 +104,7 @@ impl Rule for HostPathRuntimeSocket {
                     ),
                 )
                 .help("remove the volume; if an agent really needs the runtime, exempt this workload in `.faultline.yaml` and keep it in a namespace of its own");
-            for m in mounts.0 {
-                if let Some(at) = field::str(Some(m.1), "mountPath") {
-                    report = report.related(
-                        obj,
-                        at.range(),
-                        format!("mounted into container `{}` here", m.0),
-                    );
-                }
-            }
+            mounts.relate(report, obj);
         }
     }
 }

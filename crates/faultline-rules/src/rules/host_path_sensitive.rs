@@ -1,5 +1,5 @@
+use faultline_model::Object;
 use faultline_model::pod::PodTemplate;
-use faultline_model::{Object, field};
 
 use crate::security::{
     host_path_volumes, judged_through_controller, mounts_of, runtime_socket, sensitive_host_path,
@@ -101,7 +101,7 @@ impl Rule for HostPathSensitive {
                 continue;
             };
             let mounts = mounts_of(pod, volume);
-            let mut report = out
+            let report = out
                 .report(
                     obj,
                     path.range(),
@@ -112,15 +112,7 @@ impl Rule for HostPathSensitive {
                     ),
                 )
                 .help("mount only the file or directory the program needs, read-only, or use a volume that is not the node's (`emptyDir`, a ConfigMap); exempt node agents that need it in `.faultline.yaml`");
-            for m in mounts.0 {
-                if let Some(at) = field::str(Some(m.1), "mountPath") {
-                    report = report.related(
-                        obj,
-                        at.range(),
-                        format!("mounted into container `{}` here", m.0),
-                    );
-                }
-            }
+            mounts.relate(report, obj);
         }
     }
 }
