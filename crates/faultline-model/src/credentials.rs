@@ -264,8 +264,13 @@ fn name_says_secret(upper: &str) -> bool {
         "CLIENT_SECRET",
     ];
     // Names of settings about a secret rather than holding one.
-    const NOT_A_VALUE: [&str; 16] = [
+    const NOT_A_VALUE: [&str; 20] = [
         "_FILE",
+        "_FILENAME",
+        // Identifiers that go with a secret but are not one (`OAUTH_CLIENT_ID`).
+        "_ID",
+        "_USER",
+        "_USERNAME",
         "_PATH",
         "_DIR",
         "_URL",
@@ -474,6 +479,11 @@ mod tests {
             ("TOKEN_TTL", "3600"),
             ("SECRET_NAME", "db-credentials"),
             ("TOKEN_URL", "https://auth.example.com/token"),
+            (
+                "UAA_TOKEN_INTROSPECTION_CLIENT_ID",
+                "clientid-token-introspection",
+            ),
+            ("HANA_USER_PASSWORD_SECRET_FILENAME", "password"),
             ("ENABLE_TOKEN", "true"),
             ("PASSWORD", "<your password here>"),
             ("ETCD_DISCOVERY_TOKEN", "INSERT_ETCD_DISCOVERY_TOKEN"),
