@@ -153,6 +153,10 @@ pub(crate) fn sensitive_host_path(path: &str) -> Option<&'static str> {
     if let Some((_, what)) = EXACT.iter().find(|(p, _)| *p == path) {
         return Some(what);
     }
+    // A certificate is public (`/etc/kubernetes/ca.crt`): only its key would be a secret.
+    if path.ends_with(".crt") {
+        return None;
+    }
     // CSI node plugins register their sockets here; a driver's own directory is not the
     // kubelet's state.
     if path.starts_with("/var/lib/kubelet/plugins_registry")
@@ -439,6 +443,8 @@ mod tests {
         assert_eq!(sensitive_host_path("/etc/localtime"), None);
         assert!(sensitive_host_path("/var/lib/kubelet/pods").is_some());
         assert!(sensitive_host_path("/var/lib/kubelet").is_some());
+        assert_eq!(sensitive_host_path("/etc/kubernetes/ca.crt"), None);
+        assert!(sensitive_host_path("/etc/kubernetes/pki").is_some());
         assert_eq!(
             sensitive_host_path("/var/lib/kubelet/plugins_registry"),
             None

@@ -17,7 +17,8 @@ declare_rule! {
     ///   `/var/lib/docker`, `/var/lib/containerd`, `/var/lib/etcd`, `/etc/kubernetes`,
     ///   `/etc/shadow`, `/etc/sudoers`, `/proc/sys`, `/sys/fs/cgroup`; except the
     ///   directories where CSI node plugins register their sockets
-    ///   (`/var/lib/kubelet/plugins_registry`, `/var/lib/kubelet/plugins/…`).
+    ///   (`/var/lib/kubelet/plugins_registry`, `/var/lib/kubelet/plugins/…`), and
+    ///   certificate files (`….crt`), which are public.
     ///
     /// Runtime sockets are reported by `host-path-runtime-socket`. The message says whether
     /// the containers mount the volume read-only; the finding stands either way (reading
