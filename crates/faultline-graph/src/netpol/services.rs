@@ -5,6 +5,7 @@ use faultline_model::Object;
 use faultline_model::intorstr::IntOrString;
 use faultline_model::views::ingress::{BackendPort, Ingress};
 use faultline_model::views::service::{Service, ServicePort};
+use faultline_syntax::NodeRef;
 
 use super::conn::{ConnSet, PortSet, Protocol};
 use super::model::{ClassId, Endpoint, NetworkModel};
@@ -20,6 +21,36 @@ pub enum PortPick<'s> {
     Name(&'s str),
     /// By target port number (a Route `targetPort` number).
     Target(u16),
+}
+
+/// An OpenShift Route's Service backends (`spec.to` and `spec.alternateBackends` of kind
+/// Service, or without a kind): the port its `spec.port.targetPort` picks and the nodes of
+/// the Services' names.
+pub fn route_backends<'a>(obj: &Object<'a>) -> (PortPick<'a>, Vec<NodeRef<'a>>) {
+    let spec = obj.spec();
+    let pick = match spec.and_then(|s| s.path(&["port", "targetPort"])) {
+        None => PortPick::All,
+        Some(t) => match t.as_i64().and_then(|n| u16::try_from(n).ok()) {
+            Some(n) => PortPick::Target(n),
+            None => PortPick::Name(t.scalar_text().unwrap_or("")),
+        },
+    };
+    let names = spec
+        .and_then(|s| s.get("to"))
+        .into_iter()
+        .chain(
+            spec.and_then(|s| s.get("alternateBackends"))
+                .into_iter()
+                .flat_map(|a| a.items()),
+        )
+        .filter(|to| {
+            to.get("kind")
+                .and_then(|k| k.as_str())
+                .is_none_or(|k| k == "Service")
+        })
+        .filter_map(|to| to.get("name"))
+        .collect();
+    (pick, names)
 }
 
 fn picked(port: &ServicePort<'_>, pick: &PortPick<'_>) -> bool {
@@ -117,28 +148,9 @@ impl<'a> NetworkModel<'a> {
         }
         for obj in inventory.of_kind("Route") {
             let ns = obj.namespace.unwrap_or("default");
-            let spec = obj.spec();
-            let pick = match spec.and_then(|s| s.path(&["port", "targetPort"])) {
-                None => PortPick::All,
-                Some(t) => match t.as_i64().and_then(|n| u16::try_from(n).ok()) {
-                    Some(n) => PortPick::Target(n),
-                    None => PortPick::Name(t.scalar_text().unwrap_or("")),
-                },
-            };
-            let targets = spec.and_then(|s| s.get("to")).into_iter().chain(
-                spec.and_then(|s| s.get("alternateBackends"))
-                    .into_iter()
-                    .flat_map(|a| a.items()),
-            );
-            for to in targets {
-                if to
-                    .get("kind")
-                    .and_then(|k| k.as_str())
-                    .is_none_or(|k| k == "Service")
-                    && let Some(name) = to.get("name").and_then(|n| n.as_str())
-                {
-                    route(ns, name, pick.clone());
-                }
+            let (pick, names) = route_backends(obj);
+            for name in names.iter().filter_map(|n| n.as_str()) {
+                route(ns, name, pick.clone());
             }
         }
         out

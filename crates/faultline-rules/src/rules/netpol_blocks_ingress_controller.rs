@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use faultline_diagnostics::Severity;
 use faultline_graph::netpol::model::PolicyIdx;
 use faultline_graph::netpol::policy::Peer;
-use faultline_graph::netpol::services::PortPick;
+use faultline_graph::netpol::services::{PortPick, route_backends};
 use faultline_graph::netpol::{
     ClassId, ConnSet, Direction, Endpoint, NetworkModel, Protocol, Verdict,
 };
@@ -922,27 +922,8 @@ impl Rule for NetpolBlocksIngressController {
                 continue;
             };
             let ns = obj.namespace.unwrap_or("default");
-            let spec = obj.spec();
-            let pick = match spec.and_then(|s| s.path(&["port", "targetPort"])) {
-                None => PortPick::All,
-                Some(t) => match t.as_i64().and_then(|n| u16::try_from(n).ok()) {
-                    Some(n) => PortPick::Target(n),
-                    None => PortPick::Name(t.scalar_text().unwrap_or("")),
-                },
-            };
-            let targets = spec.and_then(|s| s.get("to")).into_iter().chain(
-                spec.and_then(|s| s.get("alternateBackends"))
-                    .into_iter()
-                    .flat_map(|a| a.items()),
-            );
-            for to in targets {
-                let service = to
-                    .get("kind")
-                    .and_then(|k| k.as_str())
-                    .is_none_or(|k| k == "Service");
-                let Some(name_node) = to.get("name").filter(|_| service) else {
-                    continue;
-                };
+            let (pick, names) = route_backends(obj);
+            for name_node in names {
                 let Some(svc) = name_node
                     .as_str()
                     .and_then(|n| cx.inventory.find("Service", Some(ns), n))
