@@ -336,6 +336,64 @@ impl<'a> Placement<'a> {
     }
 }
 
+/// One `topologySpreadConstraints[]` entry, with the API's defaults.
+///
+/// The scheduler's `PodTopologySpread` plugin, for a `DoNotSchedule` constraint: a node that
+/// lacks the `topologyKey` of any such constraint of the pod is filtered out and counts in no
+/// domain. The nodes whose domains count in the skew are those with the keys that pass the
+/// inclusion policies: `nodeAffinityPolicy` (default `Honor`: only nodes the pod's
+/// `nodeSelector` and required node affinity match) and `nodeTaintsPolicy` (default `Ignore`:
+/// tainted nodes count too, cordoned ones included, though the pod cannot go there). The global
+/// minimum is the smallest count among those domains, or 0 when there are fewer domains than
+/// `minDomains`; a pod may go to a domain when its count plus one minus the global minimum is
+/// at most `maxSkew`.
+#[derive(Clone, Debug)]
+pub struct SpreadConstraint<'a> {
+    /// The constraint's mapping.
+    pub node: NodeRef<'a>,
+    pub topology_key: &'a str,
+    /// `maxSkew`, when written as a positive integer.
+    pub max_skew: Option<i64>,
+    /// `minDomains`, when written.
+    pub min_domains: Option<i64>,
+    /// `whenUnsatisfiable` is `DoNotSchedule` (also its default).
+    pub hard: bool,
+    /// `nodeAffinityPolicy` is `Honor` (also its default).
+    pub honor_affinity: bool,
+    /// `nodeTaintsPolicy` is `Honor` (its default is `Ignore`).
+    pub honor_taints: bool,
+    /// `labelSelector`, when written.
+    pub label_selector: Option<NodeRef<'a>>,
+}
+
+impl<'a> SpreadConstraint<'a> {
+    /// The constraints of a pod spec, in order; entries that are not mappings are skipped.
+    pub fn all(spec: NodeRef<'a>) -> Vec<Self> {
+        spec.get("topologySpreadConstraints")
+            .into_iter()
+            .flat_map(|l| l.items())
+            .filter(|c| c.is_map())
+            .map(|c| Self {
+                node: c,
+                topology_key: text(c, "topologyKey"),
+                max_skew: c.get("maxSkew").and_then(|n| n.as_i64()).filter(|n| *n > 0),
+                min_domains: c.get("minDomains").and_then(|n| n.as_i64()),
+                hard: matches!(text(c, "whenUnsatisfiable"), "" | "DoNotSchedule"),
+                honor_affinity: text(c, "nodeAffinityPolicy") != "Ignore",
+                honor_taints: text(c, "nodeTaintsPolicy") == "Honor",
+                label_selector: c.get("labelSelector").filter(|s| s.is_map()),
+            })
+            .collect()
+    }
+
+    /// Whether `node`'s domain counts in the skew for a pod placed by `placement`
+    /// (`matchNodeInclusionPolicies`); the topology keys are checked apart.
+    pub fn counts(&self, placement: &Placement<'_>, node: &NodeFacts<'_>) -> bool {
+        (!self.honor_affinity || placement.matches(node))
+            && (!self.honor_taints || placement.untolerated(node).is_empty())
+    }
+}
+
 /// The labels of a pod template or Pod, owned.
 pub fn labels_of(metadata: Option<NodeRef<'_>>) -> Labels {
     string_map(metadata.and_then(|m| m.get("labels")))
@@ -447,6 +505,37 @@ spec:
             aff("          - matchExpressions: [{key: zone, operator: Equals, values: [a]}]\n"),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn spread_constraint_defaults_and_inclusion() {
+        let spec = "  topologySpreadConstraints:\n    - {maxSkew: 1, topologyKey: zone}\n    - {maxSkew: 0, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, nodeAffinityPolicy: Ignore, nodeTaintsPolicy: Honor, minDomains: 3}\n  nodeSelector: {zone: b}\n";
+        let text =
+            format!("{NODES}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}");
+        let parsed = vec![faultline_syntax::yaml::parse_yaml(&Arc::from(
+            text.as_str(),
+        ))];
+        let inv = Inventory::build(&parsed, &ModelOptions::default());
+        let nodes: Vec<_> = inv.objects.iter().filter_map(NodeFacts::of).collect();
+        let spec = inv.objects.last().unwrap().spec().unwrap();
+        let placement = Placement::of(spec);
+        let all = SpreadConstraint::all(spec);
+        let counted = |c: &SpreadConstraint<'_>| -> Vec<&str> {
+            nodes
+                .iter()
+                .filter(|n| c.counts(&placement, n))
+                .map(|n| n.name)
+                .collect()
+        };
+        // Defaults: DoNotSchedule, affinity honored (zone b only), taints ignored (the cordoned
+        // cpu-1 counts).
+        assert!(all[0].hard && all[0].honor_affinity && !all[0].honor_taints);
+        assert_eq!((all[0].max_skew, all[0].min_domains), (Some(1), None));
+        assert_eq!(counted(&all[0]), ["cpu-1", "cpu-2"]);
+        // Written policies: every node's affinity, but untolerated taints excluded.
+        assert!(!all[1].hard && !all[1].honor_affinity && all[1].honor_taints);
+        assert_eq!((all[1].max_skew, all[1].min_domains), (None, Some(3)));
+        assert_eq!(counted(&all[1]), ["cpu-2"]);
     }
 
     #[test]
