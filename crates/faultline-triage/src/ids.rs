@@ -57,4 +57,6 @@ pub const SERVICE_SELECTS_NO_PODS: &str =
 pub const SERVICE_TARGET_PORT_MISMATCH: &str =
     registry::service_target_port_mismatch::ServiceTargetPortMismatch::ID;
 pub const TAINT_NOT_TOLERATED: &str = registry::taint_not_tolerated::TaintNotTolerated::ID;
+pub const TOPOLOGY_SPREAD_UNSATISFIABLE: &str =
+    registry::topology_spread_unsatisfiable::TopologySpreadUnsatisfiable::ID;
 pub const WORKLOAD_UNAVAILABLE: &str = registry::workload_unavailable::WorkloadUnavailable::ID;

@@ -500,6 +500,7 @@ pub(crate) fn scheduling_causes(
         ids::NODE_SELECTOR_MATCHES_NO_NODE,
         ids::TAINT_NOT_TOLERATED,
         ids::ANTI_AFFINITY_UNSATISFIABLE,
+        ids::TOPOLOGY_SPREAD_UNSATISFIABLE,
         ids::QUOTA_BLOCKS_SCALE_OUT,
         ids::PVC_PENDING,
     ];
@@ -549,6 +550,13 @@ pub(crate) fn scheduling_causes(
     }
     if lower.contains("anti-affinity") {
         at("affinity", "the pod's anti-affinity", 80);
+    }
+    if lower.contains("topology spread") {
+        at(
+            "topologySpreadConstraints",
+            "the pod's `topologySpreadConstraints`",
+            80,
+        );
     }
     if lower.contains("free ports") {
         for c in t.containers() {

@@ -163,6 +163,9 @@ pub(crate) fn rule_what(rule: &str) -> &'static str {
         ids::ANTI_AFFINITY_UNSATISFIABLE => {
             "the pod's anti-affinity needs more nodes or zones than there are"
         }
+        ids::TOPOLOGY_SPREAD_UNSATISFIABLE => {
+            "the pod's topology spread cannot be met on the nodes there are"
+        }
         ids::QUOTA_BLOCKS_SCALE_OUT => "a ResourceQuota leaves no room to scale out",
         ids::QUOTA_REQUIRES_REQUESTS => {
             "a ResourceQuota requires requests or limits the pods do not set"
