@@ -10,6 +10,9 @@ pub const CONTAINER_CONFIG_ERROR: &str = registry::container_config_error::Conta
 pub const CONTAINER_OOM_KILLED: &str = registry::container_oom_killed::ContainerOomKilled::ID;
 pub const CRONJOB_SCHEDULE_RISKY: &str = registry::cronjob_schedule_risky::CronjobScheduleRisky::ID;
 pub const CRONJOB_STALLED: &str = registry::cronjob_stalled::CronjobStalled::ID;
+pub const HPA_MISSING_REQUESTS: &str = registry::hpa_missing_requests::HpaMissingRequests::ID;
+pub const HPA_NOT_SCALING: &str = registry::hpa_not_scaling::HpaNotScaling::ID;
+pub const HPA_TARGET_NOT_FOUND: &str = registry::hpa_target_not_found::HpaTargetNotFound::ID;
 pub const IMAGE_PULL_FAILING: &str = registry::image_pull_failing::ImagePullFailing::ID;
 pub const INIT_CONTAINER_WAITS_FOR_MISSING: &str =
     registry::init_container_waits_for_missing::InitContainerWaitsForMissing::ID;

@@ -17,6 +17,8 @@
 //! - [`jobs`]: the causes of failed Jobs and stalled CronJobs;
 //! - [`init`]: the causes of pods held in their init containers;
 //! - [`pdb`]: the causes of a PodDisruptionBudget that allows no disruption;
+//! - [`hpa`]: the causes of a HorizontalPodAutoscaler that does not scale (containers of the
+//!   running pods without a request for the scaled resource, injected ones included);
 //! - [`wording`]: how causes and their `kubectl` commands are written.
 
 use crate::ids;
@@ -30,6 +32,7 @@ use faultline_rules::{Context, object_ref};
 
 pub mod admission;
 pub mod facts;
+pub mod hpa;
 pub mod init;
 pub mod jobs;
 pub mod objects;
@@ -291,6 +294,7 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
         ids::PVC_PENDING => objects::pvc_causes(findings, d),
         ids::JOB_FAILED | ids::JOB_STUCK => jobs::job_causes(cx, findings, d, i),
         ids::PDB_DISRUPTIONS_BLOCKED => pdb::pdb_causes(cx, findings, d),
+        ids::HPA_NOT_SCALING => hpa::hpa_causes(cx, findings, d),
         ids::CRONJOB_STALLED => jobs::cronjob_causes(cx, findings, d),
         ids::WORKLOAD_UNAVAILABLE => {
             let Some(workload) = object_of(cx, d) else {
