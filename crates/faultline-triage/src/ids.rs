@@ -10,6 +10,8 @@ pub const CONTAINER_CONFIG_ERROR: &str = registry::container_config_error::Conta
 pub const CONTAINER_OOM_KILLED: &str = registry::container_oom_killed::ContainerOomKilled::ID;
 pub const CRONJOB_SCHEDULE_RISKY: &str = registry::cronjob_schedule_risky::CronjobScheduleRisky::ID;
 pub const CRONJOB_STALLED: &str = registry::cronjob_stalled::CronjobStalled::ID;
+pub const DAEMONSET_ROLLOUT_STUCK: &str =
+    registry::daemonset_rollout_stuck::DaemonsetRolloutStuck::ID;
 pub const HPA_MISSING_REQUESTS: &str = registry::hpa_missing_requests::HpaMissingRequests::ID;
 pub const HPA_NOT_SCALING: &str = registry::hpa_not_scaling::HpaNotScaling::ID;
 pub const HPA_TARGET_NOT_FOUND: &str = registry::hpa_target_not_found::HpaTargetNotFound::ID;
@@ -36,6 +38,8 @@ pub const POD_FAILED: &str = registry::pod_failed::PodFailed::ID;
 pub const POD_SECURITY: &str = registry::pod_security::PodSecurity::ID;
 pub const POD_INIT_BLOCKED: &str = registry::pod_init_blocked::PodInitBlocked::ID;
 pub const POD_UNSCHEDULABLE: &str = registry::pod_unschedulable::PodUnschedulable::ID;
+pub const PRIORITY_DEFAULT_PREEMPTS: &str =
+    registry::priority_default_preempts::PriorityDefaultPreempts::ID;
 pub const PROBE_DEPENDS_ON_SERVICE: &str =
     registry::probe_depends_on_service::ProbeDependsOnService::ID;
 pub const PROBE_LIVENESS_EQUALS_READINESS: &str =

@@ -38,6 +38,7 @@ pub mod jobs;
 pub mod objects;
 pub mod pdb;
 pub mod pod;
+pub mod preemption;
 pub mod wording;
 
 use facts::PodFacts;
@@ -296,7 +297,7 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
         ids::PDB_DISRUPTIONS_BLOCKED => pdb::pdb_causes(cx, findings, d),
         ids::HPA_NOT_SCALING => hpa::hpa_causes(cx, findings, d),
         ids::CRONJOB_STALLED => jobs::cronjob_causes(cx, findings, d),
-        ids::WORKLOAD_UNAVAILABLE => {
+        ids::WORKLOAD_UNAVAILABLE | ids::DAEMONSET_ROLLOUT_STUCK => {
             let Some(workload) = object_of(cx, d) else {
                 return Vec::new();
             };
@@ -306,6 +307,7 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
             causes.extend(pod::pod_causes(findings, &facts));
             causes.extend(pod::quota_failures(cx, findings, workload));
             causes.extend(admission::pod_security_failures(cx, findings, workload));
+            causes.extend(preemption::preempted(cx, findings, workload));
             causes
         }
         _ => {
