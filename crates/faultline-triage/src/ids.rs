@@ -38,6 +38,8 @@ pub const POD_FAILED: &str = registry::pod_failed::PodFailed::ID;
 pub const POD_SECURITY: &str = registry::pod_security::PodSecurity::ID;
 pub const POD_INIT_BLOCKED: &str = registry::pod_init_blocked::PodInitBlocked::ID;
 pub const POD_UNSCHEDULABLE: &str = registry::pod_unschedulable::PodUnschedulable::ID;
+pub const PRIORITY_DEFAULT_PREEMPTS: &str =
+    registry::priority_default_preempts::PriorityDefaultPreempts::ID;
 pub const PROBE_DEPENDS_ON_SERVICE: &str =
     registry::probe_depends_on_service::ProbeDependsOnService::ID;
 pub const PROBE_LIVENESS_EQUALS_READINESS: &str =

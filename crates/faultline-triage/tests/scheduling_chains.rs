@@ -80,3 +80,94 @@ fn an_unschedulable_pod_links_the_spread_finding_and_its_constraints() {
     // The constraints list, its first item on line 14.
     assert_eq!(field.1, Some(14), "{text:#?}");
 }
+
+/// A Deployment at `production` priority, below the global default: two of its pods were
+/// preempted (and are gone) to place a tenant's pods, the replacements are Pending.
+const PREEMPTED: &str = r#"apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: tenant-default}
+value: 500000
+globalDefault: true
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: production}
+value: 100000
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: checkout, namespace: shop, uid: d1}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: checkout}}
+  template:
+    metadata: {labels: {app: checkout}}
+    spec:
+      priorityClassName: production
+      containers: [{name: checkout, image: registry.example.com/shop/checkout:2.1}]
+status:
+  replicas: 3
+  availableReplicas: 1
+  readyReplicas: 1
+  unavailableReplicas: 2
+  conditions:
+    - {type: Available, status: "False", reason: MinimumReplicasUnavailable, lastTransitionTime: "2024-05-01T10:02:00Z"}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: checkout-7d9f8c6b5-xk2lp.1, namespace: shop}
+involvedObject: {kind: Pod, namespace: shop, name: checkout-7d9f8c6b5-xk2lp}
+related: {kind: Pod, namespace: tenant-a, name: etl-4mz8q}
+reason: Preempted
+message: Preempted by pod 6f1c2a9e-0b7d-4e55-9a6c-1f2e3d4c5b6a on node node-2
+type: Normal
+lastTimestamp: "2024-05-01T10:01:00Z"
+---
+apiVersion: v1
+kind: Event
+metadata: {name: checkout-7d9f8c6b5-q9tvw.1, namespace: shop}
+involvedObject: {kind: Pod, namespace: shop, name: checkout-7d9f8c6b5-q9tvw}
+related: {kind: Pod, namespace: tenant-a, name: etl-b7x2c}
+reason: Preempted
+message: Preempted by pod 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d on node node-3
+type: Normal
+lastTimestamp: "2024-05-01T10:01:30Z"
+---
+# Another Deployment's pod, preempted too: not a cause of checkout's.
+apiVersion: v1
+kind: Event
+metadata: {name: checkout-v2-7d9f8c6b5-zzzzz.1, namespace: shop}
+involvedObject: {kind: Pod, namespace: shop, name: checkout-v2-7d9f8c6b5-zzzzz}
+reason: Preempted
+message: Preempted by pod 11111111-2222-4333-8444-555555555555 on node node-1
+type: Normal
+lastTimestamp: "2024-05-01T10:01:40Z"
+"#;
+
+#[test]
+fn a_workload_short_of_replicas_links_its_preempted_pods_and_the_default_priority() {
+    let found = causes(PREEMPTED, "workload-unavailable");
+    let text: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+    let preempted = found
+        .iter()
+        .find(|(m, _)| m.contains("preempted by"))
+        .unwrap_or_else(|| panic!("no preemption cause: {text:#?}"));
+    assert!(
+        preempted.0.contains(
+            "2 of its pods were preempted by higher-priority pods (`tenant-a/etl-4mz8q`, `tenant-a/etl-b7x2c`) on `node-2`, `node-3`: `checkout-7d9f8c6b5-q9tvw`, `checkout-7d9f8c6b5-xk2lp`"
+        ),
+        "{text:#?}"
+    );
+    assert!(
+        preempted.0.contains("PriorityClass `production`"),
+        "{text:#?}"
+    );
+    // The latest of its Events' `reason` (10:01:30), line 46.
+    assert_eq!(preempted.1, Some(46), "{text:#?}");
+    assert!(
+        text.iter()
+            .any(|m| m.contains("global default PriorityClass outranks")
+                && m.contains("priority-default-preempts")),
+        "{text:#?}"
+    );
+}

@@ -38,6 +38,7 @@ pub mod jobs;
 pub mod objects;
 pub mod pdb;
 pub mod pod;
+pub mod preemption;
 pub mod wording;
 
 use facts::PodFacts;
@@ -306,6 +307,7 @@ fn causes_of(cx: &Context<'_>, findings: &Findings<'_>, i: usize) -> Vec<Cause> 
             causes.extend(pod::pod_causes(findings, &facts));
             causes.extend(pod::quota_failures(cx, findings, workload));
             causes.extend(admission::pod_security_failures(cx, findings, workload));
+            causes.extend(preemption::preempted(cx, findings, workload));
             causes
         }
         _ => {
