@@ -1,8 +1,13 @@
+use std::sync::Arc;
+
 use faultline_graph::Relation;
+use faultline_model::Object;
 use faultline_model::field;
 use faultline_model::status::{Condition, conditions};
+use faultline_model::time::Timestamp;
 use faultline_model::views::hpa::{HorizontalPodAutoscaler, Metric, MetricSource};
 use faultline_syntax::NodeRef;
+use faultline_syntax::TextRange;
 
 use crate::evidence::{ago_with, condition_at, display, field_at, relate_events};
 use crate::{Context, Rule, Sink, declare_rule};
@@ -28,10 +33,10 @@ declare_rule! {
     ///   bring the metric to its target.
     ///
     /// The condition's reason and message are quoted, with how long it has held when the
-    /// snapshot records times. Only objects that carry a `status` are looked at;
-    /// `autoscaling/v1` objects that keep their conditions in an annotation are judged on
-    /// their replicas and CPU utilization only. Metrics with `AverageValue` or `Value`
-    /// targets are not compared.
+    /// snapshot records times. Only objects that carry a `status` are looked at; for
+    /// `autoscaling/v1` objects, which keep their conditions as JSON in the
+    /// `autoscaling.alpha.kubernetes.io/conditions` annotation, the finding points at that
+    /// annotation. Metrics with `AverageValue` or `Value` targets are not compared.
     ///
     /// With the snapshot's pods, the cause chain names each container of the running pods
     /// that requests nothing of the scaled resource, injected sidecars included.
@@ -200,6 +205,75 @@ fn scale_target_name(hpa: &HorizontalPodAutoscaler<'_>) -> String {
     }
 }
 
+/// The annotation in which `autoscaling/v1` keeps the conditions.
+const CONDITIONS_ANNOTATION: &str = "autoscaling.alpha.kubernetes.io/conditions";
+
+/// A condition as the rule reads it: from `status.conditions`, or from the JSON of the
+/// `autoscaling.alpha.kubernetes.io/conditions` annotation of `autoscaling/v1`.
+struct Cond {
+    type_: String,
+    status: String,
+    reason: String,
+    explanation: String,
+    since: Option<Timestamp>,
+    /// Where a finding about it points: its `reason` (or `status`), or the annotation.
+    anchor: TextRange,
+}
+
+impl Cond {
+    fn of(c: &Condition<'_>, anchor: TextRange) -> Self {
+        Self {
+            type_: c.type_.value.to_owned(),
+            status: c.status.map_or("", |s| s.value).to_owned(),
+            reason: reason(c).to_owned(),
+            explanation: c.explanation(),
+            since: c.last_transition_time.map(|t| t.value),
+            anchor,
+        }
+    }
+
+    fn is_true(&self) -> bool {
+        self.status == "True"
+    }
+
+    fn is_false(&self) -> bool {
+        self.status == "False"
+    }
+}
+
+/// The HPA's conditions: `status.conditions`, else the `autoscaling/v1` annotation's.
+fn read_conditions(obj: &Object<'_>, status: NodeRef<'_>) -> Vec<Cond> {
+    let written = conditions(Some(status));
+    if !written.is_empty() {
+        return written
+            .iter()
+            .map(|c| Cond::of(c, condition_at(c)))
+            .collect();
+    }
+    let Some(value) = obj
+        .metadata()
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(CONDITIONS_ANNOTATION))
+    else {
+        return Vec::new();
+    };
+    let Some(text) = value.as_str() else {
+        return Vec::new();
+    };
+    let source: Arc<str> = Arc::from(format!("{{\"conditions\": {text}}}"));
+    let parsed = faultline_syntax::json::parse_json(&source);
+    if !parsed.problems.is_empty() {
+        return Vec::new();
+    }
+    let Some(root) = parsed.documents.first().and_then(|d| d.root()) else {
+        return Vec::new();
+    };
+    conditions(Some(root))
+        .iter()
+        .map(|c| Cond::of(c, value.range()))
+        .collect()
+}
+
 impl Rule for HpaNotScaling {
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         for obj in cx.inventory.of_kind("HorizontalPodAutoscaler") {
@@ -209,8 +283,8 @@ impl Rule for HpaNotScaling {
             let Some(status) = obj.status().filter(|s| s.is_map() && !s.is_empty()) else {
                 continue;
             };
-            let conds = conditions(Some(status));
-            let find = |t: &str| conds.iter().find(|c| c.type_.value == t);
+            let conds = read_conditions(obj, status);
+            let find = |t: &str| conds.iter().find(|c| c.type_ == t);
             let target = scale_target_name(&hpa);
             let current = field::int(Some(status), "currentReplicas");
             let replicas = current.map_or_else(String::new, |c| {
@@ -221,26 +295,26 @@ impl Rule for HpaNotScaling {
                 )
             });
             let failed = find("AbleToScale")
-                .filter(|c| c.is_false() && reason(c).starts_with("Failed"))
+                .filter(|c| c.is_false() && c.reason.starts_with("Failed"))
                 .map(|c| (c, "cannot read or set the replicas of"))
                 .or_else(|| {
                     find("ScalingActive")
-                        .filter(|c| c.is_false() && reason(c) != "ScalingDisabled")
+                        .filter(|c| c.is_false() && c.reason != "ScalingDisabled")
                         .map(|c| (c, "cannot compute a replica count for"))
                 });
             if let Some((c, what)) = failed {
-                let since = ago_with(cx, " since", c.last_transition_time.map(|t| t.value));
+                let since = ago_with(cx, " since", c.since);
                 let mut report = out
                     .report(
                         obj,
-                        condition_at(c),
+                        c.anchor,
                         format!(
                             "{} {what} {target} ({}){since}: {target} does not scale{replicas}, whatever the load",
                             display(obj),
-                            c.explanation(),
+                            c.explanation,
                         ),
                     )
-                    .help(help_for(reason(c)));
+                    .help(help_for(&c.reason));
                 if let Some(t) = hpa.scale_target() {
                     report = report.related(obj, t.node.range(), "scaleTargetRef");
                 }
@@ -263,7 +337,7 @@ impl Rule for HpaNotScaling {
                 continue;
             }
             if let Some(l) = find("ScalingLimited")
-                && !(l.is_true() && reason(l) == "TooManyReplicas")
+                && !(l.is_true() && l.reason == "TooManyReplicas")
             {
                 continue;
             }
@@ -278,13 +352,7 @@ impl Rule for HpaNotScaling {
             };
             let want = (current.value * now.value + goal.value - 1) / goal.value;
             let limited = find("ScalingLimited")
-                .map(|l| {
-                    format!(
-                        "{}; ",
-                        ago_with(cx, "limited since", l.last_transition_time.map(|t| t.value))
-                            .trim_start()
-                    )
-                })
+                .map(|l| format!("{}; ", ago_with(cx, "limited since", l.since).trim_start()))
                 .filter(|s| s != "; ")
                 .unwrap_or_default();
             let resource = m.resource_name();
@@ -307,8 +375,8 @@ impl Rule for HpaNotScaling {
             if let Some(l) = find("ScalingLimited") {
                 report.related(
                     obj,
-                    condition_at(l),
-                    format!("condition ScalingLimited: {}", l.explanation()),
+                    l.anchor,
+                    format!("condition ScalingLimited: {}", l.explanation),
                 );
             }
         }
