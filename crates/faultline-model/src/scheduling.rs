@@ -338,7 +338,8 @@ impl<'a> Placement<'a> {
 
 /// One `topologySpreadConstraints[]` entry, with the API's defaults.
 ///
-/// The scheduler's `PodTopologySpread` plugin, for a `DoNotSchedule` constraint: a node that
+/// The scheduler's `PodTopologySpread` plugin, for a `whenUnsatisfiable: DoNotSchedule`
+/// constraint (the field is required; the API server refuses a constraint without it): a node that
 /// lacks the `topologyKey` of any such constraint of the pod is filtered out and counts in no
 /// domain. The nodes whose domains count in the skew are those with the keys that pass the
 /// inclusion policies: `nodeAffinityPolicy` (default `Honor`: only nodes the pod's
@@ -356,7 +357,7 @@ pub struct SpreadConstraint<'a> {
     pub max_skew: Option<i64>,
     /// `minDomains`, when written.
     pub min_domains: Option<i64>,
-    /// `whenUnsatisfiable` is `DoNotSchedule` (also its default).
+    /// `whenUnsatisfiable` is `DoNotSchedule` (the field is required: no default).
     pub hard: bool,
     /// `nodeAffinityPolicy` is `Honor` (also its default).
     pub honor_affinity: bool,
@@ -378,7 +379,7 @@ impl<'a> SpreadConstraint<'a> {
                 topology_key: text(c, "topologyKey"),
                 max_skew: c.get("maxSkew").and_then(|n| n.as_i64()).filter(|n| *n > 0),
                 min_domains: c.get("minDomains").and_then(|n| n.as_i64()),
-                hard: matches!(text(c, "whenUnsatisfiable"), "" | "DoNotSchedule"),
+                hard: text(c, "whenUnsatisfiable") == "DoNotSchedule",
                 honor_affinity: text(c, "nodeAffinityPolicy") != "Ignore",
                 honor_taints: text(c, "nodeTaintsPolicy") == "Honor",
                 label_selector: c.get("labelSelector").filter(|s| s.is_map()),
@@ -509,7 +510,7 @@ spec:
 
     #[test]
     fn spread_constraint_defaults_and_inclusion() {
-        let spec = "  topologySpreadConstraints:\n    - {maxSkew: 1, topologyKey: zone}\n    - {maxSkew: 0, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, nodeAffinityPolicy: Ignore, nodeTaintsPolicy: Honor, minDomains: 3}\n  nodeSelector: {zone: b}\n";
+        let spec = "  topologySpreadConstraints:\n    - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}\n    - {maxSkew: 0, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, nodeAffinityPolicy: Ignore, nodeTaintsPolicy: Honor, minDomains: 3}\n  nodeSelector: {zone: b}\n";
         let text =
             format!("{NODES}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}");
         let parsed = vec![faultline_syntax::yaml::parse_yaml(&Arc::from(
@@ -527,7 +528,7 @@ spec:
                 .map(|n| n.name)
                 .collect()
         };
-        // Defaults: DoNotSchedule, affinity honored (zone b only), taints ignored (the cordoned
+        // Defaults: affinity honored (zone b only), taints ignored (the cordoned
         // cpu-1 counts).
         assert!(all[0].hard && all[0].honor_affinity && !all[0].honor_taints);
         assert_eq!((all[0].max_skew, all[0].min_domains), (Some(1), None));
