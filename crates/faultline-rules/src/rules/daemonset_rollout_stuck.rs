@@ -30,11 +30,12 @@ declare_rule! {
     ///   in the input is failing (crash-looping, failing to pull its image, unschedulable …),
     ///   not just starting.
     ///
-    /// Not reported: `updateStrategy: OnDelete` (pods are replaced only when deleted), a
-    /// status the controller has not caught up with (`observedGeneration` below
-    /// `metadata.generation`), and a surge rollout (`maxSurge` above 0), which keeps the old
-    /// pods available. A DaemonSet with every pod updated but some unavailable is
-    /// `workload-unavailable`'s.
+    /// Only a `RollingUpdate` DaemonSet with fewer updated pods than nodes to run them is
+    /// looked at: `workload-unavailable` reports the others that are short of available pods
+    /// (every pod updated, or `updateStrategy: OnDelete`, where pods are replaced only when
+    /// deleted). Not reported either: a status the controller has not caught up with
+    /// (`observedGeneration` below `metadata.generation`), and a surge rollout (`maxSurge`
+    /// above 0), which keeps the old pods available.
     ///
     /// ## Why it matters
     /// A DaemonSet runs a pod on every node: a log shipper, a CNI or storage plugin, a
@@ -160,7 +161,16 @@ impl Rule for DaemonsetRolloutStuck {
             let available = w.available_count();
             let unavailable = count("numberUnavailable").unwrap_or((desired - available).max(0));
             let current = count("currentNumberScheduled").unwrap_or(desired);
-            let updated = w.updated.map(|u| u.value.max(0));
+            // The rolling updates that workload-unavailable leaves to this rule.
+            let Some(updated) = w.updated.map(|u| u.value.max(0)).filter(|u| *u < desired) else {
+                continue;
+            };
+            let Some(strategy) = Workload::of(obj)
+                .and_then(|d| d.strategy())
+                .filter(|s| s.is_rolling_update())
+            else {
+                continue;
+            };
             let misscheduled = count("numberMisscheduled").unwrap_or(0);
             let mine = pods
                 .get(&(obj.namespace, obj.name))
@@ -206,23 +216,14 @@ impl Rule for DaemonsetRolloutStuck {
                         .field_range("currentNumberScheduled")
                         .unwrap_or_else(|| field_at(status, "numberUnavailable")),
                     format!(
-                        "cannot create its pods: {current} of {desired} nodes run one (event `FailedCreate` ×{}{said}); {}{counts}",
+                        "cannot create its pods: {current} of {desired} nodes run one (event `FailedCreate` ×{}{said}); {} updated, {counts}",
                         e.count,
-                        updated.map_or_else(String::new, |u| format!("{u} updated, ")),
+                        updated,
                     ),
                     "fix what refuses the pods (the Event's message names it: Pod Security labels of the namespace, an admission webhook, a ResourceQuota), then the controller creates them".to_owned(),
                     None,
                 )
             } else {
-                let Some(updated) = updated.filter(|u| *u < desired) else {
-                    continue;
-                };
-                let Some(wl) = Workload::of(obj) else {
-                    continue;
-                };
-                let Some(strategy) = wl.strategy().filter(|s| s.is_rolling_update()) else {
-                    continue;
-                };
                 let (Some(surge), Some(max_unavailable)) =
                     (strategy.max_surge(), strategy.max_unavailable())
                 else {

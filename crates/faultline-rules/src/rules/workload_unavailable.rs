@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use faultline_diagnostics::Severity;
 use faultline_model::pod_status::PodStatus;
 use faultline_model::status::{Health, controller_of};
+use faultline_model::workload::Workload;
 use faultline_model::workload_status::WorkloadStatus;
 use faultline_model::{Inventory, Object};
 use faultline_syntax::TextRange;
@@ -20,8 +21,9 @@ declare_rule! {
     /// of the workload and its ReplicaSets.
     ///
     /// A rollout in progress is not reported while it keeps the minimum availability (a
-    /// Deployment's `Available` condition is `True`; a StatefulSet or DaemonSet still updating
-    /// its pods). A ReplicaSet managed by a Deployment is reported through the Deployment.
+    /// Deployment's `Available` condition is `True`; a StatefulSet or a `RollingUpdate`
+    /// DaemonSet still updating its pods: `daemonset-rollout-stuck` reports a DaemonSet whose
+    /// rolling update stopped). A ReplicaSet managed by a Deployment is reported through the Deployment.
     /// Only objects that carry a `status` are looked at.
     ///
     /// ## Why it matters
@@ -152,7 +154,14 @@ fn verdict(w: &WorkloadStatus<'_>) -> Option<Verdict> {
             let rev = |k: &str| status.get(k).and_then(|v| v.scalar_text());
             rev("updateRevision").is_some() && rev("currentRevision") != rev("updateRevision")
         }
-        "DaemonSet" => w.updated.is_some_and(|u| u.value < want),
+        // Under `OnDelete` fewer updated pods is the steady state, not a rollout; a rolling
+        // update that stopped is `daemonset-rollout-stuck`'s.
+        "DaemonSet" => {
+            w.updated.is_some_and(|u| u.value < want)
+                && Workload::of(&w.object)
+                    .and_then(|d| d.strategy())
+                    .is_some_and(|s| s.is_rolling_update())
+        }
         _ => false,
     };
     if rolling {
