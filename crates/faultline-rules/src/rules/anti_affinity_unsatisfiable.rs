@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use faultline_model::scheduling::{NodeFacts, labels_of};
+use faultline_model::scheduling::{NodeFacts, UNSCHEDULABLE_TAINT, labels_of};
 use faultline_model::selectors::parse_label_selector;
 use faultline_model::workload::Workload;
 use faultline_syntax::NodeRef;
@@ -15,7 +15,9 @@ declare_rule! {
     /// kubernetes.io/hostname`) against the Nodes in the input: when the workload wants more
     /// replicas than there are domains, the extra replicas can never be scheduled. Domains are
     /// the distinct values of the topology key among the eligible nodes: those the pod's
-    /// selector and required affinity allow and whose taints it tolerates.
+    /// selector and required affinity allow and whose taints it tolerates. A cordoned node
+    /// (`spec.unschedulable`) is not eligible unless the pod tolerates
+    /// `node.kubernetes.io/unschedulable`; the finding lists the cordoned nodes it would take.
     ///
     /// It runs only when the input holds Nodes. A term is checked when its label selector
     /// matches the workload's own pod labels in its own namespace (no `namespaces`, or its own
@@ -249,6 +251,23 @@ fn check(shape: &Shape<'_>, nodes: &[NodeFacts<'_>], out: &mut Sink<'_>) {
         ));
         if let Some(node) = desired.node {
             report = report.related(obj, node.range(), "the replicas it wants");
+        }
+        // Nodes the pod would take but for their cordon: draining them is what removed room.
+        let cordoned = nodes.iter().filter(|n| {
+            let untolerated = shape.placement.untolerated(n);
+            shape.placement.matches(n)
+                && n.labels.contains_key(key)
+                && !untolerated.is_empty()
+                && untolerated.iter().all(|t| t.key == UNSCHEDULABLE_TAINT)
+        });
+        for n in cordoned.take(3) {
+            if let Some(t) = n.taints.iter().find(|t| t.key == UNSCHEDULABLE_TAINT) {
+                report = report.related(
+                    &n.object,
+                    t.node.range(),
+                    format!("node `{}` is cordoned: it takes no new pods", n.name),
+                );
+            }
         }
     }
 }
