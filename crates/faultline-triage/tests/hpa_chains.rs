@@ -171,3 +171,31 @@ fn a_template_without_the_request_links_the_configuration_finding_too() {
         "{messages:#?}"
     );
 }
+
+#[test]
+fn an_autoscaling_v1_annotation_leads_to_the_same_cause() {
+    let text = snapshot("resources: {limits: {memory: 1Gi}}", "cpu: 500m, ");
+    let rest = &text[text.find("---\n").unwrap()..];
+    let v1 = r#"apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: api
+  namespace: shop
+  annotations:
+    autoscaling.alpha.kubernetes.io/conditions: '[{"type":"ScalingActive","status":"False","reason":"FailedGetResourceMetric","message":"failed to get cpu utilization: missing request for cpu in container istio-proxy of Pod api-7d9f8-x2x7k"}]'
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  maxReplicas: 10
+  targetCPUUtilizationPercentage: 70
+status:
+  currentReplicas: 2
+"#;
+    let found = causes(&format!("{v1}{rest}"), "hpa-not-scaling");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]
+            .0
+            .contains("container `istio-proxy` of pod `api-7d9f8-x2x7k` requests no cpu"),
+        "{found:#?}"
+    );
+}

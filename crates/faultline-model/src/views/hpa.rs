@@ -1,9 +1,46 @@
 //! `HorizontalPodAutoscaler` in `autoscaling/v1`, `v2`, and the removed `v2beta1`/`v2beta2`.
 
-use faultline_syntax::NodeRef;
+use std::sync::Arc;
+
+use faultline_syntax::{NodeRef, TextRange};
 
 use crate::field::{self, Field};
 use crate::object::Object;
+use crate::status::conditions;
+use crate::time::Timestamp;
+
+/// The annotation in which `autoscaling/v1` keeps the conditions, as JSON.
+pub const CONDITIONS_ANNOTATION: &str = "autoscaling.alpha.kubernetes.io/conditions";
+
+/// One condition of an autoscaler (`AbleToScale`, `ScalingActive`, `ScalingLimited`), read
+/// from `status.conditions` or from the JSON of [`CONDITIONS_ANNOTATION`]; owned, as the
+/// annotation's JSON is parsed on the spot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HpaCondition {
+    pub type_: String,
+    /// `True`, `False` or `Unknown`; empty when not written.
+    pub status: String,
+    /// Empty when not written.
+    pub reason: String,
+    /// `` `reason`: message `` (see [`crate::status::Condition::explanation`]).
+    pub explanation: String,
+    pub since: Option<Timestamp>,
+    /// Where it is written: the `reason: …` entry (else `status: …`, else the condition) in
+    /// `status.conditions`, or the annotation's value.
+    pub range: TextRange,
+    /// Whether it comes from the annotation.
+    pub annotated: bool,
+}
+
+impl HpaCondition {
+    pub fn is_true(&self) -> bool {
+        self.status == "True"
+    }
+
+    pub fn is_false(&self) -> bool {
+        self.status == "False"
+    }
+}
 
 /// A HorizontalPodAutoscaler.
 #[derive(Clone, Copy, Debug)]
@@ -77,6 +114,61 @@ impl<'a> HorizontalPodAutoscaler<'a> {
         field::int(self.spec, "maxReplicas")
     }
 
+    /// The conditions: `status.conditions`, else (`autoscaling/v1`) the JSON list of the
+    /// [`CONDITIONS_ANNOTATION`] annotation; none when that JSON does not parse.
+    pub fn conditions(&self) -> Vec<HpaCondition> {
+        let written = conditions(self.object.status());
+        if !written.is_empty() {
+            return written
+                .iter()
+                .map(|c| HpaCondition {
+                    type_: c.type_.value.to_owned(),
+                    status: c.status.map_or("", |s| s.value).to_owned(),
+                    reason: c.reason.map_or("", |r| r.value).to_owned(),
+                    explanation: c.explanation(),
+                    since: c.last_transition_time.map(|t| t.value),
+                    range: c
+                        .node
+                        .field_range("reason")
+                        .or_else(|| c.node.field_range("status"))
+                        .unwrap_or_else(|| c.node.range()),
+                    annotated: false,
+                })
+                .collect();
+        }
+        let Some(value) = self
+            .object
+            .metadata()
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(CONDITIONS_ANNOTATION))
+        else {
+            return Vec::new();
+        };
+        let Some(text) = value.as_str() else {
+            return Vec::new();
+        };
+        let source: Arc<str> = Arc::from(format!("{{\"conditions\": {text}}}"));
+        let parsed = faultline_syntax::json::parse_json(&source);
+        if !parsed.problems.is_empty() {
+            return Vec::new();
+        }
+        let Some(root) = parsed.documents.first().and_then(|d| d.root()) else {
+            return Vec::new();
+        };
+        conditions(Some(root))
+            .iter()
+            .map(|c| HpaCondition {
+                type_: c.type_.value.to_owned(),
+                status: c.status.map_or("", |s| s.value).to_owned(),
+                reason: c.reason.map_or("", |r| r.value).to_owned(),
+                explanation: c.explanation(),
+                since: c.last_transition_time.map(|t| t.value),
+                range: value.range(),
+                annotated: true,
+            })
+            .collect()
+    }
+
     pub fn metrics(&self) -> Vec<Metric<'a>> {
         let Some(spec) = self.spec else {
             return Vec::new();
@@ -122,5 +214,47 @@ impl<'a> Metric<'a> {
     /// The resource, `cpu` for the v1 shorthand.
     pub fn resource_name(&self) -> &'a str {
         self.resource.map_or("cpu", |f| f.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{Inventory, ModelOptions};
+
+    fn conditions_of(text: &str) -> Vec<HpaCondition> {
+        let parsed = vec![faultline_syntax::yaml::parse_yaml(&Arc::from(text))];
+        let inv = Inventory::build(&parsed, &ModelOptions::default());
+        HorizontalPodAutoscaler::of(&inv.objects[0])
+            .expect("an HPA")
+            .conditions()
+    }
+
+    #[test]
+    fn conditions_come_from_the_status_or_the_v1_annotation() {
+        let v2 = conditions_of(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nstatus:\n  conditions:\n    - {type: ScalingActive, status: \"False\", reason: FailedGetResourceMetric, message: missing request for cpu}\n",
+        );
+        assert_eq!(v2.len(), 1);
+        assert!(v2[0].is_false() && !v2[0].annotated);
+        assert_eq!(v2[0].reason, "FailedGetResourceMetric");
+        assert_eq!(
+            v2[0].explanation,
+            "`FailedGetResourceMetric`: missing request for cpu"
+        );
+        let v1 = conditions_of(
+            "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: a\n  annotations:\n    autoscaling.alpha.kubernetes.io/conditions: '[{\"type\":\"AbleToScale\",\"status\":\"True\",\"reason\":\"SucceededGetScale\"},{\"type\":\"ScalingActive\",\"status\":\"False\",\"lastTransitionTime\":\"2024-05-01T09:30:00Z\",\"reason\":\"FailedGetResourceMetric\",\"message\":\"it''s down\"}]'\nstatus: {currentReplicas: 1}\n",
+        );
+        assert_eq!(v1.len(), 2);
+        assert!(v1[1].annotated && v1[1].is_false());
+        assert_eq!(v1[1].explanation, "`FailedGetResourceMetric`: it's down");
+        assert!(v1[1].since.is_some());
+        // JSON that does not parse gives no condition rather than a wrong one.
+        let broken = conditions_of(
+            "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: a\n  annotations:\n    autoscaling.alpha.kubernetes.io/conditions: '[{\"type\": '\n",
+        );
+        assert!(broken.is_empty());
     }
 }

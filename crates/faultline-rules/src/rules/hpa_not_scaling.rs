@@ -1,15 +1,9 @@
-use std::sync::Arc;
-
 use faultline_graph::Relation;
-use faultline_model::Object;
 use faultline_model::field;
-use faultline_model::status::{Condition, conditions};
-use faultline_model::time::Timestamp;
 use faultline_model::views::hpa::{HorizontalPodAutoscaler, Metric, MetricSource};
 use faultline_syntax::NodeRef;
-use faultline_syntax::TextRange;
 
-use crate::evidence::{ago_with, condition_at, display, field_at, relate_events};
+use crate::evidence::{ago_with, display, field_at, relate_events};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -128,11 +122,6 @@ declare_rule! {
     }
 }
 
-/// A condition's reason, empty when none is written.
-fn reason<'a>(c: &Condition<'a>) -> &'a str {
-    c.reason.map_or("", |r| r.value)
-}
-
 /// What the help says for a condition's reason.
 fn help_for(reason: &str) -> &'static str {
     match reason {
@@ -205,75 +194,6 @@ fn scale_target_name(hpa: &HorizontalPodAutoscaler<'_>) -> String {
     }
 }
 
-/// The annotation in which `autoscaling/v1` keeps the conditions.
-const CONDITIONS_ANNOTATION: &str = "autoscaling.alpha.kubernetes.io/conditions";
-
-/// A condition as the rule reads it: from `status.conditions`, or from the JSON of the
-/// `autoscaling.alpha.kubernetes.io/conditions` annotation of `autoscaling/v1`.
-struct Cond {
-    type_: String,
-    status: String,
-    reason: String,
-    explanation: String,
-    since: Option<Timestamp>,
-    /// Where a finding about it points: its `reason` (or `status`), or the annotation.
-    anchor: TextRange,
-}
-
-impl Cond {
-    fn of(c: &Condition<'_>, anchor: TextRange) -> Self {
-        Self {
-            type_: c.type_.value.to_owned(),
-            status: c.status.map_or("", |s| s.value).to_owned(),
-            reason: reason(c).to_owned(),
-            explanation: c.explanation(),
-            since: c.last_transition_time.map(|t| t.value),
-            anchor,
-        }
-    }
-
-    fn is_true(&self) -> bool {
-        self.status == "True"
-    }
-
-    fn is_false(&self) -> bool {
-        self.status == "False"
-    }
-}
-
-/// The HPA's conditions: `status.conditions`, else the `autoscaling/v1` annotation's.
-fn read_conditions(obj: &Object<'_>, status: NodeRef<'_>) -> Vec<Cond> {
-    let written = conditions(Some(status));
-    if !written.is_empty() {
-        return written
-            .iter()
-            .map(|c| Cond::of(c, condition_at(c)))
-            .collect();
-    }
-    let Some(value) = obj
-        .metadata()
-        .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get(CONDITIONS_ANNOTATION))
-    else {
-        return Vec::new();
-    };
-    let Some(text) = value.as_str() else {
-        return Vec::new();
-    };
-    let source: Arc<str> = Arc::from(format!("{{\"conditions\": {text}}}"));
-    let parsed = faultline_syntax::json::parse_json(&source);
-    if !parsed.problems.is_empty() {
-        return Vec::new();
-    }
-    let Some(root) = parsed.documents.first().and_then(|d| d.root()) else {
-        return Vec::new();
-    };
-    conditions(Some(root))
-        .iter()
-        .map(|c| Cond::of(c, value.range()))
-        .collect()
-}
-
 impl Rule for HpaNotScaling {
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         for obj in cx.inventory.of_kind("HorizontalPodAutoscaler") {
@@ -283,7 +203,7 @@ impl Rule for HpaNotScaling {
             let Some(status) = obj.status().filter(|s| s.is_map() && !s.is_empty()) else {
                 continue;
             };
-            let conds = read_conditions(obj, status);
+            let conds = hpa.conditions();
             let find = |t: &str| conds.iter().find(|c| c.type_ == t);
             let target = scale_target_name(&hpa);
             let current = field::int(Some(status), "currentReplicas");
@@ -307,7 +227,7 @@ impl Rule for HpaNotScaling {
                 let mut report = out
                     .report(
                         obj,
-                        c.anchor,
+                        c.range,
                         format!(
                             "{} {what} {target} ({}){since}: {target} does not scale{replicas}, whatever the load",
                             display(obj),
@@ -375,7 +295,7 @@ impl Rule for HpaNotScaling {
             if let Some(l) = find("ScalingLimited") {
                 report.related(
                     obj,
-                    l.anchor,
+                    l.range,
                     format!("condition ScalingLimited: {}", l.explanation),
                 );
             }

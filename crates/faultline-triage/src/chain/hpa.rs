@@ -8,7 +8,6 @@ use faultline_diagnostics::{Diagnostic, Location};
 use faultline_graph::Relation;
 use faultline_model::Object;
 use faultline_model::pod::{Container, PodTemplate, Resources};
-use faultline_model::status::conditions;
 use faultline_model::views::hpa::{HorizontalPodAutoscaler, MetricSource};
 use faultline_rules::Context;
 
@@ -67,17 +66,15 @@ pub(crate) fn hpa_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnost
         ));
     }
     // The running pods, when the autoscaler fails on a resource metric.
-    let conds = conditions(obj.status());
+    let conds = hpa.conditions();
     let Some(failure) = conds.iter().find(|c| {
-        c.type_.value == "ScalingActive"
+        c.type_ == "ScalingActive"
             && c.is_false()
-            && c.reason
-                .is_some_and(|r| RESOURCE_METRIC_FAILURES.contains(&r.value))
+            && RESOURCE_METRIC_FAILURES.contains(&c.reason.as_str())
     }) else {
         return causes;
     };
-    let said = failure.message.map_or("", |m| m.value);
-    causes.extend(missing_requests(cx, &hpa, target, said));
+    causes.extend(missing_requests(cx, &hpa, target, &failure.explanation));
     causes
 }
 
