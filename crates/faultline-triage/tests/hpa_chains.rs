@@ -199,3 +199,53 @@ status:
         "{found:#?}"
     );
 }
+
+/// An autoscaler whose target is not in the input: the missing target is a cause when the
+/// status says the scale could not be read, not when the autoscaler works (a partial
+/// snapshot lacks objects that exist).
+#[test]
+fn a_target_missing_from_the_input_is_a_cause_only_when_the_scale_cannot_be_read() {
+    let hpa = |conditions: &str, current: &str| {
+        format!(
+            r#"apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: web, namespace: shop}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}
+  maxReplicas: 6
+  metrics:
+    - type: Resource
+      resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 60}}}}
+status:
+  currentReplicas: {current}
+  currentMetrics:
+    - type: Resource
+      resource: {{name: cpu, current: {{averageUtilization: 145}}}}
+  conditions:
+{conditions}
+"#
+        )
+    };
+    let unread = hpa(
+        "    - {type: AbleToScale, status: \"False\", reason: FailedGetScale, message: 'deployments/scale.apps \"web\" not found'}",
+        "1",
+    );
+    let found = causes(&unread, "hpa-not-scaling");
+    assert!(
+        found
+            .iter()
+            .any(|(m, _)| m.contains("(finding `hpa-target-not-found`)")),
+        "{found:#?}"
+    );
+    let pinned = hpa(
+        "    - {type: ScalingLimited, status: \"True\", reason: TooManyReplicas}",
+        "6",
+    );
+    let found = causes(&pinned, "hpa-not-scaling");
+    assert!(
+        !found
+            .iter()
+            .any(|(m, _)| m.contains("hpa-target-not-found")),
+        "{found:#?}"
+    );
+}

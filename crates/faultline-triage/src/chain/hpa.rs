@@ -29,7 +29,17 @@ pub(crate) fn hpa_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnost
         return Vec::new();
     };
     let mut causes = Vec::new();
-    for j in findings.on(&[obj.id], &[ids::HPA_TARGET_NOT_FOUND]) {
+    let conds = hpa.conditions();
+    // The target's absence from the input explains the symptom only when the status says the
+    // controller could not read its scale: a partial snapshot lacks objects that exist.
+    let no_scale = conds
+        .iter()
+        .any(|c| c.type_ == "AbleToScale" && c.is_false() && c.reason == "FailedGetScale");
+    for j in findings
+        .on(&[obj.id], &[ids::HPA_TARGET_NOT_FOUND])
+        .into_iter()
+        .filter(|_| no_scale)
+    {
         causes.push(Cause::finding(
             findings.get(j),
             "its scale target does not exist".to_owned(),
@@ -66,7 +76,6 @@ pub(crate) fn hpa_causes(cx: &Context<'_>, findings: &Findings<'_>, d: &Diagnost
         ));
     }
     // The running pods, when the autoscaler fails on a resource metric.
-    let conds = hpa.conditions();
     let Some(failure) = conds.iter().find(|c| {
         c.type_ == "ScalingActive"
             && c.is_false()
