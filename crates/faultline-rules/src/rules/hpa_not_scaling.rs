@@ -1,3 +1,4 @@
+use faultline_diagnostics::Severity;
 use faultline_graph::Relation;
 use faultline_model::field;
 use faultline_model::views::hpa::{HorizontalPodAutoscaler, Metric, MetricSource};
@@ -27,7 +28,8 @@ declare_rule! {
     ///   bring the metric to its target.
     ///
     /// The condition's reason and message are quoted, with how long it has held when the
-    /// snapshot records times. Only objects that carry a `status` are looked at; for
+    /// snapshot records times; a metric that could not be read for less than 5 minutes is
+    /// reported as info (the metrics of new pods take a scrape or two to arrive). Only objects that carry a `status` are looked at; for
     /// `autoscaling/v1` objects, which keep their conditions as JSON in the
     /// `autoscaling.alpha.kubernetes.io/conditions` annotation, the finding points at that
     /// annotation. Metrics with `AverageValue` or `Value` targets are not compared.
@@ -121,6 +123,9 @@ declare_rule! {
         params: [],
     }
 }
+
+/// How recent (seconds before the snapshot) a metric failure is reported as info only.
+const FRESH_SECS: i64 = 300;
 
 /// What the help says for a condition's reason.
 fn help_for(reason: &str) -> &'static str {
@@ -235,6 +240,14 @@ impl Rule for HpaNotScaling {
                         ),
                     )
                     .help(help_for(&c.reason));
+                // Metrics of new pods take a scrape or two to arrive: a metric failure younger
+                // than that may clear by itself.
+                let fresh = c.reason.starts_with("FailedGet")
+                    && c.reason != "FailedGetScale"
+                    && matches!((c.since, cx.now()), (Some(t), Some(now)) if t.seconds_until(now) < FRESH_SECS);
+                if fresh {
+                    report = report.severity(Severity::Info);
+                }
                 if let Some(t) = hpa.scale_target() {
                     report = report.related(obj, t.node.range(), "scaleTargetRef");
                 }
