@@ -20,9 +20,9 @@ declare_rule! {
     ///   `FailedGetObjectMetric`, `FailedGetExternalMetric`,
     ///   `FailedGetContainerResourceMetric`) or the target's pods cannot be found
     ///   (`InvalidSelector`, `AmbiguousSelector`);
-    /// - the target runs at `maxReplicas` (`currentReplicas`) while a utilization metric in
-    ///   `status.currentMetrics` (or `currentCPUUtilizationPercentage` of `autoscaling/v1`)
-    ///   is above its target by more than the controller's 10 % tolerance, and the
+    /// - the target runs at `maxReplicas` (`currentReplicas`) while a metric in
+    ///   `status.currentMetrics` (a utilization, or an `AverageValue` or `Value` target of any
+    ///   metric type; `currentCPUUtilizationPercentage` of `autoscaling/v1`) is above its target by more than the controller's 10 % tolerance, and the
     ///   `ScalingLimited` condition, when written, is `True` with `TooManyReplicas`: the
     ///   autoscaler wants more pods than it may have. The message estimates how many would
     ///   bring the metric to its target.
@@ -32,7 +32,7 @@ declare_rule! {
     /// reported as info (the metrics of new pods take a scrape or two to arrive). Only objects that carry a `status` are looked at; for
     /// `autoscaling/v1` objects, which keep their conditions as JSON in the
     /// `autoscaling.alpha.kubernetes.io/conditions` annotation, the finding points at that
-    /// annotation. Metrics with `AverageValue` or `Value` targets are not compared.
+    /// annotation.
     ///
     /// With the snapshot's pods, the cause chain names each container of the running pods
     /// that requests nothing of the scaled resource, injected sidecars included.
@@ -152,6 +152,78 @@ fn help_for(reason: &str) -> &'static str {
             "see the condition's message and the HorizontalPodAutoscaler's Events (`kubectl describe hpa`)"
         }
     }
+}
+
+/// A metric above its target: what it measures, the two values as written, their nodes,
+/// and current / target.
+struct Over<'a> {
+    what: String,
+    now: String,
+    goal: String,
+    now_node: NodeRef<'a>,
+    goal_node: NodeRef<'a>,
+    ratio: f64,
+}
+
+/// A metric of the spec with an `AverageValue` or `Value` target (`autoscaling/v2` and
+/// `v2beta2` form) and the current value `status.currentMetrics` holds for it, when the
+/// current one is above the target beyond the controller's 10 % tolerance.
+fn value_over<'a>(status: NodeRef<'a>, m: &Metric<'a>) -> Option<Over<'a>> {
+    let ty = m.node.get("type")?.as_str()?;
+    let key = match ty {
+        "Resource" => "resource",
+        "ContainerResource" => "containerResource",
+        "Pods" => "pods",
+        "Object" => "object",
+        "External" => "external",
+        _ => return None,
+    };
+    let body = m.node.get(key)?;
+    let name_of = |b: NodeRef<'a>| {
+        b.get("name")
+            .or_else(|| b.path(&["metric", "name"]))
+            .and_then(|n| n.scalar_text())
+    };
+    let name = name_of(body)?;
+    let target = body.get("target")?;
+    let field = match target.get("type")?.as_str()? {
+        "AverageValue" => "averageValue",
+        "Value" => "value",
+        _ => return None,
+    };
+    let goal_node = target.get(field)?;
+    let goal = faultline_model::views::quantity(goal_node).ok()?;
+    if goal.as_f64() <= 0.0 {
+        return None;
+    }
+    let now_node = status
+        .get("currentMetrics")?
+        .items()
+        .filter(|c| c.get("type").and_then(|t| t.as_str()) == Some(ty))
+        .filter_map(|c| c.get(key))
+        .filter(|b| name_of(*b) == Some(name))
+        .find_map(|b| b.path(&["current", field]))?;
+    let now = faultline_model::views::quantity(now_node).ok()?;
+    let ratio = now.as_f64() / goal.as_f64();
+    let kind = match ty {
+        "Resource" | "ContainerResource" => "",
+        "Pods" => "pods metric ",
+        "Object" => "object metric ",
+        _ => "external metric ",
+    };
+    let average = if field == "averageValue" {
+        "average "
+    } else {
+        ""
+    };
+    (ratio > 1.1).then(|| Over {
+        what: format!("{average}{kind}`{name}`"),
+        now: now_node.scalar_text().unwrap_or("").to_owned(),
+        goal: goal_node.scalar_text().unwrap_or("").to_owned(),
+        now_node,
+        goal_node,
+        ratio,
+    })
 }
 
 /// A current utilization and the node holding it, for the metric `m` of the spec.
@@ -275,36 +347,46 @@ impl Rule for HpaNotScaling {
                 continue;
             }
             let over = hpa.metrics().into_iter().find_map(|m| {
-                let target = m.utilization.filter(|t| t.value > 0)?;
-                let now = current_utilization(status, &m)?;
-                // The controller's tolerance: a ratio within 10 % of 1 changes nothing.
-                (now.value * 10 > target.value * 11).then_some((m, target, now))
+                if let Some(goal) = m.utilization.filter(|t| t.value > 0) {
+                    let now = current_utilization(status, &m)?;
+                    // The controller's tolerance: a ratio within 10 % of 1 changes nothing.
+                    let resource = m.resource_name();
+                    return (now.value * 10 > goal.value * 11).then(|| Over {
+                        what: format!("{resource} utilization"),
+                        now: format!("{} %", now.value),
+                        goal: format!("{} %", goal.value),
+                        now_node: now.node,
+                        goal_node: goal.node,
+                        ratio: now.value as f64 / goal.value as f64,
+                    });
+                }
+                value_over(status, &m)
             });
-            let Some((m, goal, now)) = over else {
+            let Some(o) = over else {
                 continue;
             };
-            let want = (current.value * now.value + goal.value - 1) / goal.value;
+            let want = (current.value as f64 * o.ratio).ceil() as i64;
             let limited = find("ScalingLimited")
                 .map(|l| format!("{}; ", ago_with(cx, "limited since", l.since).trim_start()))
                 .filter(|s| s != "; ")
                 .unwrap_or_default();
-            let resource = m.resource_name();
             let report = out
                 .report(
                     obj,
                     field_at(status, "currentReplicas"),
                     format!(
-                        "{} runs {target} at its maxReplicas {} while {resource} utilization is {} % against a target of {} % ({limited}about {want} replicas would bring it to target): it cannot add pods as load grows",
+                        "{} runs {target} at its maxReplicas {} while {} is {} against a target of {} ({limited}about {want} replicas would bring it to target): it cannot add pods as load grows",
                         display(obj),
                         max.value,
-                        now.value,
-                        goal.value,
+                        o.what,
+                        o.now,
+                        o.goal,
                     ),
                 )
                 .help("raise `maxReplicas` if the cluster has room, or give each pod more capacity (higher requests and limits); check that the target's pods are ready: unready pods count as idle when scaling up")
                 .related(obj, max.range(), format!("maxReplicas {}", max.value))
-                .related(obj, goal.range(), format!("{resource} utilization target {} %", goal.value))
-                .related(obj, now.range(), format!("current {resource} utilization {} %", now.value));
+                .related(obj, o.goal_node.range(), format!("{} target {}", o.what, o.goal))
+                .related(obj, o.now_node.range(), format!("current {} {}", o.what, o.now));
             if let Some(l) = find("ScalingLimited") {
                 report.related(
                     obj,
