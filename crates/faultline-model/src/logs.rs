@@ -27,6 +27,10 @@ pub enum LogCause {
     ConnectionRefused,
     /// `No space left on device` (`ENOSPC`).
     DiskFull,
+    /// A call to the Kubernetes API that timed out (`dial tcp 10.96.0.1:443: i/o timeout`,
+    /// `Unable to connect to the server: … timeout`), with the `host:port` when the line
+    /// names one: what an egress NetworkPolicy that drops the API server's packets produces.
+    ApiServerTimeout,
 }
 
 impl LogCause {
@@ -37,6 +41,7 @@ impl LogCause {
             LogCause::DnsFailure => "a DNS lookup failed",
             LogCause::ConnectionRefused => "a connection was refused",
             LogCause::DiskFull => "a volume is full",
+            LogCause::ApiServerTimeout => "a call to the Kubernetes API timed out",
         }
     }
 }
@@ -179,6 +184,24 @@ pub fn classify_line(line: &str) -> Option<(LogCause, Option<&str>)> {
     if has(&["connection refused", "econnrefused"]) {
         return Some((LogCause::ConnectionRefused, host_port(line)));
     }
+    // A timeout on the way to the API: its Service (`kubernetes.default`, port 443), an API
+    // path, or kubectl's and client-go's own words. Dropped packets time out; they are not
+    // refused.
+    let timeout = has(&[
+        "i/o timeout",
+        "connection timed out",
+        "context deadline exceeded",
+    ]);
+    let to_api = has(&[
+        "kubernetes.default",
+        ":443/api",
+        "/api/v1/",
+        "/apis/",
+        "unable to connect to the server",
+    ]) || (lower.contains("dial tcp") && lower.contains(":443:"));
+    if timeout && to_api {
+        return Some((LogCause::ApiServerTimeout, host_port(line)));
+    }
     None
 }
 
@@ -256,6 +279,16 @@ mod tests {
                 "write /data/wal/000001: no space left on device",
                 Some((LogCause::DiskFull, None)),
             ),
+            (
+                "E1207 failed to list *v1.Pod: Get \"https://10.96.0.1:443/api/v1/pods?limit=500\": dial tcp 10.96.0.1:443: i/o timeout",
+                Some((LogCause::ApiServerTimeout, Some("10.96.0.1:443"))),
+            ),
+            (
+                "Unable to connect to the server: dial tcp 10.96.0.1:443: connect: connection timed out",
+                Some((LogCause::ApiServerTimeout, Some("10.96.0.1:443"))),
+            ),
+            // A timeout to another service is not the API's.
+            ("dial tcp 10.0.0.7:6379: i/o timeout", None),
             ("Started PaymentApplication in 12.3 seconds", None),
             ("", None),
         ];

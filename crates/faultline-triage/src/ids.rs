@@ -24,6 +24,8 @@ pub const JOB_NEVER_COMPLETES: &str = registry::job_never_completes::JobNeverCom
 pub const JVM_HEAP_EXCEEDS_MEMORY_LIMIT: &str =
     registry::jvm_heap_exceeds_memory_limit::JvmHeapExceedsMemoryLimit::ID;
 pub const NETPOL_BLOCKS_DNS: &str = registry::netpol_blocks_dns::NetpolBlocksDns::ID;
+pub const NETPOL_BLOCKS_API_SERVER: &str =
+    registry::netpol_blocks_api_server::NetpolBlocksApiServer::ID;
 pub const NETPOL_BLOCKS_SERVICE_DEPENDENCY: &str =
     registry::netpol_blocks_service_dependency::NetpolBlocksServiceDependency::ID;
 pub const NODE_NOT_READY: &str = registry::node_not_ready::NodeNotReady::ID;

@@ -334,6 +334,42 @@ pub(crate) fn network_causes(
             ));
         }
     }
+    if let Some((pod, _, line, _, _)) = facts.log(LogCause::ApiServerTimeout) {
+        let lines = facts.log_lines(LogCause::ApiServerTimeout);
+        let why = format!(
+            "the log says `{}` ({})",
+            shorten(line, 120),
+            plural(i64::from(lines), "line", "lines")
+        );
+        let confirm = vec![
+            format!("kubectl {}get networkpolicy -o yaml", ns_flag(pod)),
+            "kubectl -n default get endpoints kubernetes".to_owned(),
+        ];
+        let blocked = findings.naming(&facts.keys, &[ids::NETPOL_BLOCKS_API_SERVER]);
+        if blocked.is_empty() {
+            causes.push(Cause::about(
+                pod,
+                None,
+                "calls to the Kubernetes API time out".to_owned(),
+                format!("{why}; no NetworkPolicy in the input is known to cut these pods off the API server, so look at the policies of the cluster and the API server's health"),
+                35,
+                confirm.clone(),
+            ));
+        }
+        for j in blocked {
+            let d = findings.get(j);
+            causes.push(Cause::finding(
+                d,
+                format!(
+                    "NetworkPolicy {} cuts these pods off the API server",
+                    policy_name(d)
+                ),
+                why.clone(),
+                86,
+                confirm.clone(),
+            ));
+        }
+    }
     if let Some((pod, _, line, target, _)) = facts.log(LogCause::ConnectionRefused) {
         let why = format!("the log says `{}`", shorten(line, 120));
         let blocked = findings.on(&facts.keys, &[ids::NETPOL_BLOCKS_SERVICE_DEPENDENCY]);
