@@ -23,9 +23,11 @@
 
 use crate::ids;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use faultline_diagnostics::{Category, Diagnostic, Location, ObjectRef, Related};
 use faultline_model::provenance::ManifestIndex;
+use faultline_model::views::Event;
 use faultline_model::{Inventory, Object, ObjectId};
 use faultline_rules::evidence::controllers_in_input;
 use faultline_rules::{Context, object_ref};
@@ -113,6 +115,10 @@ pub(crate) struct Findings<'d> {
     diags: &'d [Diagnostic],
     by_object: HashMap<ObjectId, Vec<usize>>,
     by_rule: HashMap<&'static str, Vec<usize>>,
+    /// The `Preempted` Events, by the namespace of the pod they are about (`""` for none),
+    /// built on first use
+    /// (`preemption.rs`: each workload short of pods looks there, not at every Event).
+    preempted: OnceLock<HashMap<&'d str, Vec<ObjectId>>>,
 }
 
 impl<'d> Findings<'d> {
@@ -137,7 +143,34 @@ impl<'d> Findings<'d> {
             diags,
             by_object,
             by_rule,
+            preempted: OnceLock::new(),
         }
+    }
+
+    /// The `Preempted` Events about pods of `namespace` (the Event's `involvedObject`
+    /// namespace, else its own), in input order.
+    pub(crate) fn preempted_events(&self, namespace: Option<&str>) -> &[ObjectId] {
+        let index = self.preempted.get_or_init(|| {
+            let mut index: HashMap<&'d str, Vec<ObjectId>> = HashMap::new();
+            for obj in self.inventory.of_kind("Event") {
+                if obj.node.get("reason").and_then(|r| r.scalar_text()) != Some("Preempted") {
+                    continue;
+                }
+                let subject_ns = Event::of(obj)
+                    .and_then(|e| e.object_ref())
+                    .and_then(|s| s.namespace())
+                    .map(|n| n.value)
+                    .filter(|n| !n.is_empty());
+                index
+                    .entry(subject_ns.or(obj.namespace).unwrap_or_default())
+                    .or_default()
+                    .push(obj.id);
+            }
+            index
+        });
+        index
+            .get(namespace.unwrap_or_default())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The findings of `rule`, in order.

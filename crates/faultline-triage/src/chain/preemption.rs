@@ -55,7 +55,11 @@ struct Preemption<'a> {
 }
 
 /// The `Preempted` Events about the pods of `workload` and of the ReplicaSets/Jobs it owns.
-fn preemptions<'a>(cx: &Context<'a>, workload: &'a Object<'a>) -> Vec<Preemption<'a>> {
+fn preemptions<'a>(
+    cx: &Context<'a>,
+    findings: &Findings<'_>,
+    workload: &'a Object<'a>,
+) -> Vec<Preemption<'a>> {
     let owners: Vec<&'a Object<'a>> = std::iter::once(workload)
         .chain(owned(cx, workload).into_iter().filter(|o| o.kind != "Pod"))
         .collect();
@@ -64,7 +68,11 @@ fn preemptions<'a>(cx: &Context<'a>, workload: &'a Object<'a>) -> Vec<Preemption
         .filter(|o| o.kind == "Pod")
         .collect();
     let mut out = Vec::new();
-    for obj in cx.inventory.of_kind("Event") {
+    for obj in findings
+        .preempted_events(workload.namespace)
+        .iter()
+        .map(|id| cx.inventory.get(*id))
+    {
         let Some(event) =
             EventInfo::of(obj).filter(|e| e.reason.is_some_and(|r| r.value == "Preempted"))
         else {
@@ -127,7 +135,7 @@ pub(crate) fn preempted(
     workload: &Object<'_>,
 ) -> Vec<Cause> {
     let workload = cx.inventory.get(workload.id);
-    let found = preemptions(cx, workload);
+    let found = preemptions(cx, findings, workload);
     let Some(last) = found.last() else {
         return Vec::new();
     };
