@@ -1,35 +1,8 @@
 //! Cause chains of HorizontalPodAutoscaler symptoms: the containers of the running pods that
 //! request nothing of the scaled resource, injected sidecars included.
 
-use faultline_rules::Settings;
-use faultline_rules::testing::with_texts;
-
-/// The `suspected cause` entries of the first finding of `rule`, with their line.
-fn causes(text: &str, rule: &str) -> Vec<(String, Option<u32>)> {
-    let (files, (diags, chains)) =
-        with_texts(&[("snap.yaml", text)], &Settings::default(), |cx, diags| {
-            let chains = faultline_triage::chains(cx, &diags);
-            (diags, chains)
-        });
-    let i = diags
-        .iter()
-        .position(|d| d.rule == rule)
-        .unwrap_or_else(|| panic!("no {rule} in {diags:#?}"));
-    chains
-        .iter()
-        .find(|c| c.symptom == i)
-        .map(|c| c.related_entries())
-        .unwrap_or_default()
-        .iter()
-        .map(|r| {
-            let line = r.location.and_then(|l| {
-                l.range
-                    .map(|range| files[l.file.0 as usize].line_col(range.start).line)
-            });
-            (r.message.clone(), line)
-        })
-        .collect()
-}
+mod common;
+use common::causes;
 
 /// An HPA that cannot compute CPU utilization, a Deployment whose template requests CPU in
 /// its only container, and two running pods into which a mesh injected `istio-proxy` without

@@ -3,9 +3,10 @@
 
 use faultline_rules::Settings;
 use faultline_rules::api_versions::KubeVersion;
-use faultline_rules::testing::with_texts;
 
-/// The `suspected cause` entries of the first finding of `rule`, with their line.
+mod common;
+
+/// The `suspected cause` entries of the first finding of `rule`, with their line, at 1.30.
 fn causes(text: &str, rule: &str) -> Vec<(String, Option<u32>)> {
     let settings = Settings {
         kube_version: KubeVersion {
@@ -14,28 +15,7 @@ fn causes(text: &str, rule: &str) -> Vec<(String, Option<u32>)> {
         },
         ..Settings::default()
     };
-    let (files, (diags, chains)) = with_texts(&[("snap.yaml", text)], &settings, |cx, diags| {
-        let chains = faultline_triage::chains(cx, &diags);
-        (diags, chains)
-    });
-    let i = diags
-        .iter()
-        .position(|d| d.rule == rule)
-        .unwrap_or_else(|| panic!("no {rule} in {diags:#?}"));
-    chains
-        .iter()
-        .find(|c| c.symptom == i)
-        .map(|c| c.related_entries())
-        .unwrap_or_default()
-        .iter()
-        .map(|r| {
-            let line = r.location.and_then(|l| {
-                l.range
-                    .map(|range| files[l.file.0 as usize].line_col(range.start).line)
-            });
-            (r.message.clone(), line)
-        })
-        .collect()
+    common::causes_with(text, rule, &settings)
 }
 
 /// A Deployment in a namespace enforcing `restricted`, whose template sets no seccomp profile
