@@ -18,6 +18,7 @@ pub mod docs;
 mod engine;
 pub mod evidence;
 mod hosts;
+mod ingress_controllers;
 mod macros;
 mod netpol;
 pub mod params;
