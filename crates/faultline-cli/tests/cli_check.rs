@@ -7,48 +7,14 @@
 #![allow(clippy::print_stderr)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 /// The value of the demo Secret; it must never reach any output.
 const SECRET: &str = "s3cr3t-never-printed";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
-
-fn faultline() -> Command {
-    let mut cmd = Command::cargo_bin("faultline").expect("the faultline binary");
-    cmd.current_dir(root())
-        .env_remove("NO_COLOR")
-        .env_remove("RAYON_NUM_THREADS");
-    cmd
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_with(cmd: &mut Command, args: &[&str]) -> Run {
-    let out = cmd.args(args).output().expect("faultline runs");
-    Run {
-        code: out.status.code().expect("faultline exits with a code"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_with(&mut faultline(), args)
-}
+mod common;
+use common::{Run, faultline, root, run, run_with};
 
 /// `faultline check --no-config --format json ARGS…`, parsed.
 fn check_json(args: &[&str]) -> (i32, Value) {

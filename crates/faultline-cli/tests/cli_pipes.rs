@@ -6,49 +6,10 @@
 //! configuration.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use assert_cmd::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
-
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("faultline")
-}
-
-fn faultline() -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.current_dir(root())
-        .env_remove("NO_COLOR")
-        .env_remove("RAYON_NUM_THREADS");
-    cmd
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(cmd: &mut Command, args: &[&str]) -> Run {
-    let out = cmd.args(args).output().expect("faultline runs");
-    Run {
-        code: out.status.code().expect("faultline exits with a code"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_in(&mut faultline(), args)
-}
+mod common;
+use common::{bin, faultline, root, run, run_with};
 
 /// `faultline ARGS… | head -c0`: the reader is gone before the first byte is written.
 fn run_into_closed_pipe(args: &[&str]) -> (i32, String) {
@@ -134,7 +95,7 @@ fn no_input_file_is_exit_2_unless_allowed() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--include *.yml"), "{}", r.stderr);
     // An empty stream is an input: nothing in it, nothing wrong.
-    let r = run_in(faultline().write_stdin(""), &["check", "--no-config", "-"]);
+    let r = run_with(faultline().write_stdin(""), &["check", "--no-config", "-"]);
     assert_eq!(r.code, 0, "{r:?}");
 }
 
@@ -257,7 +218,7 @@ fn stdin_filename_names_standard_input_in_every_format() {
             format,
             path,
         ]);
-        let from_stdin = run_in(
+        let from_stdin = run_with(
             faultline().write_stdin(text.clone()),
             &[
                 "check",
@@ -276,13 +237,13 @@ fn stdin_filename_names_standard_input_in_every_format() {
         assert!(!from_stdin.stdout.contains("stdin"), "{format}");
     }
     // GitHub annotations without it have no file to land on.
-    let plain = run_in(
+    let plain = run_with(
         faultline().write_stdin(text),
         &["check", "--no-config", "--format", "github", "-"],
     );
     assert!(!plain.stdout.contains("file="), "{}", plain.stdout);
     // Every command that reads inputs takes it.
-    let graph = run_in(
+    let graph = run_with(
         faultline().write_stdin(
             std::fs::read_to_string(root().join("testdata/graph/shop.yaml")).expect("graph data"),
         ),
@@ -391,7 +352,7 @@ fn triage_colour_version_and_order() {
     // `auto` colours only a terminal, and never with NO_COLOR set.
     let auto = run(&args(&[]));
     assert_eq!(auto.stdout, never.stdout);
-    let no_color = run_in(
+    let no_color = run_with(
         faultline().env("NO_COLOR", "1"),
         &args(&["--color", "auto"]),
     );
@@ -456,7 +417,7 @@ fn unrelated_projects_meeting_in_one_namespace_are_named_once() {
     let in_dir = |args: &[&str]| {
         let mut cmd = faultline();
         cmd.current_dir(dir.path());
-        run_in(&mut cmd, args)
+        run_with(&mut cmd, args)
     };
     let meeting = "unrelated projects";
     let r = in_dir(&["check", "--no-config", "-q", "shop", "billing"]);
@@ -500,7 +461,7 @@ fn unrelated_projects_meeting_in_one_namespace_are_named_once() {
         std::fs::read_to_string(root().join("testdata/helm/scaffold.rendered.yaml"))
             .expect("scaffold"),
     );
-    let r = run_in(
+    let r = run_with(
         faultline().write_stdin(both),
         &["check", "--no-config", "-q", "-"],
     );
@@ -526,7 +487,7 @@ fn unknown_rule_ids_are_named_with_the_closest_one() {
     std::fs::write(dir.path().join("svc.yaml"), manifest).expect("write");
     let mut cmd = faultline();
     cmd.current_dir(dir.path());
-    let r = run_in(&mut cmd, &["check", "--no-config", "-q", "svc.yaml"]);
+    let r = run_with(&mut cmd, &["check", "--no-config", "-q", "svc.yaml"]);
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.stderr);
     assert!(
@@ -560,7 +521,7 @@ fn unknown_rule_ids_are_named_with_the_closest_one() {
     std::fs::write(&config, "rules:\n  probe-livenes-missing: off\n").expect("write");
     let mut cmd = faultline();
     cmd.current_dir(dir.path());
-    let r = run_in(&mut cmd, &["check", "svc.yaml"]);
+    let r = run_with(&mut cmd, &["check", "svc.yaml"]);
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains(
