@@ -215,6 +215,21 @@ impl<'a> Metric<'a> {
     pub fn resource_name(&self) -> &'a str {
         self.resource.map_or("cpu", |f| f.value)
     }
+
+    /// The containers whose requests a resource metric divides by: `Some(None)` for every
+    /// container (`Resource`), `Some(Some(c))` for the one a `ContainerResource` metric names,
+    /// `None` for other metrics and a `ContainerResource` metric that names no container.
+    pub fn containers_measured(&self) -> Option<Option<&'a str>> {
+        match self.source {
+            MetricSource::Resource => Some(None),
+            MetricSource::ContainerResource => self
+                .node
+                .path(&["containerResource", "container"])
+                .and_then(|n| n.as_str())
+                .map(Some),
+            MetricSource::Other => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use faultline_graph::Relation;
 use faultline_model::Object;
 use faultline_model::pod::{PodTemplate, Resources};
-use faultline_model::views::hpa::{HorizontalPodAutoscaler, MetricSource};
+use faultline_model::views::hpa::HorizontalPodAutoscaler;
 
 use crate::admission::AdmittedPod;
 use crate::common::is_managed;
@@ -141,19 +141,8 @@ impl Rule for HpaMissingRequests {
                     continue;
                 };
                 let resource = metric.resource_name();
-                let only = match metric.source {
-                    MetricSource::Resource => None,
-                    MetricSource::ContainerResource => {
-                        match metric
-                            .node
-                            .path(&["containerResource", "container"])
-                            .and_then(|n| n.as_str())
-                        {
-                            Some(c) => Some(c),
-                            None => continue,
-                        }
-                    }
-                    MetricSource::Other => continue,
+                let Some(only) = metric.containers_measured() else {
+                    continue;
                 };
                 let pod_level =
                     faultline_model::views::quantities(pod.spec.path(&["resources", "requests"]))

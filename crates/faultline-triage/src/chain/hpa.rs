@@ -8,7 +8,7 @@ use faultline_diagnostics::{Diagnostic, Location};
 use faultline_graph::Relation;
 use faultline_model::Object;
 use faultline_model::pod::{Container, PodTemplate, Resources};
-use faultline_model::views::hpa::{HorizontalPodAutoscaler, MetricSource};
+use faultline_model::views::hpa::HorizontalPodAutoscaler;
 use faultline_rules::Context;
 
 use super::objects::pods_of_workload;
@@ -115,19 +115,8 @@ fn missing_requests<'a>(
             continue;
         }
         let resource = metric.resource_name();
-        let only = match metric.source {
-            MetricSource::Resource => None,
-            MetricSource::ContainerResource => {
-                match metric
-                    .node
-                    .path(&["containerResource", "container"])
-                    .and_then(|n| n.as_str())
-                {
-                    Some(c) => Some(c),
-                    None => continue,
-                }
-            }
-            MetricSource::Other => continue,
+        let Some(only) = metric.containers_measured() else {
+            continue;
         };
         for pod in &pods {
             let Some(shape) = PodTemplate::of(pod) else {
