@@ -1,46 +1,9 @@
 //! Cause chains on small snapshots: what each symptom is linked to, in order, and where.
 
-use faultline_diagnostics::Diagnostic;
-use faultline_rules::Settings;
-use faultline_rules::testing::with_texts;
-use faultline_syntax::SourceFile;
-use faultline_triage::{Chain, chains};
-
-/// Runs the rules on in-memory `(path, text)` inputs, then the cause chains.
-fn check_with_chains(inputs: &[(&str, &str)]) -> (Vec<SourceFile>, Vec<Diagnostic>, Vec<Chain>) {
-    let (files, (diags, chains)) = with_texts(inputs, &Settings::default(), |cx, diags| {
-        let chains = chains(cx, &diags);
-        (diags, chains)
-    });
-    (files, diags, chains)
-}
+mod common;
 
 mod causes {
-    use super::check_with_chains;
-
-    /// The `suspected cause` entries of the first finding of `rule`, with their line.
-    fn causes(text: &str, rule: &str) -> Vec<(String, Option<u32>)> {
-        let (files, diags, chains) = check_with_chains(&[("snap.yaml", text)]);
-        let i = diags
-            .iter()
-            .position(|d| d.rule == rule)
-            .unwrap_or_else(|| panic!("no {rule} in {diags:#?}"));
-        let entries = chains
-            .iter()
-            .find(|c| c.symptom == i)
-            .map(|c| c.related_entries())
-            .unwrap_or_default();
-        entries
-            .iter()
-            .map(|r| {
-                let line = r.location.and_then(|l| {
-                    l.range
-                        .map(|range| files[l.file.0 as usize].line_col(range.start).line)
-                });
-                (r.message.clone(), line)
-            })
-            .collect()
-    }
+    use super::common::causes;
 
     const PENDING: &str = r#"apiVersion: v1
 kind: Pod
