@@ -8,13 +8,24 @@
 //! Architecture invariant: this crate knows CEL and YAML trees, not rules or findings. The
 //! rules crate decides what an expression's result means.
 
+mod locate;
 mod value;
 
 use std::sync::{Arc, OnceLock};
 
 pub use cel::Value;
 use cel::common::value::Val;
+pub use faultline_syntax::tree::NodeRef;
 pub use value::to_val;
+
+/// Where a finding about `program` should point in the tree bound to `var`: the deepest node
+/// written among the field paths the expression reads under `var` ([`Program::paths`]).
+/// `object.spec.replicas` gives the `replicas` value node when it is written, else the deepest
+/// written ancestor along that path (`spec`, or `root` itself). `None` when the expression
+/// reads no field of `var`.
+pub fn locate<'t>(program: &Program, var: &str, root: NodeRef<'t>) -> Option<NodeRef<'t>> {
+    locate::locate_in(&program.paths(var), root)
+}
 
 /// The environment every expression is compiled and evaluated in: the CEL standard library
 /// with optional values, the strings and lists extensions and the Kubernetes libraries.
@@ -79,6 +90,15 @@ impl Program {
     /// The parsed expression (macros expanded), for analyses over its tree.
     pub fn expression(&self) -> &cel::IdedExpr {
         self.program.expression()
+    }
+
+    /// The field paths the expression reads under the variable `var`, each the longest chain
+    /// of selections written (`object.spec.replicas`, `has(object.a.b)`, `object.?a.?b`,
+    /// `object['a']`, `object.items[0]`: a literal key or index counts, a computed one ends the
+    /// chain), in the order they first appear, without duplicates. A comprehension ends the
+    /// chain at its range: `object.spec.containers.all(c, …)` reads `[spec, containers]`.
+    pub fn paths(&self, var: &str) -> Vec<Vec<String>> {
+        locate::paths(self.program.expression(), var)
     }
 
     /// Evaluates the expression with `vars` bound.
