@@ -9,6 +9,7 @@ use std::time::Duration;
 use faultline_diagnostics::{Diagnostic, Related, RuleInfo, Severity};
 use faultline_model::provenance::ManifestIndex;
 use faultline_rules::api_versions::KubeVersion;
+use faultline_rules::custom::CustomRules;
 use faultline_rules::{Context, Settings, registry};
 use faultline_syntax::load;
 use faultline_syntax::{FileId, SourceFile, TextRange};
@@ -207,12 +208,14 @@ pub struct Analysis {
     /// How many of `files`, at their start, are inputs; after them come the manifests read
     /// beside them (`triage --manifests`), then the templates.
     pub inputs: usize,
+    /// The configuration's custom rules (the SARIF rule table lists them with the others).
+    pub custom_rules: Option<&'static CustomRules>,
 }
 
 impl Analysis {
     /// Renders the findings in `format`, with Secret values masked.
     pub fn render(&self, format: Format, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
-        let rule_infos = rule_infos();
+        let rule_infos = rule_infos_with(self.custom_rules);
         let (redactor, files) = (&self.redactor, &self.files);
         let redact = |file: FileId, range: TextRange| {
             files
@@ -365,7 +368,7 @@ impl Prepared {
             settings.complete = true;
         }
         for id in args.rules.iter().chain(&args.skip) {
-            if registry::find(id).is_none() {
+            if !settings.knows_rule(id) {
                 return Err(format!("unknown rule `{id}`; {}", rule_hint(id)));
             }
         }
@@ -419,7 +422,7 @@ impl Prepared {
                         render::escape::visible(&w)
                     );
                 }
-                for w in unknown_suppressions(m.files, m.parsed, inventory) {
+                for w in unknown_suppressions(m.files, m.parsed, inventory, settings) {
                     let _ = writeln!(
                         std::io::stderr(),
                         "faultline: warning: {}",
@@ -491,6 +494,7 @@ impl Prepared {
                 redactor,
                 templates: template_count,
                 inputs,
+                custom_rules: self.settings.custom,
             },
             result,
         ))
@@ -512,12 +516,13 @@ fn unknown_suppressions(
     files: &[SourceFile],
     parsed: &[faultline_syntax::ParsedText],
     inventory: &faultline_model::Inventory<'_>,
+    settings: &Settings,
 ) -> Vec<String> {
     use faultline_rules::suppress::{ANNOTATION, COMMENT_MARKER};
     let mut out = Vec::new();
     let mut check = |file: FileId, at: u32, list: &str, what: &str| {
         for id in list.split([',', ' ']).map(str::trim) {
-            if id.is_empty() || id == "all" || registry::find(id).is_some() {
+            if id.is_empty() || id == "all" || settings.knows_rule(id) {
                 continue;
             }
             let Some(f) = files.get(file.0 as usize) else {
@@ -652,8 +657,26 @@ pub fn rule_infos() -> Vec<RuleInfo> {
     .clone()
 }
 
+/// [`rule_infos`] and the custom rules of the configuration.
+pub fn rule_infos_with(custom: Option<&CustomRules>) -> Vec<RuleInfo> {
+    let mut infos = rule_infos();
+    infos.extend(custom.iter().flat_map(|c| &c.rules).map(|r| r.meta.info));
+    infos
+}
+
+/// The custom rules of the configuration `load` names or finds (`faultline rules`,
+/// `faultline explain`). `Err` is the configuration's mistakes, located.
+pub fn custom_rules(load: &LoadArgs) -> Result<Option<&'static CustomRules>, String> {
+    Ok(Setup::new(load)?.config.and_then(|c| c.custom_rules))
+}
+
 /// `faultline rules` as a table.
 pub fn rules_table() -> String {
+    rules_table_with(None)
+}
+
+/// `faultline rules` as a table, with `custom`'s rules marked `custom (FILE:LINE)`.
+pub fn rules_table_with(custom: Option<&CustomRules>) -> String {
     let mut rows: Vec<[String; 4]> = registry::ALL
         .iter()
         .map(|r| {
@@ -665,6 +688,15 @@ pub fn rules_table() -> String {
                 i.summary.to_owned(),
             ]
         })
+        .chain(custom.iter().flat_map(|c| &c.rules).map(|r| {
+            let i = r.meta.info;
+            [
+                i.id.to_owned(),
+                i.category.to_string(),
+                i.default_severity.to_string(),
+                format!("custom ({}:{}): {}", r.origin, r.line, i.summary),
+            ]
+        }))
         .collect();
     rows.sort();
     let header = ["RULE", "CATEGORY", "SEVERITY", "SUMMARY"].map(str::to_owned);
@@ -697,6 +729,12 @@ pub fn rules_table() -> String {
 
 /// `faultline rules --format json`: `[{"id","category","severity","summary"}]`.
 pub fn rules_json() -> String {
+    rules_json_with(None)
+}
+
+/// `faultline rules --format json` with `custom`'s rules, each with
+/// `"custom": {"config": FILE, "line": N}`.
+pub fn rules_json_with(custom: Option<&CustomRules>) -> String {
     let rows: Vec<serde_json::Value> = registry::ALL
         .iter()
         .map(|r| {
@@ -708,6 +746,16 @@ pub fn rules_json() -> String {
                 "summary": i.summary,
             })
         })
+        .chain(custom.iter().flat_map(|c| &c.rules).map(|r| {
+            let i = r.meta.info;
+            serde_json::json!({
+                "id": i.id,
+                "category": i.category.as_str(),
+                "severity": i.default_severity.as_str(),
+                "summary": i.summary,
+                "custom": {"config": r.origin, "line": r.line},
+            })
+        }))
         .collect();
     serde_json::to_string_pretty(&rows).expect("plain JSON values serialize") + "\n"
 }

@@ -12,6 +12,7 @@ use faultline_cli::render::Format;
 use faultline_cli::session::LoadArgs;
 use faultline_cli::triage::{self, TriageFormat};
 use faultline_graph::netpol::NetOptions;
+use faultline_rules::custom::CustomRules;
 use faultline_rules::registry;
 use faultline_syntax::load::{self, MAX_INPUT_SIZE};
 
@@ -51,15 +52,19 @@ enum Command {
     /// The relations between the input's objects (what selects, references, scales and owns
     /// what), including references to objects the input lacks.
     Graph(GraphCmd),
-    /// List every rule.
+    /// List every rule, with the custom rules of the configuration.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
+        #[command(flatten)]
+        config: ConfigFlags,
     },
-    /// Print a rule's documentation.
+    /// Print a rule's documentation (a custom rule's from the configuration).
     Explain {
         /// The rule id, e.g. `api-removed`.
         rule: String,
+        #[command(flatten)]
+        config: ConfigFlags,
     },
     /// Print a shell completion script, e.g. `faultline completions bash >
     /// ~/.local/share/bash-completion/completions/faultline`.
@@ -169,6 +174,29 @@ struct TriageCmd {
     /// When to use colour in the human report (`NO_COLOR` is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+}
+
+/// Which configuration `rules` and `explain` read, for its custom rules.
+#[derive(clap::Args, Debug)]
+struct ConfigFlags {
+    /// Configuration file (default: `.faultline.yaml` in the current directory or a parent).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+}
+
+impl ConfigFlags {
+    /// The custom rules of the configuration, or the configuration's mistakes.
+    fn custom_rules(&self) -> Result<Option<&'static CustomRules>, String> {
+        check::custom_rules(&LoadArgs {
+            config: self.config.clone(),
+            no_config: self.no_config,
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            ..LoadArgs::new()
+        })
+    }
 }
 
 /// How every command that reads inputs reads them: the same options, the same configuration.
@@ -445,29 +473,48 @@ fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Command::Rules { format } => {
+        Command::Rules { format, config } => {
+            let custom = match config.custom_rules() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln_safe(&format!("faultline: {e}"));
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
             let mut out = std::io::stdout().lock();
             let text = match format {
-                RulesFormat::Table => check::rules_table(),
-                RulesFormat::Json => check::rules_json(),
+                RulesFormat::Table => check::rules_table_with(custom),
+                RulesFormat::Json => check::rules_json_with(custom),
             };
             let _ = out.write_all(text.as_bytes());
             ExitCode::SUCCESS
         }
-        Command::Explain { rule } => match registry::find(&rule) {
-            Some(r) => {
-                let _ = std::io::stdout()
-                    .lock()
-                    .write_all(faultline_rules::docs::rule_page(r.meta()).as_bytes());
-                ExitCode::SUCCESS
+        Command::Explain { rule, config } => {
+            let meta = match registry::find(&rule) {
+                Some(r) => Some(r.meta()),
+                None => match config.custom_rules() {
+                    Ok(custom) => custom.and_then(|c| c.find(&rule)).map(|r| r.meta),
+                    Err(e) => {
+                        eprintln_safe(&format!("faultline: {e}"));
+                        return ExitCode::from(EXIT_USAGE);
+                    }
+                },
+            };
+            match meta {
+                Some(meta) => {
+                    let _ = std::io::stdout()
+                        .lock()
+                        .write_all(faultline_rules::docs::rule_page(meta).as_bytes());
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    eprintln_safe(&format!(
+                        "faultline: unknown rule `{rule}`; `faultline rules` lists them"
+                    ));
+                    ExitCode::from(EXIT_USAGE)
+                }
             }
-            None => {
-                eprintln_safe(&format!(
-                    "faultline: unknown rule `{rule}`; `faultline rules` lists them"
-                ));
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
+        }
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "faultline", &mut buf);

@@ -429,13 +429,15 @@ fn load_config(args: &LoadArgs) -> Result<Option<Config>, String> {
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Config::parse(&text).map(Some).map_err(|errors| {
-        errors
-            .iter()
-            .map(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
+    Config::parse_at(&text, &path.display().to_string())
+        .map(Some)
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
 }
 
 /// `.faultline.yaml` in `dir` or the nearest parent that has one.

@@ -35,6 +35,8 @@ pub struct Config {
     pub exemptions: Vec<Exemption>,
     /// "Now" for snapshots (`now:`), instead of the latest time in the input.
     pub now: Option<faultline_model::time::Timestamp>,
+    /// `customRules:`, compiled (see [`crate::custom`]).
+    pub custom_rules: Option<&'static crate::custom::CustomRules>,
 }
 
 /// A mistake in the configuration file, with its 1-based position.
@@ -48,11 +50,17 @@ pub struct ConfigError {
 impl Config {
     /// Parses `text`. Every mistake is reported; nothing is guessed.
     pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
+        Self::parse_at(text, FILE_NAME)
+    }
+
+    /// Parses `text`, read from `origin` (the path custom rules' pages name).
+    pub fn parse_at(text: &str, origin: &str) -> Result<Config, Vec<ConfigError>> {
         let source: Arc<str> = Arc::from(text);
         let lines = LineIndex::new(text);
         let parsed = parse_yaml(&source);
         let mut p = ConfigParser {
             text,
+            origin,
             lines: &lines,
             errors: Vec::new(),
             config: Config::default(),
@@ -104,11 +112,15 @@ impl Config {
         if self.now.is_some() {
             settings.now = self.now;
         }
+        if self.custom_rules.is_some() {
+            settings.custom = self.custom_rules;
+        }
     }
 }
 
 struct ConfigParser<'t> {
     text: &'t str,
+    origin: &'t str,
     lines: &'t LineIndex,
     errors: Vec<ConfigError>,
     config: Config,
@@ -158,6 +170,18 @@ impl ConfigParser<'_> {
             self.error(root.range(), "the configuration must be a mapping");
             return;
         }
+        // First, so that `rules:` and `exemptions:` may name custom rules wherever they are.
+        if let Some(v) = root.get("customRules") {
+            let (text, origin, lines) = (self.text, self.origin, self.lines);
+            let mut errors = Vec::new();
+            self.config.custom_rules =
+                crate::custom::parse(text, origin, lines, v, &mut |at, message| {
+                    errors.push((at, message));
+                });
+            for (at, message) in errors {
+                self.error(at, message);
+            }
+        }
         for (k, v) in root.entries() {
             match k.scalar_text().unwrap_or("") {
                 "kubeVersion" => {
@@ -196,9 +220,10 @@ impl ConfigParser<'_> {
                 }
                 "rules" => self.rules(v),
                 "exemptions" => self.exemptions(v),
+                "customRules" => {}
                 other => self.error(
                     k.range(),
-                    format!("unknown setting `{other}`; expected one of `kubeVersion`, `namespace`, `failOn`, `complete`, `exclude`, `now`, `rules`, `exemptions`"),
+                    format!("unknown setting `{other}`; expected one of `kubeVersion`, `namespace`, `failOn`, `complete`, `exclude`, `now`, `rules`, `exemptions`, `customRules`"),
                 ),
             }
         }
@@ -206,8 +231,10 @@ impl ConfigParser<'_> {
 
     fn rule_id(&mut self, node: NodeRef<'_>) -> Option<&'static crate::RuleMeta> {
         let id = node.scalar_text().unwrap_or("");
+        let custom = self.config.custom_rules.and_then(|c| c.find(id));
         match crate::registry::find(id) {
             Some(r) => Some(r.meta()),
+            None if custom.is_some() => custom.map(|c| c.meta),
             None => {
                 let hint = match closest_rule(id) {
                     Some(near) => format!("did you mean `{near}`?"),

@@ -65,11 +65,17 @@ pub fn rule_page(meta: &RuleMeta) -> String {
             );
         }
     }
-    let _ = write!(
-        page,
-        "\n---\nGenerated from the rule's declaration by `faultline gen-docs rules/`; edit the source in `crates/faultline-rules/src/rules/{}.rs`.\n",
-        info.id.replace('-', "_")
-    );
+    if registry::find(info.id).is_some() {
+        let _ = write!(
+            page,
+            "\n---\nGenerated from the rule's declaration by `faultline gen-docs rules/`; edit the source in `crates/faultline-rules/src/rules/{}.rs`.\n",
+            info.id.replace('-', "_")
+        );
+    } else {
+        page.push_str(
+            "\n---\nA custom rule: edit its entry under `customRules` in the configuration.\n",
+        );
+    }
     page
 }
 

@@ -44,13 +44,18 @@ pub trait Rule: Declared + Sync {
 }
 
 impl Settings {
-    /// The enabled rules of the registry.
+    /// The enabled rules of the registry, then the custom rules of the configuration (one
+    /// rule that runs each enabled entry).
     pub fn enabled_rules(&self) -> Vec<&'static dyn Rule> {
-        crate::registry::ALL
+        let mut rules: Vec<&'static dyn Rule> = crate::registry::ALL
             .iter()
             .copied()
             .filter(|r| self.is_enabled(r.meta().info.id))
-            .collect()
+            .collect();
+        if let Some(custom) = self.custom.filter(|c| c.any_enabled(self)) {
+            rules.push(custom);
+        }
+        rules
     }
 }
 

@@ -9,11 +9,13 @@
 //! overrides, suppressions and output order.
 
 mod admission;
+pub mod admission_policy;
 pub mod api_versions;
 mod collapse;
 mod common;
 pub mod config;
 mod context;
+pub mod custom;
 pub mod docs;
 mod engine;
 pub mod evidence;

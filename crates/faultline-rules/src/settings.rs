@@ -31,6 +31,8 @@ pub struct Settings {
     pub network: NetOptions,
     /// "Now" for judging a snapshot (`--now`); `None`: the latest time the input records.
     pub now: Option<Timestamp>,
+    /// The custom rules of `.faultline.yaml` (`customRules:`), compiled.
+    pub custom: Option<&'static crate::custom::CustomRules>,
 }
 
 impl Default for Settings {
@@ -48,6 +50,7 @@ impl Default for Settings {
             complete: false,
             network: NetOptions::default(),
             now: None,
+            custom: None,
         }
     }
 }
@@ -55,6 +58,16 @@ impl Default for Settings {
 impl Settings {
     pub fn is_enabled(&self, id: &str) -> bool {
         !self.disabled.contains(id) && self.only.as_ref().is_none_or(|only| only.contains(id))
+    }
+
+    /// The custom rule with id `id`, if the configuration declares one.
+    pub fn custom_rule(&self, id: &str) -> Option<&'static crate::custom::CustomRule> {
+        self.custom.and_then(|c| c.find(id))
+    }
+
+    /// Whether `id` names a rule of this run: a built-in rule or a custom rule.
+    pub fn knows_rule(&self, id: &str) -> bool {
+        crate::registry::find(id).is_some() || self.custom_rule(id).is_some()
     }
 
     pub fn severity_override(&self, id: &str) -> Option<Severity> {

@@ -43,6 +43,15 @@ impl<'s> Sink<'s> {
         Self { meta, out }
     }
 
+    /// A sink that reports as the rule `meta` into the same findings: for a rule that runs a
+    /// set of rules (the custom rules of `.faultline.yaml`, each reporting under its own id).
+    pub(crate) fn as_rule(&mut self, meta: &'static RuleMeta) -> Sink<'_> {
+        Sink {
+            meta,
+            out: self.out,
+        }
+    }
+
     /// Reports a finding about `obj` at `range` (in the object's file).
     pub fn report(
         &mut self,

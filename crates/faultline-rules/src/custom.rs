@@ -1,0 +1,988 @@
+//! Custom rules: the `customRules:` of `.faultline.yaml`, CEL expressions a team writes over
+//! each object, run like built-in rules.
+//!
+//! Each entry is compiled once, when the configuration is read ([`parse`]); a mistake (an
+//! unknown key, a bad category or severity, an id that clashes, an expression that does not
+//! compile, a `fieldPath` that is not a path or names no field of the matched kinds) is a
+//! located configuration error. The rules of one file form one [`CustomRules`] set, which the
+//! engine runs as one rule: for each object, it checks each entry's `match`, and binds the
+//! object as a CEL value (`object`, plus `request` and `namespaceObject` when an expression reads
+//! them) once for every entry that matches, then reports each failing entry under its own id,
+//! so suppressions, exemptions, severity overrides, folding and rendering treat it as any rule.
+//!
+//! As in a ValidatingAdmissionPolicy, an expression that gives `true` passes; `false` is a
+//! finding with the entry's `message` (or its evaluated `messageExpression`). An expression that
+//! cannot be evaluated on an object (it reads a field the object lacks, without `has()`) is also
+//! a finding of the rule, saying so with the CEL error: the API server fails such a policy
+//! (`failurePolicy: Fail` is the default), and a rule that silently skips objects it cannot read
+//! would hide that it checks nothing.
+
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use faultline_cel::{Program, Value, Vars};
+use faultline_diagnostics::{Category, RuleInfo, Severity};
+use faultline_model::Object;
+use faultline_model::selector::LabelSelector;
+use faultline_model::selectors::parse_label_selector;
+use faultline_syntax::{NodeRef, TextRange};
+use globset::{Glob, GlobMatcher};
+
+use crate::context::Context;
+use crate::engine::{Declared, Rule};
+use crate::params::RuleMeta;
+use crate::sink::Sink;
+
+/// One `customRules:` entry, compiled.
+#[derive(Debug)]
+pub struct CustomRule {
+    /// Id, category, default severity, summary and documentation page, as every rule has. The
+    /// strings are leaked (see [`leak`]).
+    pub meta: &'static RuleMeta,
+    /// The configuration file and the 1-based line of the entry.
+    pub origin: String,
+    pub line: u32,
+    kinds: Vec<String>,
+    namespaces: Vec<GlobMatcher>,
+    selector: Option<LabelSelector>,
+    /// The expression, compiled once.
+    pub expression: Program,
+    message: String,
+    message_expression: Option<Program>,
+    help: String,
+    field_path: Option<Vec<Segment>>,
+}
+
+/// The custom rules of one configuration file: run by the engine as one rule, each entry
+/// reporting under its own id.
+#[derive(Debug)]
+pub struct CustomRules {
+    pub rules: Vec<CustomRule>,
+    /// Whether an expression reads `request` / `namespaceObject`: bound only then.
+    binds_request: bool,
+    binds_namespace: bool,
+}
+
+/// The set's own declaration: it never reports under it (each finding carries its entry's
+/// id), except when the set itself fails, as `internal-error` would name it.
+static SET_META: RuleMeta = RuleMeta {
+    info: RuleInfo {
+        id: "custom-rules",
+        category: Category::Internal,
+        default_severity: Severity::Error,
+        summary: "the custom rules of `.faultline.yaml`",
+        doc: "",
+    },
+    params: &[],
+};
+
+impl CustomRules {
+    /// The entry with id `id`.
+    pub fn find(&self, id: &str) -> Option<&CustomRule> {
+        self.rules.iter().find(|r| r.meta.info.id == id)
+    }
+
+    /// Whether any entry runs under `settings` (`--rule`, `--skip`, `rules: {id: off}`).
+    pub fn any_enabled(&self, settings: &crate::Settings) -> bool {
+        self.rules
+            .iter()
+            .any(|r| settings.is_enabled(r.meta.info.id))
+    }
+}
+
+impl CustomRule {
+    pub fn id(&self) -> &'static str {
+        self.meta.info.id
+    }
+
+    fn matches(&self, obj: &Object<'_>) -> bool {
+        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == "*" || k == obj.kind) {
+            return false;
+        }
+        if !self.namespaces.is_empty() {
+            let Some(ns) = obj.namespace else {
+                return false;
+            };
+            if !self.namespaces.iter().any(|g| g.is_match(ns)) {
+                return false;
+            }
+        }
+        if let Some(selector) = &self.selector {
+            let labels: faultline_model::selector::LabelRefs<'_> = obj.labels().collect();
+            if !selector.matches(&labels) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Where a finding about `obj` points: the `fieldPath` (or its nearest written ancestor),
+    /// else the deepest field the expression reads under `object`, else the object's kind.
+    fn site(&self, obj: &Object<'_>) -> TextRange {
+        if let Some(path) = &self.field_path {
+            let mut node = obj.node;
+            for seg in path {
+                let next = match seg {
+                    Segment::Key(k) => node.get(k),
+                    Segment::Index(i) => node.items().nth(*i),
+                };
+                match next {
+                    Some(n) => node = n,
+                    None => break,
+                }
+            }
+            return if node.id() == obj.node.id() {
+                obj.kind_range()
+            } else {
+                node.range()
+            };
+        }
+        match faultline_cel::locate(&self.expression, "object", obj.node) {
+            Some(node) if node.id() != obj.node.id() => node.range(),
+            _ => obj.kind_range(),
+        }
+    }
+
+    fn report(&self, cx: &Context<'_>, obj: &Object<'_>, vars: &Vars<'_>, out: &mut Sink<'_>) {
+        let _ = cx;
+        let outcome = self.expression.eval(vars);
+        let (message, help) = match outcome {
+            Ok(Value::Bool(true)) => return,
+            Ok(Value::Bool(false)) => (self.message(obj, vars), self.help.clone()),
+            Ok(other) => (
+                format!(
+                    "custom rule `{}` could not be evaluated on this object: its expression gave a {}, not a boolean",
+                    self.id(),
+                    other.type_of()
+                ),
+                "make the expression give `true` (the object passes) or `false` (it fails)".to_owned(),
+            ),
+            Err(e) => (
+                format!(
+                    "custom rule `{}` could not be evaluated on this object: {}",
+                    self.id(),
+                    e.message
+                ),
+                "guard fields an object may lack with `has(object.a.b)` or `object.?a.b.orValue(…)`, or narrow the rule's `match`; the API server fails a policy whose expression errors".to_owned(),
+            ),
+        };
+        out.report(obj, self.site(obj), message).help(help);
+    }
+
+    /// The `messageExpression`'s string when it gives a non-empty one (never for a Secret,
+    /// whose values it could quote), else `message`.
+    fn message(&self, obj: &Object<'_>, vars: &Vars<'_>) -> String {
+        if let Some(expr) = &self.message_expression
+            && !obj.is("Secret")
+            && let Ok(Value::String(s)) = expr.eval(vars)
+            && !s.trim().is_empty()
+        {
+            return s.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+        }
+        self.message.clone()
+    }
+}
+
+impl Declared for CustomRules {
+    fn meta(&self) -> &'static RuleMeta {
+        &SET_META
+    }
+}
+
+impl Rule for CustomRules {
+    fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
+        // The object is bound once, on the first entry that matches, for all of them.
+        let mut vars: Option<Vars<'_>> = None;
+        for rule in &self.rules {
+            if !cx.settings.is_enabled(rule.id()) || !rule.matches(obj) {
+                continue;
+            }
+            let vars = vars.get_or_insert_with(|| self.bind(cx, obj));
+            let mut sink = out.as_rule(rule.meta);
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                rule.report(cx, obj, vars, &mut sink);
+            }));
+            if let Err(panic) = result {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                let meta = crate::registry::internal_error::InternalError.meta();
+                out.as_rule(meta)
+                    .report(
+                        obj,
+                        obj.kind_range(),
+                        format!("custom rule `{}` failed on this object: {what}", rule.id()),
+                    )
+                    .help("report this as a faultline bug; every other rule and object was still analyzed");
+            }
+        }
+    }
+}
+
+impl CustomRules {
+    /// The variables of an evaluation: `object`, and `request` and `namespaceObject` (the
+    /// object's Namespace from the input, else null) when an expression reads them.
+    fn bind<'v, 'a: 'v>(&self, cx: &Context<'a>, obj: &Object<'v>) -> Vars<'v> {
+        let mut vars = Vars::new();
+        vars.bind("object", faultline_cel::to_val(obj.node));
+        vars.bind_value("oldObject", Value::Null);
+        if self.binds_request {
+            vars.bind_value("request", request(obj));
+        }
+        if self.binds_namespace {
+            match obj
+                .namespace
+                .and_then(|ns| cx.inventory.find("Namespace", None, ns))
+            {
+                Some(ns) => vars.bind("namespaceObject", faultline_cel::to_val(ns.node)),
+                None => vars.bind_value("namespaceObject", Value::Null),
+            }
+        }
+        vars
+    }
+}
+
+/// `request` as the API server fills it for a CREATE of `obj` (what is known offline: no user,
+/// no resource plural beyond the kind table's).
+fn request(obj: &Object<'_>) -> Value {
+    use std::collections::HashMap;
+    let (group, version) = obj.group_version();
+    let kind: HashMap<&str, Value> = HashMap::from([
+        ("group", group.into()),
+        ("version", version.into()),
+        ("kind", obj.kind.into()),
+    ]);
+    let resource: HashMap<&str, Value> = HashMap::from([
+        ("group", group.into()),
+        ("version", version.into()),
+        ("resource", faultline_model::kinds::plural(obj.kind).into()),
+    ]);
+    let request: HashMap<&str, Value> = HashMap::from([
+        ("kind", Value::from(kind)),
+        ("resource", Value::from(resource)),
+        ("name", obj.name.into()),
+        ("namespace", obj.namespace.map_or(Value::Null, Value::from)),
+        ("operation", "CREATE".into()),
+        ("dryRun", Value::Bool(false)),
+    ]);
+    Value::from(request)
+}
+
+/// Whether `expr` reads the variable `name` anywhere.
+fn reads(expr: &cel::IdedExpr, name: &str) -> bool {
+    use cel::common::ast::{EntryExpr, Expr};
+    match &expr.expr {
+        Expr::Ident(n) => n == name,
+        Expr::Select(s) => reads(&s.operand, name),
+        Expr::Call(c) => {
+            c.target.as_deref().is_some_and(|t| reads(t, name))
+                || c.args.iter().any(|a| reads(a, name))
+        }
+        Expr::List(l) => l.elements.iter().any(|e| reads(e, name)),
+        Expr::Map(m) => m.entries.iter().any(|e| match &e.expr {
+            EntryExpr::MapEntry(m) => reads(&m.key, name) || reads(&m.value, name),
+            EntryExpr::StructField(f) => reads(&f.value, name),
+        }),
+        Expr::Struct(s) => s.entries.iter().any(|e| match &e.expr {
+            EntryExpr::MapEntry(m) => reads(&m.key, name) || reads(&m.value, name),
+            EntryExpr::StructField(f) => reads(&f.value, name),
+        }),
+        Expr::Comprehension(c) => {
+            reads(&c.iter_range, name)
+                || reads(&c.accu_init, name)
+                || reads(&c.loop_cond, name)
+                || reads(&c.loop_step, name)
+                || reads(&c.result, name)
+        }
+        Expr::Literal(_) | Expr::Unspecified => false,
+    }
+}
+
+/// A step of a `fieldPath`: `.key`, `['key']` or `[index]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Parses a `fieldPath` such as `spec.template.spec.containers[0].image`,
+/// `.metadata.labels['app.kubernetes.io/name']` (a leading dot is allowed, as in a CRD
+/// validation rule's `fieldPath`). `Err` names the byte offset of the mistake.
+pub fn parse_field_path(path: &str) -> Result<Vec<Segment>, (usize, String)> {
+    let bytes = path.as_bytes();
+    let mut segs = Vec::new();
+    let mut i = 0;
+    if path.trim().is_empty() {
+        return Err((0, "a field path cannot be empty".to_owned()));
+    }
+    let mut expect_key = !path.starts_with('.') && !path.starts_with('[');
+    while i < bytes.len() || expect_key {
+        if expect_key {
+            let start = i;
+            while i < bytes.len() && !matches!(bytes[i], b'.' | b'[') {
+                i += 1;
+            }
+            let key = &path[start..i];
+            if key.is_empty()
+                || !key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
+            {
+                return Err((
+                    start,
+                    format!(
+                        "`{key}` is not a field name; write keys with other characters as `['{key}']`"
+                    ),
+                ));
+            }
+            segs.push(Segment::Key(key.to_owned()));
+            expect_key = false;
+            continue;
+        }
+        match bytes[i] {
+            b'.' => {
+                i += 1;
+                expect_key = true;
+            }
+            b'[' => {
+                let rest = &path[i + 1..];
+                let Some(close) = rest.find(']') else {
+                    return Err((i, "`[` without a closing `]`".to_owned()));
+                };
+                let inner = &rest[..close];
+                let quoted = inner.len() >= 2
+                    && ((inner.starts_with('\'') && inner.ends_with('\''))
+                        || (inner.starts_with('"') && inner.ends_with('"')));
+                if quoted {
+                    segs.push(Segment::Key(inner[1..inner.len() - 1].to_owned()));
+                } else if let Ok(n) = inner.parse::<usize>() {
+                    segs.push(Segment::Index(n));
+                } else {
+                    return Err((
+                        i + 1,
+                        format!(
+                            "`[{inner}]` must be a list index such as `[0]` or a quoted key such as `['app']`"
+                        ),
+                    ));
+                }
+                i += close + 2;
+            }
+            _ => return Err((i, format!("expected `.` or `[` at `{}`", &path[i..]))),
+        }
+    }
+    Ok(segs)
+}
+
+/// The first step of `path` that no version of built-in `kind` has in its schema, as the path
+/// up to it; `None` when every version that defines `kind` is unknown (not a built-in kind) or
+/// some version has the whole path.
+fn missing_in_schema(kind: &str, path: &[Segment]) -> Option<String> {
+    use faultline_schema::Schema;
+    let builtin = faultline_schema::builtin();
+    let schemas: Vec<Schema<'_>> = builtin
+        .kinds()
+        .filter(|k| k.kind() == kind)
+        .filter_map(|k| k.defined_in().last().and_then(|m| k.schema(m)))
+        .collect();
+    if schemas.is_empty() {
+        return None;
+    }
+    // How far each version's schema follows the path; the path exists when one follows it all
+    // (or reaches a node that takes any field).
+    let mut deepest = 0;
+    for schema in schemas {
+        let mut node = schema;
+        let mut depth = 0;
+        let mut open = false;
+        for seg in path {
+            let next = match seg {
+                Segment::Key(k) => node.field(k),
+                Segment::Index(_) => node.items(),
+            };
+            match next {
+                Some(n) => {
+                    node = n;
+                    depth += 1;
+                }
+                None => {
+                    open = node.allows_unknown_fields();
+                    break;
+                }
+            }
+        }
+        if open || depth == path.len() {
+            return None;
+        }
+        deepest = deepest.max(depth);
+    }
+    Some(show_path(&path[..=deepest]))
+}
+
+fn show_path(path: &[Segment]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Segment::Key(k) if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Segment::Key(k) => {
+                let _ = write!(s, "['{k}']");
+            }
+            Segment::Index(i) => {
+                let _ = write!(s, "[{i}]");
+            }
+        }
+    }
+    s
+}
+
+/// Leaks `s` for the `&'static str` that rule ids, summaries and pages are: the configuration
+/// is read once per run (per process, for the CLI), so this is a few hundred bytes once, and
+/// it lets a custom rule be a rule like the others (`Diagnostic::rule` is `&'static str`).
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The categories an entry may name: every category but faultline's own failures and syntax.
+const CATEGORIES: &[Category] = &[
+    Category::Api,
+    Category::Network,
+    Category::Services,
+    Category::Probes,
+    Category::Resources,
+    Category::Quota,
+    Category::Workloads,
+    Category::References,
+    Category::Scheduling,
+    Category::Status,
+    Category::Schema,
+    Category::Security,
+    Category::Admission,
+];
+
+/// The keys of an entry.
+const KEYS: &str = "`id`, `severity`, `category`, `summary`, `match`, `expression`, `message`, `messageExpression`, `help`, `fieldPath`";
+
+/// Reads `customRules:` (`node`) of the configuration `text`; mistakes go to `error` with
+/// their range in `text`. `origin` names the file in the rules' pages.
+pub(crate) fn parse(
+    text: &str,
+    origin: &str,
+    lines: &faultline_syntax::LineIndex,
+    node: NodeRef<'_>,
+    error: &mut dyn FnMut(TextRange, String),
+) -> Option<&'static CustomRules> {
+    if !node.is_seq() {
+        error(node.range(), "`customRules` must be a list of rules, each a mapping with `id`, `expression` and `message`".to_owned());
+        return None;
+    }
+    let mut rules: Vec<CustomRule> = Vec::new();
+    for item in node.items() {
+        if let Some(rule) = parse_one(text, origin, lines, item, &rules, error) {
+            rules.push(rule);
+        }
+    }
+    if rules.is_empty() {
+        return None;
+    }
+    let binds_request = rules.iter().any(|r| {
+        reads(r.expression.expression(), "request")
+            || r.message_expression
+                .as_ref()
+                .is_some_and(|m| reads(m.expression(), "request"))
+    });
+    let binds_namespace = rules.iter().any(|r| {
+        reads(r.expression.expression(), "namespaceObject")
+            || r.message_expression
+                .as_ref()
+                .is_some_and(|m| reads(m.expression(), "namespaceObject"))
+    });
+    // Leaked like the rules' strings: `Settings` and the engine hold rules as `&'static`.
+    Some(Box::leak(Box::new(CustomRules {
+        rules,
+        binds_request,
+        binds_namespace,
+    })))
+}
+
+fn parse_one(
+    text: &str,
+    origin: &str,
+    lines: &faultline_syntax::LineIndex,
+    item: NodeRef<'_>,
+    earlier: &[CustomRule],
+    error: &mut dyn FnMut(TextRange, String),
+) -> Option<CustomRule> {
+    if !item.is_map() {
+        error(
+            item.range(),
+            format!("a custom rule must be a mapping with {KEYS}"),
+        );
+        return None;
+    }
+    let string = |v: NodeRef<'_>, what: &str, error: &mut dyn FnMut(TextRange, String)| match v
+        .scalar_text()
+    {
+        Some(s) if v.is_scalar() && !v.is_null() && !s.trim().is_empty() => Some(s.to_owned()),
+        _ => {
+            error(v.range(), format!("`{what}` must be a non-empty string"));
+            None
+        }
+    };
+    let mut ok = true;
+    let mut id = None;
+    let mut severity = Severity::Warning;
+    let mut category = Category::Admission;
+    let mut summary = None;
+    let mut expression: Option<(Program, String)> = None;
+    let mut message = None;
+    let mut message_expression = None;
+    let mut help = String::new();
+    let mut field_path: Option<(Vec<Segment>, NodeRef<'_>)> = None;
+    let mut kinds = Vec::new();
+    let mut namespaces = Vec::new();
+    let mut selector = None;
+    let mut match_text = String::new();
+    for (k, v) in item.entries() {
+        match k.scalar_text().unwrap_or("") {
+            "id" => {
+                let Some(s) = string(v, "id", error) else {
+                    ok = false;
+                    continue;
+                };
+                if !is_kebab(&s) {
+                    error(
+                        v.range(),
+                        format!(
+                            "custom rule id `{s}` must be kebab-case: lowercase letters, digits and single `-` between words, such as `deployment-owner-label`"
+                        ),
+                    );
+                    ok = false;
+                } else if crate::registry::find(&s).is_some() || s == SET_META.info.id {
+                    error(
+                        v.range(),
+                        format!(
+                            "custom rule id `{s}` is the id of a built-in rule; choose another (`faultline rules` lists them)"
+                        ),
+                    );
+                    ok = false;
+                } else if let Some(first) = earlier.iter().find(|r| r.id() == s) {
+                    error(
+                        v.range(),
+                        format!(
+                            "custom rule id `{s}` is already used by the custom rule on line {}",
+                            first.line
+                        ),
+                    );
+                    ok = false;
+                } else {
+                    id = Some(s);
+                }
+            }
+            "severity" => match v.scalar_text().and_then(Severity::parse) {
+                Some(s) => severity = s,
+                None => {
+                    error(
+                        v.range(),
+                        "`severity` must be `error`, `warning` or `info`".to_owned(),
+                    );
+                    ok = false;
+                }
+            },
+            "category" => {
+                let name = v.scalar_text().unwrap_or("");
+                match CATEGORIES.iter().find(|c| c.as_str() == name) {
+                    Some(c) => category = *c,
+                    None => {
+                        let names: Vec<_> = CATEGORIES
+                            .iter()
+                            .map(|c| format!("`{}`", c.as_str()))
+                            .collect();
+                        error(
+                            v.range(),
+                            format!(
+                                "unknown category `{name}`; expected one of {}",
+                                names.join(", ")
+                            ),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            "summary" => summary = string(v, "summary", error),
+            "message" => message = string(v, "message", error),
+            "help" => help = string(v, "help", error).unwrap_or_default(),
+            "expression" | "messageExpression" => {
+                let what = k.scalar_text().unwrap_or("");
+                let Some(src) = string(v, what, error) else {
+                    ok = false;
+                    continue;
+                };
+                match Program::compile(&src) {
+                    Ok(p) => {
+                        if what == "expression" {
+                            expression = Some((p, src));
+                        } else {
+                            message_expression = Some(p);
+                        }
+                    }
+                    Err(e) => {
+                        let at = e
+                            .span
+                            .and_then(|(start, _)| offset_in_scalar(text, v, &src, start as usize))
+                            .unwrap_or(v.range());
+                        error(at, format!("`{what}` does not compile: {}", e.message));
+                        ok = false;
+                    }
+                }
+            }
+            "fieldPath" => {
+                let Some(s) = string(v, "fieldPath", error) else {
+                    ok = false;
+                    continue;
+                };
+                match parse_field_path(&s) {
+                    Ok(p) => field_path = Some((p, v)),
+                    Err((at, why)) => {
+                        let range = offset_in_scalar(text, v, &s, at).unwrap_or(v.range());
+                        error(
+                            range,
+                            format!("`fieldPath` `{s}` is not a field path: {why}"),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            "match" => {
+                if !v.is_map() {
+                    error(v.range(), "`match` must be a mapping with `kinds`, `namespaces` and/or `labelSelector`".to_owned());
+                    ok = false;
+                    continue;
+                }
+                for (mk, mv) in v.entries() {
+                    match mk.scalar_text().unwrap_or("") {
+                        "kinds" => {
+                            if !mv.is_seq() {
+                                error(mv.range(), "`kinds` must be a list of kinds such as `[Deployment, StatefulSet]`".to_owned());
+                                ok = false;
+                                continue;
+                            }
+                            for i in mv.items() {
+                                match string(i, "kinds", error) {
+                                    Some(s) => kinds.push(s),
+                                    None => ok = false,
+                                }
+                            }
+                        }
+                        "namespaces" => {
+                            if !mv.is_seq() {
+                                error(
+                                    mv.range(),
+                                    "`namespaces` must be a list of namespaces (globs allowed)"
+                                        .to_owned(),
+                                );
+                                ok = false;
+                                continue;
+                            }
+                            for i in mv.items() {
+                                let Some(s) = string(i, "namespaces", error) else {
+                                    ok = false;
+                                    continue;
+                                };
+                                match Glob::new(&s) {
+                                    Ok(g) => namespaces.push(g.compile_matcher()),
+                                    Err(e) => {
+                                        error(i.range(), format!("`{s}` is not a valid glob: {e}"));
+                                        ok = false;
+                                    }
+                                }
+                            }
+                        }
+                        "labelSelector" => {
+                            let parsed = parse_label_selector(mv);
+                            for (range, problem) in &parsed.problems {
+                                error(*range, format!("`labelSelector`: {problem}"));
+                                ok = false;
+                            }
+                            selector = Some(parsed.selector);
+                        }
+                        other => {
+                            error(
+                                mk.range(),
+                                format!(
+                                    "unknown `match` field `{other}`; expected `kinds`, `namespaces`, `labelSelector`"
+                                ),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                match_text = text[v.range().start as usize..v.range().end as usize].to_owned();
+            }
+            other => {
+                error(
+                    k.range(),
+                    format!("unknown custom rule field `{other}`; expected {KEYS}"),
+                );
+                ok = false;
+            }
+        }
+    }
+    let line = lines.line_col(text, item.range().start).line;
+    for (missing, present) in [
+        ("id", item.get("id").is_some()),
+        ("expression", item.get("expression").is_some()),
+        (
+            "message",
+            item.get("message").is_some() || item.get("messageExpression").is_some(),
+        ),
+    ] {
+        if !present {
+            let what = if missing == "message" {
+                "`message` or `messageExpression`"
+            } else if missing == "id" {
+                "an `id`"
+            } else {
+                "an `expression`"
+            };
+            error(item.range(), format!("a custom rule needs {what}"));
+            ok = false;
+        }
+    }
+    if let Some((path, node)) = &field_path {
+        for kind in &kinds {
+            if let Some(missing) = missing_in_schema(kind, path) {
+                error(
+                    node.range(),
+                    format!("`fieldPath`: {kind} has no field `{missing}` in its schema"),
+                );
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let (id, (expression, expression_text)) = (id?, expression?);
+    let message = message.unwrap_or_else(|| format!("the object fails custom rule `{id}`"));
+    let summary = summary.unwrap_or_else(|| message.clone());
+    let doc = page(&Page {
+        origin,
+        line,
+        expression: &expression_text,
+        message_expression: message_expression.as_ref().map(Program::source),
+        message: &message,
+        help: &help,
+        match_text: &match_text,
+        field_path: field_path.as_ref().map(|(p, _)| show_path(p)),
+    });
+    let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
+        info: RuleInfo {
+            id: leak(id),
+            category,
+            default_severity: severity,
+            summary: leak(summary.lines().map(str::trim).collect::<Vec<_>>().join(" ")),
+            doc: leak(doc),
+        },
+        params: &[],
+    }));
+    Some(CustomRule {
+        meta,
+        origin: origin.to_owned(),
+        line,
+        kinds,
+        namespaces,
+        selector,
+        expression,
+        message,
+        message_expression,
+        help,
+        field_path: field_path.map(|(p, _)| p),
+    })
+}
+
+struct Page<'p> {
+    origin: &'p str,
+    line: u32,
+    expression: &'p str,
+    message_expression: Option<&'p str>,
+    message: &'p str,
+    help: &'p str,
+    match_text: &'p str,
+    field_path: Option<String>,
+}
+
+/// The rule's page (`faultline explain`, the SARIF rule's help), from the configuration's text.
+fn page(p: &Page<'_>) -> String {
+    let mut doc = format!(
+        "## What it does\n\nA custom rule, defined in `{}` line {}. An object it matches fails when the expression below is not `true`; it is then reported with:\n\n> {}\n",
+        p.origin, p.line, p.message
+    );
+    if let Some(m) = p.message_expression {
+        let _ = write!(
+            doc,
+            "\n(or, when it gives a non-empty string, `messageExpression`:)\n\n```cel\n{}\n```\n",
+            m.trim_end()
+        );
+    }
+    let _ = write!(
+        doc,
+        "\n## Expression\n\n```cel\n{}\n```\n",
+        p.expression.trim_end()
+    );
+    doc.push_str("\n## Match\n\n");
+    if p.match_text.trim().is_empty() {
+        doc.push_str("Every object.\n");
+    } else {
+        let _ = write!(doc, "```yaml\n{}\n```\n", dedent(p.match_text));
+    }
+    if let Some(path) = &p.field_path {
+        let _ = write!(
+            doc,
+            "\nFindings point at `{path}` (or its nearest written parent).\n"
+        );
+    }
+    if !p.help.is_empty() {
+        let _ = write!(doc, "\n## Use instead\n\n{}\n", p.help);
+    }
+    doc
+}
+
+fn dedent(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = lines
+        .iter()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.trim()
+            } else {
+                l.get(indent..).unwrap_or(l.trim())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
+/// Where byte `offset` of the scalar's value `value` is in `text`: the value's line found in
+/// the scalar's source (plain and quoted scalars on one line, block scalars line by line), so
+/// a compile error points inside the expression. `None` when it cannot be mapped.
+fn offset_in_scalar(
+    text: &str,
+    node: NodeRef<'_>,
+    value: &str,
+    offset: usize,
+) -> Option<TextRange> {
+    let range = node.range();
+    let source = text.get(range.start as usize..range.end as usize)?;
+    let offset = offset.min(value.len());
+    // The line of the value holding `offset`, and the column in it.
+    let line_start = value[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = value[offset..]
+        .find('\n')
+        .map_or(value.len(), |i| offset + i);
+    let line = &value[line_start..line_end];
+    let column = offset - line_start;
+    // Find the same line in the source, after the earlier lines of the value.
+    let mut cursor = 0;
+    for earlier in value[..line_start].lines() {
+        if earlier.trim().is_empty() {
+            continue;
+        }
+        cursor += source[cursor..].find(earlier)? + earlier.len();
+    }
+    if line.is_empty() {
+        return None;
+    }
+    let at = cursor + source[cursor..].find(line)? + column;
+    let start = range.start + at as u32;
+    Some(TextRange::new(start, start + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_paths_parse() {
+        assert_eq!(
+            parse_field_path("spec.containers[0].image").unwrap(),
+            [
+                Segment::Key("spec".into()),
+                Segment::Key("containers".into()),
+                Segment::Index(0),
+                Segment::Key("image".into())
+            ]
+        );
+        assert_eq!(
+            parse_field_path(".metadata.labels['app.kubernetes.io/name']").unwrap(),
+            [
+                Segment::Key("metadata".into()),
+                Segment::Key("labels".into()),
+                Segment::Key("app.kubernetes.io/name".into())
+            ]
+        );
+        assert_eq!(parse_field_path("spec..x").unwrap_err().0, 5);
+        assert_eq!(parse_field_path("spec[x]").unwrap_err().0, 5);
+        assert!(parse_field_path("spec[0").is_err());
+        assert!(parse_field_path("").is_err());
+    }
+
+    #[test]
+    fn field_paths_are_checked_against_the_schemas() {
+        let path = |s| parse_field_path(s).unwrap();
+        assert_eq!(
+            missing_in_schema("Deployment", &path("spec.template.metadata.labels")),
+            None
+        );
+        assert_eq!(
+            missing_in_schema("Deployment", &path("metadata.labels['owner']")),
+            None
+        );
+        assert_eq!(
+            missing_in_schema("Pod", &path("spec.containers[0].image")),
+            None
+        );
+        assert_eq!(
+            missing_in_schema("Deployment", &path("spec.templat.metadata")).as_deref(),
+            Some("spec.templat")
+        );
+        assert_eq!(
+            missing_in_schema("Widget", &path("spec.anything")),
+            None,
+            "not a built-in kind"
+        );
+    }
+
+    #[test]
+    fn ids_are_kebab_case() {
+        assert!(is_kebab("owner-label"));
+        assert!(is_kebab("no-lb-2"));
+        assert!(!is_kebab("Owner"));
+        assert!(!is_kebab("a--b"));
+        assert!(!is_kebab("-a"));
+        assert!(!is_kebab("1a"));
+    }
+}
