@@ -12,6 +12,7 @@
 mod crd;
 mod native;
 mod placeholder;
+mod validations;
 mod walk;
 
 use std::collections::HashSet;
@@ -23,6 +24,7 @@ use faultline_schema::{Schema, builtin, schema_minor};
 use crate::api_versions::{self, KubeVersion};
 
 pub(crate) use crd::{Crd, Crds};
+pub(crate) use validations::Reason;
 pub(crate) use walk::{Issue, IssueKind, suggest};
 
 /// `help`, with a note when the target is older than the oldest embedded schemas.
@@ -231,25 +233,51 @@ impl<'a> SchemaRun<'a> {
                     // The API server resets the status of a built-in object on create and
                     // update; a manifest's is not what the cluster keeps.
                     skip_status: true,
+                    rules: None,
                 },
                 &mut out,
+                &mut Vec::new(),
             ),
             Target::Custom {
                 schema,
                 crd,
                 status_subresource,
-            } => walk::validate(
-                obj.node,
-                schema,
-                walk::Mode {
-                    custom: true,
-                    keep_unknown: crd.keep_unknown,
-                    object_meta,
-                    kind: obj.kind,
-                    skip_status: status_subresource,
-                },
-                &mut out,
-            ),
+            } => {
+                let rules = self.crds().rules_of(crd);
+                let mut pending = Vec::new();
+                walk::validate(
+                    obj.node,
+                    schema,
+                    walk::Mode {
+                        custom: true,
+                        keep_unknown: crd.keep_unknown,
+                        object_meta,
+                        kind: obj.kind,
+                        skip_status: status_subresource,
+                        rules,
+                    },
+                    &mut out,
+                    &mut pending,
+                );
+                // The API server runs the rules only on an object without type errors.
+                let typed = !out.iter().any(|i| {
+                    matches!(
+                        i.kind,
+                        IssueKind::Type { .. } | IssueKind::Placeholder { .. }
+                    )
+                });
+                if let Some(rules) = rules
+                    && typed
+                {
+                    validations::evaluate(
+                        &pending,
+                        rules,
+                        status_subresource,
+                        crd.keep_unknown,
+                        &mut out,
+                    );
+                }
+            }
         }
         if obj.kind == "CustomResourceDefinition"
             && let Some(problems) = self.crds().problems.get(&obj.id)

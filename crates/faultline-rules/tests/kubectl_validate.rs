@@ -22,16 +22,7 @@ use faultline_rules::api_versions::KubeVersion;
 use faultline_rules::testing::check_texts;
 
 /// Documents (`file#index`) whose expectation the schemas cannot decide, and why.
-const OUTSIDE: &[(&str, &str)] = &[
-    (
-        "error_cel_basic.yaml#0",
-        "a CEL rule (`x-kubernetes-validations: self > 0`): issue 16",
-    ),
-    (
-        "error_cel_basic_multiple.yaml#0",
-        "a CEL rule across two fields: issue 16",
-    ),
-];
+const OUTSIDE: &[(&str, &str)] = &[];
 
 /// The rules whose findings stand for an API server refusal.
 const RULES: &[&str] = &[
@@ -45,6 +36,7 @@ const RULES: &[&str] = &[
     "duplicate-key",
     "invalid-quantity",
     "unrendered-template",
+    "schema-validation-rule",
 ];
 
 /// The rules that may stand for an API server `reason`.
@@ -55,7 +47,11 @@ fn rules_for(reason: &str, message: &str) -> &'static [&'static str] {
         "FieldValueRequired" => &["schema-required-missing"],
         "FieldValueDuplicate" => &["schema-duplicate-item"],
         "FieldValueInvalid" if message.contains("unknown field") => &["schema-unknown-field"],
-        "FieldValueInvalid" => &["schema-format-invalid", "invalid-quantity"],
+        "FieldValueInvalid" => &[
+            "schema-format-invalid",
+            "invalid-quantity",
+            "schema-validation-rule",
+        ],
         _ => &[],
     }
 }
@@ -147,7 +143,13 @@ fn judge(doc: &Doc, found: &[&Diagnostic]) -> Option<String> {
         let reason = cause["reason"].as_str().unwrap_or("");
         let message = cause["message"].as_str().unwrap_or("");
         let field = cause["field"].as_str().unwrap_or("<nil>");
+        // A validation rule on the object's root: the API server names no field; the finding
+        // must quote the rule's message.
+        let root_rule = reason == "FieldValueInvalid"
+            && field == "<nil>"
+            && !message.contains("must validate one and only one schema");
         let rules: &[&str] = match (reason, field) {
+            _ if root_rule => &["schema-validation-rule"],
             // A `oneOf` summary beside the real cause.
             (_, "<nil>") if !reason.is_empty() => continue,
             ("", _) if message.contains("not found in") => &["api-unknown"],
@@ -162,8 +164,10 @@ fn judge(doc: &Doc, found: &[&Diagnostic]) -> Option<String> {
         );
         let path = format!("`{field}`");
         decided += 1;
+        let detail = message.strip_prefix("Invalid value: ").unwrap_or(message);
         let names = |d: &Diagnostic| {
-            reason.is_empty()
+            (root_rule && d.message.starts_with("the ") && d.message.ends_with(detail))
+                || reason.is_empty()
                 || d.message.contains(&path)
                 // `invalid-quantity` names the field below the container.
                 || (d.rule == "invalid-quantity"

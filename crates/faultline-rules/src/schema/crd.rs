@@ -11,6 +11,7 @@ use faultline_schema::{
 };
 use faultline_syntax::{NodeKind, NodeRef};
 
+use super::validations::{self, RuleIndex, ValidationRule};
 use super::walk::{Issue, IssueKind};
 
 /// Deeper schemas are not followed (a guard against hostile input; real CRDs nest about 30).
@@ -35,6 +36,8 @@ pub(crate) struct Crd<'a> {
     /// Unknown fields are kept, not pruned (`v1beta1` with `preserveUnknownFields` unset or
     /// `true`).
     pub keep_unknown: bool,
+    /// Some schema node of the CRD carries validation rules (`x-kubernetes-validations`).
+    pub has_rules: bool,
 }
 
 /// Every CRD of the input, by group and kind, in input order.
@@ -43,8 +46,11 @@ pub(crate) struct Crds<'a> {
     pub arena: Arena,
     /// By kind: the group and the CRD.
     pub by_kind: HashMap<&'a str, Vec<(&'a str, Crd<'a>)>>,
-    /// Problems in the CRDs themselves (a `type` OpenAPI does not have), by CRD.
+    /// Problems in the CRDs themselves (a `type` OpenAPI does not have, a validation rule
+    /// that does not compile), by CRD.
     pub problems: HashMap<ObjectId, Vec<Issue>>,
+    /// The compiled validation rules, by schema node of `arena`.
+    pub rules: HashMap<SchemaId, Box<[ValidationRule]>>,
 }
 
 impl<'a> Crds<'a> {
@@ -52,6 +58,7 @@ impl<'a> Crds<'a> {
         let mut b = ArenaBuilder::new();
         let mut by_kind: HashMap<&'a str, Vec<(&'a str, Crd<'a>)>> = HashMap::new();
         let mut problems: HashMap<ObjectId, Vec<Issue>> = HashMap::new();
+        let mut rules: HashMap<SchemaId, Box<[ValidationRule]>> = HashMap::new();
         for obj in inventory.of_kind("CustomResourceDefinition") {
             let beta = match obj.api_version {
                 "apiextensions.k8s.io/v1" => false,
@@ -66,10 +73,12 @@ impl<'a> Crds<'a> {
                 continue;
             };
             let mut out = Vec::new();
+            let rules_before = rules.len();
             let mut convert = |node: NodeRef<'a>, path: String| {
                 let mut c = Converter {
                     b: &mut b,
                     out: &mut out,
+                    rules: &mut rules,
                     path,
                 };
                 c.schema(node, 0)
@@ -114,6 +123,7 @@ impl<'a> Crds<'a> {
             }
             let preserve = spec.get("preserveUnknownFields").and_then(NodeRef::as_bool);
             let keep_unknown = preserve.unwrap_or(beta);
+            let has_rules = rules.len() > rules_before;
             if !out.is_empty() {
                 problems.entry(obj.id).or_default().extend(out);
             }
@@ -123,6 +133,7 @@ impl<'a> Crds<'a> {
                     object: obj.id,
                     versions,
                     keep_unknown,
+                    has_rules,
                 },
             ));
         }
@@ -130,7 +141,16 @@ impl<'a> Crds<'a> {
             arena: b.finish(),
             by_kind,
             problems,
+            rules,
         }
+    }
+
+    /// The validation rules of `crd`, if it has any.
+    pub(crate) fn rules_of(&self, crd: &Crd<'_>) -> Option<RuleIndex<'_>> {
+        crd.has_rules.then_some(RuleIndex {
+            arena: &self.arena,
+            by_node: &self.rules,
+        })
     }
 
     /// The CRDs of `group`/`kind`.
@@ -151,6 +171,7 @@ impl<'a> Crds<'a> {
 struct Converter<'b, 'o> {
     b: &'b mut ArenaBuilder,
     out: &'o mut Vec<Issue>,
+    rules: &'o mut HashMap<SchemaId, Box<[ValidationRule]>>,
     path: String,
 }
 
@@ -247,7 +268,14 @@ impl Converter<'_, '_> {
             _ => ListType::Unspecified,
         };
         spec.list_map_keys = strings(node.get("x-kubernetes-list-map-keys"));
-        self.b.push(&spec)
+        let id = self.b.push(&spec);
+        if let Some(list) = node.get("x-kubernetes-validations").filter(|l| l.is_seq()) {
+            let rules = validations::read(list, node, &self.path, self.out);
+            if !rules.is_empty() {
+                self.rules.insert(id, rules.into_boxed_slice());
+            }
+        }
+        id
     }
 }
 
@@ -268,6 +296,10 @@ fn literal(v: NodeRef<'_>) -> OwnedLiteral {
             OwnedLiteral::Number(v.as_i64().map_or_else(text, |i| i.to_string()))
         }
         NodeKind::Str => OwnedLiteral::String(text()),
+        // Empty ones as JSON (CRD defaulting fills in `{}` and its properties' defaults); the
+        // content of others is not kept.
+        NodeKind::Map if v.len() == 0 => OwnedLiteral::Json("{}".to_owned()),
+        NodeKind::Seq if v.len() == 0 => OwnedLiteral::Json("[]".to_owned()),
         NodeKind::Seq | NodeKind::Map => OwnedLiteral::Json(String::new()),
     }
 }

@@ -23,6 +23,7 @@ use faultline_syntax::{NodeKind, NodeRef, TextRange};
 
 use super::native;
 use super::placeholder;
+use super::validations::{Pending, RuleFailure, RuleIndex};
 
 /// How deep the walk follows a tree.
 const MAX_PATH: usize = 200;
@@ -75,6 +76,10 @@ pub(crate) enum IssueKind {
         text: String,
         expected: &'static str,
     },
+    /// A CRD validation rule (`x-kubernetes-validations`) that does not hold for the value.
+    Rule(Box<RuleFailure>),
+    /// A CRD validation rule the API server does not accept (a problem of the CRD).
+    RuleInvalid { message: String },
 }
 
 /// A segment of a field path.
@@ -100,6 +105,8 @@ pub(crate) struct Mode<'s> {
     /// Skip `status` at the root (built-in kinds, and custom resources with a status
     /// subresource: the API server ignores it on create).
     pub skip_status: bool,
+    /// The CRD's validation rules: nodes whose schema node carries some are noted.
+    pub rules: Option<RuleIndex<'s>>,
 }
 
 pub(crate) struct Walk<'t, 's, 'o> {
@@ -107,14 +114,17 @@ pub(crate) struct Walk<'t, 's, 'o> {
     mode: Mode<'s>,
     source: &'t str,
     out: &'o mut Vec<Issue>,
+    pending: &'o mut Vec<Pending<'t>>,
 }
 
-/// Validates `root` (an object's mapping) against `schema`, appending problems to `out`.
+/// Validates `root` (an object's mapping) against `schema`, appending problems to `out` and,
+/// when `mode.rules` is given, the nodes whose schema carries validation rules to `pending`.
 pub(crate) fn validate<'t>(
     root: NodeRef<'t>,
     schema: Schema<'_>,
     mode: Mode<'_>,
     out: &mut Vec<Issue>,
+    pending: &mut Vec<Pending<'t>>,
 ) {
     let source: &'t str = root.tree().source();
     let mut walk = Walk {
@@ -122,8 +132,22 @@ pub(crate) fn validate<'t>(
         mode,
         source,
         out,
+        pending,
     };
     let anchor = root.entry("kind").map_or(root.range(), |(k, _)| k.range());
+    if let Some(rules) = mode.rules
+        && root.is_map()
+        && rules.has_rules(schema)
+    {
+        walk.pending.push(Pending {
+            node: root,
+            schema: schema.id(),
+            path: String::new(),
+            anchor,
+            resource_root: true,
+            root: true,
+        });
+    }
     walk.object(root, schema, anchor, true);
 }
 
@@ -256,6 +280,19 @@ impl<'t, 's> Walk<'t, 's, '_> {
         // CRD schema is recursive) must not exhaust the stack.
         if v.is_null() || self.path.len() > MAX_PATH {
             return;
+        }
+        if let Some(rules) = self.mode.rules
+            && rules.has_rules(s)
+        {
+            let path = self.path_string();
+            self.pending.push(Pending {
+                node: v,
+                schema: s.id(),
+                path,
+                anchor,
+                resource_root: s.embedded_resource(),
+                root: false,
+            });
         }
         match s.ty() {
             Type::Any => {

@@ -1,0 +1,606 @@
+//! CRD validation rules (`x-kubernetes-validations`), as the API server's
+//! `apiextensions-apiserver/pkg/apiserver/schema/cel` applies them to a custom resource on
+//! create:
+//!
+//! * Each rule (and `messageExpression`) is compiled once, when the run converts the CRD
+//!   ([`read`]); a rule that does not compile, a `fieldPath` that names no field of the schema
+//!   or an unknown `reason` is a problem of the CRD, which the API server refuses.
+//! * The walk notes every node of a custom resource whose schema node carries rules
+//!   ([`Pending`]); the rules run only when the walk found no type error in the object (the
+//!   API server skips them then: "some validation rules were not checked because the object
+//!   was invalid"). A `null` or absent value runs no rule.
+//! * `self` is the node's value as the API server holds it after decoding: unknown fields
+//!   pruned (unless preserved), non-nullable `null`s dropped, scalar and empty `{}`/`[]`
+//!   defaults of absent properties filled in; at the resource root (and in embedded resources)
+//!   only `apiVersion`, `kind` and `metadata.name`/`generateName` besides the schema's fields,
+//!   and no `status` when the CRD has a status subresource. `oldSelf` is absent: transition
+//!   rules (those reading `oldSelf`) are skipped, as on create.
+//! * A rule that evaluates to anything but `true` fails: the message is the evaluated
+//!   `messageExpression` (a non-empty string of one line), else `message`, else
+//!   `failed rule: <rule>`; it points at `fieldPath` under the node when given and written,
+//!   else at the node.
+//! * A runtime error is the API server's refusal too (`no such key`, division by zero, index
+//!   out of bounds) when faultline's value is exact; an error that may come from what faultline
+//!   lacks (a function of a Kubernetes CEL library it does not have, a non-empty object
+//!   default it does not materialize) is reported as undecided.
+//!
+//! Not modelled: the cost budget per object, list-type `set`/`map` equality (compared in order
+//! here), `optionalOldSelf`.
+
+use std::collections::HashMap;
+
+use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelString};
+use cel::common::value::Val;
+use faultline_cel::{Program, Value, Vars, to_val};
+use faultline_schema::{Additional, Arena, Literal, Schema, SchemaId};
+use faultline_syntax::{NodeKind, NodeRef, TextRange};
+
+use super::walk::{Issue, IssueKind};
+
+/// What the API server does with a failure (`reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reason {
+    Invalid,
+    Forbidden,
+    Required,
+    Duplicate,
+}
+
+/// One compiled rule of a schema node.
+#[derive(Debug)]
+pub(crate) struct ValidationRule {
+    pub program: Program,
+    /// `message`, trimmed; `None` when absent or empty.
+    pub message: Option<String>,
+    pub message_expression: Option<Program>,
+    /// `fieldPath`: the keys below the node, and the path as the API server prints it.
+    pub field_path: Option<(Vec<String>, String)>,
+    pub reason: Reason,
+    /// The rule reads `oldSelf`: a transition rule, not run on create.
+    pub uses_old_self: bool,
+    /// The `rule` value in the CRD.
+    pub range: TextRange,
+}
+
+impl ValidationRule {
+    /// The rule as the API server quotes it (`ruleErrorString`): the message if any, else the
+    /// rule's text, trimmed.
+    fn error_string(&self) -> &str {
+        self.message
+            .as_deref()
+            .unwrap_or_else(|| self.program.source().trim())
+    }
+}
+
+/// The rules of a run's CRD arena, by schema node.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RuleIndex<'s> {
+    pub arena: &'s Arena,
+    pub by_node: &'s HashMap<SchemaId, Box<[ValidationRule]>>,
+}
+
+impl RuleIndex<'_> {
+    /// Whether `s` is a node of this arena that carries rules.
+    pub(crate) fn has_rules(&self, s: Schema<'_>) -> bool {
+        std::ptr::eq(s.arena(), self.arena) && self.by_node.contains_key(&s.id())
+    }
+}
+
+/// A node of an object whose schema node carries rules, noted by the walk.
+#[derive(Clone, Debug)]
+pub(crate) struct Pending<'t> {
+    pub node: NodeRef<'t>,
+    pub schema: SchemaId,
+    /// The node's field path as the API server prints it (empty at the root).
+    pub path: String,
+    /// The key the node is written under (the `kind` key at the root).
+    pub anchor: TextRange,
+    /// The root of the object or of an embedded resource.
+    pub resource_root: bool,
+    /// The root of the object.
+    pub root: bool,
+}
+
+/// A failed rule, for `schema-validation-rule`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct RuleFailure {
+    /// The API server's detail: the message, or the error and the rule.
+    pub detail: String,
+    pub reason: Reason,
+    /// The rule's text.
+    pub rule: String,
+    /// The `rule` value in the CRD.
+    pub rule_range: TextRange,
+    /// The evaluation error, when the rule did not evaluate to a value.
+    pub error: Option<String>,
+    /// Whether the API server certainly refuses the object (false: an error faultline's
+    /// evaluation may cause, not the API server's).
+    pub decided: bool,
+}
+
+/// Reads a schema node's `x-kubernetes-validations` (`list`), compiling each rule; problems go
+/// to `out` with paths under `path` (the node's path in the CRD). `schema` is the schema
+/// node's mapping, for `fieldPath`.
+pub(crate) fn read(
+    list: NodeRef<'_>,
+    schema: NodeRef<'_>,
+    path: &str,
+    out: &mut Vec<Issue>,
+) -> Vec<ValidationRule> {
+    let mut rules = Vec::new();
+    for (i, item) in list.items().enumerate() {
+        let at = format!("{path}.x-kubernetes-validations[{i}]");
+        let mut problem = |range: TextRange, field: &str, message: String| {
+            out.push(Issue {
+                kind: IssueKind::RuleInvalid { message },
+                range,
+                path: format!("{at}.{field}"),
+            });
+        };
+        let text = |key: &str| item.get(key).and_then(NodeRef::as_str);
+        let Some((rule_key, rule_node)) = item.entry("rule") else {
+            problem(
+                item.range(),
+                "rule",
+                "a validation rule without `rule`".to_owned(),
+            );
+            continue;
+        };
+        let Some(source) = rule_node.as_str() else {
+            problem(
+                rule_node.range(),
+                "rule",
+                "`rule` is not a string".to_owned(),
+            );
+            continue;
+        };
+        let program = match Program::compile(source) {
+            Ok(p) => p,
+            Err(e) => {
+                problem(
+                    rule_node.range(),
+                    "rule",
+                    format!(
+                        "the rule `{}` does not compile: {}",
+                        source.trim(),
+                        e.message
+                    ),
+                );
+                continue;
+            }
+        };
+        let message_expression = match item.get("messageExpression") {
+            Some(node) => match node.as_str().map(Program::compile) {
+                Some(Ok(p)) => Some(p),
+                Some(Err(e)) => {
+                    problem(
+                        node.range(),
+                        "messageExpression",
+                        format!(
+                            "the messageExpression `{}` does not compile: {}",
+                            node.as_str().unwrap_or("").trim(),
+                            e.message
+                        ),
+                    );
+                    continue;
+                }
+                None => None,
+            },
+            None => None,
+        };
+        let field_path = match item.entry("fieldPath") {
+            Some((_, node)) => match node.as_str().map(|p| (p, field_path(p, schema))) {
+                Some((_, Ok(fp))) => Some(fp),
+                Some((p, Err(why))) => {
+                    problem(
+                        node.range(),
+                        "fieldPath",
+                        format!("the fieldPath `{p}` {why}"),
+                    );
+                    continue;
+                }
+                None => None,
+            },
+            None => None,
+        };
+        let reason = match item.entry("reason") {
+            None => Reason::Invalid,
+            Some((_, node)) => match node.as_str() {
+                Some("FieldValueInvalid") => Reason::Invalid,
+                Some("FieldValueForbidden") => Reason::Forbidden,
+                Some("FieldValueRequired") => Reason::Required,
+                Some("FieldValueDuplicate") => Reason::Duplicate,
+                other => {
+                    problem(
+                        node.range(),
+                        "reason",
+                        format!(
+                            "the reason `{}` is not one of FieldValueInvalid, FieldValueForbidden, FieldValueRequired, FieldValueDuplicate",
+                            other.unwrap_or("")
+                        ),
+                    );
+                    continue;
+                }
+            },
+        };
+        let _ = rule_key;
+        rules.push(ValidationRule {
+            uses_old_self: reads_old_self(source),
+            program,
+            message: text("message")
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned),
+            message_expression,
+            field_path,
+            reason,
+            range: rule_node.range(),
+        });
+    }
+    rules
+}
+
+/// Whether the expression names `oldSelf` (outside string literals).
+fn reads_old_self(source: &str) -> bool {
+    let b = source.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"') => {
+                // A string literal (triple-quoted ones too): skip to its closing quote.
+                let triple = b[i..].starts_with(&[q, q, q]);
+                i += if triple { 3 } else { 1 };
+                while i < b.len() {
+                    if b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == q && (!triple || b[i..].starts_with(&[q, q, q])) {
+                        i += if triple { 3 } else { 1 };
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                let after_dot = source[..start].trim_end().ends_with('.');
+                if &source[start..i] == "oldSelf" && !after_dot {
+                    return true;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+/// `fieldPath` checked against the schema node as the API server's `ValidFieldPath` does
+/// (`.a.b`, `['a.b']`; a step into an object with properties names one of them, into a map
+/// any key): the keys and the path as it prints it.
+fn field_path(text: &str, schema: NodeRef<'_>) -> Result<(Vec<String>, String), String> {
+    let mut keys = Vec::new();
+    let mut printed = String::new();
+    let mut node = Some(schema);
+    let mut rest = text;
+    let invalid = || "does not refer to a valid field".to_owned();
+    while !rest.is_empty() {
+        let (name, after) = if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            if end == 0 {
+                return Err("is not a valid JSON path".to_owned());
+            }
+            (r[..end].to_owned(), &r[end..])
+        } else if let Some(r) = rest.strip_prefix("['") {
+            let mut name = String::new();
+            let mut chars = r.char_indices();
+            let mut end = None;
+            while let Some((j, c)) = chars.next() {
+                match c {
+                    '\\' => match chars.next() {
+                        Some((_, e)) => name.push(match e {
+                            'n' => '\n',
+                            't' => '\t',
+                            'r' => '\r',
+                            other => other,
+                        }),
+                        None => break,
+                    },
+                    '\'' => {
+                        end = Some(j);
+                        break;
+                    }
+                    _ => name.push(c),
+                }
+            }
+            let Some(end) = end else {
+                return Err("is not a valid JSON path: a string is not closed".to_owned());
+            };
+            let Some(after) = r[end + 1..].strip_prefix(']') else {
+                return Err("is not a valid JSON path: `]` expected".to_owned());
+            };
+            (name, after)
+        } else {
+            return Err("is not a valid JSON path: expected `.` or `['`".to_owned());
+        };
+        let s = node.ok_or_else(invalid)?;
+        let props = s.get("properties").filter(|p| p.is_map() && p.len() > 0);
+        if let Some(props) = props {
+            node = Some(props.get(&name).ok_or_else(invalid)?);
+            if !printed.is_empty() {
+                printed.push('.');
+            }
+            printed.push_str(&name);
+        } else if let Some(add) = s.get("additionalProperties") {
+            node = add.is_map().then_some(add);
+            printed.push('[');
+            printed.push_str(&name);
+            printed.push(']');
+        } else {
+            return Err(invalid());
+        }
+        keys.push(name);
+        rest = after;
+    }
+    if keys.is_empty() {
+        return Err(invalid());
+    }
+    Ok((keys, printed))
+}
+
+/// Runs the rules at the noted nodes of one object, appending failures to `out`.
+/// `skip_status`: the CRD has a status subresource (the API server drops `status` on create);
+/// `keep_unknown`: unknown fields are not pruned.
+pub(crate) fn evaluate(
+    pending: &[Pending<'_>],
+    index: RuleIndex<'_>,
+    skip_status: bool,
+    keep_unknown: bool,
+    out: &mut Vec<Issue>,
+) {
+    for p in pending {
+        let Some(rules) = index.by_node.get(&p.schema) else {
+            continue;
+        };
+        if rules.iter().all(|r| r.uses_old_self) {
+            continue;
+        }
+        let schema = index.arena.get(p.schema);
+        let mut cx = ValueCx {
+            keep_unknown,
+            inexact: false,
+        };
+        let value = cx.resource_or_value(p.node, schema, p.resource_root, p.root && skip_status);
+        let mut vars = Vars::new();
+        vars.bind("self", value);
+        for rule in rules.iter().filter(|r| !r.uses_old_self) {
+            let (error, decided) = match rule.program.eval(&vars) {
+                Ok(Value::Bool(true)) => continue,
+                Ok(_) => (None, true),
+                Err(e) => {
+                    let m = e.message;
+                    let exact = [
+                        "Division by zero",
+                        "Remainder by zero",
+                        "Index out of bounds",
+                    ]
+                    .iter()
+                    .any(|p| m.starts_with(p))
+                        || (m.starts_with("No such key") && !cx.inexact);
+                    (Some(m), exact)
+                }
+            };
+            let detail = match &error {
+                Some(e) => format!("{e} evaluating rule: {}", rule.error_string()),
+                None => message(rule, &vars),
+            };
+            // The failure points at `fieldPath` when the rule gives one (and it is written).
+            let (mut path, mut target, mut anchor) = (p.path.clone(), p.node, p.anchor);
+            if error.is_none()
+                && let Some((keys, printed)) = &rule.field_path
+            {
+                if !path.is_empty() && !printed.starts_with('[') {
+                    path.push('.');
+                }
+                path.push_str(printed);
+                let mut node = Some(p.node);
+                for k in keys {
+                    match node.and_then(|n| n.entry(k)) {
+                        Some((key, v)) => {
+                            anchor = key.range();
+                            node = Some(v);
+                        }
+                        None => {
+                            node = None;
+                            break;
+                        }
+                    }
+                }
+                match node {
+                    Some(n) => target = n,
+                    None => anchor = p.anchor,
+                }
+            }
+            let range = if target.is_scalar() && !p.root {
+                target.range()
+            } else {
+                anchor
+            };
+            out.push(Issue {
+                kind: IssueKind::Rule(Box::new(RuleFailure {
+                    detail,
+                    reason: rule.reason,
+                    rule: rule.program.source().trim().to_owned(),
+                    rule_range: rule.range,
+                    error,
+                    decided,
+                })),
+                range,
+                path,
+            });
+        }
+    }
+}
+
+/// The failure message: the evaluated `messageExpression` when it gives a non-empty string of
+/// one line, else `message`, else `failed rule: <rule>`.
+fn message(rule: &ValidationRule, vars: &Vars<'_>) -> String {
+    if let Some(expr) = &rule.message_expression
+        && let Ok(Value::String(s)) = expr.eval(vars)
+    {
+        let s = s.trim();
+        if !s.is_empty() && !s.contains('\n') && s.len() <= 5 * 1024 {
+            return s.to_owned();
+        }
+    }
+    match &rule.message {
+        Some(m) => m.clone(),
+        None => format!("failed rule: {}", rule.program.source().trim()),
+    }
+}
+
+/// Builds `self`.
+struct ValueCx {
+    keep_unknown: bool,
+    /// A default was left out that the API server would fill in (an object or array default
+    /// with content): a `no such key` error may be faultline's.
+    inexact: bool,
+}
+
+impl ValueCx {
+    /// The value of a resource root (the object, or an embedded resource): the schema's
+    /// fields, `apiVersion`, `kind` and `metadata` with `name` and `generateName` only.
+    fn resource_or_value<'t>(
+        &mut self,
+        node: NodeRef<'t>,
+        s: Schema<'_>,
+        resource_root: bool,
+        skip_status: bool,
+    ) -> Box<dyn Val + 't> {
+        if !resource_root || !node.is_map() {
+            return self.value(node, Some(s));
+        }
+        let mut map: HashMap<CelMapKey<'t>, Box<dyn Val + 't>> = HashMap::new();
+        for (k, v) in node.entries() {
+            let Some(key) = k.scalar_text() else { continue };
+            match key {
+                "status" if skip_status => {}
+                "apiVersion" | "kind" if s.property(key).is_none() => {
+                    map.insert(CelMapKey::from(key), to_val(v));
+                }
+                "metadata" => {
+                    let mut meta: HashMap<CelMapKey<'t>, Box<dyn Val + 't>> = HashMap::new();
+                    for (mk, mv) in v.entries() {
+                        if let Some(name @ ("name" | "generateName")) = mk.scalar_text()
+                            && !mv.is_null()
+                        {
+                            meta.insert(CelMapKey::from(name), to_val(mv));
+                        }
+                    }
+                    map.insert(CelMapKey::from(key), Box::new(CelMap::from(meta)));
+                }
+                _ => self.entry(&mut map, key, v, s),
+            }
+        }
+        self.defaults(&mut map, s);
+        Box::new(CelMap::from(map))
+    }
+
+    fn value<'t>(&mut self, node: NodeRef<'t>, s: Option<Schema<'_>>) -> Box<dyn Val + 't> {
+        let Some(s) = s else { return to_val(node) };
+        match node.kind() {
+            NodeKind::Map
+                if s.has_properties()
+                    || !matches!(s.additional_properties(), Additional::Unspecified) =>
+            {
+                let mut map: HashMap<CelMapKey<'t>, Box<dyn Val + 't>> =
+                    HashMap::with_capacity(node.len());
+                for (k, v) in node.entries() {
+                    if let Some(key) = k.scalar_text() {
+                        self.entry(&mut map, key, v, s);
+                    }
+                }
+                self.defaults(&mut map, s);
+                Box::new(CelMap::from(map))
+            }
+            NodeKind::Seq if s.items().is_some() => {
+                let items = s.items();
+                let values: Vec<Box<dyn Val + 't>> =
+                    node.items().map(|i| self.value(i, items)).collect();
+                Box::new(CelList::from(values))
+            }
+            _ => to_val(node),
+        }
+    }
+
+    /// One key of an object: pruned when the schema does not have it (and keeps no unknown
+    /// fields), dropped when `null` and not nullable.
+    fn entry<'t>(
+        &mut self,
+        map: &mut HashMap<CelMapKey<'t>, Box<dyn Val + 't>>,
+        key: &'t str,
+        v: NodeRef<'t>,
+        s: Schema<'_>,
+    ) {
+        let child = s.field(key);
+        match child {
+            None if !(s.allows_unknown_fields() || self.keep_unknown) => {}
+            Some(c) if v.is_null() && !c.nullable() => {}
+            _ => {
+                let value = self.value(v, child);
+                map.insert(CelMapKey::from(key), value);
+            }
+        }
+    }
+
+    /// The defaults of the properties `map` lacks.
+    fn defaults<'t>(&mut self, map: &mut HashMap<CelMapKey<'t>, Box<dyn Val + 't>>, s: Schema<'_>) {
+        for (name, id) in s.properties() {
+            if map.contains_key(&CelMapKey::from(name)) {
+                continue;
+            }
+            let child = s.get(id);
+            let value: Box<dyn Val + 't> = match child.default_value() {
+                None | Some(Literal::Null) => continue,
+                Some(Literal::Bool(b)) => Box::new(CelBool::from(b)),
+                Some(Literal::Number(n)) => match n.parse::<i64>() {
+                    Ok(i) => Box::new(CelInt::from(i)),
+                    Err(_) => match n.parse::<f64>() {
+                        Ok(f) => Box::new(CelDouble::from(f)),
+                        Err(_) => continue,
+                    },
+                },
+                Some(Literal::String(text)) => Box::new(CelString::from(text.to_owned())),
+                Some(Literal::Json("{}")) => {
+                    let mut inner = HashMap::new();
+                    self.defaults(&mut inner, child);
+                    Box::new(CelMap::from(inner))
+                }
+                Some(Literal::Json("[]")) => Box::new(CelList::from(Vec::new())),
+                Some(Literal::Json(_)) => {
+                    self.inexact = true;
+                    continue;
+                }
+            };
+            map.insert(CelMapKey::from(name.to_owned()), value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_self_is_found_outside_strings_only() {
+        assert!(reads_old_self("self == oldSelf"));
+        assert!(reads_old_self("oldSelf.x <= self.x"));
+        assert!(!reads_old_self("self.oldSelf == 1"));
+        assert!(!reads_old_self("self.name != 'oldSelf'"));
+        assert!(!reads_old_self("self.name != \"\"\"oldSelf\"\"\""));
+        assert!(!reads_old_self("self.oldSelfish > 0"));
+    }
+}
