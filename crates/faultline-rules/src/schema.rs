@@ -468,6 +468,85 @@ spec:
     }
 
     #[test]
+    fn validation_rules_see_the_object_as_the_api_server_decodes_it() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: tasks.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Task, plural: tasks}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              x-kubernetes-validations:
+                - rule: '!has(self.extra)'
+                  message: pruned
+                - rule: '!oldSelf.hasValue() || self.size >= oldSelf.value().size'
+                  optionalOldSelf: true
+                - rule: oldSelf.hasValue()
+                  optionalOldSelf: true
+                  message: optional oldSelf is empty on create
+                - rule: self.size == oldSelf.size
+                  message: a transition rule
+                - rule: self.size.frobnicate()
+                  message: no such function
+              properties:
+                size: {type: integer}
+                free:
+                  type: object
+                  x-kubernetes-preserve-unknown-fields: true
+                  x-kubernetes-validations:
+                    - rule: has(self.anything)
+                      message: preserved
+                template:
+                  type: object
+                  x-kubernetes-embedded-resource: true
+                  x-kubernetes-validations:
+                    - rule: self.kind == 'Pod' && !has(self.metadata.labels)
+                      message: embedded root
+                  properties:
+                    spec: {type: object}
+---
+";
+        let cr = format!(
+            "{crd}apiVersion: example.com/v1
+kind: Task
+metadata: {{name: a}}
+spec:
+  size: 3
+  extra: 1
+  free: {{anything: 1}}
+  template:
+    apiVersion: v1
+    kind: Pod
+    metadata: {{name: t, labels: {{app: t}}}}
+    spec: {{}}
+"
+        );
+        let (_, diags) = check_texts(&[("x.yaml", &cr)], &Settings::default());
+        let found: Vec<String> = diags
+            .iter()
+            .filter(|d| d.rule.starts_with("schema-validation-rule"))
+            .map(|d| format!("{} {:?} {}", d.rule, d.severity, d.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "schema-validation-rule Error `spec` is invalid: optional oldSelf is empty on create",
+                "schema-validation-rule Info `spec`: faultline cannot evaluate the validation rule `self.size.frobnicate()` of its CRD offline: Undeclared reference to 'frobnicate'",
+            ]
+        );
+    }
+
+    #[test]
     fn cluster_exports_are_not_schema_checked() {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, uid: 1b2c}\ndatta: {}\n";
         assert_eq!(schema_findings(text, &Settings::default()), vec![]);

@@ -14,7 +14,8 @@
 //!   defaults of absent properties filled in; at the resource root (and in embedded resources)
 //!   only `apiVersion`, `kind` and `metadata.name`/`generateName` besides the schema's fields,
 //!   and no `status` when the CRD has a status subresource. `oldSelf` is absent: transition
-//!   rules (those reading `oldSelf`) are skipped, as on create.
+//!   rules (those reading `oldSelf`) are skipped, as on create, except those with
+//!   `optionalOldSelf: true`, which run with `oldSelf` an empty optional.
 //! * A rule that evaluates to anything but `true` fails: the message is the evaluated
 //!   `messageExpression` (a non-empty string of one line), else `message`, else
 //!   `failed rule: <rule>`; it points at `fieldPath` under the node when given and written,
@@ -25,11 +26,13 @@
 //!   default it does not materialize) is reported as undecided.
 //!
 //! Not modelled: the cost budget per object, list-type `set`/`map` equality (compared in order
-//! here), `optionalOldSelf`.
+//! here).
 
 use std::collections::HashMap;
 
-use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelString};
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelOptional, CelString,
+};
 use cel::common::value::Val;
 use faultline_cel::{Program, Value, Vars, to_val};
 use faultline_schema::{Additional, Arena, Literal, Schema, SchemaId};
@@ -56,13 +59,22 @@ pub(crate) struct ValidationRule {
     /// `fieldPath`: the keys below the node, and the path as the API server prints it.
     pub field_path: Option<(Vec<String>, String)>,
     pub reason: Reason,
-    /// The rule reads `oldSelf`: a transition rule, not run on create.
+    /// The rule reads `oldSelf`: a transition rule, not run on create unless
+    /// `optional_old_self`.
     pub uses_old_self: bool,
+    /// `optionalOldSelf: true`: on create the rule runs with `oldSelf` an empty optional
+    /// (CRD validation ratcheting, Kubernetes 1.30 on).
+    pub optional_old_self: bool,
     /// The `rule` value in the CRD.
     pub range: TextRange,
 }
 
 impl ValidationRule {
+    /// Whether the rule runs on create.
+    fn runs_on_create(&self) -> bool {
+        !self.uses_old_self || self.optional_old_self
+    }
+
     /// The rule as the API server quotes it (`ruleErrorString`): the message if any, else the
     /// rule's text, trimmed.
     fn error_string(&self) -> &str {
@@ -226,6 +238,8 @@ pub(crate) fn read(
         let _ = rule_key;
         rules.push(ValidationRule {
             uses_old_self: reads_old_self(source),
+            optional_old_self: item.get("optionalOldSelf").and_then(NodeRef::as_bool)
+                == Some(true),
             program,
             message: text("message")
                 .map(str::trim)
@@ -365,7 +379,7 @@ pub(crate) fn evaluate(
         let Some(rules) = index.by_node.get(&p.schema) else {
             continue;
         };
-        if rules.iter().all(|r| r.uses_old_self) {
+        if !rules.iter().any(ValidationRule::runs_on_create) {
             continue;
         }
         let schema = index.arena.get(p.schema);
@@ -376,7 +390,10 @@ pub(crate) fn evaluate(
         let value = cx.resource_or_value(p.node, schema, p.resource_root, p.root && skip_status);
         let mut vars = Vars::new();
         vars.bind("self", value);
-        for rule in rules.iter().filter(|r| !r.uses_old_self) {
+        if rules.iter().any(|r| r.uses_old_self && r.optional_old_self) {
+            vars.bind("oldSelf", Box::new(CelOptional::none()));
+        }
+        for rule in rules.iter().filter(|r| r.runs_on_create()) {
             let (error, decided) = match rule.program.eval(&vars) {
                 Ok(Value::Bool(true)) => continue,
                 Ok(_) => (None, true),
