@@ -8,8 +8,14 @@
 //! Architecture invariant: this crate knows CEL and YAML trees, not rules or findings. The
 //! rules crate decides what an expression's result means.
 
+mod limits;
 mod locate;
 mod value;
+
+pub use limits::{
+    MATCH_CONDITIONS_COST_BUDGET, MAX_EXPRESSION_CODE_POINTS, MAX_EXPRESSION_DEPTH,
+    MAX_MESSAGE_EXPRESSION_BYTES, PER_CALL_LIMIT, RUNTIME_COST_BUDGET, STATIC_ESTIMATED_COST_LIMIT,
+};
 
 use std::sync::{Arc, OnceLock};
 
@@ -33,7 +39,9 @@ pub fn env() -> &'static Arc<cel::Env> {
     static ENV: OnceLock<Arc<cel::Env>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = cel::Env::stdlib();
-        // Both register into a fresh environment; a failure is a bug in this crate.
+        // All register into a fresh environment; a failure is a bug in this crate.
+        // The guarded overloads come first: an overload is picked in the order of addition.
+        limits::register(&mut env).expect("cost functions register once");
         cel::extensions::strings(&mut env).expect("strings extension registers once");
         cel::extensions::lists(&mut env).expect("lists extension registers once");
         Arc::new(env)
@@ -59,16 +67,48 @@ impl std::fmt::Display for CompileError {
 pub struct Program {
     source: Box<str>,
     program: cel::Program,
+    /// The expression with the cost-charging calls woven in (see `limits`): what runs.
+    instrumented: cel::IdedExpr,
+    /// The cost of the nodes evaluated once.
+    base_cost: u64,
+    /// The depth of the instrumented tree, for the stack an evaluation needs.
+    depth: usize,
 }
 
+/// The stack the cel crate's parser may need: it recurses once per level of a chain such as
+/// `a + a + …`, and an expression may be 100,000 code points long. Only touched pages are
+/// ever committed.
+const PARSE_STACK: usize = 256 << 20;
+
+/// Stack an evaluation needs per level of its tree, measured (with margin) on the cel
+/// crate's interpreter: comprehensions are the deepest frames.
+const EVAL_STACK_PER_LEVEL: usize = if cfg!(debug_assertions) {
+    64 << 10
+} else {
+    16 << 10
+};
+
 impl Program {
-    /// Compiles `source`.
+    /// Compiles `source`. An expression longer than [`MAX_EXPRESSION_CODE_POINTS`] or deeper
+    /// than [`MAX_EXPRESSION_DEPTH`] is refused, as cel-go refuses it.
     pub fn compile(source: &str) -> Result<Program, CompileError> {
-        match env().compile(source) {
-            Ok(program) => Ok(Program {
-                source: source.into(),
-                program,
-            }),
+        let code_points = source.chars().count();
+        if code_points > MAX_EXPRESSION_CODE_POINTS {
+            return Err(CompileError {
+                message: format!(
+                    "expression code point size exceeds limit: size: {code_points}, limit {MAX_EXPRESSION_CODE_POINTS}"
+                ),
+                span: None,
+            });
+        }
+        // Everything that walks the parsed tree recursively, dropping it included, runs on
+        // the large stack.
+        stacker::grow(PARSE_STACK, || Self::compile_on_large_stack(source))
+    }
+
+    fn compile_on_large_stack(source: &str) -> Result<Program, CompileError> {
+        let program = match env().compile(source) {
+            Ok(program) => program,
             Err(errors) => {
                 let first = errors.errors.first();
                 let message = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
@@ -77,9 +117,27 @@ impl Program {
                         .as_ref()
                         .and_then(|info| info.offset_for(e.expr_id))
                 });
-                Err(CompileError { message, span })
+                return Err(CompileError { message, span });
             }
+        };
+        let parsed_depth = limits::depth(program.expression());
+        if parsed_depth > MAX_EXPRESSION_DEPTH {
+            return Err(CompileError {
+                message: format!(
+                    "expression nests {parsed_depth} levels deep, over the limit of {MAX_EXPRESSION_DEPTH}"
+                ),
+                span: None,
+            });
         }
+        let limits::Instrumented { expr, base_cost } = limits::instrument(program.expression());
+        let depth = limits::depth(&expr);
+        Ok(Program {
+            source: source.into(),
+            program,
+            instrumented: expr,
+            base_cost,
+            depth,
+        })
     }
 
     /// The expression as written.
@@ -101,10 +159,38 @@ impl Program {
         locate::paths(self.program.expression(), var)
     }
 
-    /// Evaluates the expression with `vars` bound.
+    /// Evaluates the expression with `vars` bound, within the API server's per-expression
+    /// limit ([`PER_CALL_LIMIT`]); over it, the error is of kind
+    /// [`EvalErrorKind::CostExceeded`].
     pub fn eval(&self, vars: &Vars<'_>) -> Result<Value, EvalError> {
-        Value::resolve(self.program.expression(), &vars.context).map_err(|e| EvalError {
+        self.eval_with_budget(vars, PER_CALL_LIMIT)
+            .map(|(value, _)| value)
+    }
+
+    /// Evaluates the expression with `vars` bound and at most `budget` to spend; returns the
+    /// value and the cost spent, so that several expressions can share one budget (the API
+    /// server gives all the validations of one binding [`RUNTIME_COST_BUDGET`] together,
+    /// and each at most [`PER_CALL_LIMIT`]).
+    pub fn eval_with_budget(
+        &self,
+        vars: &Vars<'_>,
+        budget: u64,
+    ) -> Result<(Value, u64), EvalError> {
+        let red_zone = (self.depth + 4) * EVAL_STACK_PER_LEVEL;
+        let (result, spent, exceeded) = limits::with_budget(self.base_cost, budget, || {
+            stacker::maybe_grow(red_zone, red_zone * 2, || {
+                Value::resolve(&self.instrumented, &vars.context)
+            })
+        });
+        if exceeded {
+            return Err(EvalError {
+                message: format!("{}: cost over {budget}", limits::COST_EXCEEDED),
+                kind: EvalErrorKind::CostExceeded,
+            });
+        }
+        result.map(|value| (value, spent)).map_err(|e| EvalError {
             message: e.to_string(),
+            kind: EvalErrorKind::Runtime,
         })
     }
 }
@@ -113,6 +199,20 @@ impl Program {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EvalError {
     pub message: String,
+    /// A runtime error, or the cost budget exhausted: the API server treats the two apart.
+    pub kind: EvalErrorKind,
+}
+
+/// What kind of [`EvalError`] it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EvalErrorKind {
+    /// The expression failed: no such key, no matching overload, division by zero, …
+    /// A ValidatingAdmissionPolicy applies its `failurePolicy`.
+    Runtime,
+    /// The evaluation went over its cost budget and was stopped: the API server refuses the
+    /// request ("operation cancelled: actual cost limit exceeded") whatever the
+    /// `failurePolicy`.
+    CostExceeded,
 }
 
 impl std::fmt::Display for EvalError {
