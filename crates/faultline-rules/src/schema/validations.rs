@@ -150,7 +150,7 @@ pub(crate) fn read(
             });
         };
         let text = |key: &str| item.get(key).and_then(NodeRef::as_str);
-        let Some((rule_key, rule_node)) = item.entry("rule") else {
+        let Some(rule_node) = item.get("rule") else {
             problem(
                 item.range(),
                 "rule",
@@ -235,11 +235,9 @@ pub(crate) fn read(
                 }
             },
         };
-        let _ = rule_key;
         rules.push(ValidationRule {
             uses_old_self: reads_old_self(source),
-            optional_old_self: item.get("optionalOldSelf").and_then(NodeRef::as_bool)
-                == Some(true),
+            optional_old_self: item.get("optionalOldSelf").and_then(NodeRef::as_bool) == Some(true),
             program,
             message: text("message")
                 .map(str::trim)
