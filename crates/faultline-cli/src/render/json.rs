@@ -38,6 +38,7 @@ use std::io::{self, Write};
 
 use faultline_diagnostics::{Diagnostic, ObjectRef, Related};
 use faultline_syntax::SourceFile;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Counts, RenderContext, file, span};
@@ -113,27 +114,69 @@ pub fn render(
     files: &[SourceFile],
     ctx: &RenderContext<'_>,
 ) -> io::Result<()> {
-    let report = report(diags, files, ctx);
-    out.write_all(super::escape::to_json_pretty(&report).as_bytes())?;
-    out.write_all(b"\n")
+    // The findings are serialized in parallel, each on its own (a 1 GB snapshot gives ~100 MB
+    // of JSON), then spliced into the report's frame exactly where serde_json's pretty printer
+    // would put them: an array item of the top-level object sits at depth 2, four spaces in,
+    // and JSON strings hold no raw line breaks, so indenting every line of an item by four
+    // spaces gives the same bytes as serializing the whole report at once.
+    let mut frame = report(&[], files, ctx);
+    frame.summary = summary(diags, ctx);
+    let frame = super::escape::to_json_pretty(&frame);
+    let items: Vec<String> = diags
+        .par_iter()
+        .with_min_len(256)
+        .map(|d| {
+            let item = super::escape::to_json_pretty(&diagnostic(d, files));
+            let mut indented = String::with_capacity(item.len() + item.len() / 8);
+            for (i, line) in item.split('\n').enumerate() {
+                if i > 0 {
+                    indented.push('\n');
+                }
+                indented.push_str("    ");
+                indented.push_str(line);
+            }
+            indented
+        })
+        .collect();
+    let Some(head) = frame.strip_suffix("[]\n}") else {
+        unreachable!("the frame ends with its empty diagnostics array");
+    };
+    out.write_all(head.as_bytes())?;
+    if items.is_empty() {
+        out.write_all(b"[]")?;
+    } else {
+        out.write_all(b"[\n")?;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(item.as_bytes())?;
+        }
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(b"\n}\n")
+}
+
+fn summary(diags: &[Diagnostic], ctx: &RenderContext<'_>) -> ReportSummary {
+    let counts = Counts::of(diags);
+    ReportSummary {
+        files: ctx.summary.files,
+        objects: ctx.summary.objects,
+        errors: counts.errors,
+        warnings: counts.warnings,
+        infos: counts.infos,
+    }
 }
 
 /// The report as data, for callers that embed it.
 pub fn report(diags: &[Diagnostic], files: &[SourceFile], ctx: &RenderContext<'_>) -> Report {
-    let counts = Counts::of(diags);
     Report {
         version: FORMAT_VERSION,
         tool: Tool {
             name: "faultline".into(),
             version: ctx.tool_version.into(),
         },
-        summary: ReportSummary {
-            files: ctx.summary.files,
-            objects: ctx.summary.objects,
-            errors: counts.errors,
-            warnings: counts.warnings,
-            infos: counts.infos,
-        },
+        summary: summary(diags, ctx),
         diagnostics: diags.iter().map(|d| diagnostic(d, files)).collect(),
     }
 }
