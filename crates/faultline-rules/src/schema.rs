@@ -547,6 +547,52 @@ spec:
     }
 
     #[test]
+    fn a_validation_rule_over_its_cost_stops_the_rules_of_the_object() {
+        let items = vec!["0"; 120].join(", ");
+        let text = format!(
+            "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: grids.example.com}}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {{kind: Grid, plural: grids}}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                cells:
+                  type: array
+                  items: {{type: integer}}
+                  x-kubernetes-validations:
+                    - rule: self.all(a, self.all(b, self.all(c, a + b + c == 0)))
+                    - rule: size(self) < 10
+---
+apiVersion: example.com/v1
+kind: Grid
+metadata: {{name: g}}
+spec:
+  cells: [{items}]
+"
+        );
+        let (_, diags) = check_texts(&[("x.yaml", &text)], &Settings::default());
+        let found: Vec<&str> = diags
+            .iter()
+            .filter(|d| d.rule == "schema-validation-rule")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("call cost exceeds limit"), "{}", found[0]);
+    }
+
+    #[test]
     fn cluster_exports_are_not_schema_checked() {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, uid: 1b2c}\ndatta: {}\n";
         assert_eq!(schema_findings(text, &Settings::default()), vec![]);

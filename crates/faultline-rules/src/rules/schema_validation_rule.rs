@@ -98,8 +98,10 @@ declare_rule! {
     /// API server sees it after decoding: unknown fields pruned unless preserved, the scalar
     /// and empty defaults of the schema filled in. A rule that fails with an error faultline's
     /// evaluation may cause (a CEL function it does not have, a default it cannot fill in) is
-    /// reported as info, not guessed. Not modelled: the cost budget per object and the
-    /// order-free equality of `x-kubernetes-list-type: set`/`map` lists.
+    /// reported as info, not guessed. Each rule is bounded by the API server's cost limit
+    /// per call and the rules of one object share its cost budget: over either, the object
+    /// is refused and no further rule runs. Not modelled: the order-free equality of
+    /// `x-kubernetes-list-type: set`/`map` lists.
     ///
     /// ## References
     /// - Validation rules: <https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#validation-rules>

@@ -25,8 +25,12 @@
 //!   lacks (a function of a Kubernetes CEL library it does not have, a non-empty object
 //!   default it does not materialize) is reported as undecided.
 //!
-//! Not modelled: the cost budget per object, list-type `set`/`map` equality (compared in order
-//! here).
+//! * Each evaluation is bounded by the API server's `PerCallLimit` and all the rules of one
+//!   object share its `RuntimeCELCostBudget` (faultline-cel's cost model); over either, the
+//!   API server refuses the object and runs no further rule.
+//!
+//! Not modelled: list-type `set`/`map` equality (compared in order here), the static cost
+//! estimate from `maxLength`/`maxItems` that refuses a CRD.
 
 use std::collections::HashMap;
 
@@ -34,7 +38,10 @@ use cel::common::types::{
     CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelOptional, CelString,
 };
 use cel::common::value::Val;
-use faultline_cel::{Program, Value, Vars, to_val};
+use faultline_cel::{
+    EvalErrorKind, MAX_MESSAGE_EXPRESSION_BYTES, PER_CALL_LIMIT, Program, RUNTIME_COST_BUDGET,
+    Value, Vars, to_val,
+};
 use faultline_schema::{Additional, Arena, Literal, Schema, SchemaId};
 use faultline_syntax::{NodeKind, NodeRef, TextRange};
 
@@ -373,6 +380,8 @@ pub(crate) fn evaluate(
     keep_unknown: bool,
     out: &mut Vec<Issue>,
 ) {
+    // What all the rules of the object may spend together (`RuntimeCELCostBudget`).
+    let mut remaining = RUNTIME_COST_BUDGET;
     for p in pending {
         let Some(rules) = index.by_node.get(&p.schema) else {
             continue;
@@ -392,9 +401,29 @@ pub(crate) fn evaluate(
             vars.bind("oldSelf", Box::new(CelOptional::none()));
         }
         for rule in rules.iter().filter(|r| r.runs_on_create()) {
-            let (error, decided) = match rule.program.eval(&vars) {
-                Ok(Value::Bool(true)) => continue,
-                Ok(_) => (None, true),
+            let budget = remaining.min(PER_CALL_LIMIT);
+            let mut stop = false;
+            let (error, decided) = match rule.program.eval_with_budget(&vars, budget) {
+                Ok((value, spent)) => {
+                    remaining = remaining.saturating_sub(spent);
+                    if value == Value::Bool(true) {
+                        continue;
+                    }
+                    (None, true)
+                }
+                // Over its cost: the API server refuses the object and runs no further rule.
+                Err(e) if e.kind == EvalErrorKind::CostExceeded => {
+                    stop = true;
+                    let m = if budget < PER_CALL_LIMIT {
+                        "validation failed due to running out of cost budget, no further validation rules will be run".to_owned()
+                    } else {
+                        format!(
+                            "'{}': no further validation rules will be run due to call cost exceeds limit for rule",
+                            e.message
+                        )
+                    };
+                    (Some(m), true)
+                }
                 Err(e) => {
                     let m = e.message;
                     let exact = [
@@ -409,8 +438,9 @@ pub(crate) fn evaluate(
                 }
             };
             let detail = match &error {
+                Some(e) if stop => format!("{e}: {}", rule.error_string()),
                 Some(e) => format!("{e} evaluating rule: {}", rule.error_string()),
-                None => message(rule, &vars),
+                None => message(rule, &vars, &mut remaining),
             };
             // The failure points at `fieldPath` when the rule gives one (and it is written).
             let (mut path, mut target, mut anchor) = (p.path.clone(), p.node, p.anchor);
@@ -456,18 +486,23 @@ pub(crate) fn evaluate(
                 range,
                 path,
             });
+            if stop {
+                return;
+            }
         }
     }
 }
 
 /// The failure message: the evaluated `messageExpression` when it gives a non-empty string of
 /// one line, else `message`, else `failed rule: <rule>`.
-fn message(rule: &ValidationRule, vars: &Vars<'_>) -> String {
+fn message(rule: &ValidationRule, vars: &Vars<'_>, remaining: &mut u64) -> String {
     if let Some(expr) = &rule.message_expression
-        && let Ok(Value::String(s)) = expr.eval(vars)
+        && let Ok((Value::String(s), spent)) =
+            expr.eval_with_budget(vars, (*remaining).min(PER_CALL_LIMIT))
     {
+        *remaining = remaining.saturating_sub(spent);
         let s = s.trim();
-        if !s.is_empty() && !s.contains('\n') && s.len() <= 5 * 1024 {
+        if !s.is_empty() && !s.contains('\n') && s.len() <= MAX_MESSAGE_EXPRESSION_BYTES {
             return s.to_owned();
         }
     }
