@@ -51,6 +51,9 @@ pub struct CustomRule {
     message_expression: Option<Program>,
     help: String,
     field_path: Option<Vec<Segment>>,
+    /// The field paths the expression reads under `object`, for where a finding points
+    /// without a `fieldPath`.
+    read_paths: Vec<Vec<Segment>>,
 }
 
 /// The custom rules of one configuration file: run by the engine as one rule, each entry
@@ -119,28 +122,20 @@ impl CustomRule {
     /// Where a finding about `obj` points: the `fieldPath` (or its nearest written ancestor),
     /// else the deepest field the expression reads under `object`, else the object's kind.
     fn site(&self, obj: &Object<'_>) -> TextRange {
-        if let Some(path) = &self.field_path {
-            let mut node = obj.node;
-            for seg in path {
-                let next = match seg {
-                    Segment::Key(k) => node.get(k),
-                    Segment::Index(i) => node.items().nth(*i),
-                };
-                match next {
-                    Some(n) => node = n,
-                    None => break,
-                }
+        let paths = self.field_path.as_slice().iter().chain(&self.read_paths);
+        let mut best: Option<(usize, TextRange)> = None;
+        for path in paths.take(if self.field_path.is_some() {
+            1
+        } else {
+            usize::MAX
+        }) {
+            if let Some((depth, range)) = written(obj.node, path)
+                && best.is_none_or(|(d, _)| depth > d)
+            {
+                best = Some((depth, range));
             }
-            return if node.id() == obj.node.id() {
-                obj.kind_range()
-            } else {
-                node.range()
-            };
         }
-        match faultline_cel::locate(&self.expression, "object", obj.node) {
-            Some(node) if node.id() != obj.node.id() => node.range(),
-            _ => obj.kind_range(),
-        }
+        best.map_or_else(|| obj.kind_range(), |(_, range)| range)
     }
 
     fn report(&self, cx: &Context<'_>, obj: &Object<'_>, vars: &Vars<'_>, out: &mut Sink<'_>) {
@@ -420,6 +415,40 @@ fn missing_in_schema(kind: &str, path: &[Segment]) -> Option<String> {
     Some(show_path(&path[..=deepest]))
 }
 
+/// How deep `path` is written under `root`, and the range to underline there: the deepest
+/// field from its key (`replicas: 1`), on the key's line only when its value is a block (`spec:`
+/// rather than the whole spec); a list item on its first line. `None` when not even the first
+/// step is written.
+fn written(root: NodeRef<'_>, path: &[Segment]) -> Option<(usize, TextRange)> {
+    let source = root.tree().source();
+    let first_line = |r: TextRange| {
+        let text = &source[r.start as usize..r.end as usize];
+        match text.find('\n') {
+            Some(i) => TextRange::new(r.start, r.start + text[..i].trim_end().len() as u32),
+            None => r,
+        }
+    };
+    let mut node = root;
+    let mut found = None;
+    for (depth, seg) in path.iter().enumerate() {
+        let next = match seg {
+            Segment::Key(k) if node.is_map() => node
+                .entry(k)
+                .map(|(key, v)| (v, first_line(key.range().cover(v.range())))),
+            // `object.metadata.labels['0']` reads a key that looks like an index.
+            Segment::Index(i) if node.is_map() => node
+                .entry(&i.to_string())
+                .map(|(key, v)| (v, first_line(key.range().cover(v.range())))),
+            Segment::Index(i) => node.items().nth(*i).map(|v| (v, first_line(v.range()))),
+            Segment::Key(_) => None,
+        };
+        let Some((n, range)) = next else { break };
+        node = n;
+        found = Some((depth + 1, range));
+    }
+    found
+}
+
 fn show_path(path: &[Segment]) -> String {
     let mut s = String::new();
     for seg in path {
@@ -634,7 +663,9 @@ fn parse_one(
                     Err(e) => {
                         let at = e
                             .span
-                            .and_then(|(start, _)| offset_in_scalar(text, v, &src, start as usize))
+                            .map(|(start, _)| start as usize)
+                            .or_else(|| syntax_error_offset(&src))
+                            .and_then(|start| offset_in_scalar(text, v, &src, start))
                             .unwrap_or(v.range());
                         error(at, format!("`{what}` does not compile: {}", e.message));
                         ok = false;
@@ -791,6 +822,15 @@ fn parse_one(
         },
         params: &[],
     }));
+    let read_paths = expression
+        .paths("object")
+        .into_iter()
+        .map(|p| {
+            p.into_iter()
+                .map(|k| k.parse().map_or(Segment::Key(k), Segment::Index))
+                .collect()
+        })
+        .collect();
     Some(CustomRule {
         meta,
         origin: origin.to_owned(),
@@ -803,6 +843,7 @@ fn parse_one(
         message_expression,
         help,
         field_path: field_path.map(|(p, _)| p),
+        read_paths,
     })
 }
 
@@ -886,9 +927,31 @@ fn is_kebab(s: &str) -> bool {
         && s.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
-/// Where byte `offset` of the scalar's value `value` is in `text`: the value's line found in
-/// the scalar's source (plain and quoted scalars on one line, block scalars line by line), so
-/// a compile error points inside the expression. `None` when it cannot be mapped.
+/// The byte offset in `src` of the first syntax error the cel crate's parser reports (its
+/// `pos`: 1-based line and column, in characters), for compile errors that carry no span.
+fn syntax_error_offset(src: &str) -> Option<usize> {
+    let errors = cel::parser::Parser::new().parse(src).err()?;
+    let (line, column) = errors.errors.first()?.pos;
+    let line_start: usize = src
+        .split_inclusive('\n')
+        .take(usize::try_from(line).ok()?.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let rest = src.get(line_start..)?;
+    let column = usize::try_from(column).ok()?.saturating_sub(1);
+    Some(
+        line_start
+            + rest
+                .char_indices()
+                .nth(column)
+                .map_or(rest.len(), |(i, _)| i),
+    )
+}
+
+/// Where byte `offset` of the scalar's value `value` is in `text`, so that a compile error
+/// points inside the expression: the value's characters other than white space are those of
+/// the scalar's source in plain, quoted (without escapes), literal and folded scalars alike, so
+/// the position is found by counting them. `None` when the source runs out first.
 fn offset_in_scalar(
     text: &str,
     node: NodeRef<'_>,
@@ -897,28 +960,31 @@ fn offset_in_scalar(
 ) -> Option<TextRange> {
     let range = node.range();
     let source = text.get(range.start as usize..range.end as usize)?;
-    let offset = offset.min(value.len());
-    // The line of the value holding `offset`, and the column in it.
-    let line_start = value[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = value[offset..]
-        .find('\n')
-        .map_or(value.len(), |i| offset + i);
-    let line = &value[line_start..line_end];
-    let column = offset - line_start;
-    // Find the same line in the source, after the earlier lines of the value.
-    let mut cursor = 0;
-    for earlier in value[..line_start].lines() {
-        if earlier.trim().is_empty() {
+    // The block scalar's header (`>-`, `|`) or the opening quote is not part of the value.
+    let skip = if source.starts_with(['|', '>']) {
+        source.find('\n').map_or(source.len(), |i| i + 1)
+    } else if source.starts_with(['\'', '"']) {
+        1
+    } else {
+        0
+    };
+    let wanted = value
+        .get(..offset.min(value.len()))?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count();
+    let mut seen = 0;
+    for (i, c) in source[skip..].char_indices() {
+        if c.is_whitespace() {
             continue;
         }
-        cursor += source[cursor..].find(earlier)? + earlier.len();
+        if seen == wanted {
+            let start = range.start + (skip + i) as u32;
+            return Some(TextRange::new(start, start + c.len_utf8() as u32));
+        }
+        seen += 1;
     }
-    if line.is_empty() {
-        return None;
-    }
-    let at = cursor + source[cursor..].find(line)? + column;
-    let start = range.start + at as u32;
-    Some(TextRange::new(start, start + 1))
+    None
 }
 
 #[cfg(test)]
@@ -974,6 +1040,14 @@ mod tests {
             None,
             "not a built-in kind"
         );
+    }
+
+    #[test]
+    fn syntax_errors_have_an_offset() {
+        assert_eq!(syntax_error_offset("a >> 2"), Some(3));
+        assert_eq!(syntax_error_offset("a +* b"), Some(3));
+        assert_eq!(syntax_error_offset("a\n  ]"), Some(4));
+        assert_eq!(syntax_error_offset("a && b"), None);
     }
 
     #[test]

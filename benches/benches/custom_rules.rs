@@ -1,0 +1,106 @@
+//! What ten custom rules (`customRules:` in `.faultline.yaml`, CEL) add to `faultline check` on
+//! the 100 MB YAML List snapshot.
+//!
+//! `cargo bench -p faultline-benches --bench custom_rules`. Two measurements, each from the
+//! parsed trees (parsing is the same with and without custom rules and left out, so the ratio
+//! is the worst case; a whole run also reads and parses the 100 MB): inventory, graph, context,
+//! every built-in rule and the cause chains, what `faultline check` runs after parsing,
+//! - `builtin`: with the default settings;
+//! - `ten-custom`: with the ten rules of `benches/data/custom-rules.yaml` (Pods, Deployments,
+//!   Services; `has()`, `all()`, `exists()`, `matches()`, `startsWith()`).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
+use faultline_benches::{Format, GenOptions, Layout, bench_data_dir, cached_snapshot};
+use faultline_graph::Graph;
+use faultline_model::{Inventory, ModelOptions};
+use faultline_rules::config::Config;
+use faultline_rules::{Context, Settings};
+use faultline_syntax::load::{parse_source, source_from_bytes};
+use faultline_syntax::{FileId, ParsedText, SourceFile};
+
+const SEED: u64 = 42;
+const MB: usize = 1_000_000;
+const RULES: &str = include_str!("../data/custom-rules.yaml");
+
+/// The 100 MB YAML List snapshot, generated into `target/bench-data/` once (the file the parse
+/// and triage benchmarks use).
+fn snapshot(bytes: usize) -> SourceFile {
+    let opts = GenOptions {
+        target_bytes: bytes,
+        seed: SEED,
+        format: Format::Yaml,
+        layout: Layout::List,
+    };
+    let path = cached_snapshot(&opts, &bench_data_dir()).expect("cannot write bench data");
+    let bytes = std::fs::read(&path).expect("cannot read bench data");
+    source_from_bytes(FileId(0), &path.display().to_string(), bytes)
+        .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message))
+}
+
+/// Inventory, graph, rules and cause chains; returns the findings, by rule id.
+fn check(
+    files: &[SourceFile],
+    parsed: &[ParsedText],
+    settings: &Settings,
+) -> Vec<faultline_diagnostics::Diagnostic> {
+    let inventory = Inventory::build(parsed, &ModelOptions::default());
+    let graph = Graph::build(&inventory);
+    let cx = Context::new(files, parsed, &graph, settings);
+    let diags = faultline_rules::run(&cx, &settings.enabled_rules());
+    black_box(faultline_triage::chains(&cx, &diags));
+    diags
+}
+
+fn custom_rules(c: &mut Criterion) {
+    let mut group = c.benchmark_group("custom-rules");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(30));
+    let name = "yaml-list-100MB";
+    let file = snapshot(100 * MB);
+    let parsed = vec![parse_source(&file)];
+    let files = vec![file];
+    let builtin = Settings::default();
+    let mut custom = Settings::default();
+    Config::parse(RULES)
+        .unwrap_or_else(|e| panic!("benches/data/custom-rules.yaml: {e:?}"))
+        .apply(&mut custom);
+    // The custom rules run and find something: a benchmark of rules that match nothing would
+    // measure nothing.
+    let ids: Vec<&str> = custom
+        .custom
+        .expect("ten custom rules")
+        .rules
+        .iter()
+        .map(|r| r.id())
+        .collect();
+    assert_eq!(ids.len(), 10);
+    let found = check(&files, &parsed, &custom);
+    for id in [
+        "deployment-owner-label",
+        "pod-memory-limits",
+        "service-port-names",
+    ] {
+        let n = found.iter().filter(|d| d.rule == id).count();
+        eprintln!("{name}: {id}: {n} findings");
+    }
+    let custom_findings = found.iter().filter(|d| ids.contains(&d.rule)).count();
+    assert!(custom_findings > 0, "{name}: no custom rule fired");
+    eprintln!(
+        "{name}: {} findings, {custom_findings} of them from custom rules",
+        found.len()
+    );
+    for (label, settings) in [("builtin", &builtin), ("ten-custom", &custom)] {
+        group.bench_with_input(BenchmarkId::new(label, name), settings, |b, settings| {
+            b.iter(|| black_box(check(&files, &parsed, settings).len()));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, custom_rules);
+criterion_main!(benches);
