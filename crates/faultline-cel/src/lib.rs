@@ -8,6 +8,7 @@
 //! Architecture invariant: this crate knows CEL and YAML trees, not rules or findings. The
 //! rules crate decides what an expression's result means.
 
+mod library;
 mod limits;
 mod locate;
 mod value;
@@ -44,6 +45,7 @@ pub fn env() -> &'static Arc<cel::Env> {
         limits::register(&mut env).expect("cost functions register once");
         cel::extensions::strings(&mut env).expect("strings extension registers once");
         cel::extensions::lists(&mut env).expect("lists extension registers once");
+        library::register(&mut env).expect("Kubernetes libraries register once");
         Arc::new(env)
     })
 }
