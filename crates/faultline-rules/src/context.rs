@@ -16,6 +16,7 @@ use faultline_model::views::service::Service;
 use faultline_model::{Inventory, ObjectId, field, kinds};
 use faultline_syntax::{ParsedText, SourceFile};
 
+use crate::admission_policy::PolicyRun;
 use crate::params::RuleParams;
 use crate::schema::SchemaRun;
 use crate::settings::Settings;
@@ -61,6 +62,9 @@ pub struct Context<'a> {
     /// The schemas of the target version and the input's CRDs, and each object's problems
     /// against them, built on first use by a schema rule.
     schema: OnceLock<SchemaRun<'a>>,
+    /// The ValidatingAdmissionPolicies of the input, compiled once and evaluated on every
+    /// object they match, built on first use by an `admission-policy-*` rule.
+    admission_policies: OnceLock<PolicyRun>,
     /// Rule id → the rule's typed `Params`, read from `settings` on first use; one slot per
     /// rule of the registry that has parameters.
     params: HashMap<&'static str, OnceLock<Box<dyn Any + Send + Sync>>>,
@@ -89,6 +93,7 @@ impl<'a> Context<'a> {
             services_selecting: OnceLock::new(),
             distinct_shapes: OnceLock::new(),
             schema: OnceLock::new(),
+            admission_policies: OnceLock::new(),
             params: crate::registry::ALL
                 .iter()
                 .map(|r| r.meta())
@@ -259,6 +264,13 @@ impl<'a> Context<'a> {
     pub(crate) fn schema(&self) -> &SchemaRun<'a> {
         self.schema
             .get_or_init(|| SchemaRun::new(self.inventory, self.settings.kube_version))
+    }
+
+    /// The ValidatingAdmissionPolicies of the input evaluated on every object they match
+    /// (`admission-policy-*` rules), once per run.
+    pub fn admission_policies(&self) -> &PolicyRun {
+        self.admission_policies
+            .get_or_init(|| PolicyRun::build(self.inventory))
     }
 
     /// The NetworkPolicy model of the run (pod classes, isolation, peers), built once.

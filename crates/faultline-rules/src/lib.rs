@@ -9,6 +9,7 @@
 //! overrides, suppressions and output order.
 
 mod admission;
+pub mod admission_policy;
 pub mod api_versions;
 mod collapse;
 mod common;

@@ -7,6 +7,7 @@
 //! item that is not a mapping is skipped, and a quantity that does not parse stays visible as an
 //! `Err` at its node.
 
+pub mod admission_policy;
 pub mod hpa;
 pub mod ingress;
 pub mod pdb;

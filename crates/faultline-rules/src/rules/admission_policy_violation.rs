@@ -1,0 +1,141 @@
+use faultline_model::Object;
+
+use crate::admission_policy::PolicyRun;
+use crate::{Context, Rule, Sink, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Evaluates the `ValidatingAdmissionPolicy` objects of the input, with their
+    /// `ValidatingAdmissionPolicyBinding`s, on every object they match, as the API server
+    /// would when the object is created: `matchConstraints` narrowed by the binding's
+    /// `matchResources` (resource rules and `excludeResourceRules`, `namespaceSelector`
+    /// against the Namespaces of the input, `objectSelector`), the params named by the
+    /// binding's `paramRef` (by name or selector, from the input), `matchConditions`,
+    /// `variables` and `validations`, with `object`, `oldObject` (null), `request` (the
+    /// CREATE), `params`, `namespaceObject` and `variables` bound. Each validation that
+    /// does not hold is reported on the object, at the field its expression reads, with the
+    /// policy's `message` (or its evaluated `messageExpression`, else `failed expression: …`,
+    /// as the API server words it). A runtime error under `failurePolicy: Fail` is reported
+    /// the same way, with the error.
+    ///
+    /// The severity follows the binding's `validationActions`: `Deny` is an error (the API
+    /// server refuses the object), `Warn` a warning, `Audit` only info. A policy that no
+    /// binding in the input binds is evaluated as if bound to everything it matches with
+    /// `Deny`, and reported as a warning, since the cluster may bind it. Objects of a Secret
+    /// never have evaluated text quoted: the policy's static message is used.
+    ///
+    /// What the input cannot tell is not guessed: see `admission-policy-undecidable`.
+    ///
+    /// ## Why it matters
+    /// A manifest that passes every linter can still be refused at deploy time by a policy
+    /// that sits in the same repository: the rollout fails in the pipeline, or worse, half of
+    /// a release is applied. Evaluating the policy offline moves the refusal to the pull
+    /// request, at the field that causes it.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: admissionregistration.k8s.io/v1
+    /// kind: ValidatingAdmissionPolicy
+    /// metadata:
+    ///   name: replica-cap
+    /// spec:
+    ///   failurePolicy: Fail
+    ///   matchConstraints:
+    ///     resourceRules:
+    ///       - apiGroups: ["apps"]
+    ///         apiVersions: ["v1"]
+    ///         operations: ["CREATE", "UPDATE"]
+    ///         resources: ["deployments"]
+    ///   validations:
+    ///     - expression: "object.spec.replicas <= 5"
+    ///       message: "at most 5 replicas"
+    /// ---
+    /// apiVersion: admissionregistration.k8s.io/v1
+    /// kind: ValidatingAdmissionPolicyBinding
+    /// metadata:
+    ///   name: replica-cap
+    /// spec:
+    ///   policyName: replica-cap
+    ///   validationActions: [Deny]
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   replicas: 8
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: registry.example.com/web:1.0.0
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: admissionregistration.k8s.io/v1
+    /// kind: ValidatingAdmissionPolicy
+    /// metadata:
+    ///   name: replica-cap
+    /// spec:
+    ///   failurePolicy: Fail
+    ///   matchConstraints:
+    ///     resourceRules:
+    ///       - apiGroups: ["apps"]
+    ///         apiVersions: ["v1"]
+    ///         operations: ["CREATE", "UPDATE"]
+    ///         resources: ["deployments"]
+    ///   validations:
+    ///     - expression: "object.spec.replicas <= 5"
+    ///       message: "at most 5 replicas"
+    /// ---
+    /// apiVersion: admissionregistration.k8s.io/v1
+    /// kind: ValidatingAdmissionPolicyBinding
+    /// metadata:
+    ///   name: replica-cap
+    /// spec:
+    ///   policyName: replica-cap
+    ///   validationActions: [Deny]
+    /// ---
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   replicas: 3
+    ///   selector:
+    ///     matchLabels: {app: web}
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: web}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: registry.example.com/web:1.0.0
+    /// ```
+    ///
+    /// ## Options
+    /// None.
+    ///
+    /// ## References
+    /// - Validating Admission Policy: <https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/>
+    /// - Common Expression Language in Kubernetes: <https://kubernetes.io/docs/reference/using-api/cel/>
+    pub struct AdmissionPolicyViolation {
+        id: "admission-policy-violation",
+        category: Admission,
+        severity: Error,
+        summary: "a ValidatingAdmissionPolicy of the input refuses (or warns about) this object",
+        params: [],
+    }
+}
+
+impl Rule for AdmissionPolicyViolation {
+    fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
+        let run = cx.admission_policies();
+        PolicyRun::report(cx.inventory, obj, run.violations.get(&obj.id), out);
+    }
+}
