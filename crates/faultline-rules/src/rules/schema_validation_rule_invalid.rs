@@ -9,7 +9,9 @@ declare_rule! {
     /// (`x-kubernetes-validations`) that the API server does not accept: a `rule` or
     /// `messageExpression` that is not valid CEL, a `fieldPath` that names no field of the
     /// schema node it is on, a `reason` other than `FieldValueInvalid`,
-    /// `FieldValueForbidden`, `FieldValueRequired` or `FieldValueDuplicate`.
+    /// `FieldValueForbidden`, `FieldValueRequired` or `FieldValueDuplicate`, an empty rule, a
+    /// `message` that is blank, longer than 2,048 characters or on several lines, a rule on
+    /// several lines without a `message`.
     ///
     /// ## Why it matters
     /// The API server refuses the CRD (`spec.validation.openAPIV3Schema...rule: Invalid

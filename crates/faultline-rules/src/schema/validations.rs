@@ -173,6 +173,40 @@ pub(crate) fn read(
             );
             continue;
         };
+        // What the API server's CRD validation checks before it compiles anything.
+        let message = item.get("message");
+        let message_text = message.and_then(NodeRef::as_str).unwrap_or("");
+        let trimmed = message_text.trim();
+        let form = if source.trim().is_empty() {
+            Some((rule_node, "rule", "the rule is empty"))
+        } else if message.is_some() && !message_text.is_empty() && trimmed.is_empty() {
+            message.map(|m| (m, "message", "`message` must be non-empty if specified"))
+        } else if message_text.len() > 2048 {
+            message.map(|m| (m, "message", "`message` must have at most 2048 characters"))
+        } else if trimmed.contains('\n') {
+            message.map(|m| (m, "message", "`message` must not contain line breaks"))
+        } else if source.trim().contains('\n') && trimmed.is_empty() {
+            Some((
+                item.entry("rule").map_or(rule_node, |(k, _)| k),
+                "message",
+                "a rule that contains line breaks needs a `message`",
+            ))
+        } else if let Some(m) = item.get("messageExpression").filter(|m| {
+            m.as_str()
+                .is_some_and(|t| !t.is_empty() && t.trim().is_empty())
+        }) {
+            Some((
+                m,
+                "messageExpression",
+                "`messageExpression` must be non-empty if specified",
+            ))
+        } else {
+            None
+        };
+        if let Some((node, field, why)) = form {
+            problem(node.range(), field, why.to_owned());
+            continue;
+        }
         let program = match Program::compile(source) {
             Ok(p) => p,
             Err(e) => {
