@@ -23,19 +23,21 @@
 //! - `matchPolicy: Equivalent` (the default) forgives a version that the rule does not list
 //!   when the group and resource match (another version of the same kind); other equivalent
 //!   resources (`extensions` vs `apps`) are not known offline. `Exact` compares versions.
+//! - One policy and one binding per name, as on the cluster: the first the input holds (a
+//!   later object of the same name, from another overlay or a copy, is not evaluated again).
 //! - Resource names come from the kind: the plural of a CRD in the input, else the model's
 //!   pluraliser (`kinds::plural`).
 //! - Variables are evaluated in order, each once; one that fails is left out of
 //!   `variables`, so an expression that reads it fails with the variable's error and one that
 //!   does not need it (short-circuit) does not, as with the API server's lazy variables.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use faultline_cel::{EvalErrorKind, Program, Value, Vars, to_val};
 use faultline_diagnostics::Severity;
 use faultline_model::kinds::{self, Scope};
-use faultline_model::selector::LabelRefs;
+use faultline_model::selector::{LabelRefs, LabelSelector};
 use faultline_model::selectors::parse_label_selector;
 use faultline_model::views::admission_policy::{
     AdmissionPolicy, AdmissionPolicyBinding, Expression, FailurePolicy, MatchResources,
@@ -170,6 +172,8 @@ struct Policy<'a> {
     /// Why no object can be decided (it reads the requesting user).
     user_dependent: Option<&'static str>,
     reads_namespace_object: bool,
+    namespace_selector: Option<LabelSelector>,
+    object_selector: Option<LabelSelector>,
 }
 
 /// A binding of a policy (or the implicit binding of a policy the input binds nowhere).
@@ -181,8 +185,8 @@ struct Binding<'a> {
     assumed: bool,
     deny: bool,
     warn: bool,
-    namespace_selector: Option<faultline_model::selector::LabelSelector>,
-    object_selector: Option<faultline_model::selector::LabelSelector>,
+    namespace_selector: Option<LabelSelector>,
+    object_selector: Option<LabelSelector>,
 }
 
 impl Binding<'_> {
@@ -202,14 +206,17 @@ impl PolicyRun {
     /// Reads, compiles, matches and evaluates every policy of the input.
     pub(crate) fn build(inventory: &Inventory<'_>) -> PolicyRun {
         let mut run = PolicyRun::default();
+        // One object per name, as on the cluster: the first of the input.
+        let mut names = HashSet::new();
         let views: Vec<AdmissionPolicy<'_>> = inventory
             .of_kind("ValidatingAdmissionPolicy")
-            .filter(|o| inventory.copy_of(o.id).is_none())
+            .filter(|o| names.insert(o.name))
             .filter_map(AdmissionPolicy::of)
             .collect();
+        let mut names = HashSet::new();
         let binding_views: Vec<AdmissionPolicyBinding<'_>> = inventory
             .of_kind("ValidatingAdmissionPolicyBinding")
-            .filter(|o| inventory.copy_of(o.id).is_none())
+            .filter(|o| names.insert(o.name))
             .filter_map(AdmissionPolicyBinding::of)
             .collect();
         if views.is_empty() {
@@ -262,8 +269,9 @@ impl PolicyRun {
             if inventory.copy_of(obj.id).is_some() {
                 continue;
             }
+            let req = eval.request(obj);
             for (i, b) in bindings.iter().enumerate() {
-                eval.object(i, b, obj);
+                eval.object(i, b, obj, &req);
             }
         }
         eval.finish(&bindings);
@@ -414,6 +422,22 @@ impl PolicyRun {
                 exprs.audits.push(p);
             }
         }
+        let mut selector = |run: &mut PolicyRun, node: Option<NodeRef<'a>>| {
+            let parsed = parse_label_selector(node?);
+            for (range, problem) in &parsed.problems {
+                run.invalid(
+                    &obj,
+                    *range,
+                    format!("{problem}: the API server refuses ValidatingAdmissionPolicy `{name}`"),
+                    "fix the label selector",
+                );
+                refused = true;
+            }
+            Some(parsed.selector)
+        };
+        let constraints = view.match_constraints.as_ref();
+        let namespace_selector = selector(self, constraints.and_then(|m| m.namespace_selector));
+        let object_selector = selector(self, constraints.and_then(|m| m.object_selector));
         if refused {
             return None;
         }
@@ -440,6 +464,8 @@ impl PolicyRun {
             exprs,
             user_dependent,
             reads_namespace_object,
+            namespace_selector,
+            object_selector,
         })
     }
 
@@ -768,7 +794,7 @@ impl<'c, 'a> Evaluation<'c, 'a> {
 
     fn namespace_selected(
         &self,
-        selector: &faultline_model::selector::LabelSelector,
+        selector: &LabelSelector,
         obj: &Object<'a>,
         req: &Request<'_>,
     ) -> Selected {
@@ -820,28 +846,24 @@ impl<'c, 'a> Evaluation<'c, 'a> {
     }
 
     /// Matches binding `bi` against `obj` and evaluates it there.
-    fn object(&mut self, bi: usize, b: &Binding<'a>, obj: &Object<'a>) {
+    fn object(&mut self, bi: usize, b: &Binding<'a>, obj: &Object<'a>, req: &Request<'a>) {
         let policies = self.policies;
         let policy = &policies[b.policy];
         let Some(constraints) = &policy.view.match_constraints else {
             return;
         };
-        let req = self.request(obj);
-        if !resources_match(constraints, &req, obj.name, true) {
+        if !resources_match(constraints, req, obj.name, true) {
             return;
         }
         let binding_match = b.view.as_ref().and_then(|v| v.match_resources.as_ref());
         if let Some(m) = binding_match
-            && !resources_match(m, &req, obj.name, false)
+            && !resources_match(m, req, obj.name, false)
         {
             return;
         }
         // Object selectors: the policy's, then the binding's.
         let labels: LabelRefs<'_> = obj.labels().collect();
-        let policy_object_selector = constraints
-            .object_selector
-            .map(|n| parse_label_selector(n).selector);
-        for sel in [policy_object_selector.as_ref(), b.object_selector.as_ref()]
+        for sel in [policy.object_selector.as_ref(), b.object_selector.as_ref()]
             .into_iter()
             .flatten()
         {
@@ -849,18 +871,15 @@ impl<'c, 'a> Evaluation<'c, 'a> {
                 return;
             }
         }
-        let policy_namespace_selector = constraints
-            .namespace_selector
-            .map(|n| parse_label_selector(n).selector);
         let mut unknown = false;
         for sel in [
-            policy_namespace_selector.as_ref(),
+            policy.namespace_selector.as_ref(),
             b.namespace_selector.as_ref(),
         ]
         .into_iter()
         .flatten()
         {
-            match self.namespace_selected(sel, obj, &req) {
+            match self.namespace_selected(sel, obj, req) {
                 Selected::Yes => {}
                 Selected::No => return,
                 Selected::Unknown => unknown = true,

@@ -1,0 +1,131 @@
+//! ValidatingAdmissionPolicy matching and evaluation details (`admission_policy` module):
+//! resource rule forms, match policy, params per object, failurePolicy, namespaces.
+
+use faultline_rules::Settings;
+use faultline_rules::admission_policy::Verdict;
+use faultline_rules::registry::admission_policy_violation::AdmissionPolicyViolation;
+use faultline_rules::testing::with_texts;
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n  labels: {tier: front}\nspec:\n  replicas: 7\n";
+
+fn policy(rules: &str, extra: &str, validation: &str) -> String {
+    format!(
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\nspec:\n{extra}  matchConstraints:\n{rules}  validations:\n    - expression: \"{validation}\"\n"
+    )
+}
+
+fn rule(resources: &str, versions: &str) -> String {
+    format!(
+        "    resourceRules:\n      - apiGroups: [apps]\n        apiVersions: [{versions}]\n        operations: [CREATE]\n        resources: [{resources}]\n"
+    )
+}
+
+/// The verdicts of policy `p` on the Deployment `web`, and the messages of its violations.
+fn judge(docs: &[&str]) -> (Vec<Verdict>, Vec<String>) {
+    let text = docs.join("---\n");
+    let (_, out) = with_texts(&[("in.yaml", &text)], &Settings::default(), |cx, diags| {
+        let verdicts = cx
+            .admission_policies()
+            .outcomes
+            .iter()
+            .filter(|o| cx.inventory.get(o.object).name == "web" && o.policy == "p")
+            .map(|o| o.verdict)
+            .collect();
+        let messages = diags
+            .iter()
+            .filter(|d| d.rule == AdmissionPolicyViolation::ID)
+            .map(|d| d.message.clone())
+            .collect();
+        (verdicts, messages)
+    });
+    out
+}
+
+#[test]
+fn resource_rules_match_by_resource_wildcard_and_not_by_subresource() {
+    for (resources, matched) in [
+        ("deployments", true),
+        ("'*'", true),
+        ("'*/*'", true),
+        ("deployments/status", false),
+        ("'deployments/*'", false),
+        ("replicasets", false),
+    ] {
+        let p = policy(&rule(resources, "v1"), "", "object.spec.replicas <= 5");
+        let (verdicts, _) = judge(&[&p, DEPLOYMENT]);
+        let want: &[Verdict] = if matched { &[Verdict::Fail] } else { &[] };
+        assert_eq!(verdicts, want, "resources: [{resources}]");
+    }
+}
+
+#[test]
+fn equivalent_forgives_the_version_and_exact_does_not() {
+    let equivalent = policy(
+        &rule("deployments", "v1beta2"),
+        "",
+        "object.spec.replicas <= 5",
+    );
+    assert_eq!(judge(&[&equivalent, DEPLOYMENT]).0, [Verdict::Fail]);
+    let exact = policy(
+        &format!("    matchPolicy: Exact\n{}", rule("deployments", "v1beta2")),
+        "",
+        "object.spec.replicas <= 5",
+    );
+    assert_eq!(judge(&[&exact, DEPLOYMENT]).0, []);
+}
+
+#[test]
+fn a_runtime_error_denies_under_fail_and_is_skipped_under_ignore() {
+    let v = "int(object.metadata.labels.tier) < 3";
+    let fail = policy(&rule("deployments", "v1"), "  failurePolicy: Fail\n", v);
+    let (verdicts, messages) = judge(&[&fail, DEPLOYMENT]);
+    assert_eq!(verdicts, [Verdict::Fail]);
+    assert!(messages[0].contains("resulted in error"), "{messages:?}");
+    let ignore = policy(&rule("deployments", "v1"), "  failurePolicy: Ignore\n", v);
+    assert_eq!(judge(&[&ignore, DEPLOYMENT]), (vec![Verdict::Pass], vec![]));
+}
+
+#[test]
+fn params_by_selector_are_evaluated_one_by_one() {
+    let p = policy(
+        &rule("deployments", "v1"),
+        "  paramKind: {apiVersion: v1, kind: ConfigMap}\n",
+        "object.spec.replicas <= int(params.data.max)",
+    );
+    let binding = "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: b\nspec:\n  policyName: p\n  validationActions: [Deny]\n  paramRef:\n    selector: {matchLabels: {limits: replicas}}\n    parameterNotFoundAction: Deny\n";
+    let cm = |name: &str, max: u32| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: shop\n  labels: {{limits: replicas}}\ndata:\n  max: \"{max}\"\n"
+        )
+    };
+    let (a, b) = (cm("a", 10), cm("b", 5));
+    let (verdicts, messages) = judge(&[&p, binding, &a, &b, DEPLOYMENT]);
+    assert_eq!(verdicts, [Verdict::Fail]);
+    assert_eq!(
+        messages.len(),
+        1,
+        "only the param with max 5 fails: {messages:?}"
+    );
+    // Both allow 7: it passes.
+    let c = cm("c", 8);
+    assert_eq!(judge(&[&p, binding, &a, &c, DEPLOYMENT]).0, [Verdict::Pass]);
+}
+
+#[test]
+fn an_undeclared_namespace_decides_a_selector_on_its_name_only() {
+    let p = policy(&rule("deployments", "v1"), "", "object.spec.replicas <= 5");
+    let by = |selector: &str| {
+        format!(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: b\nspec:\n  policyName: p\n  validationActions: [Deny]\n  matchResources:\n    namespaceSelector: {selector}\n"
+        )
+    };
+    let name = by("{matchLabels: {kubernetes.io/metadata.name: shop}}");
+    assert_eq!(judge(&[&p, &name, DEPLOYMENT]).0, [Verdict::Fail]);
+    let other = by("{matchLabels: {kubernetes.io/metadata.name: other}}");
+    assert_eq!(judge(&[&p, &other, DEPLOYMENT]).0, []);
+    let labels = by("{matchLabels: {environment: prod}}");
+    assert_eq!(judge(&[&p, &labels, DEPLOYMENT]).0, [Verdict::Undecidable]);
+    let ns =
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {environment: prod}\n";
+    assert_eq!(judge(&[&p, &labels, ns, DEPLOYMENT]).0, [Verdict::Fail]);
+}
