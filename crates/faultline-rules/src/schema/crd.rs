@@ -298,8 +298,8 @@ fn literal(v: NodeRef<'_>) -> OwnedLiteral {
         NodeKind::Str => OwnedLiteral::String(text()),
         // Empty ones as JSON (CRD defaulting fills in `{}` and its properties' defaults); the
         // content of others is not kept.
-        NodeKind::Map if v.len() == 0 => OwnedLiteral::Json("{}".to_owned()),
-        NodeKind::Seq if v.len() == 0 => OwnedLiteral::Json("[]".to_owned()),
+        NodeKind::Map if v.is_empty() => OwnedLiteral::Json("{}".to_owned()),
+        NodeKind::Seq if v.is_empty() => OwnedLiteral::Json("[]".to_owned()),
         NodeKind::Seq | NodeKind::Map => OwnedLiteral::Json(String::new()),
     }
 }

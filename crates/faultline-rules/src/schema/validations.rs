@@ -191,17 +191,19 @@ pub(crate) fn read(
                 "message",
                 "a rule that contains line breaks needs a `message`",
             ))
-        } else if let Some(m) = item.get("messageExpression").filter(|m| {
-            m.as_str()
-                .is_some_and(|t| !t.is_empty() && t.trim().is_empty())
-        }) {
-            Some((
-                m,
-                "messageExpression",
-                "`messageExpression` must be non-empty if specified",
-            ))
         } else {
-            None
+            item.get("messageExpression")
+                .filter(|m| {
+                    m.as_str()
+                        .is_some_and(|t| !t.is_empty() && t.trim().is_empty())
+                })
+                .map(|m| {
+                    (
+                        m,
+                        "messageExpression",
+                        "`messageExpression` must be non-empty if specified",
+                    )
+                })
         };
         if let Some((node, field, why)) = form {
             problem(node.range(), field, why.to_owned());
@@ -380,7 +382,7 @@ fn field_path(text: &str, schema: NodeRef<'_>) -> Result<(Vec<String>, String), 
             return Err("is not a valid JSON path: expected `.` or `['`".to_owned());
         };
         let s = node.ok_or_else(invalid)?;
-        let props = s.get("properties").filter(|p| p.is_map() && p.len() > 0);
+        let props = s.get("properties").filter(|p| p.is_map() && !p.is_empty());
         if let Some(props) = props {
             node = Some(props.get(&name).ok_or_else(invalid)?);
             if !printed.is_empty() {
