@@ -3,13 +3,16 @@
 //!
 //! [`PolicyRun::build`] runs once per run (`Context::admission_policies`): it reads every
 //! `ValidatingAdmissionPolicy` and `ValidatingAdmissionPolicyBinding` (the model's views),
-//! compiles each expression once, matches each binding against every object
-//! (`matchConstraints` narrowed by the binding's `matchResources`: resource rules with
-//! `excludeResourceRules`, namespace and object selectors), collects the params, then
-//! evaluates `matchConditions`, `variables` and `validations` with `object`, `oldObject` (null),
-//! `request`, `params`, `namespaceObject` and `variables` bound. The three `admission-policy-*`
-//! rules report what it found: violations on the objects, undecidable and invalid policies on
-//! the policies and bindings.
+//! compiles each expression once, reports what the API server would refuse in them, and
+//! lists the objects some binding's resource rules match. Each of those is evaluated once,
+//! on first request, in whichever thread asks (`PolicyRun::result`, a `OnceLock` per object;
+//! `admission-policy-violation` asks from its `check_object`, so objects are evaluated in
+//! parallel): the rest of the match (`matchConstraints` narrowed by the binding's
+//! `matchResources`: `excludeResourceRules`, namespace and object selectors), the params, then
+//! `matchConditions`, `variables` and `validations` with `object`, `oldObject` (null),
+//! `request`, `params`, `namespaceObject` and `variables` bound. `admission-policy-undecidable`
+//! gathers, in `check_run` (after every object), what could not be decided, once per policy
+//! or binding.
 //!
 //! What the input cannot tell is never guessed, it is undecidable, reported once per policy
 //! or binding: the requesting user (`request.userInfo`, `request.uid`, `authorizer`), a param
@@ -32,6 +35,7 @@
 //!   does not need it (short-circuit) does not, as with the API server's lazy variables.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use faultline_cel::{EvalErrorKind, Program, Value, Vars, to_val};
@@ -89,28 +93,63 @@ pub struct Outcome {
     pub verdict: Verdict,
 }
 
-/// Everything the admission-policy rules report, built once per run.
-#[derive(Debug, Default)]
-pub struct PolicyRun {
-    /// Object → its violations (`admission-policy-violation`).
-    pub(crate) violations: HashMap<ObjectId, Vec<Note>>,
-    /// Policy or binding → why it cannot be decided (`admission-policy-undecidable`).
-    pub(crate) undecidable: HashMap<ObjectId, Vec<Note>>,
+/// The policies and bindings of a run, compiled once, and what they decide about each object
+/// they may match, evaluated on first request (in parallel, by whichever rule asks first).
+#[derive(Default)]
+pub struct PolicyRun<'a> {
+    policies: Vec<Policy<'a>>,
+    bindings: Vec<Binding<'a>>,
+    plurals: HashMap<(&'a str, &'a str), &'a str>,
     /// Policy or binding → what the API server refuses in it (`admission-policy-invalid`).
     pub(crate) invalid: HashMap<ObjectId, Vec<Note>>,
-    /// Every verdict, in object order.
-    pub outcomes: Vec<Outcome>,
+    /// The objects some binding's resource rules match, in input order, each with what the
+    /// policies decide about it, evaluated once.
+    candidates: Vec<(ObjectId, OnceLock<ObjectResult>)>,
+    slot: HashMap<ObjectId, usize>,
 }
 
-impl PolicyRun {
+impl std::fmt::Debug for PolicyRun<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyRun")
+            .field("policies", &self.policies.len())
+            .field("bindings", &self.bindings.len())
+            .field("candidates", &self.candidates.len())
+            .finish()
+    }
+}
+
+/// What the policies decide about one object.
+#[derive(Debug, Default)]
+struct ObjectResult {
+    violations: Vec<Note>,
+    /// Per binding (index), the verdict.
+    verdicts: Vec<(usize, Verdict)>,
+    /// Per binding (index), what was not decided.
+    undecided: Vec<(usize, Undecided)>,
+}
+
+/// Why a binding's verdict on an object is undecidable.
+#[derive(Debug)]
+enum Undecided {
+    /// Its policy reads the requesting user.
+    User,
+    /// The object's namespace is not in the input.
+    Namespace(String),
+    /// The params are not in the input.
+    Param(String),
+    /// An engine gap or a field the object does not write.
+    Gap(String),
+}
+
+impl PolicyRun<'_> {
     /// Reports `obj`'s notes of one kind (violations, undecidable or invalid) to `out`.
     pub(crate) fn report(
         inventory: &Inventory<'_>,
         obj: &Object<'_>,
-        notes: Option<&Vec<Note>>,
+        notes: &[Note],
         out: &mut Sink<'_>,
     ) {
-        for n in notes.into_iter().flatten() {
+        for n in notes {
             let mut r = out
                 .report(obj, n.range, n.message.clone())
                 .severity(n.severity)
@@ -202,9 +241,10 @@ impl Binding<'_> {
     }
 }
 
-impl PolicyRun {
-    /// Reads, compiles, matches and evaluates every policy of the input.
-    pub(crate) fn build(inventory: &Inventory<'_>) -> PolicyRun {
+impl PolicyRun<'_> {
+    /// Reads and compiles every policy and binding of the input, and finds the objects
+    /// their resource rules match (evaluated later, on first request: [`Self::result`]).
+    pub(crate) fn build<'a>(inventory: &Inventory<'a>) -> PolicyRun<'a> {
         let mut run = PolicyRun::default();
         // One object per name, as on the cluster: the first of the input.
         let mut names = HashSet::new();
@@ -254,27 +294,27 @@ impl PolicyRun {
                 object_selector: None,
             });
         }
-        let plurals = crd_plurals(inventory);
-        let mut eval = Evaluation {
-            inventory,
-            policies: &policies,
-            plurals: &plurals,
-            run: &mut run,
-            missing_namespaces: HashMap::new(),
-            missing_params: HashMap::new(),
-            engine_gaps: HashMap::new(),
-            user_dependent: BTreeMap::new(),
-        };
+        run.plurals = crd_plurals(inventory);
         for obj in &inventory.objects {
             if inventory.copy_of(obj.id).is_some() {
                 continue;
             }
-            let req = eval.request(obj);
-            for (i, b) in bindings.iter().enumerate() {
-                eval.object(i, b, obj, &req);
+            let req = request(&run.plurals, obj);
+            let matched = bindings.iter().any(|b| {
+                let policy = &policies[b.policy];
+                policy
+                    .view
+                    .match_constraints
+                    .as_ref()
+                    .is_some_and(|m| resources_match(m, &req, obj.name, true))
+            });
+            if matched {
+                run.slot.insert(obj.id, run.candidates.len());
+                run.candidates.push((obj.id, OnceLock::new()));
             }
         }
-        eval.finish(&bindings);
+        run.policies = policies;
+        run.bindings = bindings;
         run
     }
 
@@ -667,6 +707,25 @@ fn chain(expr: &IdedExpr) -> Option<Vec<String>> {
     }
 }
 
+/// The request an object's CREATE makes (`plurals`: the resource names of the input's CRDs).
+fn request<'a>(plurals: &HashMap<(&'a str, &'a str), &'a str>, obj: &Object<'a>) -> Request<'a> {
+    let (group, version) = obj.group_version();
+    let resource = plurals
+        .get(&(group, obj.kind))
+        .map_or_else(|| kinds::plural(obj.kind), |p| (*p).to_owned());
+    let namespaced = match obj.scope {
+        Scope::Namespaced => true,
+        Scope::Cluster => false,
+        Scope::Unknown => obj.namespace.is_some(),
+    };
+    Request {
+        group,
+        version,
+        resource,
+        namespaced,
+    }
+}
+
 /// Whether a rule's list holds `value` or `*`.
 fn listed(list: &[&str], value: &str) -> bool {
     list.iter().any(|v| *v == "*" || *v == value)
@@ -727,19 +786,11 @@ enum Selected {
     Unknown,
 }
 
+/// The evaluation of every binding on one object.
 struct Evaluation<'c, 'a> {
     inventory: &'c Inventory<'a>,
     policies: &'c [Policy<'a>],
-    plurals: &'c HashMap<(&'a str, &'a str), &'a str>,
-    run: &'c mut PolicyRun,
-    /// Binding → the namespaces it could not judge, for one note each.
-    missing_namespaces: HashMap<usize, BTreeSet<String>>,
-    /// Binding → the params it lacks.
-    missing_params: HashMap<usize, BTreeSet<String>>,
-    /// Policy → why some objects could not be evaluated (the first reason met).
-    engine_gaps: HashMap<usize, String>,
-    /// Policy → how many objects it matched that its reading the user leaves undecided.
-    user_dependent: BTreeMap<usize, usize>,
+    out: ObjectResult,
 }
 
 /// What a violation asks to change.
@@ -769,25 +820,6 @@ enum Found {
 }
 
 impl<'c, 'a> Evaluation<'c, 'a> {
-    fn request(&self, obj: &Object<'a>) -> Request<'a> {
-        let (group, version) = obj.group_version();
-        let resource = self
-            .plurals
-            .get(&(group, obj.kind))
-            .map_or_else(|| kinds::plural(obj.kind), |p| (*p).to_owned());
-        let namespaced = match obj.scope {
-            Scope::Namespaced => true,
-            Scope::Cluster => false,
-            Scope::Unknown => obj.namespace.is_some(),
-        };
-        Request {
-            group,
-            version,
-            resource,
-            namespaced,
-        }
-    }
-
     fn namespace_object(&self, ns: &str) -> Option<&'c Object<'a>> {
         self.inventory.find("Namespace", None, ns)
     }
@@ -836,13 +868,9 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         }
     }
 
-    fn outcome(&mut self, obj: &Object<'_>, b: &Binding<'_>, verdict: Verdict) {
-        self.run.outcomes.push(Outcome {
-            object: obj.id,
-            policy: self.policies[b.policy].name.to_owned(),
-            binding: b.view.as_ref().map(|v| v.object.name.to_owned()),
-            verdict,
-        });
+    fn undecided(&mut self, bi: usize, why: Undecided) {
+        self.out.undecided.push((bi, why));
+        self.out.verdicts.push((bi, Verdict::Undecidable));
     }
 
     /// Matches binding `bi` against `obj` and evaluates it there.
@@ -887,16 +915,11 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         }
         let ns = req.namespaced.then(|| obj.namespace.unwrap_or("default"));
         if unknown {
-            self.missing_namespaces
-                .entry(bi)
-                .or_default()
-                .insert(ns.unwrap_or_default().to_owned());
-            self.outcome(obj, b, Verdict::Undecidable);
+            self.undecided(bi, Undecided::Namespace(ns.unwrap_or_default().to_owned()));
             return;
         }
         if policy.user_dependent.is_some() {
-            *self.user_dependent.entry(b.policy).or_default() += 1;
-            self.outcome(obj, b, Verdict::Undecidable);
+            self.undecided(bi, Undecided::User);
             return;
         }
         let namespace_object = ns.and_then(|ns| self.namespace_object(ns));
@@ -904,26 +927,21 @@ impl<'c, 'a> Evaluation<'c, 'a> {
             && let Some(ns) = ns
             && namespace_object.is_none()
         {
-            self.missing_namespaces
-                .entry(bi)
-                .or_default()
-                .insert(ns.to_owned());
-            self.outcome(obj, b, Verdict::Undecidable);
+            self.undecided(bi, Undecided::Namespace(ns.to_owned()));
             return;
         }
         let params = match self.params(b, ns) {
             Params::Found(p) => p,
             Params::Missing(what) => {
-                self.missing_params.entry(bi).or_default().insert(what);
-                self.outcome(obj, b, Verdict::Undecidable);
+                self.undecided(bi, Undecided::Param(what));
                 return;
             }
             Params::Error(message) => {
                 if policy.view.failure_policy == FailurePolicy::Fail {
                     self.violation(b, obj, (None, None), &Fix::Configure, &[], message);
-                    self.outcome(obj, b, Verdict::Fail);
+                    self.out.verdicts.push((bi, Verdict::Fail));
                 } else {
-                    self.outcome(obj, b, Verdict::Pass);
+                    self.out.verdicts.push((bi, Verdict::Pass));
                 }
                 return;
             }
@@ -932,14 +950,14 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         let mut matched = false;
         for param in &params {
             let param_obj = param.map(|id| self.inventory.get(id));
-            let Some(found) = evaluate(policy, obj, &req, param_obj, namespace_object) else {
+            let Some(found) = evaluate(policy, obj, req, param_obj, namespace_object) else {
                 continue;
             };
             matched = true;
             for f in found {
                 match f {
-                    Found::Gap(error) => {
-                        self.engine_gaps.entry(b.policy).or_insert(error);
+                    Found::Gap(reason) => {
+                        self.out.undecided.push((bi, Undecided::Gap(reason)));
                         verdict = Verdict::Undecidable;
                     }
                     Found::Violation {
@@ -957,7 +975,7 @@ impl<'c, 'a> Evaluation<'c, 'a> {
             }
         }
         if matched {
-            self.outcome(obj, b, verdict);
+            self.out.verdicts.push((bi, verdict));
         }
     }
 
@@ -1136,7 +1154,7 @@ impl<'c, 'a> Evaluation<'c, 'a> {
             });
         }
         let range = at.unwrap_or_else(|| obj.kind_range());
-        self.run.violations.entry(obj.id).or_default().push(Note {
+        self.out.violations.push(Note {
             range,
             severity: b.severity,
             message: text,
@@ -1152,12 +1170,86 @@ enum Params {
     Error(String),
 }
 
-impl Evaluation<'_, '_> {
-    /// The undecidable notes, once per policy or binding.
-    fn finish(&mut self, bindings: &[Binding<'_>]) {
-        let policies = self.policies;
+impl<'a> PolicyRun<'a> {
+    /// What the policies decide about `obj`, evaluated on first request; `None` when no
+    /// binding's resource rules match it.
+    fn result(&self, inventory: &Inventory<'a>, obj: ObjectId) -> Option<&ObjectResult> {
+        let (id, cell) = &self.candidates[*self.slot.get(&obj)?];
+        Some(cell.get_or_init(|| {
+            let obj = inventory.get(*id);
+            let req = request(&self.plurals, obj);
+            let mut eval = Evaluation {
+                inventory,
+                policies: &self.policies,
+                out: ObjectResult::default(),
+            };
+            for (i, b) in self.bindings.iter().enumerate() {
+                eval.object(i, b, obj, &req);
+            }
+            eval.out
+        }))
+    }
+
+    /// `obj`'s violations (`admission-policy-violation`).
+    pub(crate) fn violations(&self, inventory: &Inventory<'a>, obj: ObjectId) -> &[Note] {
+        self.result(inventory, obj)
+            .map_or(&[], |r| r.violations.as_slice())
+    }
+
+    /// Every verdict, in object order (for tests and oracles).
+    pub fn outcomes(&self, inventory: &Inventory<'a>) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        for (id, _) in &self.candidates {
+            let Some(r) = self.result(inventory, *id) else {
+                continue;
+            };
+            for (bi, verdict) in &r.verdicts {
+                let b = &self.bindings[*bi];
+                out.push(Outcome {
+                    object: *id,
+                    policy: self.policies[b.policy].name.to_owned(),
+                    binding: b.view.as_ref().map(|v| v.object.name.to_owned()),
+                    verdict: *verdict,
+                });
+            }
+        }
+        out
+    }
+
+    /// What is undecidable, once per policy or binding (`admission-policy-undecidable`):
+    /// the object to report on and its notes. Evaluates every object not evaluated yet.
+    pub(crate) fn undecidable(&self, inventory: &Inventory<'a>) -> BTreeMap<ObjectId, Vec<Note>> {
+        let policies = &self.policies;
+        let bindings = &self.bindings;
+        let mut user_dependent: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut engine_gaps: BTreeMap<usize, String> = BTreeMap::new();
+        let mut missing_namespaces: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        let mut missing_params: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        for (id, _) in &self.candidates {
+            let Some(r) = self.result(inventory, *id) else {
+                continue;
+            };
+            for (bi, why) in &r.undecided {
+                let policy = bindings[*bi].policy;
+                match why {
+                    Undecided::User => *user_dependent.entry(policy).or_default() += 1,
+                    Undecided::Gap(reason) => {
+                        engine_gaps.entry(policy).or_insert_with(|| reason.clone());
+                    }
+                    Undecided::Namespace(ns) => {
+                        missing_namespaces
+                            .entry(*bi)
+                            .or_default()
+                            .insert(ns.clone());
+                    }
+                    Undecided::Param(what) => {
+                        missing_params.entry(*bi).or_default().insert(what.clone());
+                    }
+                }
+            }
+        }
         let mut notes: Vec<(ObjectId, Note)> = Vec::new();
-        for (&pi, &count) in &self.user_dependent {
+        for (&pi, &count) in &user_dependent {
             let p = &policies[pi];
             let reads = p.user_dependent.unwrap_or_default();
             notes.push((
@@ -1176,7 +1268,7 @@ impl Evaluation<'_, '_> {
                 },
             ));
         }
-        for (&pi, reason) in &self.engine_gaps {
+        for (&pi, reason) in &engine_gaps {
             let p = &policies[pi];
             notes.push((
                 p.view.object.id,
@@ -1192,7 +1284,7 @@ impl Evaluation<'_, '_> {
                 },
             ));
         }
-        for (&bi, namespaces) in &self.missing_namespaces {
+        for (&bi, namespaces) in &missing_namespaces {
             let b = &bindings[bi];
             let (id, range) = b.anchor(policies);
             let list: Vec<String> = namespaces.iter().map(|n| format!("`{n}`")).collect();
@@ -1212,7 +1304,7 @@ impl Evaluation<'_, '_> {
                 },
             ));
         }
-        for (&bi, params) in &self.missing_params {
+        for (&bi, params) in &missing_params {
             let b = &bindings[bi];
             let (id, range) = b.anchor(policies);
             let range = b
@@ -1236,9 +1328,11 @@ impl Evaluation<'_, '_> {
                 },
             ));
         }
+        let mut out: BTreeMap<ObjectId, Vec<Note>> = BTreeMap::new();
         for (id, note) in notes {
-            self.run.undecidable.entry(id).or_default().push(note);
+            out.entry(id).or_default().push(note);
         }
+        out
     }
 }
 

@@ -64,7 +64,7 @@ pub struct Context<'a> {
     schema: OnceLock<SchemaRun<'a>>,
     /// The ValidatingAdmissionPolicies of the input, compiled once and evaluated on every
     /// object they match, built on first use by an `admission-policy-*` rule.
-    admission_policies: OnceLock<PolicyRun>,
+    admission_policies: OnceLock<PolicyRun<'a>>,
     /// Rule id → the rule's typed `Params`, read from `settings` on first use; one slot per
     /// rule of the registry that has parameters.
     params: HashMap<&'static str, OnceLock<Box<dyn Any + Send + Sync>>>,
@@ -268,7 +268,7 @@ impl<'a> Context<'a> {
 
     /// The ValidatingAdmissionPolicies of the input evaluated on every object they match
     /// (`admission-policy-*` rules), once per run.
-    pub fn admission_policies(&self) -> &PolicyRun {
+    pub fn admission_policies(&self) -> &PolicyRun<'a> {
         self.admission_policies
             .get_or_init(|| PolicyRun::build(self.inventory))
     }

@@ -26,7 +26,7 @@ fn judge(docs: &[&str]) -> (Vec<Verdict>, Vec<String>) {
     let (_, out) = with_texts(&[("in.yaml", &text)], &Settings::default(), |cx, diags| {
         let verdicts = cx
             .admission_policies()
-            .outcomes
+            .outcomes(cx.inventory)
             .iter()
             .filter(|o| cx.inventory.get(o.object).name == "web" && o.policy == "p")
             .map(|o| o.verdict)

@@ -83,6 +83,7 @@ impl Rule for AdmissionPolicyInvalid {
             return;
         }
         let run = cx.admission_policies();
-        PolicyRun::report(cx.inventory, obj, run.invalid.get(&obj.id), out);
+        let notes = run.invalid.get(&obj.id).map_or(&[][..], Vec::as_slice);
+        PolicyRun::report(cx.inventory, obj, notes, out);
     }
 }

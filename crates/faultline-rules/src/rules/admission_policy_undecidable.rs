@@ -1,5 +1,3 @@
-use faultline_model::Object;
-
 use crate::admission_policy::PolicyRun;
 use crate::{Context, Rule, Sink, declare_rule};
 
@@ -91,14 +89,12 @@ declare_rule! {
 }
 
 impl Rule for AdmissionPolicyUndecidable {
-    fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        if !matches!(
-            obj.kind,
-            "ValidatingAdmissionPolicy" | "ValidatingAdmissionPolicyBinding"
-        ) {
-            return;
-        }
+    // Once per run, after every object has been evaluated (by `admission-policy-violation`,
+    // in parallel, or here for those it did not ask about).
+    fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let run = cx.admission_policies();
-        PolicyRun::report(cx.inventory, obj, run.undecidable.get(&obj.id), out);
+        for (id, notes) in run.undecidable(cx.inventory) {
+            PolicyRun::report(cx.inventory, cx.inventory.get(id), &notes, out);
+        }
     }
 }
