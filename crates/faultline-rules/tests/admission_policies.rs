@@ -129,3 +129,17 @@ fn an_undeclared_namespace_decides_a_selector_on_its_name_only() {
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {environment: prod}\n";
     assert_eq!(judge(&[&p, &labels, ns, DEPLOYMENT]).0, [Verdict::Fail]);
 }
+
+#[test]
+fn a_custom_resource_is_matched_by_its_crd_plural() {
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: chaos.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {kind: Chaos, plural: chaos, singular: chaos, listKind: ChaosList}\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n";
+    let cr = "apiVersion: example.com/v1\nkind: Chaos\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 7\n";
+    let on = |resources: &str| {
+        format!(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\nspec:\n  matchConstraints:\n    resourceRules:\n      - apiGroups: [example.com]\n        apiVersions: [v1]\n        operations: [CREATE]\n        resources: [{resources}]\n  validations:\n    - expression: \"object.spec.replicas <= 5\"\n"
+        )
+    };
+    assert_eq!(judge(&[&on("chaos"), crd, cr]).0, [Verdict::Fail]);
+    // Without the CRD, the kind's plural is guessed (`chaoses`).
+    assert_eq!(judge(&[&on("chaos"), cr]).0, []);
+}
