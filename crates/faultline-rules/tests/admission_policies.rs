@@ -143,3 +143,27 @@ fn a_custom_resource_is_matched_by_its_crd_plural() {
     // Without the CRD, the kind's plural is guessed (`chaoses`).
     assert_eq!(judge(&[&on("chaos"), cr]).0, []);
 }
+
+#[test]
+fn a_variable_that_fails_fails_only_the_expressions_that_need_it() {
+    let with = |validation: &str| {
+        format!(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\nspec:\n  failurePolicy: Fail\n  matchConstraints:\n{}  variables:\n    - name: tier\n      expression: \"int(object.metadata.labels.tier)\"\n  validations:\n    - expression: \"{validation}\"\n",
+            rule("deployments", "v1")
+        )
+    };
+    // `front` is not a number: the variable fails, but a short circuit does not read it.
+    assert_eq!(
+        judge(&[
+            &with("object.spec.replicas > 1 || variables.tier > 1"),
+            DEPLOYMENT
+        ]),
+        (vec![Verdict::Pass], vec![])
+    );
+    let (verdicts, messages) = judge(&[&with("variables.tier > 1"), DEPLOYMENT]);
+    assert_eq!(verdicts, [Verdict::Fail]);
+    assert!(
+        messages[0].contains("'int'"),
+        "the variable's error: {messages:?}"
+    );
+}
