@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use faultline_cel::{Program, Value, Vars};
+use faultline_cel::{EvalErrorKind, Program, Value, Vars};
 use faultline_diagnostics::{Category, RuleInfo, Severity};
 use faultline_model::Object;
 use faultline_model::selector::LabelSelector;
@@ -142,8 +142,7 @@ impl CustomRule {
         best.map_or_else(|| obj.kind_range(), |(_, range)| range)
     }
 
-    fn report(&self, cx: &Context<'_>, obj: &Object<'_>, vars: &Vars<'_>, out: &mut Sink<'_>) {
-        let _ = cx;
+    fn report(&self, obj: &Object<'_>, vars: &Vars<'_>, out: &mut Sink<'_>) {
         let outcome = self.expression.eval(vars);
         let (message, help) = match outcome {
             Ok(Value::Bool(true)) => return,
@@ -155,6 +154,14 @@ impl CustomRule {
                     other.type_of()
                 ),
                 "make the expression give `true` (the object passes) or `false` (it fails)".to_owned(),
+            ),
+            Err(e) if e.kind == EvalErrorKind::CostExceeded => (
+                format!(
+                    "custom rule `{}` could not be evaluated on this object: {}",
+                    self.id(),
+                    e.message
+                ),
+                "make the expression cheaper on objects like this one (fewer nested `all()`/`exists()` over long lists, no `matches()` inside loops over large values); the API server stops an expression over its cost budget and refuses the object".to_owned(),
             ),
             Err(e) => (
                 format!(
@@ -195,13 +202,13 @@ impl Rule for CustomRules {
         let matching: Vec<&CustomRule> = self
             .rules
             .iter()
-            .filter(|r| cx.settings.is_enabled(r.id()) && r.matches(obj))
+            .filter(|r| r.matches(obj) && cx.settings.is_enabled(r.id()))
             .collect();
         for rule in matching.iter().copied() {
             let vars = vars.get_or_insert_with(|| self.bind(cx, obj, &matching));
             let mut sink = out.as_rule(rule.meta);
             let result = catch_unwind(AssertUnwindSafe(|| {
-                rule.report(cx, obj, vars, &mut sink);
+                rule.report(obj, vars, &mut sink);
             }));
             if let Err(panic) = result {
                 let what = panic
