@@ -23,7 +23,7 @@ use std::sync::{Arc, OnceLock};
 pub use cel::Value;
 use cel::common::value::Val;
 pub use faultline_syntax::tree::NodeRef;
-pub use value::to_val;
+pub use value::{to_val, to_val_eager};
 
 /// Where a finding about `program` should point in the tree bound to `var`: the deepest node
 /// written among the field paths the expression reads under `var` ([`Program::paths`]).
@@ -181,7 +181,8 @@ impl Program {
         let red_zone = (self.depth + 4) * EVAL_STACK_PER_LEVEL;
         let (result, spent, exceeded) = limits::with_budget(self.base_cost, budget, || {
             stacker::maybe_grow(red_zone, red_zone * 2, || {
-                Value::resolve(&self.instrumented, &vars.context)
+                Value::resolve_val(&self.instrumented, &vars.context)
+                    .and_then(|v| value::to_value(&*v))
             })
         });
         if exceeded {

@@ -25,7 +25,7 @@
 //! factor.
 
 use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, LiteralValue, operators};
-use cel::common::types::{self, CelBytes, CelInt, CelList, CelString};
+use cel::common::types::{self, CelBool, CelBytes, CelInt, CelList, CelString, Kind};
 use cel::common::value::{CowVal, Val};
 use cel::{ExecutionError, IdedExpr};
 use std::cell::Cell;
@@ -128,6 +128,62 @@ fn size_cost(size: u64) -> u64 {
 
 const TICK: &str = "@faultline_tick";
 const SIZE: &str = "@faultline_size";
+const EQUALS: &str = "@faultline_equals";
+const NOT_EQUALS: &str = "@faultline_not_equals";
+const IN: &str = "@faultline_in";
+
+/// `a == b` whichever side is a YAML map or list (the cel crate's own containers only
+/// compare equal to their own kind).
+fn equals<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [a, b] = &args[..] else {
+        return Err(ExecutionError::invalid_argument_count(2, args.len()));
+    };
+    Ok(CowVal::owned(CelBool::from(crate::value::equals(
+        &**a, &**b,
+    ))))
+}
+
+fn not_equals<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [a, b] = &args[..] else {
+        return Err(ExecutionError::invalid_argument_count(2, args.len()));
+    };
+    Ok(CowVal::owned(CelBool::from(!crate::value::equals(
+        &**a, &**b,
+    ))))
+}
+
+/// `x in c` with the same equality.
+fn contains<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [x, c] = &args[..] else {
+        return Err(ExecutionError::invalid_argument_count(2, args.len()));
+    };
+    let found = if c.get_type().kind() == Kind::List
+        && let Some(iterable) = c.as_iterable()
+    {
+        let mut items = iterable.iter();
+        let mut found = false;
+        while let Some(item) = items.next() {
+            if crate::value::equals(item, &**x) {
+                found = true;
+                break;
+            }
+        }
+        found
+    } else {
+        c.as_container()
+            .ok_or_else(|| {
+                ExecutionError::no_such_overload(
+                    "@in",
+                    vec![
+                        x.get_type().name().to_owned(),
+                        c.get_type().name().to_owned(),
+                    ],
+                )
+            })?
+            .contains(&**x)?
+    };
+    Ok(CowVal::owned(CelBool::from(found)))
+}
 
 fn tick<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let cost = args
@@ -207,6 +263,14 @@ pub(crate) fn register(env: &mut cel::Env) -> Result<(), cel::DeclarationError> 
     use types::{DYN_TYPE, INT_TYPE, STRING_TYPE};
     env.add_overload(TICK, "faultline_tick", vec![DYN_TYPE, INT_TYPE], tick)?;
     env.add_overload(SIZE, "faultline_size", vec![DYN_TYPE], size)?;
+    env.add_overload(EQUALS, "faultline_equals", vec![DYN_TYPE, DYN_TYPE], equals)?;
+    env.add_overload(
+        NOT_EQUALS,
+        "faultline_not_equals",
+        vec![DYN_TYPE, DYN_TYPE],
+        not_equals,
+    )?;
+    env.add_overload(IN, "faultline_in", vec![DYN_TYPE, DYN_TYPE], contains)?;
     env.add_member_overload(
         "replace",
         "faultline_replace",
@@ -320,6 +384,9 @@ const SMALL_RESULT: &[&str] = &[
     "getMilliseconds",
     TICK,
     SIZE,
+    EQUALS,
+    NOT_EQUALS,
+    IN,
 ];
 
 /// Functions whose work grows with the size of their input: their non-literal operands are
@@ -562,6 +629,21 @@ fn rewrite_call(id: u64, mut c: CallExpr, next_id: &mut u64) -> IdedExpr {
             }
         })
         .collect();
+    // Equality and `in` where a YAML map or list may stand on the right: through the
+    // functions that compare any containers (a literal scalar on either side needs none).
+    let scalar_literal = |e: &IdedExpr| matches!(e.expr, Expr::Literal(_));
+    let symmetric = match c.func_name.as_str() {
+        operators::EQUALS if !c.args.iter().any(scalar_literal) => Some(EQUALS),
+        operators::NOT_EQUALS if !c.args.iter().any(scalar_literal) => Some(NOT_EQUALS),
+        operators::IN if !c.args.first().is_some_and(scalar_literal) => Some(IN),
+        _ => None,
+    };
+    if let Some(name) = symmetric
+        && c.target.is_none()
+        && c.args.len() == 2
+    {
+        return call(id, name, c.args);
+    }
     // The accumulator of `map`/`filter` grows by one element per iteration, already charged.
     let appends = c.func_name == operators::ADD && c.args.first().is_some_and(is_accumulator);
     let small = SMALL_RESULT.contains(&c.func_name.as_str());
