@@ -1121,6 +1121,19 @@ impl<'c, 'a> Evaluation<'c, 'a> {
                 ),
             ),
         };
+        // An object from a cluster export exists: it was admitted before the policy (or this
+        // version of it) applied.
+        let text = if faultline_graph::from_a_cluster(obj) {
+            if b.deny {
+                format!(
+                    "{text} (it exists in the cluster, admitted before the policy applied: created again, by a rollout or a restart, it would be refused)"
+                )
+            } else {
+                format!("{text} (it exists in the cluster, admitted before the policy applied)")
+            }
+        } else {
+            text
+        };
         let mut related = vec![match validation {
             Some(range) => Place {
                 object: policy.view.object.id,

@@ -167,3 +167,20 @@ fn a_variable_that_fails_fails_only_the_expressions_that_need_it() {
         "the variable's error: {messages:?}"
     );
 }
+
+#[test]
+fn an_object_from_the_cluster_is_said_to_have_been_admitted_before() {
+    let p = policy(&rule("deployments", "v1"), "", "object.spec.replicas <= 5");
+    let running = DEPLOYMENT.replace("  name: web\n", "  name: web\n  uid: 3f1c\n");
+    let (verdicts, messages) = judge(&[&p, &running]);
+    assert_eq!(verdicts, [Verdict::Fail]);
+    assert!(
+        messages[0].contains("admitted before the policy applied"),
+        "{messages:?}"
+    );
+    let (_, messages) = judge(&[&p, DEPLOYMENT]);
+    assert!(
+        !messages[0].contains("exists in the cluster"),
+        "{messages:?}"
+    );
+}
