@@ -1,4 +1,5 @@
-//! `.faultline.yaml`: rules on/off, severities, parameters, path excludes and exemptions.
+//! `.faultline.yaml`: rules on/off, severities, parameters, path excludes, exemptions and
+//! custom rules (read by [`crate::custom`]).
 //!
 //! The file is read with faultline's own YAML front end, so a mistake is reported with its line
 //! and column, like any other finding.
