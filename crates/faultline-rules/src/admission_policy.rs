@@ -1415,14 +1415,20 @@ fn request_value(obj: &Object<'_>, req: &Request<'_>) -> Value {
 /// Why an evaluation error leaves the object undecided rather than denied, when it does: a
 /// function or method the engine does not have, or a field the object does not write (the
 /// API server fills in defaults before admission, which a manifest does not show).
-fn gap(message: &str) -> Option<String> {
+fn gap(message: &str, secret: bool) -> Option<String> {
+    // A Secret's values may be in the engine's error text: not quoted then.
+    let quoted = if secret {
+        String::new()
+    } else {
+        format!(" ({message})")
+    };
     if message.contains("Undeclared reference") || message.contains("not supported on type") {
         Some(format!(
-            "it uses what faultline's CEL engine cannot evaluate ({message})"
+            "it uses what faultline's CEL engine cannot evaluate{quoted}"
         ))
     } else if message.starts_with("No such key") {
         Some(format!(
-            "it reads a field some objects do not write ({message}), which the API server may fill in with a default before admission"
+            "it reads a field some objects do not write{quoted}, which the API server may fill in with a default before admission"
         ))
     } else {
         None
@@ -1515,7 +1521,7 @@ fn evaluate(
             Err(e) => {
                 let over_budget = e.kind == EvalErrorKind::CostExceeded;
                 let e = error_of(c, &failed, e.message);
-                let found = if let Some(reason) = gap(&e).filter(|_| !over_budget) {
+                let found = if let Some(reason) = gap(&e, secret).filter(|_| !over_budget) {
                     Found::Gap(reason)
                 } else {
                     Found::Violation {
@@ -1595,7 +1601,7 @@ fn evaluate(
                         at,
                         fix: Fix::Error(source.to_owned()),
                     });
-                } else if let Some(reason) = gap(&e) {
+                } else if let Some(reason) = gap(&e, secret) {
                     out.push(Found::Gap(reason));
                 } else if fail {
                     out.push(Found::Violation {
@@ -1613,7 +1619,7 @@ fn evaluate(
     for c in &policy.exprs.audits {
         if let Err(e) = c.program.eval(&vars) {
             let e = error_of(c, &failed, e.message);
-            if let Some(reason) = gap(&e) {
+            if let Some(reason) = gap(&e, secret) {
                 out.push(Found::Gap(reason));
             } else if fail {
                 out.push(Found::Violation {

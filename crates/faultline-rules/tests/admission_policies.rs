@@ -184,3 +184,25 @@ fn an_object_from_the_cluster_is_said_to_have_been_admitted_before() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn nothing_evaluated_from_a_secret_is_quoted() {
+    let p = "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\nspec:\n  failurePolicy: Fail\n  matchConstraints:\n    resourceRules:\n      - {apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [secrets]}\n  validations:\n    - expression: \"object.data.password.frobnicate()\"\n    - expression: \"int(object.data.password) > 0\"\n    - expression: \"object.data.password.size() > 99\"\n      messageExpression: \"'bad: ' + object.data.password\"\n";
+    let secret =
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: aHVudGVyMg==\n";
+    let (_, diags) = faultline_rules::testing::check_texts(
+        &[("in.yaml", &format!("{p}---\n{secret}"))],
+        &Settings::default(),
+    );
+    let ours: Vec<_> = diags
+        .iter()
+        .filter(|d| d.rule.starts_with("admission-policy"))
+        .collect();
+    assert_eq!(ours.len(), 3, "a gap, an error and a violation: {ours:#?}");
+    for d in ours {
+        assert!(
+            !d.message.contains("aHVudGVyMg") && !d.help.contains("aHVudGVyMg"),
+            "{d:#?}"
+        );
+    }
+}
