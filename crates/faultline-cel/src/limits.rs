@@ -428,6 +428,12 @@ const SIZED_INPUT: &[&str] = &[
     "isCIDR",
 ];
 
+/// The namespaces of qualified functions (`sets.contains`): a call's target that is one of
+/// these names is left alone.
+const FUNCTION_NAMESPACES: &[&str] = &[
+    "lists", "sets", "ip", "strings", "math", "base64", "optional",
+];
+
 /// What instrumenting an expression gives.
 pub(crate) struct Instrumented {
     pub expr: IdedExpr,
@@ -609,8 +615,10 @@ fn rewrite_call(id: u64, mut c: CallExpr, next_id: &mut u64) -> IdedExpr {
     let sized_input = SIZED_INPUT.contains(&c.func_name.as_str());
     if let Some(target) = c.target.take() {
         let target = rewrite(*target, next_id);
-        // `lists.range(…)`: `lists` names the function, it is not a value.
-        let names_function = matches!(&target.expr, Expr::Ident(name) if name == "lists");
+        // `lists.range(…)`, `sets.contains(…)`: the target names the function's namespace,
+        // it is not a value (wrapped, it would be looked up as a variable).
+        let names_function = matches!(&target.expr, Expr::Ident(name)
+            if FUNCTION_NAMESPACES.contains(&name.as_str()));
         c.target = Some(Box::new(if sized_input && !names_function {
             wrap_size(target, next_id)
         } else {

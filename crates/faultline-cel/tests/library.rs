@@ -252,3 +252,53 @@ fn optional_values_and_has_on_nested_fields() {
     check("{'a': 1, ?'b': optional.none()} == {'a': 1}", yes.clone());
     check("object.?status.replicas.value()", Err(()));
 }
+
+#[test]
+fn sets() {
+    all_true(&[
+        // cel-go's examples.
+        "sets.contains([], [])",
+        "sets.contains([1, 2, 3, 4], [2, 3])",
+        "sets.contains([1, 2.0, 3u], [1.0, 2u, 3])",
+        "!sets.contains([1, 2], [2, 3])",
+        "sets.equivalent([], [])",
+        "sets.equivalent([1], [1, 1])",
+        "sets.equivalent([1], [1u, 1.0])",
+        "sets.equivalent([1, 2, 3], [3u, 2.0, 1])",
+        "!sets.equivalent([2, 1], [1])",
+        "sets.intersects([1], [1])",
+        "sets.intersects([1], [1, 1])",
+        "sets.intersects([[1], [2, 3]], [[1, 2], [2, 3.0]])",
+        "!sets.intersects([1], [])",
+        "!sets.intersects([1, 2], [3, 4])",
+    ]);
+}
+
+#[test]
+fn semver() {
+    all_true(&[
+        // The godoc's examples.
+        "isSemver('1.0.0') && isSemver('0.1.0-alpha.1')",
+        "!isSemver('200K') && !isSemver('Three') && !isSemver('Mi') && !isSemver('hello')",
+        "!isSemver('v1.0') && isSemver('v1.0', true)",
+        "isSemver('1.0', true) && isSemver('01.01.01', true)",
+        "semver('v1.0.0', true) == semver('1.0.0')",
+        "semver('1.0', true) == semver('1.0.0')",
+        "semver('01.01.01', true) == semver('1.1.1')",
+        "semver('1.2.3').major() == 1 && semver('1.2.3').minor() == 2 && semver('1.2.3').patch() == 3",
+        "semver('1.2.3').compareTo(semver('1.2.3')) == 0",
+        "semver('1.2.3').compareTo(semver('2.0.0')) == -1",
+        "semver('1.2.3').compareTo(semver('0.1.2')) == 1",
+        "semver('1.2.3').isLessThan(semver('1.10.0'))",
+        "semver('2.0.0').isGreaterThan(semver('1.99.99'))",
+        // semver.org's precedence.
+        "semver('1.0.0-alpha').isLessThan(semver('1.0.0-alpha.1'))",
+        "semver('1.0.0-alpha.1').isLessThan(semver('1.0.0-alpha.beta'))",
+        "semver('1.0.0-beta.2').isLessThan(semver('1.0.0-beta.11'))",
+        "semver('1.0.0-rc.1').isLessThan(semver('1.0.0'))",
+        "semver('1.0.0+build.1') == semver('1.0.0+build.2')",
+        "!isSemver('01.0.0') && !isSemver('1.0') && !isSemver('1.0.0-01') && !isSemver('1.0.0-')",
+        "!isSemver('1.0', false) && !isSemver('1.0-rc', true)",
+    ]);
+    all_errors(&["semver('1.0')", "semver('x.y.z')"]);
+}

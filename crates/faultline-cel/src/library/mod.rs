@@ -1,10 +1,13 @@
 //! The Kubernetes CEL libraries the cel crate lacks, as k8s.io/apiserver/pkg/cel/library
-//! defines them: lists, regex, quantity, URL, IP and CIDR.
+//! defines them: lists, regex, quantity, URL, IP and CIDR, semver; and cel-go's sets
+//! extension, which Kubernetes enables.
 
 mod lists;
 mod net;
 mod quantity;
 mod regex;
+mod semver;
+mod sets;
 mod url;
 
 use cel::common::value::{CowVal, Val};
@@ -17,6 +20,8 @@ pub(crate) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     quantity::register(env)?;
     url::register(env)?;
     net::register(env)?;
+    semver::register(env)?;
+    sets::register(env)?;
     Ok(())
 }
 
