@@ -449,9 +449,9 @@ fn maps_equal(a: &dyn Val, b: &dyn Val) -> bool {
 pub(crate) fn to_value(v: &dyn Val) -> Result<cel::Value, ExecutionError> {
     match v.get_type().kind() {
         Kind::List => {
-            let iterable = v
-                .as_iterable()
-                .ok_or_else(|| cel::Value::try_from(v).unwrap_err())?;
+            let Some(iterable) = v.as_iterable() else {
+                return cel::Value::try_from(v);
+            };
             let mut items = iterable.iter();
             let mut out = Vec::new();
             while let Some(item) = items.next() {
