@@ -38,6 +38,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+use cel::common::types::{CelMap, CelMapKey, CelString};
+use cel::common::value::Val;
 use faultline_cel::{EvalErrorKind, Program, Value, Vars, to_val};
 use faultline_diagnostics::Severity;
 use faultline_model::kinds::{self, Scope};
@@ -88,6 +90,8 @@ pub enum Verdict {
 #[derive(Clone, Debug)]
 pub struct Outcome {
     pub object: ObjectId,
+    /// The verdict is about the pods of the object's pod template, not the object.
+    pub pods_of_template: bool,
     pub policy: String,
     pub binding: Option<String>,
     pub verdict: Verdict,
@@ -122,8 +126,9 @@ impl std::fmt::Debug for PolicyRun<'_> {
 #[derive(Debug, Default)]
 struct ObjectResult {
     violations: Vec<Note>,
-    /// Per binding (index), the verdict.
-    verdicts: Vec<(usize, Verdict)>,
+    /// Per binding (index) and request (the object, or the pods of its template), the
+    /// verdict.
+    verdicts: Vec<(usize, bool, Verdict)>,
     /// Per binding (index), what was not decided.
     undecided: Vec<(usize, Undecided)>,
 }
@@ -299,15 +304,19 @@ impl PolicyRun<'_> {
             if inventory.copy_of(obj.id).is_some() {
                 continue;
             }
-            let req = request(&run.plurals, obj);
-            let matched = bindings.iter().any(|b| {
-                let policy = &policies[b.policy];
-                policy
-                    .view
-                    .match_constraints
-                    .as_ref()
-                    .is_some_and(|m| resources_match(m, &req, obj.name, true))
-            });
+            let pods = Request::pods_of(obj);
+            let matched = [Some(request(&run.plurals, obj)), pods]
+                .iter()
+                .flatten()
+                .any(|req| {
+                    bindings.iter().any(|b| {
+                        policies[b.policy]
+                            .view
+                            .match_constraints
+                            .as_ref()
+                            .is_some_and(|m| resources_match(m, req, req.name(obj), true))
+                    })
+                });
             if matched {
                 run.slot.insert(obj.id, run.candidates.len());
                 run.candidates.push((obj.id, OnceLock::new()));
@@ -723,6 +732,7 @@ fn request<'a>(plurals: &HashMap<(&'a str, &'a str), &'a str>, obj: &Object<'a>)
         version,
         resource,
         namespaced,
+        template: None,
     }
 }
 
@@ -737,6 +747,103 @@ struct Request<'a> {
     version: &'a str,
     resource: String,
     namespaced: bool,
+    /// The pods a workload's template makes (its controller creates them): the template
+    /// node, whose `metadata` and `spec` are the pod's.
+    template: Option<NodeRef<'a>>,
+}
+
+impl<'a> Request<'a> {
+    /// The CREATE of a pod from `obj`'s pod template, when it has one and nothing above it
+    /// in the input owns it (its pods are judged once, at the top) and it is not from a
+    /// cluster export (whose pods are in the input themselves).
+    fn pods_of(obj: &Object<'a>) -> Option<Request<'a>> {
+        if obj.kind == "PodTemplate" {
+            // A template for others to copy: nothing creates pods from it.
+            return None;
+        }
+        let template = kinds::pod_template_path(obj.kind).and_then(|p| obj.node.path(p))?;
+        let owned = obj
+            .node
+            .path(&["metadata", "ownerReferences"])
+            .is_some_and(|refs| {
+                refs.items()
+                    .any(|r| r.get("controller").and_then(|c| c.as_bool()) == Some(true))
+            });
+        if owned || faultline_graph::from_a_cluster(obj) || !template.is_map() {
+            return None;
+        }
+        Some(Request {
+            group: "",
+            version: "v1",
+            resource: "pods".to_owned(),
+            namespaced: true,
+            template: Some(template),
+        })
+    }
+
+    /// The kind the request creates.
+    fn kind(&self, obj: &Object<'a>) -> &'a str {
+        if self.template.is_some() {
+            "Pod"
+        } else {
+            obj.kind
+        }
+    }
+
+    /// The name the request creates: a pod's is generated, so unknown.
+    fn name(&self, obj: &Object<'a>) -> &'a str {
+        if self.template.is_some() {
+            ""
+        } else {
+            obj.name
+        }
+    }
+
+    /// The labels the created object has.
+    fn labels(&self, obj: &Object<'a>) -> LabelRefs<'a> {
+        match self.template {
+            Some(t) => {
+                faultline_model::object::string_map(t.path(&["metadata", "labels"])).collect()
+            }
+            None => obj.labels().collect(),
+        }
+    }
+
+    /// Where expressions on `object` are located: the object, or the template.
+    fn root(&self, obj: &Object<'a>) -> NodeRef<'a> {
+        self.template.unwrap_or(obj.node)
+    }
+
+    /// The `object` variable.
+    fn object(&self, obj: &Object<'a>) -> Box<dyn Val + 'a> {
+        let Some(template) = self.template else {
+            return to_val(obj.node);
+        };
+        let mut meta: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = HashMap::new();
+        for (k, v) in template
+            .get("metadata")
+            .into_iter()
+            .flat_map(|m| m.entries())
+        {
+            if let Some(k) = k.scalar_text() {
+                meta.insert(CelMapKey::from(k), to_val(v));
+            }
+        }
+        if let Some(ns) = obj.namespace {
+            meta.insert(CelMapKey::from("namespace"), Box::new(CelString::from(ns)));
+        }
+        let mut pod: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = HashMap::new();
+        pod.insert(
+            CelMapKey::from("apiVersion"),
+            Box::new(CelString::from("v1")),
+        );
+        pod.insert(CelMapKey::from("kind"), Box::new(CelString::from("Pod")));
+        pod.insert(CelMapKey::from("metadata"), Box::new(CelMap::from(meta)));
+        if let Some(spec) = template.get("spec") {
+            pod.insert(CelMapKey::from("spec"), to_val(spec));
+        }
+        Box::new(CelMap::from(pod))
+    }
 }
 
 fn rule_matches(r: &ResourceRule<'_>, req: &Request<'_>, name: &str, exact: bool) -> bool {
@@ -833,7 +940,7 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         if selector.is_empty() {
             return Selected::Yes;
         }
-        let labels: LabelRefs<'_> = if obj.kind == "Namespace" && req.group.is_empty() {
+        let labels: LabelRefs<'_> = if req.kind(obj) == "Namespace" && req.group.is_empty() {
             Namespace::of(obj)
                 .map(|n| n.labels().collect())
                 .unwrap_or_default()
@@ -868,9 +975,9 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         }
     }
 
-    fn undecided(&mut self, bi: usize, why: Undecided) {
+    fn undecided(&mut self, bi: usize, pods: bool, why: Undecided) {
         self.out.undecided.push((bi, why));
-        self.out.verdicts.push((bi, Verdict::Undecidable));
+        self.out.verdicts.push((bi, pods, Verdict::Undecidable));
     }
 
     /// Matches binding `bi` against `obj` and evaluates it there.
@@ -880,17 +987,17 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         let Some(constraints) = &policy.view.match_constraints else {
             return;
         };
-        if !resources_match(constraints, req, obj.name, true) {
+        if !resources_match(constraints, req, req.name(obj), true) {
             return;
         }
         let binding_match = b.view.as_ref().and_then(|v| v.match_resources.as_ref());
         if let Some(m) = binding_match
-            && !resources_match(m, req, obj.name, false)
+            && !resources_match(m, req, req.name(obj), false)
         {
             return;
         }
         // Object selectors: the policy's, then the binding's.
-        let labels: LabelRefs<'_> = obj.labels().collect();
+        let labels = req.labels(obj);
         for sel in [policy.object_selector.as_ref(), b.object_selector.as_ref()]
             .into_iter()
             .flatten()
@@ -915,11 +1022,15 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         }
         let ns = req.namespaced.then(|| obj.namespace.unwrap_or("default"));
         if unknown {
-            self.undecided(bi, Undecided::Namespace(ns.unwrap_or_default().to_owned()));
+            self.undecided(
+                bi,
+                req.template.is_some(),
+                Undecided::Namespace(ns.unwrap_or_default().to_owned()),
+            );
             return;
         }
         if policy.user_dependent.is_some() {
-            self.undecided(bi, Undecided::User);
+            self.undecided(bi, req.template.is_some(), Undecided::User);
             return;
         }
         let namespace_object = ns.and_then(|ns| self.namespace_object(ns));
@@ -927,21 +1038,29 @@ impl<'c, 'a> Evaluation<'c, 'a> {
             && let Some(ns) = ns
             && namespace_object.is_none()
         {
-            self.undecided(bi, Undecided::Namespace(ns.to_owned()));
+            self.undecided(
+                bi,
+                req.template.is_some(),
+                Undecided::Namespace(ns.to_owned()),
+            );
             return;
         }
         let params = match self.params(b, ns) {
             Params::Found(p) => p,
             Params::Missing(what) => {
-                self.undecided(bi, Undecided::Param(what));
+                self.undecided(bi, req.template.is_some(), Undecided::Param(what));
                 return;
             }
             Params::Error(message) => {
                 if policy.view.failure_policy == FailurePolicy::Fail {
-                    self.violation(b, obj, (None, None), &Fix::Configure, &[], message);
-                    self.out.verdicts.push((bi, Verdict::Fail));
+                    self.violation(b, obj, req, (None, None), &Fix::Configure, &[], message);
+                    self.out
+                        .verdicts
+                        .push((bi, req.template.is_some(), Verdict::Fail));
                 } else {
-                    self.out.verdicts.push((bi, Verdict::Pass));
+                    self.out
+                        .verdicts
+                        .push((bi, req.template.is_some(), Verdict::Pass));
                 }
                 return;
             }
@@ -969,13 +1088,15 @@ impl<'c, 'a> Evaluation<'c, 'a> {
                         if verdict != Verdict::Undecidable {
                             verdict = Verdict::Fail;
                         }
-                        self.violation(b, obj, (validation, at), &fix, &params, message);
+                        self.violation(b, obj, req, (validation, at), &fix, &params, message);
                     }
                 }
             }
         }
         if matched {
-            self.out.verdicts.push((bi, verdict));
+            self.out
+                .verdicts
+                .push((bi, req.template.is_some(), verdict));
         }
     }
 
@@ -1059,10 +1180,12 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         Params::Found(found)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn violation(
         &mut self,
         b: &Binding<'a>,
         obj: &Object<'a>,
+        req: &Request<'a>,
         (validation, at): (Option<TextRange>, Option<TextRange>),
         fix: &Fix,
         params: &[Option<ObjectId>],
@@ -1071,8 +1194,15 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         let policies = self.policies;
         let policy = &policies[b.policy];
         let pname = policy.name;
-        let kind = obj.kind;
+        let kind = if req.template.is_some() {
+            format!("the pods of this {}", obj.kind)
+        } else {
+            format!("this {}", obj.kind)
+        };
         let change = match fix {
+            Fix::Hold(e) if req.template.is_some() => {
+                format!("change the pod template so that `{e}` holds for its pods")
+            }
             Fix::Hold(e) => format!("change the object so that `{e}` holds"),
             Fix::Error(e) => format!(
                 "`{e}` fails on this object and `failurePolicy` is Fail: write the field it reads, or guard the expression (`has(…)`, `'key' in …`)"
@@ -1085,28 +1215,28 @@ impl<'c, 'a> Evaluation<'c, 'a> {
                 if b.assumed {
                     (
                         format!(
-                            "ValidatingAdmissionPolicy '{pname}' with binding '{bname}' would deny this {kind} (the binding has no `validationActions`, so the API server refuses it; evaluated as if it listed `Deny`): {message}"
+                            "ValidatingAdmissionPolicy '{pname}' with binding '{bname}' would deny {kind} (the binding has no `validationActions`, so the API server refuses it; evaluated as if it listed `Deny`): {message}"
                         ),
                         format!("{change}, and give the binding its `validationActions`"),
                     )
                 } else if b.deny {
                     (
                         format!(
-                            "the API server refuses this {kind}: ValidatingAdmissionPolicy '{pname}' with binding '{bname}' denied request: {message}"
+                            "the API server refuses {kind}: ValidatingAdmissionPolicy '{pname}' with binding '{bname}' denied request: {message}"
                         ),
                         format!("{change}, or exempt the object in the binding's `matchResources`"),
                     )
                 } else if b.warn {
                     (
                         format!(
-                            "the API server warns on this {kind}: Validation failed for ValidatingAdmissionPolicy '{pname}' with binding '{bname}': {message}"
+                            "the API server warns on {kind}: Validation failed for ValidatingAdmissionPolicy '{pname}' with binding '{bname}': {message}"
                         ),
                         format!("{change}; the binding only warns (`validationActions: [Warn]`)"),
                     )
                 } else {
                     (
                         format!(
-                            "ValidatingAdmissionPolicy '{pname}' with binding '{bname}' records an audit failure for this {kind}: {message}"
+                            "ValidatingAdmissionPolicy '{pname}' with binding '{bname}' records an audit failure for {kind}: {message}"
                         ),
                         format!("{change}; the binding only audits (`validationActions: [Audit]`)"),
                     )
@@ -1114,7 +1244,7 @@ impl<'c, 'a> Evaluation<'c, 'a> {
             }
             None => (
                 format!(
-                    "ValidatingAdmissionPolicy '{pname}' would deny this {kind} (no binding in the input; evaluated as if bound with `validationActions: [Deny]`): {message}"
+                    "ValidatingAdmissionPolicy '{pname}' would deny {kind} (no binding in the input; evaluated as if bound with `validationActions: [Deny]`): {message}"
                 ),
                 format!(
                     "{change}; the API server enforces the policy only where a ValidatingAdmissionPolicyBinding binds it"
@@ -1199,6 +1329,11 @@ impl<'a> PolicyRun<'a> {
             for (i, b) in self.bindings.iter().enumerate() {
                 eval.object(i, b, obj, &req);
             }
+            if let Some(pods) = Request::pods_of(obj) {
+                for (i, b) in self.bindings.iter().enumerate() {
+                    eval.object(i, b, obj, &pods);
+                }
+            }
             eval.out
         }))
     }
@@ -1216,10 +1351,11 @@ impl<'a> PolicyRun<'a> {
             let Some(r) = self.result(inventory, *id) else {
                 continue;
             };
-            for (bi, verdict) in &r.verdicts {
+            for (bi, pods, verdict) in &r.verdicts {
                 let b = &self.bindings[*bi];
                 out.push(Outcome {
                     object: *id,
+                    pods_of_template: *pods,
                     policy: self.policies[b.policy].name.to_owned(),
                     binding: b.view.as_ref().map(|v| v.object.name.to_owned()),
                     verdict: *verdict,
@@ -1370,7 +1506,7 @@ fn binding_name(b: &Binding<'_>, policies: &[Policy<'_>]) -> String {
 }
 
 /// The `request` variable of a CREATE of `obj`.
-fn request_value(obj: &Object<'_>, req: &Request<'_>) -> Value {
+fn request_value<'a>(obj: &Object<'a>, req: &Request<'a>) -> Value {
     let s = |v: &str| Value::String(v.to_owned().into());
     let map = |entries: Vec<(&str, Value)>| {
         Value::from(
@@ -1383,7 +1519,7 @@ fn request_value(obj: &Object<'_>, req: &Request<'_>) -> Value {
     let kind = map(vec![
         ("group", s(req.group)),
         ("version", s(req.version)),
-        ("kind", s(obj.kind)),
+        ("kind", s(req.kind(obj))),
     ]);
     let resource = map(vec![
         ("group", s(req.group)),
@@ -1395,7 +1531,7 @@ fn request_value(obj: &Object<'_>, req: &Request<'_>) -> Value {
         ("resource", resource.clone()),
         ("requestKind", kind),
         ("requestResource", resource),
-        ("name", s(obj.name)),
+        ("name", s(req.name(obj))),
         ("operation", s("CREATE")),
         ("dryRun", Value::Bool(false)),
         (
@@ -1449,10 +1585,10 @@ fn locate(c: &Compiled, root: NodeRef<'_>) -> Option<TextRange> {
 
 /// Evaluates `policy` on `obj` with one param (or none): its match conditions, variables and
 /// validations. `None` when a match condition is false: the policy does not apply.
-fn evaluate(
+fn evaluate<'a>(
     policy: &Policy<'_>,
-    obj: &Object<'_>,
-    req: &Request<'_>,
+    obj: &Object<'a>,
+    req: &Request<'a>,
     param: Option<&Object<'_>>,
     namespace_object: Option<&Object<'_>>,
 ) -> Option<Vec<Found>> {
@@ -1460,7 +1596,8 @@ fn evaluate(
     let secret = obj.kind == "Secret" || param.is_some_and(|p| p.kind == "Secret");
     let fail = policy.view.failure_policy == FailurePolicy::Fail;
     let mut vars = Vars::new();
-    vars.bind("object", to_val(obj.node));
+    vars.bind("object", req.object(obj));
+    let root = req.root(obj);
     vars.bind_value("oldObject", Value::Null);
     vars.bind_value("request", request_value(obj, req));
     match param {
@@ -1527,7 +1664,7 @@ fn evaluate(
                     Found::Violation {
                         message: format!("matchCondition '{name}' resulted in {}", detail(&e)),
                         validation: None,
-                        at: locate(c, obj.node),
+                        at: locate(c, root),
                         fix: Fix::Error(c.program.source().trim().to_owned()),
                     }
                 };
@@ -1551,7 +1688,7 @@ fn evaluate(
     let mut out = Vec::new();
     for v in &policy.exprs.validations {
         let source = v.expression.program.source().trim();
-        let at = locate(&v.expression, obj.node);
+        let at = locate(&v.expression, root);
         match v.expression.program.eval(&vars) {
             Ok(Value::Bool(true)) => {}
             Ok(Value::Bool(false)) => {
@@ -1629,7 +1766,7 @@ fn evaluate(
                         detail(&e)
                     ),
                     validation: None,
-                    at: locate(c, obj.node),
+                    at: locate(c, root),
                     fix: Fix::Error(c.program.source().trim().to_owned()),
                 });
             }

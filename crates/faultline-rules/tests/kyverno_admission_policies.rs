@@ -33,7 +33,12 @@ fn run(inputs: &[(String, String)]) -> Verdicts {
         .collect();
     let (_, verdicts) = with_texts(&texts, &Settings::default(), |cx, _| {
         let mut out: Verdicts = BTreeMap::new();
-        for o in &cx.admission_policies().outcomes(cx.inventory) {
+        for o in cx
+            .admission_policies()
+            .outcomes(cx.inventory)
+            .iter()
+            .filter(|o| !o.pods_of_template)
+        {
             let obj = cx.inventory.get(o.object);
             let key = (obj.kind.to_owned(), obj.name.to_owned(), o.policy.clone());
             let slot = out.entry(key).or_insert(None);

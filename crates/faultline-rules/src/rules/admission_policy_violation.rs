@@ -18,6 +18,13 @@ declare_rule! {
     /// as the API server words it). A runtime error under `failurePolicy: Fail` is reported
     /// the same way, with the error.
     ///
+    /// A policy on `pods` also judges the pods a workload's controller will create from its
+    /// pod template (a Deployment, StatefulSet, DaemonSet, Job, CronJob … that nothing in
+    /// the input owns, and not from a cluster export, whose pods are in the input): `object`
+    /// is the pod as the template makes it (its labels for the `objectSelector`, the
+    /// workload's namespace, a generated name that is unknown). The finding is on the
+    /// workload, whose rollout would create no pod.
+    ///
     /// The severity follows the binding's `validationActions`: `Deny` is an error (the API
     /// server refuses the object), `Warn` a warning, `Audit` only info. A policy that no
     /// binding in the input binds is evaluated as if bound to everything it matches with
