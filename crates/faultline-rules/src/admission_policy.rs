@@ -30,6 +30,12 @@
 //!   later object of the same name, from another overlay or a copy, is not evaluated again).
 //! - Resource names come from the kind: the plural of a CRD in the input, else the model's
 //!   pluraliser (`kinds::plural`).
+//! - The object is evaluated as written: the defaults the API server fills in before
+//!   admission (`replicas: 1`, `imagePullPolicy`, a pod's `securityContext: {}` …) are not
+//!   applied. An expression that reads a field the object does not write errs on it ("no such
+//!   key") and that object is undecidable, not refused; `has()` of such a field reads false.
+//! - A policy on `pods` also judges the pods a top-level workload's template makes (not from
+//!   a cluster export, whose pods are in the input): see [`Request::pods_of`].
 //! - Variables are evaluated in order, each once; one that fails is left out of
 //!   `variables`, so an expression that reads it fails with the variable's error and one that
 //!   does not need it (short-circuit) does not, as with the API server's lazy variables.
