@@ -1,7 +1,7 @@
 //! ValidatingAdmissionPolicies of the input, evaluated offline against every object they
 //! match, as the API server would on CREATE.
 //!
-//! [`PolicyRun::build`] runs once per run (`Context::admission_policies`): it reads every
+//! `PolicyRun::build` runs once per run (`Context::admission_policies`): it reads every
 //! `ValidatingAdmissionPolicy` and `ValidatingAdmissionPolicyBinding` (the model's views),
 //! compiles each expression once, reports what the API server would refuse in them, and
 //! lists the objects some binding's resource rules match. Each of those is evaluated once,
@@ -35,7 +35,7 @@
 //!   applied. An expression that reads a field the object does not write errs on it ("no such
 //!   key") and that object is undecidable, not refused; `has()` of such a field reads false.
 //! - A policy on `pods` also judges the pods a top-level workload's template makes (not from
-//!   a cluster export, whose pods are in the input): see [`Request::pods_of`].
+//!   a cluster export, whose pods are in the input): see `Request::pods_of`.
 //! - Variables are evaluated in order, each once; one that fails is left out of
 //!   `variables`, so an expression that reads it fails with the variable's error and one that
 //!   does not need it (short-circuit) does not, as with the API server's lazy variables.
