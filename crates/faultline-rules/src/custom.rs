@@ -54,10 +54,6 @@ pub struct CustomRule {
     /// The field paths the expression reads under `object`, for where a finding points
     /// without a `fieldPath`.
     read_paths: Vec<Vec<Segment>>,
-    /// The field paths of `object` the expression and the message expression read, as keys,
-    /// when every use of `object` is such a path (then only they are bound, see [`pruned`]);
-    /// `None` when one uses `object` otherwise (`size(object)`, `object == …`).
-    binds: Option<Vec<Vec<String>>>,
 }
 
 /// The custom rules of one configuration file: run by the engine as one rule, each entry
@@ -199,13 +195,11 @@ impl Rule for CustomRules {
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         // The object is bound once, on the first entry that matches, for all of them.
         let mut vars: Option<Vars<'_>> = None;
-        let matching: Vec<&CustomRule> = self
-            .rules
-            .iter()
-            .filter(|r| r.matches(obj) && cx.settings.is_enabled(r.id()))
-            .collect();
-        for rule in matching.iter().copied() {
-            let vars = vars.get_or_insert_with(|| self.bind(cx, obj, &matching));
+        for rule in &self.rules {
+            if !rule.matches(obj) || !cx.settings.is_enabled(rule.id()) {
+                continue;
+            }
+            let vars = vars.get_or_insert_with(|| self.bind(cx, obj));
             let mut sink = out.as_rule(rule.meta);
             let result = catch_unwind(AssertUnwindSafe(|| {
                 rule.report(obj, vars, &mut sink);
@@ -232,30 +226,11 @@ impl Rule for CustomRules {
 impl CustomRules {
     /// The variables of an evaluation: `object`, and `request` and `namespaceObject` (the
     /// object's Namespace from the input, else null) when an expression reads them.
-    ///
-    /// `object` holds only the fields the `rules` read, when they read it only through field
-    /// paths: a snapshot's Pod with its status is hundreds of nodes, of which a rule reads a
-    /// few, and converting the rest cost more than the evaluations.
-    fn bind<'v, 'a: 'v>(
-        &self,
-        cx: &Context<'a>,
-        obj: &Object<'v>,
-        rules: &[&CustomRule],
-    ) -> Vars<'v> {
+    /// [`faultline_cel::to_val`] is lazy: a map or list is read when an expression looks inside it, so binding
+    /// a Pod with its whole status costs nothing until a rule reads it.
+    fn bind<'v, 'a: 'v>(&self, cx: &Context<'a>, obj: &Object<'v>) -> Vars<'v> {
         let mut vars = Vars::new();
-        let mut paths: Vec<&[String]> = Vec::new();
-        let mut whole = false;
-        for rule in rules {
-            match &rule.binds {
-                Some(p) => paths.extend(p.iter().map(Vec::as_slice)),
-                None => whole = true,
-            }
-        }
-        if whole {
-            vars.bind("object", faultline_cel::to_val(obj.node));
-        } else {
-            vars.bind("object", pruned(obj.node, &paths));
-        }
+        vars.bind("object", faultline_cel::to_val(obj.node));
         vars.bind_value("oldObject", Value::Null);
         if self.binds_request {
             vars.bind_value("request", request(obj));
@@ -270,78 +245,6 @@ impl CustomRules {
             }
         }
         vars
-    }
-}
-
-/// The CEL value of `node` with only the fields along `paths` (each a chain of keys from
-/// `node`; an empty one: all of `node`): a map keeps the keys that start a path, each pruned
-/// the same way; a list or scalar is converted whole. An expression that reads `node` only
-/// along these paths sees the same values and the same missing keys as on the whole tree.
-fn pruned<'t>(node: NodeRef<'t>, paths: &[&[String]]) -> Box<dyn cel::common::value::Val + 't> {
-    use cel::common::types::{CelMap, CelMapKey};
-    if !node.is_map() || paths.iter().any(|p| p.is_empty()) {
-        return faultline_cel::to_val(node);
-    }
-    let mut map: std::collections::HashMap<CelMapKey<'t>, Box<dyn cel::common::value::Val + 't>> =
-        std::collections::HashMap::new();
-    for (k, v) in node.entries() {
-        let key = k.scalar_text().unwrap_or("");
-        let rest: Vec<&[String]> = paths
-            .iter()
-            .filter(|p| p[0] == key)
-            .map(|p| &p[1..])
-            .collect();
-        if !rest.is_empty() {
-            // Duplicate keys: the last one wins, as in the decoded object.
-            map.insert(CelMapKey::from(key), pruned(v, &rest));
-        }
-    }
-    Box::new(CelMap::from(map))
-}
-
-/// Whether `expr` uses the variable `name` other than as the start of a chain of field
-/// selections or literal indexes (`object.spec`, `has(object.a)`, `object.?a`, `object['a']`),
-/// which [`Program::paths`] lists: then the whole value must be bound.
-fn bare_use(expr: &cel::IdedExpr, name: &str) -> bool {
-    use cel::common::ast::{EntryExpr, Expr, LiteralValue};
-    let is_name = |e: &cel::IdedExpr| matches!(&e.expr, Expr::Ident(n) if n == name);
-    match &expr.expr {
-        Expr::Ident(n) => n == name,
-        Expr::Select(s) => !is_name(&s.operand) && bare_use(&s.operand, name),
-        Expr::Call(c) => {
-            let index = matches!(c.func_name.as_str(), "_[_]" | "_?._" | "_[?_]")
-                && c.target.is_none()
-                && c.args.len() == 2
-                && is_name(&c.args[0])
-                && matches!(
-                    c.args[1].expr,
-                    Expr::Literal(
-                        LiteralValue::String(_) | LiteralValue::Int(_) | LiteralValue::UInt(_)
-                    )
-                );
-            if index {
-                return false;
-            }
-            c.target.as_deref().is_some_and(|t| bare_use(t, name))
-                || c.args.iter().any(|a| bare_use(a, name))
-        }
-        Expr::List(l) => l.elements.iter().any(|e| bare_use(e, name)),
-        Expr::Map(m) => m.entries.iter().any(|e| match &e.expr {
-            EntryExpr::MapEntry(m) => bare_use(&m.key, name) || bare_use(&m.value, name),
-            EntryExpr::StructField(f) => bare_use(&f.value, name),
-        }),
-        Expr::Struct(s) => s.entries.iter().any(|e| match &e.expr {
-            EntryExpr::MapEntry(m) => bare_use(&m.key, name) || bare_use(&m.value, name),
-            EntryExpr::StructField(f) => bare_use(&f.value, name),
-        }),
-        Expr::Comprehension(c) => {
-            bare_use(&c.iter_range, name)
-                || bare_use(&c.accu_init, name)
-                || bare_use(&c.loop_cond, name)
-                || bare_use(&c.loop_step, name)
-                || bare_use(&c.result, name)
-        }
-        Expr::Literal(_) | Expr::Unspecified => false,
     }
 }
 
@@ -937,11 +840,6 @@ fn parse_one(
                 .collect()
         })
         .collect();
-    let programs = std::iter::once(&expression).chain(message_expression.as_ref());
-    let binds = programs
-        .clone()
-        .all(|p| !bare_use(p.expression(), "object"))
-        .then(|| programs.flat_map(|p| p.paths("object")).collect());
     Some(CustomRule {
         meta,
         origin: origin.to_owned(),
@@ -955,7 +853,6 @@ fn parse_one(
         help,
         field_path: field_path.map(|(p, _)| p),
         read_paths,
-        binds,
     })
 }
 
@@ -1160,54 +1057,6 @@ mod tests {
         assert_eq!(syntax_error_offset("a +* b"), Some(3));
         assert_eq!(syntax_error_offset("a\n  ]"), Some(4));
         assert_eq!(syntax_error_offset("a && b"), None);
-    }
-
-    #[test]
-    fn bare_uses_of_object_need_the_whole_object() {
-        let bare = |src: &str| bare_use(Program::compile(src).unwrap().expression(), "object");
-        assert!(!bare("has(object.spec) && object.spec.replicas > 1"));
-        assert!(!bare(
-            "object.?spec.replicas.orValue(1) > 1 && object['metadata'].name != ''"
-        ));
-        assert!(!bare(
-            "object.spec.containers.all(c, c.image.startsWith('r/'))"
-        ));
-        assert!(!bare("request.namespace == 'a'"));
-        assert!(bare("size(object) > 2"));
-        assert!(bare("object != null"));
-        assert!(bare("object[request.kind.kind] == 1"));
-        assert!(bare("[object].all(o, has(o.spec))"));
-    }
-
-    #[test]
-    fn a_pruned_object_evaluates_as_the_whole_one() {
-        let text = "metadata: {name: a, labels: {app: web}}\nspec:\n  replicas: 3\n  template: {spec: {containers: [{image: r/x}, {image: y}]}}\nstatus: {big: [1, 2, 3]}\n";
-        let source: std::sync::Arc<str> = std::sync::Arc::from(text);
-        let parsed = faultline_syntax::yaml::parse_yaml(&source);
-        let root = parsed.documents[0].root().unwrap();
-        for src in [
-            "has(object.spec.replicas) && object.spec.replicas == 3",
-            "object.spec.template.spec.containers.all(c, c.image.startsWith('r/'))",
-            "'app' in object.metadata.labels && !has(object.metadata.namespace)",
-            "object.?spec.paused.orValue(false)",
-            "object.spec.template.spec.containers[1].image == 'y'",
-            "has(object.status)",
-            "object.spec.strategy.type == 'x'",
-        ] {
-            let program = Program::compile(src).unwrap();
-            let paths = program.paths("object");
-            let paths: Vec<&[String]> = paths.iter().map(Vec::as_slice).collect();
-            let eval = |value| {
-                let mut vars = Vars::new();
-                vars.bind("object", value);
-                program.eval(&vars).map_err(|e| e.message)
-            };
-            assert_eq!(
-                eval(pruned(root, &paths)),
-                eval(faultline_cel::to_val(root)),
-                "{src}"
-            );
-        }
     }
 
     #[test]
