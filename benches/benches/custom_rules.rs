@@ -10,6 +10,9 @@
 //! - `after-parse`: the same from the parsed trees (parsing does not change with custom rules,
 //!   so this ratio is the worst case).
 
+// The finding counts go to stderr, for the figures in benches/README.md.
+#![allow(clippy::print_stderr)]
+
 use std::hint::black_box;
 use std::time::Duration;
 
