@@ -11,6 +11,7 @@
 //!   `Program::eval` (cost-bounded);
 //! - `pod/<kind>/<n>-pods-bind+x10`: bind each Pod once and evaluate the ten on it, what a
 //!   custom rules run does per object;
+//! - `matches/<n>-pods`: `matches()` with one pattern on every container image;
 //! - `eval-unbounded/eager/<n>-pods-x10`: the ten on the cel crate directly, without what
 //!   `Program` weaves into an expression (cost charging, symmetric equality): its price.
 
@@ -129,6 +130,27 @@ fn cel(c: &mut Criterion) {
             })
         });
     }
+    // `matches()` on every container image of every Pod: the regex is the same on every call.
+    let matches = Program::compile(
+        "object.spec.containers.all(c, c.image.matches('^[a-z0-9.-]+(/[a-z0-9._-]+)+(:[a-zA-Z0-9._-]+)?$'))",
+    )
+    .expect("compiles");
+    let bound: Vec<Vars<'_>> = pods
+        .iter()
+        .map(|p| {
+            let mut vars = Vars::new();
+            vars.bind("object", to_val(*p));
+            vars
+        })
+        .collect();
+    group.bench_function(format!("matches/{n}-pods"), |b| {
+        b.iter(|| {
+            bound
+                .iter()
+                .filter(|vars| matches.eval(vars) == Ok(faultline_cel::Value::Bool(true)))
+                .count()
+        })
+    });
     // The cel crate alone, on the eager values: what the cost charging woven into a
     // `Program` adds.
     let env = Arc::clone(faultline_cel::env());

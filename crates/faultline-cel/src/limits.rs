@@ -387,6 +387,7 @@ const SMALL_RESULT: &[&str] = &[
     EQUALS,
     NOT_EQUALS,
     IN,
+    crate::library::MATCHES,
 ];
 
 /// Functions whose work grows with the size of their input: their non-literal operands are
@@ -651,6 +652,12 @@ fn rewrite_call(id: u64, mut c: CallExpr, next_id: &mut u64) -> IdedExpr {
         && c.args.len() == 2
     {
         return call(id, name, c.args);
+    }
+    // `matches` with its pattern compiled once per thread instead of on every call.
+    if c.func_name == "matches" && c.args.len() + usize::from(c.target.is_some()) == 2 {
+        let mut operands: Vec<IdedExpr> = c.target.take().map(|t| *t).into_iter().collect();
+        operands.append(&mut c.args);
+        return call(id, crate::library::MATCHES, operands);
     }
     // The accumulator of `map`/`filter` grows by one element per iteration, already charged.
     let appends = c.func_name == operators::ADD && c.args.first().is_some_and(is_accumulator);

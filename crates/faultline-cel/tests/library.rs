@@ -92,8 +92,20 @@ fn regex() {
         "'1, 2, 3, 4'.findAll('[0-9]+', 0) == []",
         "'1, 2, 3, 4'.findAll('[0-9]+', -1).size() == 4",
         "'image:v1.2'.matches('^[a-z]+:v[0-9.]+$')",
+        // `matches` (the standard library's, compiled to a cached pattern here).
+        "matches('abc', '^a') && 'abc'.matches('b') && !'abc'.matches('^b')",
+        "['a1', 'b2', 'c'].filter(s, s.matches('[0-9]')) == ['a1', 'b2']",
+        "['x', 'y'].all(p, !'abc'.matches(p)) && ['a', 'y'].exists(p, 'abc'.matches(p))",
     ]);
-    all_errors(&["'a'.find('(')", "'a'.findAll('[')"]);
+    all_errors(&[
+        "'a'.find('(')",
+        "'a'.findAll('[')",
+        "'a'.matches('(')",
+        "dyn(1).matches('a')",
+        "matches('a', dyn(1))",
+    ]);
+    let err = eval("'a'.matches('(')").unwrap_err();
+    assert!(err.contains("'(' not a valid regex"), "{err}");
 }
 
 #[test]
@@ -301,4 +313,40 @@ fn semver() {
         "!isSemver('1.0', false) && !isSemver('1.0-rc', true)",
     ]);
     all_errors(&["semver('1.0')", "semver('x.y.z')"]);
+}
+
+#[test]
+fn format() {
+    all_true(&[
+        // The godoc's examples, all valid.
+        "!format.dns1123Label().validate('my-label-name').hasValue()",
+        "!format.dns1123Subdomain().validate('apiextensions.k8s.io').hasValue()",
+        "!format.dns1035Label().validate('my-label-name').hasValue()",
+        "!format.qualifiedName().validate('apiextensions.k8s.io/v1beta1').hasValue()",
+        "!format.dns1123LabelPrefix().validate('my-label-prefix-').hasValue()",
+        "!format.dns1123SubdomainPrefix().validate('mysubdomain.prefix.-').hasValue()",
+        "!format.dns1035LabelPrefix().validate('my-label-prefix-').hasValue()",
+        "!format.uri().validate('http://example.com').hasValue()",
+        "!format.uuid().validate('123e4567-e89b-12d3-a456-426614174000').hasValue()",
+        "!format.byte().validate('aGVsbG8=').hasValue()",
+        "!format.date().validate('2021-01-01').hasValue()",
+        "!format.datetime().validate('2021-01-01T00:00:00Z').hasValue()",
+        "!format.labelValue().validate('').hasValue() && !format.labelValue().validate('My_Value-1').hasValue()",
+        // Invalid strings and their messages.
+        "format.dns1123Label().validate('My_Name').value() == [\"a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')\"]",
+        "format.dns1123Label().validate('a'.replace('a', 'abcdefghij') + 'abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd').value()[0] == 'must be no more than 63 characters'",
+        "format.dns1035Label().validate('1abc').hasValue() && format.dns1123Label().validate('1abc') == optional.none()",
+        "format.dns1123Label().validate('my-label-').hasValue()",
+        "format.qualifiedName().validate('/name').value() == ['prefix part must be non-empty']",
+        "format.qualifiedName().validate('a/b/c').value().size() == 1",
+        "format.labelValue().validate('-x').hasValue()",
+        "format.uri().validate('../relative').value()[0].startsWith('parse \"../relative\": ')",
+        "format.uuid().validate('123').value() == ['does not match the UUID format']",
+        "format.byte().validate('a').value() == ['invalid base64']",
+        "format.date().validate('2021-02-30').value() == ['invalid date']",
+        "format.datetime().validate('2021-01-01 00:00:00').value() == ['invalid datetime']",
+        // format.named
+        "format.named('dns1123Label').hasValue() && !format.named('nope').hasValue()",
+        "format.named('labelValue').value().validate('ok') == optional.none()",
+    ]);
 }

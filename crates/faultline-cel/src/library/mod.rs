@@ -1,11 +1,14 @@
 //! The Kubernetes CEL libraries the cel crate lacks, as k8s.io/apiserver/pkg/cel/library
-//! defines them: lists, regex, quantity, URL, IP and CIDR, semver; and cel-go's sets
+//! defines them: lists, regex, quantity, URL, IP and CIDR, semver, format; and cel-go's sets
 //! extension, which Kubernetes enables.
 
+mod format;
 mod lists;
 mod net;
 mod quantity;
 mod regex;
+
+pub(crate) use regex::MATCHES;
 mod semver;
 mod sets;
 mod url;
@@ -22,6 +25,7 @@ pub(crate) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     net::register(env)?;
     semver::register(env)?;
     sets::register(env)?;
+    format::register(env)?;
     Ok(())
 }
 

@@ -32,6 +32,13 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
         vec![STRING_TYPE, INT_TYPE],
         find_all,
     )?;
+    use cel::common::types::DYN_TYPE;
+    env.add_overload(
+        MATCHES,
+        "faultline_matches",
+        vec![DYN_TYPE, DYN_TYPE],
+        matches,
+    )?;
     Ok(())
 }
 
@@ -43,12 +50,13 @@ thread_local! {
     static CACHE: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
 }
 
-fn compiled(function: &str, pattern: &str) -> Result<Regex, ExecutionError> {
+/// `pattern` compiled, from the cache when it is there.
+fn cached(pattern: &str) -> Result<Regex, regex::Error> {
     CACHE.with(|cache| {
         if let Some(re) = cache.borrow().get(pattern) {
             return Ok(re.clone());
         }
-        let re = Regex::new(pattern).map_err(|e| error(function, e))?;
+        let re = Regex::new(pattern)?;
         let mut cache = cache.borrow_mut();
         if cache.len() >= CACHE_SIZE {
             cache.clear();
@@ -56,6 +64,39 @@ fn compiled(function: &str, pattern: &str) -> Result<Regex, ExecutionError> {
         cache.insert(pattern.to_owned(), re.clone());
         Ok(re)
     })
+}
+
+fn compiled(function: &str, pattern: &str) -> Result<Regex, ExecutionError> {
+    cached(pattern).map_err(|e| error(function, e))
+}
+
+/// What `matches` calls are compiled to: the standard library's `matches` compiles its
+/// pattern on every call, this one takes it from the cache.
+pub(crate) const MATCHES: &str = "@faultline_matches";
+
+/// `s.matches(re)` and `matches(s, re)`: whether `re` matches anywhere in `s`.
+fn matches<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let strings = (
+        args.first().and_then(|a| a.downcast_ref::<CelString>()),
+        args.get(1).and_then(|a| a.downcast_ref::<CelString>()),
+    );
+    let (Some(s), Some(re)) = strings else {
+        return Err(ExecutionError::no_such_overload(
+            "matches",
+            args.iter()
+                .map(|a| a.get_type().name().to_owned())
+                .collect(),
+        ));
+    };
+    let re = cached(re.inner()).map_err(|e| {
+        error(
+            "matches",
+            format!("'{}' not a valid regex:\n{e}", re.inner()),
+        )
+    })?;
+    Ok(CowVal::owned(cel::common::types::CelBool::from(
+        re.is_match(s.inner()),
+    )))
 }
 
 /// The first match, or `''`.

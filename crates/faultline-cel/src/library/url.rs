@@ -127,6 +127,11 @@ fn get_query<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Execut
     Ok(CowVal::owned(CelMap::from(map)))
 }
 
+/// Why `url.ParseRequestURI` refuses `s`, worded as Go's `url.Error`: `None` when it accepts it.
+pub(super) fn parse_request_uri_error(s: &str) -> Option<String> {
+    parse(s, true).err().map(|e| format!("parse {s:?}: {e}"))
+}
+
 /// `url.ParseRequestURI` accepts `s`; the parts `url.Parse` gives (the fragment cut off).
 fn parse_request_uri(s: &str) -> Result<Url, String> {
     parse(s, true)?;
