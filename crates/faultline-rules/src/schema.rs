@@ -498,6 +498,8 @@ spec:
                   message: a transition rule
                 - rule: self.size.frobnicate()
                   message: no such function
+                - rule: self.size
+                  message: not a bool
               properties:
                 size: {type: integer}
                 free:
@@ -542,6 +544,7 @@ spec:
             [
                 "schema-validation-rule Error `spec` is invalid: optional oldSelf is empty on create",
                 "schema-validation-rule Info `spec`: faultline cannot evaluate the validation rule `self.size.frobnicate()` of its CRD offline: Undeclared reference to 'frobnicate'",
+                "schema-validation-rule Info `spec`: faultline cannot evaluate the validation rule `self.size` of its CRD offline: the rule evaluates to int, not a bool",
             ]
         );
     }

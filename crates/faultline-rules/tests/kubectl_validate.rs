@@ -6,10 +6,11 @@
 //! Every `Success` document must get no finding of the schema rules (nor of the other rules
 //! that stand for an API server refusal: `api-unknown`, `duplicate-key`, `invalid-quantity`,
 //! `unrendered-template`); every `Failure` must get, for each cause with a field, a finding
-//! of the matching rule naming that field path, and nothing at other paths. A few documents
-//! depend on validation outside the OpenAPI schemas; `OUTSIDE` lists them with the reason.
-//! (ObjectMeta's name and label syntax, which is not in the schemas either, faultline checks:
-//! those documents are scored.)
+//! of the matching rule naming that field path, and nothing at other paths; a CRD validation
+//! rule (`x-kubernetes-validations`) on the object's root has no field (`<nil>`): its finding
+//! must quote the rule's message. Documents that depend on validation outside what faultline
+//! checks would be listed in `OUTSIDE` with the reason (none are today: ObjectMeta's name and
+//! label syntax and the CEL rules are checked, and scored).
 //! Needs `../shared`: fails when `CI` is set and it is missing, skips otherwise.
 
 #![allow(clippy::print_stderr)]

@@ -442,10 +442,19 @@ pub(crate) fn evaluate(
             let (error, decided) = match rule.program.eval_with_budget(&vars, budget) {
                 Ok((value, spent)) => {
                     remaining = remaining.saturating_sub(spent);
-                    if value == Value::Bool(true) {
-                        continue;
+                    match value {
+                        Value::Bool(true) => continue,
+                        Value::Bool(false) => (None, true),
+                        // The API server refuses a CRD whose rule is not of type bool; its
+                        // type checker is not faultline's: not decided here.
+                        other => (
+                            Some(format!(
+                                "the rule evaluates to {}, not a bool",
+                                other.type_of()
+                            )),
+                            false,
+                        ),
                     }
-                    (None, true)
                 }
                 // Over its cost: the API server refuses the object and runs no further rule.
                 Err(e) if e.kind == EvalErrorKind::CostExceeded => {

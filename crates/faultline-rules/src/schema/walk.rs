@@ -109,7 +109,9 @@ pub(crate) struct Mode<'s> {
     pub rules: Option<RuleIndex<'s>>,
 }
 
-pub(crate) struct Walk<'t, 's, 'o> {
+/// `RULES`: the schema may carry validation rules (`mode.rules` is given); a walk of a
+/// built-in kind is compiled without the check.
+pub(crate) struct Walk<'t, 's, 'o, const RULES: bool> {
     path: Vec<Seg<'t>>,
     mode: Mode<'s>,
     source: &'t str,
@@ -127,19 +129,20 @@ pub(crate) fn validate<'t>(
     pending: &mut Vec<Pending<'t>>,
 ) {
     let source: &'t str = root.tree().source();
-    let mut walk = Walk {
-        path: Vec::with_capacity(16),
-        mode,
-        source,
-        out,
-        pending,
-    };
     let anchor = root.entry("kind").map_or(root.range(), |(k, _)| k.range());
-    if let Some(rules) = mode.rules
-        && root.is_map()
-        && rules.has_rules(schema)
-    {
-        walk.pending.push(Pending {
+    let Some(rules) = mode.rules else {
+        let mut walk = Walk::<false> {
+            path: Vec::with_capacity(16),
+            mode,
+            source,
+            out,
+            pending,
+        };
+        walk.object(root, schema, anchor, true);
+        return;
+    };
+    if root.is_map() && rules.has_rules(schema) {
+        pending.push(Pending {
             node: root,
             schema: schema.id(),
             path: String::new(),
@@ -148,6 +151,13 @@ pub(crate) fn validate<'t>(
             root: true,
         });
     }
+    let mut walk = Walk::<true> {
+        path: Vec::with_capacity(16),
+        mode,
+        source,
+        out,
+        pending,
+    };
     walk.object(root, schema, anchor, true);
 }
 
@@ -178,7 +188,7 @@ fn is_integer(v: NodeRef<'_>) -> bool {
     }
 }
 
-impl<'t, 's> Walk<'t, 's, '_> {
+impl<'t, 's, const RULES: bool> Walk<'t, 's, '_, RULES> {
     fn path_string(&self) -> String {
         let mut s = String::new();
         for seg in &self.path {
@@ -281,7 +291,8 @@ impl<'t, 's> Walk<'t, 's, '_> {
         if v.is_null() || self.path.len() > MAX_PATH {
             return;
         }
-        if let Some(rules) = self.mode.rules
+        if RULES
+            && let Some(rules) = self.mode.rules
             && rules.has_rules(s)
         {
             let path = self.path_string();
