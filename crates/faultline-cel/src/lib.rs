@@ -28,10 +28,35 @@ pub use value::{to_val, to_val_eager};
 /// Where a finding about `program` should point in the tree bound to `var`: the deepest node
 /// written among the field paths the expression reads under `var` ([`Program::paths`]).
 /// `object.spec.replicas` gives the `replicas` value node when it is written, else the deepest
-/// written ancestor along that path (`spec`, or `root` itself). `None` when the expression
+/// written ancestor along that path (`spec`, or `root` itself); an `all()` over a list gives the
+/// list (see [`locate_with`] to go into the element that fails). `None` when the expression
 /// reads no field of `var`.
 pub fn locate<'t>(program: &Program, var: &str, root: NodeRef<'t>) -> Option<NodeRef<'t>> {
-    locate::locate_in(&program.paths(var), root)
+    locate::deepest(&program.paths(var), root).map(|(node, _)| node)
+}
+
+/// [`locate`], and through an `all()` over one of the paths into the first element its
+/// predicate is false for, evaluated with `vars` (the variables the expression was evaluated
+/// with, `root` bound to `var` among them): `object.spec.containers.all(c,
+/// c.image.startsWith('reg/'))` gives the failing container's `image`, nested `all()`s
+/// included. A predicate that errors for an element does not blame it. Bounded like an
+/// evaluation: past [`PER_CALL_LIMIT`], the location found so far.
+pub fn locate_with<'t: 'v, 'v>(
+    program: &Program,
+    vars: &Vars<'v>,
+    var: &str,
+    root: NodeRef<'t>,
+) -> Option<NodeRef<'t>> {
+    let refiner = locate::Refiner {
+        instrumented: &program.instrumented,
+    };
+    let red_zone = (program.depth + 4) * EVAL_STACK_PER_LEVEL;
+    let (found, _, _) = limits::with_budget(0, PER_CALL_LIMIT, || {
+        stacker::maybe_grow(red_zone, red_zone * 2, || {
+            refiner.locate(program.expression(), var, root, &vars.context)
+        })
+    });
+    found.map(|(node, _)| node)
 }
 
 /// The environment every expression is compiled and evaluated in: the CEL standard library

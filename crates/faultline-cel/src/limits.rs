@@ -456,6 +456,16 @@ fn max_id(e: &IdedExpr) -> u64 {
     max
 }
 
+/// Whether the budget of the evaluation under way is spent.
+pub(crate) fn budget_exceeded() -> bool {
+    BUDGET.get().exceeded
+}
+
+/// Calls `f` on each direct child of `e`.
+pub(crate) fn for_each_child<'e>(e: &'e IdedExpr, f: &mut dyn FnMut(&'e IdedExpr)) {
+    children(e, f);
+}
+
 /// Calls `f` on each direct child of `e`.
 fn children<'e>(e: &'e IdedExpr, f: &mut dyn FnMut(&'e IdedExpr)) {
     match &e.expr {

@@ -126,9 +126,11 @@ fn walk<'t>(root: NodeRef<'t>, path: &[String]) -> (NodeRef<'t>, usize) {
     (node, path.len())
 }
 
-/// The deepest written node among `paths` under `root`: the one reached by the most
-/// segments, the first written on a tie. `None` when there are no paths.
-pub(crate) fn locate_in<'t>(paths: &[Vec<String>], root: NodeRef<'t>) -> Option<NodeRef<'t>> {
+/// The deepest written node among `paths`, with its depth in segments.
+pub(crate) fn deepest<'t>(
+    paths: &[Vec<String>],
+    root: NodeRef<'t>,
+) -> Option<(NodeRef<'t>, usize)> {
     let mut best: Option<(NodeRef<'t>, usize)> = None;
     for path in paths {
         let (node, depth) = walk(root, path);
@@ -136,5 +138,128 @@ pub(crate) fn locate_in<'t>(paths: &[Vec<String>], root: NodeRef<'t>) -> Option<
             best = Some((node, depth));
         }
     }
-    best.map(|(n, _)| n)
+    best
+}
+
+/// What refining a location through `all()` needs: the instrumented tree (what evaluates,
+/// bounded).
+pub(crate) struct Refiner<'a> {
+    pub instrumented: &'a IdedExpr,
+}
+
+/// The comprehension with `id` in `e`.
+fn find_comprehension(e: &IdedExpr, id: u64) -> Option<&cel::common::ast::ComprehensionExpr> {
+    if let Expr::Comprehension(c) = &e.expr
+        && e.id == id
+    {
+        return Some(c);
+    }
+    let mut found = None;
+    crate::limits::for_each_child(e, &mut |c| {
+        if found.is_none() {
+            found = find_comprehension(c, id);
+        }
+    });
+    found
+}
+
+/// The predicate of an `all()`: its loop step is `@result && predicate`.
+fn all_predicate(c: &cel::common::ast::ComprehensionExpr) -> Option<&IdedExpr> {
+    match &c.loop_step.expr {
+        Expr::Call(call)
+            if call.func_name == operators::LOGICAL_AND
+                && call.target.is_none()
+                && call.args.len() == 2
+                && matches!(&call.args[0].expr, Expr::Ident(n) if *n == c.accu_var) =>
+        {
+            Some(&call.args[1])
+        }
+        _ => None,
+    }
+}
+
+/// The `all()` comprehensions of `e` whose range is a selection chain rooted at `var`, with
+/// that chain.
+fn all_comprehensions<'e>(
+    e: &'e IdedExpr,
+    var: &str,
+    shadowed: bool,
+    out: &mut Vec<(&'e IdedExpr, Vec<String>)>,
+) {
+    if let Expr::Comprehension(c) = &e.expr {
+        if !shadowed
+            && all_predicate(c).is_some()
+            && let Some(path) = chain(&c.iter_range, var)
+        {
+            out.push((e, path));
+        }
+        all_comprehensions(&c.iter_range, var, shadowed, out);
+        all_comprehensions(&c.accu_init, var, shadowed, out);
+        let inner = shadowed
+            || c.iter_var == var
+            || c.iter_var2.as_deref() == Some(var)
+            || c.accu_var == var;
+        all_comprehensions(&c.loop_cond, var, inner, out);
+        all_comprehensions(&c.loop_step, var, inner, out);
+        all_comprehensions(&c.result, var, inner, out);
+        return;
+    }
+    crate::limits::for_each_child(e, &mut |c| all_comprehensions(c, var, shadowed, out));
+}
+
+impl Refiner<'_> {
+    /// The deepest node under `root` that `expr` (original tree) reads through `var`: along
+    /// its selection paths, and into the first element an `all()` over one of them fails on.
+    pub(crate) fn locate<'t: 'v, 'v>(
+        &self,
+        expr: &IdedExpr,
+        var: &str,
+        root: NodeRef<'t>,
+        context: &cel::Context<'_, 'v>,
+    ) -> Option<(NodeRef<'t>, usize)> {
+        let mut best = deepest(&paths(expr, var), root);
+        let mut comprehensions = Vec::new();
+        all_comprehensions(expr, var, false, &mut comprehensions);
+        for (comprehension, path) in comprehensions {
+            let (list, depth) = walk(root, &path);
+            if depth < path.len() || list.kind() != NodeKind::Seq {
+                continue;
+            }
+            let Expr::Comprehension(c) = &comprehension.expr else {
+                continue;
+            };
+            let (Some(predicate), Some(instrumented)) = (
+                all_predicate(c),
+                find_comprehension(self.instrumented, comprehension.id).and_then(all_predicate),
+            ) else {
+                continue;
+            };
+            for item in list.items() {
+                if crate::limits::budget_exceeded() {
+                    return best;
+                }
+                let mut scope = context.new_inner_scope();
+                scope.add_variable_as_val(&c.iter_var, crate::value::to_val(item));
+                // Only a predicate that is false fails the element: an error may come from a
+                // variable the caller did not bind.
+                let fails = matches!(
+                    cel::Value::resolve_val(instrumented, &scope).map(|v| v
+                        .downcast_ref::<cel::common::types::CelBool>()
+                        .map(|b| *b.inner())),
+                    Ok(Some(false))
+                );
+                if fails {
+                    let inner = self
+                        .locate(predicate, &c.iter_var, item, &scope)
+                        .map_or((item, 0), |found| found);
+                    let found = (inner.0, path.len() + 1 + inner.1);
+                    if best.is_none_or(|(_, d)| found.1 > d) {
+                        best = Some(found);
+                    }
+                    break;
+                }
+            }
+        }
+        best
+    }
 }

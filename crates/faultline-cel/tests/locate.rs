@@ -1,4 +1,4 @@
-use faultline_cel::{Program, locate};
+use faultline_cel::{Program, Vars, locate, locate_with, to_val};
 use faultline_syntax::yaml::parse_yaml;
 use std::sync::Arc;
 
@@ -24,15 +24,32 @@ spec:
         image: nginx
       - name: side
         image: envoy
+        ports: [{containerPort: 80}, {containerPort: 8080}]
 ";
 
 /// The text of the node `locate` finds in DEPLOYMENT for `expr`.
 fn located(expr: &str) -> Option<String> {
+    locate_text(expr, false)
+}
+
+/// The text of the node `locate_with` finds in DEPLOYMENT for `expr`, `object` bound.
+fn located_with(expr: &str) -> Option<String> {
+    locate_text(expr, true)
+}
+
+fn locate_text(expr: &str, refine: bool) -> Option<String> {
     let source: Arc<str> = Arc::from(DEPLOYMENT);
     let parsed = parse_yaml(&source);
     let root = parsed.documents[0].root().expect("a document");
     let program = Program::compile(expr).expect("compiles");
-    locate(&program, "object", root).map(|n| {
+    let found = if refine {
+        let mut vars = Vars::new();
+        vars.bind("object", to_val(root));
+        locate_with(&program, &vars, "object", root)
+    } else {
+        locate(&program, "object", root)
+    };
+    found.map(|n| {
         let r = n.range();
         source[r.start as usize..r.end as usize]
             .lines()
@@ -139,4 +156,75 @@ fn locate_finds_the_deepest_written_node() {
         "nothing of the path is written: the root"
     );
     assert_eq!(located("1 == 1"), None);
+}
+
+#[test]
+fn locate_with_goes_into_the_first_element_an_all_fails_on() {
+    assert_eq!(
+        located_with("object.spec.template.spec.containers.all(c, c.image != '')").as_deref(),
+        Some("name: app"),
+        "every element passes: the containers list"
+    );
+    assert_eq!(
+        located_with("object.spec.template.spec.containers.all(c, c.image.startsWith('reg/'))")
+            .as_deref(),
+        Some("nginx"),
+        "the first container's image"
+    );
+    assert_eq!(
+        located_with("object.spec.template.spec.containers.all(c, c.name != 'side')").as_deref(),
+        Some("side"),
+        "the second container's name"
+    );
+    assert_eq!(
+        located_with("object.spec.template.spec.containers.all(c, !has(c.ports) || c.ports.all(p, p.containerPort < 1000))")
+            .as_deref(),
+        Some("8080"),
+        "nested: the port of the second container"
+    );
+    assert_eq!(
+        located_with("object.spec.template.spec.containers.exists(c, c.name == 'x')").as_deref(),
+        Some("name: app"),
+        "exists: no element to blame, the list"
+    );
+    assert_eq!(
+        located_with("object.spec.template.spec.containers.all(object, object.name == 'app')")
+            .as_deref(),
+        Some("side"),
+        "the loop variable named like the bound one"
+    );
+}
+
+#[test]
+fn locate_with_evaluates_predicates_that_read_other_variables() {
+    let source: Arc<str> = Arc::from(DEPLOYMENT);
+    let parsed = parse_yaml(&source);
+    let root = parsed.documents[0].root().expect("a document");
+    let params = parse_yaml(&Arc::from("prefix: reg/\n"));
+    let params = params.documents[0].root().unwrap();
+    let program = Program::compile(
+        "object.spec.template.spec.containers.all(c, c.image.startsWith(params.prefix))",
+    )
+    .unwrap();
+    let text = |n: faultline_syntax::tree::NodeRef<'_>| {
+        source[n.range().start as usize..n.range().end as usize]
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    // Without `params` the predicate cannot be evaluated: the list.
+    assert_eq!(
+        locate(&program, "object", root).map(text).as_deref(),
+        Some("name: app")
+    );
+    let mut vars = Vars::new();
+    vars.bind("object", to_val(root));
+    vars.bind("params", to_val(params));
+    assert_eq!(
+        locate_with(&program, &vars, "object", root)
+            .map(text)
+            .as_deref(),
+        Some("nginx")
+    );
 }
