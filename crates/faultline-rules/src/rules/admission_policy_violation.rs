@@ -16,7 +16,10 @@ declare_rule! {
     /// does not hold is reported on the object, at the field its expression reads, with the
     /// policy's `message` (or its evaluated `messageExpression`, else `failed expression: …`,
     /// as the API server words it). A runtime error under `failurePolicy: Fail` is reported
-    /// the same way, with the error.
+    /// the same way, with the error. `auditAnnotations` are evaluated only for such errors:
+    /// their values annotate the audit event, which an offline check has none of. An
+    /// evaluation over the CEL cost budget refuses the object whatever the `failurePolicy`,
+    /// as on the API server.
     ///
     /// A policy on `pods` also judges the pods a workload's controller will create from its
     /// pod template (a Deployment, StatefulSet, DaemonSet, Job, CronJob … that nothing in
