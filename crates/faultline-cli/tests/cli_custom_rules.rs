@@ -85,8 +85,8 @@ fn the_readme_examples_fail_and_pass_their_fixtures() {
         findings_of(&v, README_IDS),
         [
             "7:3 deployment-owner-label error Deployment/checkout: the Deployment has no `owner` label",
-            "17:7 images-from-our-registry warning Deployment/checkout: image `docker.io/library/checkout:1.4.2` does not come from registry.example.com",
-            "27:3 no-loadbalancer-outside-edge error Service/checkout: a LoadBalancer Service in namespace `shop`; only namespace `edge` may expose one",
+            "21:18 images-from-our-registry warning Deployment/checkout: image `docker.io/library/checkout:1.4.2` does not come from registry.example.com",
+            "29:3 no-loadbalancer-outside-edge error Service/checkout: a LoadBalancer Service in namespace `shop`; only namespace `edge` may expose one",
         ]
     );
     let owner = v["diagnostics"]

@@ -120,29 +120,49 @@ impl CustomRule {
     }
 
     /// Where a finding about `obj` points: the `fieldPath` (or its nearest written ancestor),
-    /// else the deepest field the expression reads under `object`, else the object's kind.
-    fn site(&self, obj: &Object<'_>) -> TextRange {
+    /// else the deepest field the expression reads under `object` (with `failed`, the
+    /// variables of an evaluation that gave `false`: into the first element an `all()` over
+    /// it fails for), else the object's kind.
+    fn site<'v>(&self, obj: &Object<'v>, failed: Option<&Vars<'v>>) -> TextRange {
         let paths = self.field_path.as_slice().iter().chain(&self.read_paths);
-        let mut best: Option<(usize, TextRange)> = None;
+        let mut best: Option<(usize, TextRange, NodeRef<'v>)> = None;
         for path in paths.take(if self.field_path.is_some() {
             1
         } else {
             usize::MAX
         }) {
-            if let Some((depth, range)) = written(obj.node, path)
-                && best.is_none_or(|(d, _)| depth > d)
+            if let Some(found) = written(obj.node, path)
+                && best.is_none_or(|(d, _, _)| found.0 > d)
             {
-                best = Some((depth, range));
+                best = Some(found);
             }
         }
-        best.map_or_else(|| obj.kind_range(), |(_, range)| range)
+        let Some((_, range, node)) = best else {
+            return obj.kind_range();
+        };
+        if self.field_path.is_none()
+            && let Some(vars) = failed
+            && let Some(inner) =
+                faultline_cel::locate_with(&self.expression, vars, "object", obj.node)
+            && inner.range() != node.range()
+            && node.range().start <= inner.range().start
+            && inner.range().end <= node.range().end
+        {
+            return first_line(obj.node, inner.range());
+        }
+        range
     }
 
-    fn report(&self, obj: &Object<'_>, vars: &Vars<'_>, out: &mut Sink<'_>) {
+    fn report<'v>(&self, obj: &Object<'v>, vars: &Vars<'v>, out: &mut Sink<'_>) {
         let outcome = self.expression.eval(vars);
         let (message, help) = match outcome {
             Ok(Value::Bool(true)) => return,
-            Ok(Value::Bool(false)) => (self.message(obj, vars), self.help.clone()),
+            Ok(Value::Bool(false)) => {
+                let site = self.site(obj, Some(vars));
+                out.report(obj, site, self.message(obj, vars))
+                    .help(self.help.clone());
+                return;
+            }
             Ok(other) => (
                 format!(
                     "custom rule `{}` could not be evaluated on this object: its expression gave a {}, not a boolean",
@@ -168,7 +188,7 @@ impl CustomRule {
                 "guard fields an object may lack with `has(object.a.b)` or `object.?a.b.orValue(…)`, or narrow the rule's `match`; the API server fails a policy whose expression errors".to_owned(),
             ),
         };
-        out.report(obj, self.site(obj), message).help(help);
+        out.report(obj, self.site(obj, None), message).help(help);
     }
 
     /// The `messageExpression`'s string when it gives a non-empty one (never for a Secret,
@@ -424,19 +444,12 @@ fn missing_in_schema(kind: &str, path: &[Segment]) -> Option<String> {
     Some(show_path(&path[..=deepest]))
 }
 
-/// How deep `path` is written under `root`, and the range to underline there: the deepest
+/// How deep `path` is written under `root`, the node there and the range to underline: the deepest
 /// field from its key (`replicas: 1`), on the key's line only when its value is a block (`spec:`
 /// rather than the whole spec); a list item on its first line. `None` when not even the first
 /// step is written.
-fn written(root: NodeRef<'_>, path: &[Segment]) -> Option<(usize, TextRange)> {
-    let source = root.tree().source();
-    let first_line = |r: TextRange| {
-        let text = &source[r.start as usize..r.end as usize];
-        match text.find('\n') {
-            Some(i) => TextRange::new(r.start, r.start + text[..i].trim_end().len() as u32),
-            None => r,
-        }
-    };
+fn written<'t>(root: NodeRef<'t>, path: &[Segment]) -> Option<(usize, TextRange, NodeRef<'t>)> {
+    let first_line = |r: TextRange| first_line(root, r);
     let mut node = root;
     let mut found = None;
     for (depth, seg) in path.iter().enumerate() {
@@ -453,9 +466,19 @@ fn written(root: NodeRef<'_>, path: &[Segment]) -> Option<(usize, TextRange)> {
         };
         let Some((n, range)) = next else { break };
         node = n;
-        found = Some((depth + 1, range));
+        found = Some((depth + 1, range, n));
     }
     found
+}
+
+/// `r` (in `root`'s source) cut at its first line's end: a block is underlined at its start.
+fn first_line(root: NodeRef<'_>, r: TextRange) -> TextRange {
+    let source = root.tree().source();
+    let text = &source[r.start as usize..r.end as usize];
+    match text.find('\n') {
+        Some(i) => TextRange::new(r.start, r.start + text[..i].trim_end().len() as u32),
+        None => r,
+    }
 }
 
 fn show_path(path: &[Segment]) -> String {
