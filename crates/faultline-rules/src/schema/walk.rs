@@ -795,7 +795,8 @@ fn key_hash(key: &str) -> u64 {
 }
 
 /// `s.property(name)`, through the cache for nodes of the built-in arena with enough
-/// properties for the binary search to cost.
+/// properties for the binary search to cost. Inlined into the walk: called for every key.
+#[inline(always)]
 fn property<'s>(s: Schema<'s>, name: &str) -> Option<Schema<'s>> {
     let props = s.properties().len();
     if props < 8 || !std::ptr::eq(s.arena(), faultline_schema::builtin().arena()) {
