@@ -500,6 +500,8 @@ spec:
                   message: no such function
                 - rule: self.size
                   message: not a bool
+                - rule: self.count > 0
+                  message: an undeclared field (the API server refuses the CRD)
               properties:
                 size: {type: integer}
                 free:
@@ -543,6 +545,7 @@ spec:
             found,
             [
                 "schema-validation-rule Error `spec` is invalid: optional oldSelf is empty on create",
+                "schema-validation-rule Info `spec`: faultline cannot evaluate the validation rule `self.count > 0` of its CRD offline: No such key: count",
                 "schema-validation-rule Info `spec`: faultline cannot evaluate the validation rule `self.size.frobnicate()` of its CRD offline: Undeclared reference to 'frobnicate'",
                 "schema-validation-rule Info `spec`: faultline cannot evaluate the validation rule `self.size` of its CRD offline: the rule evaluates to int, not a bool",
             ]

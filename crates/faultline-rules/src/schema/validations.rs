@@ -478,7 +478,13 @@ pub(crate) fn evaluate(
                     ]
                     .iter()
                     .any(|p| m.starts_with(p))
-                        || (m.starts_with("No such key") && !cx.inexact);
+                        || m.strip_prefix("No such key: ").is_some_and(|key| {
+                            // Exact when faultline's value lacks no default, and the key is a
+                            // field the schema declares: the API server's type checker
+                            // refuses a rule that reads an undeclared one (the CRD, not the
+                            // object, is then refused).
+                            !cx.inexact && declares(schema, key, p.resource_root, 0)
+                        });
                     (Some(m), exact)
                 }
             };
@@ -536,6 +542,34 @@ pub(crate) fn evaluate(
             }
         }
     }
+}
+
+/// Whether `key` is a field the schema declares at or below `s` (at a resource root also
+/// `apiVersion`, `kind`, `metadata`, `name`, `generateName`).
+fn declares(s: Schema<'_>, key: &str, resource_root: bool, depth: usize) -> bool {
+    if resource_root
+        && matches!(
+            key,
+            "apiVersion" | "kind" | "metadata" | "name" | "generateName"
+        )
+    {
+        return true;
+    }
+    if depth > 64 {
+        return false;
+    }
+    s.properties().any(|(name, id)| {
+        name == key || declares(s.get(id), key, s.get(id).embedded_resource(), depth + 1)
+    }) || s
+        .items()
+        .is_some_and(|i| declares(i, key, i.embedded_resource(), depth + 1))
+        || match s.additional_properties() {
+            Additional::Schema(id) => {
+                let a = s.get(id);
+                declares(a, key, a.embedded_resource(), depth + 1)
+            }
+            _ => false,
+        }
 }
 
 /// The failure message: the evaluated `messageExpression` when it gives a non-empty string of
