@@ -97,7 +97,8 @@ declare_rule! {
     /// error (`schema-type-mismatch`), as the API server does. `self` holds the object as the
     /// API server sees it after decoding: unknown fields pruned unless preserved, the scalar
     /// and empty defaults of the schema filled in. A rule that fails with an error faultline's
-    /// evaluation may cause (a CEL function it does not have, a default it cannot fill in) is
+    /// evaluation may cause (a CEL function it does not have, a default it cannot fill in, a
+    /// field the schema does not declare, which the API server's type checker refuses) is
     /// reported as info, not guessed. Each rule is bounded by the API server's cost limit
     /// per call and the rules of one object share its cost budget: over either, the object
     /// is refused and no further rule runs. Not modelled: the order-free equality of

@@ -21,9 +21,11 @@
 //!   `failed rule: <rule>`; it points at `fieldPath` under the node when given and written,
 //!   else at the node.
 //! * A runtime error is the API server's refusal too (`no such key`, division by zero, index
-//!   out of bounds) when faultline's value is exact; an error that may come from what faultline
-//!   lacks (a function of a Kubernetes CEL library it does not have, a non-empty object
-//!   default it does not materialize) is reported as undecided.
+//!   out of bounds) when faultline's value is exact and, for `no such key`, the key is a field
+//!   the schema declares; an error that may come from what faultline lacks (a function of a
+//!   Kubernetes CEL library it does not have, a non-empty object default it does not
+//!   materialize, the type checker that refuses a rule reading an undeclared field, or one
+//!   that is not a bool) is reported as undecided.
 //!
 //! * Each evaluation is bounded by the API server's `PerCallLimit` and all the rules of one
 //!   object share its `RuntimeCELCostBudget` (faultline-cel's cost model); over either, the
