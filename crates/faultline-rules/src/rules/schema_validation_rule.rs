@@ -102,7 +102,8 @@ declare_rule! {
     /// reported as info, not guessed. Each rule is bounded by the API server's cost limit
     /// per call and the rules of one object share its cost budget: over either, the object
     /// is refused and no further rule runs. Not modelled: the order-free equality of
-    /// `x-kubernetes-list-type: set`/`map` lists.
+    /// `x-kubernetes-list-type: set`/`map` lists, and strings of `format: duration`,
+    /// `date-time` or `byte`, which the API server types as durations, timestamps and bytes.
     ///
     /// ## References
     /// - Validation rules: <https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#validation-rules>

@@ -31,8 +31,10 @@
 //!   object share its `RuntimeCELCostBudget` (faultline-cel's cost model); over either, the
 //!   API server refuses the object and runs no further rule.
 //!
-//! Not modelled: list-type `set`/`map` equality (compared in order here), the static cost
-//! estimate from `maxLength`/`maxItems` that refuses a CRD.
+//! Not modelled: list-type `set`/`map` equality (compared in order here), strings of
+//! `format: duration`, `date`, `date-time` and `byte` (CEL durations, timestamps and bytes to
+//! the API server, strings here: a comparison with a `duration()` is an error, so undecided),
+//! the static cost estimate from `maxLength`/`maxItems` that refuses a CRD.
 
 use std::collections::HashMap;
 
