@@ -17,8 +17,8 @@ use faultline_model::{Inventory, ObjectId, field, kinds};
 use faultline_syntax::{ParsedText, SourceFile};
 
 use crate::admission_policy::PolicyRun;
-use crate::params::RuleParams;
 use crate::schema::SchemaRun;
+use crate::settings::RuleParams;
 use crate::settings::Settings;
 
 /// Services that select the same pods and target the same ports

@@ -16,22 +16,21 @@
 //! a finding of the rule, saying so with the CEL error: the API server fails such a policy
 //! (`failurePolicy: Fail` is the default), and a rule that silently skips objects it cannot read
 //! would hide that it checks nothing.
+//!
+//! This file is the configuration side (what an entry is, reading and compiling it); running
+//! the entries as a rule is `custom_run.rs`, so that the configuration does not import the
+//! engine.
 
 use std::fmt::Write as _;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use faultline_cel::{EvalErrorKind, Program, Value, Vars};
+use faultline_cel::Program;
 use faultline_diagnostics::{Category, RuleInfo, Severity};
-use faultline_model::Object;
 use faultline_model::selector::LabelSelector;
 use faultline_model::selectors::parse_label_selector;
 use faultline_syntax::{NodeRef, TextRange};
 use globset::{Glob, GlobMatcher};
 
-use crate::context::Context;
-use crate::engine::{Declared, Rule};
 use crate::params::RuleMeta;
-use crate::sink::Sink;
 
 /// One `customRules:` entry, compiled.
 #[derive(Debug)]
@@ -42,18 +41,18 @@ pub struct CustomRule {
     /// The configuration file and the 1-based line of the entry.
     pub origin: String,
     pub line: u32,
-    kinds: Vec<String>,
-    namespaces: Vec<GlobMatcher>,
-    selector: Option<LabelSelector>,
+    pub(crate) kinds: Vec<String>,
+    pub(crate) namespaces: Vec<GlobMatcher>,
+    pub(crate) selector: Option<LabelSelector>,
     /// The expression, compiled once.
     pub expression: Program,
-    message: String,
-    message_expression: Option<Program>,
-    help: String,
-    field_path: Option<Vec<Segment>>,
+    pub(crate) message: String,
+    pub(crate) message_expression: Option<Program>,
+    pub(crate) help: String,
+    pub(crate) field_path: Option<Vec<Segment>>,
     /// The field paths the expression reads under `object`, for where a finding points
     /// without a `fieldPath`.
-    read_paths: Vec<Vec<Segment>>,
+    pub(crate) read_paths: Vec<Vec<Segment>>,
 }
 
 /// The custom rules of one configuration file: run by the engine as one rule, each entry
@@ -62,13 +61,13 @@ pub struct CustomRule {
 pub struct CustomRules {
     pub rules: Vec<CustomRule>,
     /// Whether an expression reads `request` / `namespaceObject`: bound only then.
-    binds_request: bool,
-    binds_namespace: bool,
+    pub(crate) binds_request: bool,
+    pub(crate) binds_namespace: bool,
 }
 
 /// The set's own declaration: it never reports under it (each finding carries its entry's
 /// id), except when the set itself fails, as `internal-error` would name it.
-static SET_META: RuleMeta = RuleMeta {
+pub(crate) static SET_META: RuleMeta = RuleMeta {
     info: RuleInfo {
         id: "custom-rules",
         category: Category::Internal,
@@ -84,214 +83,6 @@ impl CustomRules {
     pub fn find(&self, id: &str) -> Option<&CustomRule> {
         self.rules.iter().find(|r| r.meta.info.id == id)
     }
-
-    /// Whether any entry runs under `settings` (`--rule`, `--skip`, `rules: {id: off}`).
-    pub fn any_enabled(&self, settings: &crate::Settings) -> bool {
-        self.rules
-            .iter()
-            .any(|r| settings.is_enabled(r.meta.info.id))
-    }
-}
-
-impl CustomRule {
-    pub fn id(&self) -> &'static str {
-        self.meta.info.id
-    }
-
-    fn matches(&self, obj: &Object<'_>) -> bool {
-        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == "*" || k == obj.kind) {
-            return false;
-        }
-        if !self.namespaces.is_empty() {
-            let Some(ns) = obj.namespace else {
-                return false;
-            };
-            if !self.namespaces.iter().any(|g| g.is_match(ns)) {
-                return false;
-            }
-        }
-        if let Some(selector) = &self.selector {
-            let labels: faultline_model::selector::LabelRefs<'_> = obj.labels().collect();
-            if !selector.matches(&labels) {
-                return false;
-            }
-        }
-        true
-    }
-
-    /// Where a finding about `obj` points: the `fieldPath` (or its nearest written ancestor),
-    /// else the deepest field the expression reads under `object` (with `failed`, the
-    /// variables of an evaluation that gave `false`: into the first element an `all()` over
-    /// it fails for), else the object's kind.
-    fn site<'v>(&self, obj: &Object<'v>, failed: Option<&Vars<'v>>) -> TextRange {
-        let paths = self.field_path.as_slice().iter().chain(&self.read_paths);
-        let mut best: Option<(usize, TextRange, NodeRef<'v>)> = None;
-        for path in paths.take(if self.field_path.is_some() {
-            1
-        } else {
-            usize::MAX
-        }) {
-            if let Some(found) = written(obj.node, path)
-                && best.is_none_or(|(d, _, _)| found.0 > d)
-            {
-                best = Some(found);
-            }
-        }
-        let Some((_, range, node)) = best else {
-            return obj.kind_range();
-        };
-        if self.field_path.is_none()
-            && let Some(vars) = failed
-            && let Some(inner) =
-                faultline_cel::locate_with(&self.expression, vars, "object", obj.node)
-            && inner.range() != node.range()
-            && node.range().start <= inner.range().start
-            && inner.range().end <= node.range().end
-        {
-            return first_line(obj.node, inner.range());
-        }
-        range
-    }
-
-    fn report<'v>(&self, obj: &Object<'v>, vars: &Vars<'v>, out: &mut Sink<'_>) {
-        let outcome = self.expression.eval(vars);
-        let (message, help) = match outcome {
-            Ok(Value::Bool(true)) => return,
-            Ok(Value::Bool(false)) => {
-                let site = self.site(obj, Some(vars));
-                out.report(obj, site, self.message(obj, vars))
-                    .help(self.help.clone());
-                return;
-            }
-            Ok(other) => (
-                format!(
-                    "custom rule `{}` could not be evaluated on this object: its expression gave a {}, not a boolean",
-                    self.id(),
-                    other.type_of()
-                ),
-                "make the expression give `true` (the object passes) or `false` (it fails)".to_owned(),
-            ),
-            Err(e) if e.kind == EvalErrorKind::CostExceeded => (
-                format!(
-                    "custom rule `{}` could not be evaluated on this object: {}",
-                    self.id(),
-                    e.message
-                ),
-                "make the expression cheaper on objects like this one (fewer nested `all()`/`exists()` over long lists, no `matches()` inside loops over large values); the API server stops an expression over its cost budget and refuses the object".to_owned(),
-            ),
-            Err(e) => (
-                format!(
-                    "custom rule `{}` could not be evaluated on this object: {}",
-                    self.id(),
-                    e.message
-                ),
-                "guard fields an object may lack with `has(object.a.b)` or `object.?a.b.orValue(…)`, or narrow the rule's `match`; the API server fails a policy whose expression errors".to_owned(),
-            ),
-        };
-        out.report(obj, self.site(obj, None), message).help(help);
-    }
-
-    /// The `messageExpression`'s string when it gives a non-empty one (never for a Secret,
-    /// whose values it could quote), else `message`.
-    fn message(&self, obj: &Object<'_>, vars: &Vars<'_>) -> String {
-        if let Some(expr) = &self.message_expression
-            && !obj.is("Secret")
-            && let Ok(Value::String(s)) = expr.eval(vars)
-            && !s.trim().is_empty()
-        {
-            return s.lines().map(str::trim).collect::<Vec<_>>().join(" ");
-        }
-        self.message.clone()
-    }
-}
-
-impl Declared for CustomRules {
-    fn meta(&self) -> &'static RuleMeta {
-        &SET_META
-    }
-}
-
-impl Rule for CustomRules {
-    fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
-        // The object is bound once, on the first entry that matches, for all of them.
-        let mut vars: Option<Vars<'_>> = None;
-        for rule in &self.rules {
-            if !rule.matches(obj) || !cx.settings.is_enabled(rule.id()) {
-                continue;
-            }
-            let vars = vars.get_or_insert_with(|| self.bind(cx, obj));
-            let mut sink = out.as_rule(rule.meta);
-            let result = catch_unwind(AssertUnwindSafe(|| {
-                rule.report(obj, vars, &mut sink);
-            }));
-            if let Err(panic) = result {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_owned());
-                let meta = crate::registry::internal_error::InternalError.meta();
-                out.as_rule(meta)
-                    .report(
-                        obj,
-                        obj.kind_range(),
-                        format!("custom rule `{}` failed on this object: {what}", rule.id()),
-                    )
-                    .help("report this as a faultline bug; every other rule and object was still analyzed");
-            }
-        }
-    }
-}
-
-impl CustomRules {
-    /// The variables of an evaluation: `object`, and `request` and `namespaceObject` (the
-    /// object's Namespace from the input, else null) when an expression reads them.
-    /// [`faultline_cel::to_val`] is lazy: a map or list is read when an expression looks inside it, so binding
-    /// a Pod with its whole status costs nothing until a rule reads it.
-    fn bind<'v, 'a: 'v>(&self, cx: &Context<'a>, obj: &Object<'v>) -> Vars<'v> {
-        let mut vars = Vars::new();
-        vars.bind("object", faultline_cel::to_val(obj.node));
-        vars.bind_value("oldObject", Value::Null);
-        if self.binds_request {
-            vars.bind_value("request", request(obj));
-        }
-        if self.binds_namespace {
-            match obj
-                .namespace
-                .and_then(|ns| cx.inventory.find("Namespace", None, ns))
-            {
-                Some(ns) => vars.bind("namespaceObject", faultline_cel::to_val(ns.node)),
-                None => vars.bind_value("namespaceObject", Value::Null),
-            }
-        }
-        vars
-    }
-}
-
-/// `request` as the API server fills it for a CREATE of `obj` (what is known offline: no user,
-/// no resource plural beyond the kind table's).
-fn request(obj: &Object<'_>) -> Value {
-    use std::collections::HashMap;
-    let (group, version) = obj.group_version();
-    let kind: HashMap<&str, Value> = HashMap::from([
-        ("group", group.into()),
-        ("version", version.into()),
-        ("kind", obj.kind.into()),
-    ]);
-    let resource: HashMap<&str, Value> = HashMap::from([
-        ("group", group.into()),
-        ("version", version.into()),
-        ("resource", faultline_model::kinds::plural(obj.kind).into()),
-    ]);
-    let request: HashMap<&str, Value> = HashMap::from([
-        ("kind", Value::from(kind)),
-        ("resource", Value::from(resource)),
-        ("name", obj.name.into()),
-        ("namespace", obj.namespace.map_or(Value::Null, Value::from)),
-        ("operation", "CREATE".into()),
-        ("dryRun", Value::Bool(false)),
-    ]);
-    Value::from(request)
 }
 
 /// Whether `expr` reads the variable `name` anywhere.
@@ -448,7 +239,10 @@ fn missing_in_schema(kind: &str, path: &[Segment]) -> Option<String> {
 /// field from its key (`replicas: 1`), on the key's line only when its value is a block (`spec:`
 /// rather than the whole spec); a list item on its first line. `None` when not even the first
 /// step is written.
-fn written<'t>(root: NodeRef<'t>, path: &[Segment]) -> Option<(usize, TextRange, NodeRef<'t>)> {
+pub(crate) fn written<'t>(
+    root: NodeRef<'t>,
+    path: &[Segment],
+) -> Option<(usize, TextRange, NodeRef<'t>)> {
     let first_line = |r: TextRange| first_line(root, r);
     let mut node = root;
     let mut found = None;
@@ -472,7 +266,7 @@ fn written<'t>(root: NodeRef<'t>, path: &[Segment]) -> Option<(usize, TextRange,
 }
 
 /// `r` (in `root`'s source) cut at its first line's end: a block is underlined at its start.
-fn first_line(root: NodeRef<'_>, r: TextRange) -> TextRange {
+pub(crate) fn first_line(root: NodeRef<'_>, r: TextRange) -> TextRange {
     let source = root.tree().source();
     let text = &source[r.start as usize..r.end as usize];
     match text.find('\n') {

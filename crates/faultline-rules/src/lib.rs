@@ -16,6 +16,7 @@ mod common;
 pub mod config;
 mod context;
 pub mod custom;
+mod custom_run;
 pub mod docs;
 mod engine;
 pub mod evidence;

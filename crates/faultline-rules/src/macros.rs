@@ -27,13 +27,13 @@ macro_rules! declare_rule {
             )+
         }
 
-        impl $crate::params::RuleParams for Params {
+        impl $crate::settings::RuleParams for Params {
             const META: &'static $crate::RuleMeta = &$name::META;
 
             fn read(settings: &$crate::Settings) -> Self {
                 Self {
                     $(
-                        $pfield: $crate::params::value::<$crate::params::$pty>(
+                        $pfield: $crate::settings::value::<$crate::params::$pty>(
                             settings, $id, $pname, $pdefault,
                         ),
                     )+

@@ -5,15 +5,14 @@
 //! in [`declare_rule!`](crate::declare_rule), which generates a `Params` struct in the rule's
 //! module with one typed field per parameter and a `Self::params(cx)` accessor. The values of
 //! `.faultline.yaml` are checked against the types when the file is read ([`crate::config`]);
-//! a rule's `Params` is built once per run, on first use ([`Context::params`]).
+//! a rule's `Params` (the [`RuleParams`](crate::settings::RuleParams) of `settings.rs`, which
+//! reads them from the run's settings) is built once per run, on first use ([`Context::params`]).
 //!
 //! [`Context::params`]: crate::Context::params
 
 use faultline_syntax::resolve::{Resolved, resolve_plain};
 
 use faultline_diagnostics::RuleInfo;
-
-use crate::settings::Settings;
 
 /// A rule parameter, its type and its default, as written in `.faultline.yaml` and the rule's
 /// doc. Rules read their parameters through the typed `Params` of their module (see
@@ -161,39 +160,6 @@ impl ParamType for PodSecurityLevel {
     }
 }
 
-/// The typed parameters of one rule: the `Params` struct [`declare_rule!`](crate::declare_rule)
-/// generates in the rule's module.
-pub trait RuleParams: Send + Sync + Sized + 'static {
-    /// The rule they belong to.
-    const META: &'static RuleMeta;
-
-    /// Reads every parameter from `settings`.
-    fn read(settings: &Settings) -> Self;
-}
-
-/// The value of the parameter `name` of the rule `rule` in `settings`, else `default`. A
-/// configured value that does not parse also gives the default: `.faultline.yaml` is checked
-/// when it is read, so only settings built by hand can hold one. Used by the code
-/// [`declare_rule!`](crate::declare_rule) generates.
-///
-/// # Panics
-/// When `default` is not a value of the type (a test checks every declaration).
-#[doc(hidden)]
-pub fn value<T: ParamType>(settings: &Settings, rule: &str, name: &str, default: &str) -> T::Value {
-    settings
-        .params
-        .get(rule)
-        .and_then(|p| p.get(name))
-        .and_then(|v| T::parse(v))
-        .or_else(|| T::parse(default))
-        .unwrap_or_else(|| {
-            panic!(
-                "rule `{rule}`: the default `{default}` of `{name}` is not {}",
-                T::KIND.expected()
-            )
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,23 +187,5 @@ mod tests {
             Some(faultline_model::pod_security::Level::Restricted)
         );
         assert_eq!(PodSecurityLevel::parse("Restricted"), None);
-    }
-
-    #[test]
-    fn a_configured_value_wins_and_a_bad_one_falls_back_to_the_default() {
-        let mut settings = Settings::default();
-        assert_eq!(value::<Integer>(&settings, "r", "n", "5"), 5);
-        settings
-            .params
-            .entry("r".to_owned())
-            .or_default()
-            .insert("n".to_owned(), "7".to_owned());
-        assert_eq!(value::<Integer>(&settings, "r", "n", "5"), 7);
-        settings
-            .params
-            .entry("r".to_owned())
-            .or_default()
-            .insert("n".to_owned(), "seven".to_owned());
-        assert_eq!(value::<Integer>(&settings, "r", "n", "5"), 5);
     }
 }

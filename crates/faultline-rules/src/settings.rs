@@ -9,6 +9,7 @@ use faultline_model::time::Timestamp;
 use globset::GlobMatcher;
 
 use crate::api_versions::KubeVersion;
+use crate::params::{ParamType, RuleMeta};
 
 /// How a run is configured: the command line and `.faultline.yaml` merged.
 #[derive(Clone, Debug)]
@@ -104,5 +105,62 @@ impl Exemption {
                 .as_ref()
                 .is_none_or(|g| g.is_match(obj.namespace.as_deref().unwrap_or("")))
             && self.name.as_ref().is_none_or(|g| g.is_match(&obj.name))
+    }
+}
+
+/// The typed parameters of one rule: the `Params` struct [`declare_rule!`](crate::declare_rule)
+/// generates in the rule's module.
+pub trait RuleParams: Send + Sync + Sized + 'static {
+    /// The rule they belong to.
+    const META: &'static RuleMeta;
+
+    /// Reads every parameter from `settings`.
+    fn read(settings: &Settings) -> Self;
+}
+
+/// The value of the parameter `name` of the rule `rule` in `settings`, else `default`. A
+/// configured value that does not parse also gives the default: `.faultline.yaml` is checked
+/// when it is read, so only settings built by hand can hold one. Used by the code
+/// [`declare_rule!`](crate::declare_rule) generates.
+///
+/// # Panics
+/// When `default` is not a value of the type (a test checks every declaration).
+#[doc(hidden)]
+pub fn value<T: ParamType>(settings: &Settings, rule: &str, name: &str, default: &str) -> T::Value {
+    settings
+        .params
+        .get(rule)
+        .and_then(|p| p.get(name))
+        .and_then(|v| T::parse(v))
+        .or_else(|| T::parse(default))
+        .unwrap_or_else(|| {
+            panic!(
+                "rule `{rule}`: the default `{default}` of `{name}` is not {}",
+                T::KIND.expected()
+            )
+        })
+}
+
+#[cfg(test)]
+mod param_tests {
+    use super::*;
+    use crate::params::Integer;
+
+    #[test]
+    fn a_configured_value_wins_and_a_bad_one_falls_back_to_the_default() {
+        let mut settings = Settings::default();
+        assert_eq!(value::<Integer>(&settings, "r", "n", "5"), 5);
+        settings
+            .params
+            .entry("r".to_owned())
+            .or_default()
+            .insert("n".to_owned(), "7".to_owned());
+        assert_eq!(value::<Integer>(&settings, "r", "n", "5"), 7);
+        settings
+            .params
+            .entry("r".to_owned())
+            .or_default()
+            .insert("n".to_owned(), "seven".to_owned());
+        assert_eq!(value::<Integer>(&settings, "r", "n", "5"), 5);
     }
 }
