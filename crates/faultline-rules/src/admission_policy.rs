@@ -1250,7 +1250,7 @@ impl<'c, 'a> Evaluation<'c, 'a> {
             }
             None => (
                 format!(
-                    "ValidatingAdmissionPolicy '{pname}' would deny {kind} (no binding in the input; evaluated as if bound with `validationActions: [Deny]`): {message}"
+                    "ValidatingAdmissionPolicy '{pname}' would deny {kind} (no binding in the input; evaluated as if bound with validationActions Deny): {message}"
                 ),
                 format!(
                     "{change}; the API server enforces the policy only where a ValidatingAdmissionPolicyBinding binds it"
