@@ -172,6 +172,13 @@ impl Program {
         &self.source
     }
 
+    /// Whether the expression names the variable `name` anywhere (outside string literals):
+    /// `oldSelf` in a CRD transition rule, `request` or `namespaceObject` that need binding.
+    /// A comprehension's own variable of that name counts too.
+    pub fn reads_variable(&self, name: &str) -> bool {
+        self.program.references().has_variable(name)
+    }
+
     /// The parsed expression (macros expanded), for analyses over its tree.
     pub fn expression(&self) -> &cel::IdedExpr {
         self.program.expression()

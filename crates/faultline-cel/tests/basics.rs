@@ -31,3 +31,15 @@ fn compile_errors_say_where() {
     let err = Program::compile("object.a +").unwrap_err();
     assert!(!err.message.is_empty());
 }
+
+#[test]
+fn reads_variable_sees_identifiers_not_fields_or_strings() {
+    let reads = |src: &str| Program::compile(src).unwrap().reads_variable("oldSelf");
+    assert!(reads("self == oldSelf"));
+    assert!(reads("oldSelf.x <= self.x"));
+    assert!(reads("self.items.all(i, i in oldSelf.items)"));
+    assert!(!reads("self.oldSelf == 1"));
+    assert!(!reads("self.name != 'oldSelf'"));
+    assert!(!reads("self.name != \"\"\"oldSelf\"\"\""));
+    assert!(!reads("self.oldSelfish > 0"));
+}

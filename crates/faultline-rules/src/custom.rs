@@ -85,36 +85,6 @@ impl CustomRules {
     }
 }
 
-/// Whether `expr` reads the variable `name` anywhere.
-fn reads(expr: &cel::IdedExpr, name: &str) -> bool {
-    use cel::common::ast::{EntryExpr, Expr};
-    match &expr.expr {
-        Expr::Ident(n) => n == name,
-        Expr::Select(s) => reads(&s.operand, name),
-        Expr::Call(c) => {
-            c.target.as_deref().is_some_and(|t| reads(t, name))
-                || c.args.iter().any(|a| reads(a, name))
-        }
-        Expr::List(l) => l.elements.iter().any(|e| reads(e, name)),
-        Expr::Map(m) => m.entries.iter().any(|e| match &e.expr {
-            EntryExpr::MapEntry(m) => reads(&m.key, name) || reads(&m.value, name),
-            EntryExpr::StructField(f) => reads(&f.value, name),
-        }),
-        Expr::Struct(s) => s.entries.iter().any(|e| match &e.expr {
-            EntryExpr::MapEntry(m) => reads(&m.key, name) || reads(&m.value, name),
-            EntryExpr::StructField(f) => reads(&f.value, name),
-        }),
-        Expr::Comprehension(c) => {
-            reads(&c.iter_range, name)
-                || reads(&c.accu_init, name)
-                || reads(&c.loop_cond, name)
-                || reads(&c.loop_step, name)
-                || reads(&c.result, name)
-        }
-        Expr::Literal(_) | Expr::Unspecified => false,
-    }
-}
-
 /// A step of a `fieldPath`: `.key`, `['key']` or `[index]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Segment {
@@ -346,16 +316,16 @@ pub(crate) fn parse(
         return None;
     }
     let binds_request = rules.iter().any(|r| {
-        reads(r.expression.expression(), "request")
+        r.expression.reads_variable("request")
             || r.message_expression
                 .as_ref()
-                .is_some_and(|m| reads(m.expression(), "request"))
+                .is_some_and(|m| m.reads_variable("request"))
     });
     let binds_namespace = rules.iter().any(|r| {
-        reads(r.expression.expression(), "namespaceObject")
+        r.expression.reads_variable("namespaceObject")
             || r.message_expression
                 .as_ref()
-                .is_some_and(|m| reads(m.expression(), "namespaceObject"))
+                .is_some_and(|m| m.reads_variable("namespaceObject"))
     });
     // Leaked like the rules' strings: `Settings` and the engine hold rules as `&'static`.
     Some(Box::leak(Box::new(CustomRules {

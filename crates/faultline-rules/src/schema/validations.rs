@@ -283,7 +283,7 @@ pub(crate) fn read(
             },
         };
         rules.push(ValidationRule {
-            uses_old_self: reads_old_self(source),
+            uses_old_self: program.reads_variable("oldSelf"),
             optional_old_self: item.get("optionalOldSelf").and_then(NodeRef::as_bool) == Some(true),
             program,
             message: text("message")
@@ -297,44 +297,6 @@ pub(crate) fn read(
         });
     }
     rules
-}
-
-/// Whether the expression names `oldSelf` (outside string literals).
-fn reads_old_self(source: &str) -> bool {
-    let b = source.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            q @ (b'\'' | b'"') => {
-                // A string literal (triple-quoted ones too): skip to its closing quote.
-                let triple = b[i..].starts_with(&[q, q, q]);
-                i += if triple { 3 } else { 1 };
-                while i < b.len() {
-                    if b[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if b[i] == q && (!triple || b[i..].starts_with(&[q, q, q])) {
-                        i += if triple { 3 } else { 1 };
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
-                }
-                let after_dot = source[..start].trim_end().ends_with('.');
-                if &source[start..i] == "oldSelf" && !after_dot {
-                    return true;
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    false
 }
 
 /// `fieldPath` checked against the schema node as the API server's `ValidFieldPath` does
@@ -720,20 +682,5 @@ impl ValueCx {
             };
             map.insert(CelMapKey::from(name.to_owned()), value);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn old_self_is_found_outside_strings_only() {
-        assert!(reads_old_self("self == oldSelf"));
-        assert!(reads_old_self("oldSelf.x <= self.x"));
-        assert!(!reads_old_self("self.oldSelf == 1"));
-        assert!(!reads_old_self("self.name != 'oldSelf'"));
-        assert!(!reads_old_self("self.name != \"\"\"oldSelf\"\"\""));
-        assert!(!reads_old_self("self.oldSelfish > 0"));
     }
 }
