@@ -615,6 +615,33 @@ impl<'a> LabelIndex<'a> {
     }
 }
 
+/// The Levenshtein distance over characters between `a` and `b` when it is at most `limit`,
+/// else `None`; stops as soon as every entry of a row is over the limit, so ranking near
+/// misses among many names costs little for the names that are not near.
+pub fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit * 4 {
+        // Bytes: a character is 1–4 of them, so this only skips the hopeless.
+        return None;
+    }
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        let mut least = row[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            least = least.min(row[j + 1]);
+            prev = cur;
+        }
+        if least > limit {
+            return None;
+        }
+    }
+    Some(row[b.len()]).filter(|d| *d <= limit)
+}
+
 /// Levenshtein distance over characters, for ranking near misses.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -639,6 +666,39 @@ mod tests {
     use faultline_model::{ModelOptions, Object};
 
     use super::*;
+
+    #[test]
+    fn bounded_edit_distance_agrees_with_the_full_one() {
+        let words = [
+            "",
+            "a",
+            "db",
+            "postgres",
+            "postgresql",
+            "db-migrate",
+            "db-migration",
+            "api-config",
+            "api-cfg",
+            "user-svc",
+            "user-service",
+            "服务",
+            "服务器",
+            "kafka-0",
+            "kafak-0",
+        ];
+        for a in words {
+            for b in words {
+                let d = edit_distance(a, b);
+                for limit in 0..8 {
+                    assert_eq!(
+                        edit_distance_within(a, b, limit),
+                        (d <= limit).then_some(d),
+                        "{a:?} {b:?} within {limit}"
+                    );
+                }
+            }
+        }
+    }
 
     const PODS: &str = "
 apiVersion: apps/v1

@@ -9,7 +9,7 @@
 //! nothing about any one Secret); otherwise it is information.
 
 use faultline_diagnostics::Severity;
-use faultline_graph::{PodShape, edit_distance, from_a_cluster, generated_label};
+use faultline_graph::{PodShape, edit_distance_within, from_a_cluster, generated_label};
 use faultline_model::{Field, Object, ObjectId, field};
 
 use faultline_graph::PodId;
@@ -180,8 +180,8 @@ pub(crate) fn similar_name<'a>(
             let limit = (name.len().max(n.len()) / 4).max(1);
             // The length difference bounds the distance from below: skip the hopeless.
             (name.len().abs_diff(n.len()) <= limit)
-                .then(|| (edit_distance(name, n), n))
-                .filter(|(d, _)| *d <= limit)
+                .then(|| edit_distance_within(name, n, limit).map(|d| (d, n)))
+                .flatten()
         })
         .min()
         .map(|(_, n)| n)
