@@ -43,7 +43,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
-use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use cel::common::types::{CelMap, CelMapKey, CelString};
 use cel::common::value::Val;
 use faultline_cel::{EvalErrorKind, Program, Value, Vars, to_val};
@@ -172,39 +171,39 @@ impl PolicyRun<'_> {
     }
 }
 
-/// An expression compiled once, with what it reads.
-struct Compiled {
-    program: Program,
-    /// The select chains it reads from a variable (`object.spec.replicas` →
-    /// `["object", "spec", "replicas"]`).
-    reads: Vec<Vec<String>>,
-}
-
-impl Compiled {
-    fn reads(&self, prefix: &[&str]) -> bool {
-        self.reads
-            .iter()
-            .any(|r| r.len() >= prefix.len() && r.iter().zip(prefix).all(|(a, b)| a == b))
+/// Whether `program` reads the variable chain `prefix` (`["params"]`, `["request",
+/// "userInfo"]`, `["variables", name]`): the variable itself for one name, else a field path
+/// under it ([`Program::paths`]).
+fn reads(program: &Program, prefix: &[&str]) -> bool {
+    let Some((var, rest)) = prefix.split_first() else {
+        return false;
+    };
+    if rest.is_empty() {
+        return program.reads_variable(var);
     }
+    program
+        .paths(var)
+        .iter()
+        .any(|p| p.len() >= rest.len() && p.iter().zip(rest).all(|(a, b)| a == b))
 }
 
 struct PolicyExprs {
-    conditions: Vec<(String, Compiled)>,
-    variables: Vec<(String, Compiled)>,
+    conditions: Vec<(String, Program)>,
+    variables: Vec<(String, Program)>,
     /// Per validation: the expression (with its node), the message expression, the message.
     validations: Vec<ValidationExprs>,
-    audits: Vec<Compiled>,
+    audits: Vec<Program>,
 }
 
 struct ValidationExprs {
-    expression: Compiled,
+    expression: Program,
     range: TextRange,
-    message_expression: Option<Compiled>,
+    message_expression: Option<Program>,
     message: Option<String>,
 }
 
 impl PolicyExprs {
-    fn all(&self) -> impl Iterator<Item = &Compiled> {
+    fn all(&self) -> impl Iterator<Item = &Program> {
         self.conditions
             .iter()
             .map(|(_, c)| c)
@@ -395,7 +394,7 @@ impl PolicyRun<'_> {
                            e: Option<Expression<'a>>,
                            at: NodeRef<'a>,
                            what: &str|
-         -> Option<Compiled> {
+         -> Option<Program> {
             let Some(e) = e else {
                 run.invalid(
                     &obj,
@@ -407,11 +406,8 @@ impl PolicyRun<'_> {
                 return None;
             };
             match Program::compile(e.value) {
-                Ok(program) => {
-                    let mut reads = Vec::new();
-                    collect_reads(program.expression(), &mut reads);
-                    let c = Compiled { program, reads };
-                    if !has_params && c.reads(&["params"]) {
+                Ok(c) => {
+                    if !has_params && reads(&c, &["params"]) {
                         run.invalid(
                             &obj,
                             e.node.range(),
@@ -497,22 +493,22 @@ impl PolicyRun<'_> {
             return None;
         }
         let user_dependent = exprs.all().find_map(|c| {
-            if c.reads(&["authorizer"]) {
+            if reads(c, &["authorizer"]) {
                 Some("`authorizer` (what the requesting user may do)")
-            } else if c.reads(&["request", "userInfo"]) {
+            } else if reads(c, &["request", "userInfo"]) {
                 Some("`request.userInfo` (the requesting user)")
-            } else if c.reads(&["request", "uid"]) {
+            } else if reads(c, &["request", "uid"]) {
                 Some("`request.uid`")
             } else {
                 None
             }
         });
-        let reads_namespace_object = exprs.all().any(|c| c.reads(&["namespaceObject"]))
+        let reads_namespace_object = exprs.all().any(|c| reads(c, &["namespaceObject"]))
             || exprs
                 .validations
                 .iter()
                 .filter_map(|v| v.message_expression.as_ref())
-                .any(|c| c.reads(&["namespaceObject"]));
+                .any(|c| reads(c, &["namespaceObject"]));
         Some(Policy {
             name,
             view,
@@ -649,77 +645,6 @@ fn crd_plurals<'a>(inventory: &Inventory<'a>) -> HashMap<(&'a str, &'a str), &'a
         }
     }
     out
-}
-
-/// The select chains `expr` reads from variables, with string-literal indexes as fields.
-fn collect_reads(expr: &IdedExpr, out: &mut Vec<Vec<String>>) {
-    if let Some(chain) = chain(expr) {
-        out.push(chain);
-    }
-    match &expr.expr {
-        Expr::Select(s) => collect_reads(&s.operand, out),
-        Expr::Call(c) => {
-            if let Some(t) = &c.target {
-                collect_reads(t, out);
-            }
-            for a in &c.args {
-                collect_reads(a, out);
-            }
-        }
-        Expr::Comprehension(c) => {
-            for e in [
-                &c.iter_range,
-                &c.accu_init,
-                &c.loop_cond,
-                &c.loop_step,
-                &c.result,
-            ] {
-                collect_reads(e, out);
-            }
-        }
-        Expr::List(l) => {
-            for e in &l.elements {
-                collect_reads(e, out);
-            }
-        }
-        Expr::Map(m) => {
-            for e in &m.entries {
-                if let EntryExpr::MapEntry(me) = &e.expr {
-                    collect_reads(&me.key, out);
-                    collect_reads(&me.value, out);
-                }
-            }
-        }
-        Expr::Struct(s) => {
-            for e in &s.entries {
-                if let EntryExpr::StructField(f) = &e.expr {
-                    collect_reads(&f.value, out);
-                }
-            }
-        }
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
-    }
-}
-
-/// `a.b["c"].d` as `["a", "b", "c", "d"]`, when `expr` is such a chain from an identifier.
-fn chain(expr: &IdedExpr) -> Option<Vec<String>> {
-    match &expr.expr {
-        Expr::Ident(name) => Some(vec![name.clone()]),
-        Expr::Select(s) => {
-            let mut c = chain(&s.operand)?;
-            c.push(s.field.clone());
-            Some(c)
-        }
-        Expr::Call(c) if c.func_name == "_[_]" && c.args.len() == 2 => {
-            let Expr::Literal(LiteralValue::String(key)) = &c.args[1].expr else {
-                return None;
-            };
-            let mut out = chain(&c.args[0])?;
-            out.push(key.to_string());
-            Some(out)
-        }
-        _ => None,
-    }
 }
 
 /// The request an object's CREATE makes (`plurals`: the resource names of the input's CRDs).
@@ -1583,8 +1508,8 @@ fn type_name(v: &Value) -> String {
 
 /// Where in the object an expression's reads land ([`faultline_cel::locate`]): the deepest
 /// written node among the fields of `object` it reads; `None` for the object as a whole.
-fn locate(c: &Compiled, root: NodeRef<'_>) -> Option<TextRange> {
-    faultline_cel::locate(&c.program, "object", root)
+fn locate(c: &Program, root: NodeRef<'_>) -> Option<TextRange> {
+    faultline_cel::locate(c, "object", root)
         .map(|n| n.range())
         .filter(|r| *r != root.range())
 }
@@ -1618,14 +1543,14 @@ fn evaluate<'a>(
     let mut failed: HashMap<&str, String> = HashMap::new();
     vars.bind_value("variables", Value::from(values.clone()));
     // The error of an expression: a failed variable's when it reads one.
-    let error_of = |c: &Compiled, failed: &HashMap<&str, String>, message: String| -> String {
+    let error_of = |c: &Program, failed: &HashMap<&str, String>, message: String| -> String {
         failed
             .iter()
-            .find(|(name, _)| c.reads(&["variables", name]))
+            .find(|(name, _)| reads(c, &["variables", name]))
             .map_or(message, |(_, e)| e.clone())
     };
     for (name, c) in &policy.exprs.variables {
-        match c.program.eval(&vars) {
+        match c.eval(&vars) {
             Ok(v) => {
                 values.insert(name.clone(), v);
                 vars.bind_value("variables", Value::from(values.clone()));
@@ -1647,7 +1572,7 @@ fn evaluate<'a>(
     let mut condition_error = None;
     let mut budget_error = None;
     for (name, c) in &policy.exprs.conditions {
-        match c.program.eval(&vars) {
+        match c.eval(&vars) {
             Ok(Value::Bool(false)) => return None,
             Ok(Value::Bool(true)) => {}
             Ok(other) => {
@@ -1658,7 +1583,7 @@ fn evaluate<'a>(
                     ),
                     validation: None,
                     at: None,
-                    fix: Fix::Error(c.program.source().trim().to_owned()),
+                    fix: Fix::Error(c.source().trim().to_owned()),
                 });
             }
             Err(e) => {
@@ -1671,7 +1596,7 @@ fn evaluate<'a>(
                         message: format!("matchCondition '{name}' resulted in {}", detail(&e)),
                         validation: None,
                         at: locate(c, root),
-                        fix: Fix::Error(c.program.source().trim().to_owned()),
+                        fix: Fix::Error(c.source().trim().to_owned()),
                     }
                 };
                 if over_budget {
@@ -1693,9 +1618,9 @@ fn evaluate<'a>(
     }
     let mut out = Vec::new();
     for v in &policy.exprs.validations {
-        let source = v.expression.program.source().trim();
+        let source = v.expression.source().trim();
         let at = locate(&v.expression, root);
-        match v.expression.program.eval(&vars) {
+        match v.expression.eval(&vars) {
             Ok(Value::Bool(true)) => {}
             Ok(Value::Bool(false)) => {
                 let evaluated = if secret {
@@ -1703,7 +1628,7 @@ fn evaluate<'a>(
                 } else {
                     v.message_expression
                         .as_ref()
-                        .and_then(|m| m.program.eval(&vars).ok())
+                        .and_then(|m| m.eval(&vars).ok())
                         .and_then(|m| match m {
                             Value::String(s) => Some(s.trim().to_owned()),
                             _ => None,
@@ -1760,7 +1685,7 @@ fn evaluate<'a>(
     // Audit annotations only annotate the audit event, but an error in one goes by
     // failurePolicy like any other.
     for c in &policy.exprs.audits {
-        if let Err(e) = c.program.eval(&vars) {
+        if let Err(e) = c.eval(&vars) {
             let e = error_of(c, &failed, e.message);
             if let Some(reason) = gap(&e, secret) {
                 out.push(Found::Gap(reason));
@@ -1768,12 +1693,12 @@ fn evaluate<'a>(
                 out.push(Found::Violation {
                     message: format!(
                         "auditAnnotation expression '{}' resulted in {}",
-                        c.program.source().trim(),
+                        c.source().trim(),
                         detail(&e)
                     ),
                     validation: None,
                     at: locate(c, root),
-                    fix: Fix::Error(c.program.source().trim().to_owned()),
+                    fix: Fix::Error(c.source().trim().to_owned()),
                 });
             }
         }
