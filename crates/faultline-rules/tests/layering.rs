@@ -5,6 +5,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+/// A file's text before its tests, with a line break at the end (parts are joined).
+fn only_code(text: &str) -> String {
+    let mut code = text.split("#[cfg(test)]").next().unwrap_or("").to_owned();
+    code.push('\n');
+    code
+}
+
 /// What each file of `src/` names of the others (`crate::x`, or an item the crate root
 /// re-exports from `x`), outside comments and tests.
 fn imports() -> BTreeMap<String, BTreeSet<String>> {
@@ -27,7 +34,24 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "rs") {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            texts.insert(name, std::fs::read_to_string(&path).unwrap());
+            texts
+                .entry(name)
+                .or_insert_with(String::new)
+                .push_str(&only_code(&std::fs::read_to_string(&path).unwrap()));
+        } else if path.is_dir() && path.file_name().is_some_and(|n| n != "rules") {
+            // A module split into a folder (`schema.rs` + `schema/`, `admission_policy/mod.rs`)
+            // is one file here: what its parts import, it imports.
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let mut parts: Vec<_> = std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+                .collect();
+            parts.sort();
+            let text = texts.entry(name).or_insert_with(String::new);
+            for part in parts {
+                text.push_str(&only_code(&std::fs::read_to_string(&part).unwrap()));
+            }
         }
     }
     let modules: BTreeSet<String> = texts.keys().cloned().collect();
@@ -38,8 +62,7 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
             out.insert(name.clone(), BTreeSet::new());
             continue;
         }
-        let code = text.split("#[cfg(test)]").next().unwrap_or("");
-        let code: String = code
+        let code: String = text
             .lines()
             .filter(|l| !l.trim_start().starts_with("//"))
             .collect::<Vec<_>>()
