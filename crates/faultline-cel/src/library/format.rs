@@ -17,8 +17,24 @@ static FORMAT_TYPE: Type = Type::new_unspecified_type("kubernetes.NamedFormat");
 
 opaque_val!(Format, Type::new_unspecified_type("kubernetes.NamedFormat"));
 
-/// The names `format.named` knows, each also a function `format.<name>()`.
-const NAMES: &[&str] = &[
+/// The names `format.named` knows, each also a function `format.<name>()` (a function each, as
+/// they take no argument: a plain `fn` per name, which is why they are written out by a macro).
+macro_rules! named_formats {
+    ($($name:literal),* $(,)?) => {
+        const NAMES: &[&str] = &[$($name),*];
+
+        fn register_constants(env: &mut Env) -> Result<(), DeclarationError> {
+            $(
+                env.add_overload(concat!("format.", $name), concat!("format.", $name), vec![], |_| {
+                    Ok(CowVal::owned(Format($name)))
+                })?;
+            )*
+            Ok(())
+        }
+    };
+}
+
+named_formats!(
     "dns1123Label",
     "dns1123Subdomain",
     "dns1035Label",
@@ -32,7 +48,7 @@ const NAMES: &[&str] = &[
     "byte",
     "date",
     "datetime",
-];
+);
 
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     use cel::common::types::STRING_TYPE;
@@ -44,30 +60,7 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
         vec![STRING_TYPE],
         validate,
     )?;
-    // `format.dns1123Label()` and the others: a function each, as they take no argument.
-    macro_rules! constant {
-        ($($name:literal),*) => {$(
-            env.add_overload(concat!("format.", $name), concat!("format.", $name), vec![], |_| {
-                Ok(CowVal::owned(Format($name)))
-            })?;
-        )*};
-    }
-    constant!(
-        "dns1123Label",
-        "dns1123Subdomain",
-        "dns1035Label",
-        "qualifiedName",
-        "dns1123LabelPrefix",
-        "dns1123SubdomainPrefix",
-        "dns1035LabelPrefix",
-        "labelValue",
-        "uri",
-        "uuid",
-        "byte",
-        "date",
-        "datetime"
-    );
-    Ok(())
+    register_constants(env)
 }
 
 fn named<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
