@@ -28,7 +28,13 @@ impl CustomRule {
         self.meta.info.id
     }
 
-    fn matches(&self, obj: &Object<'_>) -> bool {
+    /// Whether the entry's `match` takes `obj`; `labels` holds the object's labels once some
+    /// entry's selector needed them, for the entries after it.
+    fn matches<'o>(
+        &self,
+        obj: &Object<'o>,
+        labels: &mut Option<faultline_model::selector::LabelRefs<'o>>,
+    ) -> bool {
         if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == "*" || k == obj.kind) {
             return false;
         }
@@ -41,8 +47,8 @@ impl CustomRule {
             }
         }
         if let Some(selector) = &self.selector {
-            let labels: faultline_model::selector::LabelRefs<'_> = obj.labels().collect();
-            if !selector.matches(&labels) {
+            let labels = labels.get_or_insert_with(|| obj.labels().collect());
+            if !selector.matches(labels) {
                 return false;
             }
         }
@@ -145,8 +151,10 @@ impl Rule for CustomRules {
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         // The object is bound once, on the first entry that matches, for all of them.
         let mut vars: Option<Vars<'_>> = None;
+        // Likewise its labels, collected for the first entry with a label selector.
+        let mut labels = None;
         for rule in &self.rules {
-            if !rule.matches(obj) || !cx.settings.is_enabled(rule.id()) {
+            if !rule.matches(obj, &mut labels) || !cx.settings.is_enabled(rule.id()) {
                 continue;
             }
             let vars = vars.get_or_insert_with(|| self.bind(cx, obj));
