@@ -127,6 +127,13 @@ pub fn plural(kind: &str) -> String {
     }
 }
 
+/// Whether objects of `kind` in API `group` are the resource `resource` (its plural, lower
+/// case, or the kind itself as some quota keys write it) of API group `resource_group`, as
+/// object-count quota keys (`count/deployments.apps`) name them.
+pub fn is_resource(kind: &str, group: &str, resource: &str, resource_group: &str) -> bool {
+    (plural(kind) == resource || kind == resource) && group == resource_group
+}
+
 #[cfg(test)]
 mod plural_tests {
     #[test]
@@ -140,5 +147,18 @@ mod plural_tests {
         ] {
             assert_eq!(super::plural(kind), resource);
         }
+    }
+
+    #[test]
+    fn resources_of_kinds() {
+        assert!(super::is_resource(
+            "Deployment",
+            "apps",
+            "deployments",
+            "apps"
+        ));
+        assert!(!super::is_resource("Deployment", "", "deployments", "apps"));
+        assert!(super::is_resource("ConfigMap", "", "configmaps", ""));
+        assert!(!super::is_resource("Secret", "", "configmaps", ""));
     }
 }

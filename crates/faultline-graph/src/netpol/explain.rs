@@ -2,8 +2,8 @@
 //! the rules that admit the connection, or, when none does, the rules that came closest and
 //! what each of them is missing, every reason pointing at the node it is about.
 //!
-//! The result is data ([`Verdict`]); its `Display` is the plain-text rendering `faultline
-//! reach` prints. Rules use the same data for their messages and related locations.
+//! The result is data ([`Verdict`]); the CLI formats it for `faultline reach`, and rules use
+//! the same data for their messages and related locations.
 
 use std::fmt;
 

@@ -331,12 +331,6 @@ fn counted_kind(name: &str) -> Option<(String, &str)> {
     (resource != "pods").then(|| (resource.to_owned(), group))
 }
 
-/// Whether `obj` is of the resource `resource` (a plural, lower case) in API group `group`.
-fn is_resource(obj: &Object<'_>, resource: &str, group: &str) -> bool {
-    let (obj_group, _) = obj.group_version();
-    (kinds::plural(obj.kind) == resource || obj.kind == resource) && obj_group == group
-}
-
 impl Rule for QuotaBlocksScaleOut {
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let Some(quota) = ResourceQuota::of(obj) else {
@@ -432,11 +426,10 @@ fn sources<'a>(
         let Some((resource, group)) = counted_kind(h.name.value) else {
             continue;
         };
-        let objects = cx
-            .inventory
-            .objects
-            .iter()
-            .filter(|o| o.namespace == Some(namespace) && is_resource(o, &resource, group));
+        let objects = cx.inventory.objects.iter().filter(|o| {
+            o.namespace == Some(namespace)
+                && kinds::is_resource(o.kind, o.group_version().0, &resource, group)
+        });
         for o in objects {
             push_once(&mut out, o, h.name.value, 1, 1);
         }
