@@ -274,6 +274,83 @@ fn the_report_does_not_depend_on_the_thread_count() {
     );
 }
 
+/// Copies the demo snapshot into a temporary folder, leaving out the files named in `skip`.
+fn demo_copy_without(skip: &[&str]) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path, skip: &[&str]) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name();
+            if skip.iter().any(|s| name == *s) {
+                continue;
+            }
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &to.join(&name), skip);
+            } else {
+                std::fs::copy(entry.path(), to.join(&name)).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &root().join("testdata/demo/snapshot"),
+        &dir.path().join("snapshot"),
+        skip,
+    );
+    dir
+}
+
+#[test]
+fn without_its_replicasets_the_snapshot_still_folds_per_workload() {
+    // A dump without replicasets.json: the pods' owners (ReplicaSets) are missing, so pods are
+    // grouped by their owner's name and `pod-template-hash` under the Deployment.
+    let dir = demo_copy_without(&["replicasets.json"]);
+    let snapshot = dir.path().join("snapshot");
+    let snapshot = snapshot.to_str().unwrap();
+    let (code, v) = triage_json(&[snapshot]);
+    assert_eq!(code, 1);
+    let problems = v["problems"].as_array().expect("problems");
+    let subjects: Vec<&str> = problems
+        .iter()
+        .map(|p| p["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "Deployment/shop/payment-service",
+            "Deployment/shop/order-service",
+            "Node/node-6",
+            "Node/node-7"
+        ],
+        "one problem per workload, as with the ReplicaSets"
+    );
+    assert_eq!(problems[0]["podsAffected"], 4);
+    assert_eq!(
+        problems[0]["causes"][0]["rule"],
+        "probe-liveness-kills-slow-start"
+    );
+    // `check` reports the probe on the Deployment, once, not again on each of its pods.
+    let r = run_env(
+        &["check", "--no-config", "--format", "json", snapshot],
+        None,
+    );
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let probe: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "probe-liveness-kills-slow-start")
+        .map(|d| {
+            format!(
+                "{}/{}",
+                d["object"]["kind"].as_str().unwrap(),
+                d["object"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(probe, ["Deployment/payment-service"], "{}", r.stdout);
+}
+
 #[test]
 fn a_healthy_snapshot_has_no_problem() {
     let dir = tempfile::tempdir().unwrap();
