@@ -11,6 +11,7 @@
 mod library;
 mod limits;
 mod locate;
+mod names;
 mod value;
 
 pub use limits::{
@@ -23,7 +24,8 @@ use std::sync::{Arc, OnceLock};
 pub use cel::Value;
 use cel::common::value::Val;
 pub use faultline_syntax::tree::NodeRef;
-pub use value::{to_val, to_val_eager};
+pub use names::KUBERNETES_FUNCTIONS;
+pub use value::{to_val, to_val_eager, to_val_in_namespace};
 
 /// Where a finding about `program` should point in the tree bound to `var`: the deepest node
 /// written among the field paths the expression reads under `var` ([`Program::paths`]).
@@ -165,6 +167,26 @@ impl Program {
             base_cost,
             depth,
         })
+    }
+
+    /// Checks the names the expression uses as the API server's type check does: every
+    /// identifier is one of `variables`, a comprehension's variable or a type name, and every
+    /// function is one the Kubernetes CEL environment declares ([`KUBERNETES_FUNCTIONS`]).
+    /// The first that is not is a compile error, `undeclared reference to 'objekt'`, with its
+    /// place in the expression.
+    pub fn check_declared(&self, variables: &[&str]) -> Result<(), CompileError> {
+        match names::first_undeclared(self.program.expression(), variables) {
+            None => Ok(()),
+            Some(u) => Err(CompileError {
+                message: format!("undeclared reference to '{}'", u.name),
+                // The parser's offsets end at the last byte; spans end after it.
+                span: self
+                    .program
+                    .source_info()
+                    .offset_for(u.id)
+                    .map(|(start, last)| (start, last + 1)),
+            }),
+        }
     }
 
     /// The expression as written.

@@ -34,6 +34,16 @@ pub fn to_val<'t>(node: NodeRef<'t>) -> Box<dyn Val + 't> {
     }
 }
 
+/// The object at `node` as the API server admits it into `namespace`: [`to_val`], except that
+/// `metadata.namespace` reads `namespace` when the object does not write one (the API server
+/// fills it in from the request before admission). An object without `metadata` is unchanged.
+pub fn to_val_in_namespace<'t>(node: NodeRef<'t>, namespace: &'t str) -> Box<dyn Val + 't> {
+    match node.kind() {
+        NodeKind::Map => Box::new(YamlMap::filled(node, Filled::Root(namespace))),
+        _ => to_val(node),
+    }
+}
+
 /// The same value as [`to_val`], built whole with the cel crate's maps and lists.
 pub fn to_val_eager<'t>(node: NodeRef<'t>) -> Box<dyn Val + 't> {
     match node.kind() {
@@ -82,27 +92,88 @@ pub(crate) struct YamlMap<'t> {
     node: NodeRef<'t>,
     /// The keys, built the first time the map is iterated.
     keys: OnceLock<Vec<CelString<'t>>>,
+    filled: Filled<'t>,
+}
+
+/// A value the API server fills in that the map does not write (see [`to_val_in_namespace`]).
+#[derive(Clone, Copy, Debug)]
+enum Filled<'t> {
+    None,
+    /// An object's root: its `metadata` gets [`Filled::Namespace`].
+    Root(&'t str),
+    /// An object's `metadata`: `namespace` reads this when not written.
+    Namespace(&'t str),
+}
+
+/// What a key of a map reads: a node of the map, or a value filled in.
+enum Entry<'t> {
+    Node(NodeRef<'t>),
+    Filled(&'t str),
 }
 
 impl<'t> YamlMap<'t> {
     fn new(node: NodeRef<'t>) -> Self {
+        Self::filled(node, Filled::None)
+    }
+
+    fn filled(node: NodeRef<'t>, filled: Filled<'t>) -> Self {
         YamlMap {
             node,
             keys: OnceLock::new(),
+            filled,
+        }
+    }
+
+    /// The namespace filled in, when this map is a `metadata` that does not write one.
+    fn filled_namespace(&self) -> Option<&'t str> {
+        match self.filled {
+            Filled::Namespace(ns) if self.node.get("namespace").is_none() => Some(ns),
+            _ => None,
         }
     }
 
     fn keys(&self) -> &[CelString<'t>] {
         self.keys.get_or_init(|| {
-            self.node
+            let mut keys: Vec<CelString<'t>> = self
+                .node
                 .entries()
                 .map(|(k, _)| CelString::from(k.scalar_text().unwrap_or("")))
-                .collect()
+                .collect();
+            if self.filled_namespace().is_some() {
+                keys.push(CelString::from("namespace"));
+            }
+            keys
         })
     }
 
-    fn lookup(&self, key: &dyn Val) -> Option<NodeRef<'t>> {
-        self.node.get(key.downcast_ref::<CelString>()?.inner())
+    fn lookup(&self, key: &dyn Val) -> Option<Entry<'t>> {
+        let key = key.downcast_ref::<CelString>()?.inner();
+        match self.node.get(key) {
+            Some(node) => Some(Entry::Node(node)),
+            None if key == "namespace" => self.filled_namespace().map(Entry::Filled),
+            None => None,
+        }
+    }
+
+    /// The value of an entry, with what is filled in below it.
+    fn value_of(&self, entry: Entry<'t>) -> Box<dyn Val + 't> {
+        match (entry, self.filled) {
+            (Entry::Filled(text), _) => Box::new(CelString::from(text)),
+            (Entry::Node(node), Filled::Root(ns))
+                if node.is_map()
+                    && self
+                        .node
+                        .get("metadata")
+                        .is_some_and(|m| m.id() == node.id()) =>
+            {
+                Box::new(YamlMap::filled(node, Filled::Namespace(ns)))
+            }
+            (Entry::Node(node), _) => to_val(node),
+        }
+    }
+
+    fn size(&self) -> usize {
+        self.node.len() + usize::from(self.filled_namespace().is_some())
     }
 }
 
@@ -181,7 +252,7 @@ impl<'t> Val for YamlMap<'t> {
     where
         Self: 'v,
     {
-        Box::new(YamlMap::new(self.node))
+        Box::new(YamlMap::filled(self.node, self.filled))
     }
 }
 
@@ -191,7 +262,7 @@ impl<'t> Indexer for YamlMap<'t> {
         Self: 'v,
     {
         match self.lookup(idx) {
-            Some(node) => Ok(CowVal::Owned(to_val(node))),
+            Some(entry) => Ok(CowVal::Owned(self.value_of(entry))),
             None => Err(no_such_key(idx)),
         }
     }
@@ -199,7 +270,9 @@ impl<'t> Indexer for YamlMap<'t> {
     where
         Self: 'v,
     {
-        self.lookup(idx).map(to_val).ok_or_else(|| no_such_key(idx))
+        self.lookup(idx)
+            .map(|entry| self.value_of(entry))
+            .ok_or_else(|| no_such_key(idx))
     }
 }
 
@@ -234,13 +307,13 @@ impl Container for YamlMap<'_> {
 
 impl Sizer for YamlMap<'_> {
     fn size(&self) -> CelInt {
-        CelInt::from(self.node.len() as i64)
+        CelInt::from(YamlMap::size(self) as i64)
     }
 }
 
 impl Zeroer for YamlMap<'_> {
     fn is_zero_value(&self) -> bool {
-        self.node.is_empty()
+        YamlMap::size(self) == 0
     }
 }
 
