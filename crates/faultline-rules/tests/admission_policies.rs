@@ -26,7 +26,7 @@ fn judge(docs: &[&str]) -> (Vec<Verdict>, Vec<String>) {
     let (_, out) = with_texts(&[("in.yaml", &text)], &Settings::default(), |cx, diags| {
         let verdicts = cx
             .admission_policies()
-            .outcomes(cx.inventory)
+            .outcomes(cx)
             .iter()
             .filter(|o| cx.inventory.get(o.object).name == "web" && o.policy == "p")
             .map(|o| o.verdict)
@@ -205,4 +205,179 @@ fn nothing_evaluated_from_a_secret_is_quoted() {
             "{d:#?}"
         );
     }
+}
+
+/// The admission-policy findings of a run over `text`: rule, severity, the text the finding
+/// points at, message.
+fn findings(text: &str) -> Vec<(&'static str, String, String, String)> {
+    findings_with(text, &Settings::default())
+}
+
+fn findings_with(text: &str, settings: &Settings) -> Vec<(&'static str, String, String, String)> {
+    let (_, diags) = faultline_rules::testing::check_texts(&[("in.yaml", text)], settings);
+    diags
+        .iter()
+        .filter(|d| d.rule.starts_with("admission-policy"))
+        .map(|d| {
+            let at = d
+                .location
+                .range
+                .map(|r| text[r.start as usize..r.end as usize].to_owned())
+                .unwrap_or_default();
+            (d.rule, format!("{:?}", d.severity), at, d.message.clone())
+        })
+        .collect()
+}
+
+const VAP: &str = "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\nspec:\n";
+const BINDING: &str = "---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: b\nspec:\n  policyName: p\n  validationActions: [Deny]\n";
+const ON_CONFIGMAPS: &str = "  matchConstraints:\n    resourceRules:\n      - {apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}\n";
+
+#[test]
+fn the_error_of_failed_variables_is_that_of_the_first_one_read() {
+    // `a` fails (not a number) and `c` fails (division by zero); the API server evaluates
+    // the sum left to right, so `a`'s error is the one it reports, on every run.
+    let text = format!(
+        "{VAP}{ON_CONFIGMAPS}  variables:\n    - {{name: a, expression: \"int(object.data.a)\"}}\n    - {{name: b, expression: \"1 / (size(object.data) - 1)\"}}\n    - {{name: c, expression: \"1 / (size(object.data) - 2)\"}}\n  validations:\n    - expression: \"variables.a + variables.b + variables.c > 0\"\n{BINDING}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm, namespace: default}}\ndata: {{a: notanint, c: zz}}\n"
+    );
+    let first = findings(&text);
+    assert_eq!(first.len(), 1, "{first:#?}");
+    assert!(
+        first[0].3.contains("'int'") && !first[0].3.contains("by zero"),
+        "{first:#?}"
+    );
+    for _ in 0..20 {
+        assert_eq!(findings(&text), first);
+    }
+    // Read in the other order, `c`'s error comes first.
+    let swapped = text.replace(
+        "variables.a + variables.b + variables.c",
+        "variables.c + variables.b + variables.a",
+    );
+    let f = findings(&swapped);
+    assert!(f[0].3.contains("by zero"), "{f:#?}");
+}
+
+#[test]
+fn the_validations_of_one_evaluation_share_the_cost_budget() {
+    // One validation costs about a fifth of the per-expression limit (206,271 by
+    // faultline-cel's count): 60 of them are over the budget the API server gives one
+    // evaluation (ten limits), and it refuses the object whatever the failurePolicy; 40 fit.
+    let heavy = "lists.range(150).all(i, lists.range(150).all(j, i + j >= 0))";
+    let with = |n: usize| {
+        let mut text = format!("{VAP}  failurePolicy: Ignore\n{ON_CONFIGMAPS}  validations:\n");
+        for _ in 0..n {
+            text.push_str(&format!("    - expression: \"{heavy}\"\n"));
+        }
+        text.push_str(&format!(
+            "{BINDING}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm, namespace: default}}\n"
+        ));
+        findings(&text)
+    };
+    let over = with(60);
+    assert_eq!(over.len(), 1, "{over:#?}");
+    assert_eq!(over[0].1, "Error");
+    assert!(
+        over[0]
+            .3
+            .contains("validation failed due to running out of cost budget"),
+        "{over:#?}"
+    );
+    assert_eq!(with(40), []);
+}
+
+const CONFIGMAP: &str = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: default}\ndata: {a: b}\n";
+
+#[test]
+fn an_expression_of_the_wrong_type_makes_the_policy_invalid_once() {
+    // Two objects, one finding each: the validation is an int, the messageExpression an int.
+    let text = format!(
+        "{VAP}{ON_CONFIGMAPS}  validations:\n    - expression: \"size(object.data)\"\n    - expression: \"size(object.data) > 5\"\n      messageExpression: \"size(object.data)\"\n{BINDING}{CONFIGMAP}{}",
+        CONFIGMAP.replace("name: cm", "name: other")
+    );
+    let f = findings(&text);
+    let invalid: Vec<_> = f
+        .iter()
+        .filter(|f| f.0 == "admission-policy-invalid")
+        .collect();
+    assert_eq!(invalid.len(), 2, "{f:#?}");
+    assert_eq!(invalid[0].2, "\"size(object.data)\"");
+    assert!(invalid[0].3.contains("not a bool"), "{invalid:#?}");
+    assert!(invalid[1].3.contains("not a string"), "{invalid:#?}");
+    // The int validation is no violation; the false one is, with the static wording.
+    let violations: Vec<_> = f
+        .iter()
+        .filter(|f| f.0 == "admission-policy-violation")
+        .collect();
+    assert_eq!(violations.len(), 2, "{f:#?}");
+    assert!(
+        violations[0]
+            .3
+            .ends_with("failed expression: size(object.data) > 5")
+    );
+}
+
+#[test]
+fn an_unknown_reason_makes_the_policy_invalid() {
+    let text = format!(
+        "{VAP}{ON_CONFIGMAPS}  validations:\n    - expression: \"size(object.data) > 5\"\n      reason: Bogus\n{BINDING}{CONFIGMAP}"
+    );
+    let f = findings(&text);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(
+        (f[0].0, f[0].2.as_str()),
+        ("admission-policy-invalid", "Bogus")
+    );
+    let forbidden = text.replace("Bogus", "Forbidden");
+    assert_eq!(findings(&forbidden)[0].0, "admission-policy-violation");
+}
+
+#[test]
+fn a_missing_key_nothing_fills_in_fails_as_on_the_api_server() {
+    let with = |failure: &str, validation: &str, object: &str| {
+        findings(&format!(
+            "{VAP}  failurePolicy: {failure}\n  matchConstraints:\n    resourceRules:\n      - {{apiGroups: ['', apps], apiVersions: [v1], operations: [CREATE], resources: [configmaps, services, deployments]}}\n  validations:\n    - expression: \"{validation}\"\n{BINDING}---\n{object}"
+        ))
+    };
+    let no_labels =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: default}\ndata: {a: b}\n";
+    let other_label = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: default, labels: {team: x}}\n";
+    let env = "object.metadata.labels.env == 'prod'";
+    for object in [no_labels, other_label] {
+        let f = with("Fail", env, object);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].0, "admission-policy-violation", "{f:#?}");
+        assert!(
+            f[0].3.contains("resulted in error: no such key: "),
+            "{f:#?}"
+        );
+        assert_eq!(with("Ignore", env, object), []);
+    }
+    // A map key: `data`.
+    let f = with("Fail", "object.data.missing == 'x'", no_labels);
+    assert_eq!(f[0].0, "admission-policy-violation", "{f:#?}");
+    // A field the Service schema does not have.
+    let service = "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec:\n  ports: [{port: 80}]\n";
+    let f = with("Fail", "object.spec.replicas <= 5", service);
+    assert_eq!(f[0].0, "admission-policy-violation", "{f:#?}");
+    // A declared field a default may fill in: undecidable.
+    let f = with("Fail", "object.spec.type != 'NodePort'", service);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].0, "admission-policy-undecidable", "{f:#?}");
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: default}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers: [{name: c, image: i}]\n";
+    let f = with("Fail", "object.spec.replicas <= 5", deployment);
+    assert_eq!(f[0].0, "admission-policy-undecidable", "{f:#?}");
+    // A metadata field the API server sets on create.
+    let f = with("Fail", "object.metadata.uid != ''", no_labels);
+    assert_eq!(f[0].0, "admission-policy-undecidable", "{f:#?}");
+    // A kind without a schema stays undecidable.
+    let unknown =
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: default}\n";
+    let on_widgets = |validation: &str| {
+        findings(&format!(
+            "{VAP}  failurePolicy: Fail\n  matchConstraints:\n    resourceRules:\n      - {{apiGroups: [example.com], apiVersions: [v1], operations: [CREATE], resources: [widgets]}}\n  validations:\n    - expression: \"{validation}\"\n{BINDING}---\n{unknown}"
+        ))
+    };
+    let f = on_widgets(env);
+    assert_eq!(f[0].0, "admission-policy-undecidable", "{f:#?}");
 }

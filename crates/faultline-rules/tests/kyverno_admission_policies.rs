@@ -35,7 +35,7 @@ fn run(inputs: &[(String, String)]) -> Verdicts {
         let mut out: Verdicts = BTreeMap::new();
         for o in cx
             .admission_policies()
-            .outcomes(cx.inventory)
+            .outcomes(cx)
             .iter()
             .filter(|o| !o.pods_of_template)
         {

@@ -1,6 +1,12 @@
 //! Evaluating the bindings on one object: namespace selection, params, match conditions,
 //! variables, validations and audit annotations, and what each finding says.
 
+use faultline_cel::{
+    EvalError, MATCH_CONDITIONS_COST_BUDGET, MAX_MESSAGE_EXPRESSION_BYTES, PER_CALL_LIMIT,
+    RUNTIME_COST_BUDGET,
+};
+use faultline_schema::{Additional, Schema, Type as SchemaType};
+
 use super::*;
 
 /// A namespace selector's answer.
@@ -14,6 +20,7 @@ pub(super) enum Selected {
 /// The evaluation of every binding on one object.
 pub(super) struct Evaluation<'c, 'a> {
     pub(super) inventory: &'c Inventory<'a>,
+    pub(super) schemas: &'c SchemaRun<'a>,
     pub(super) policies: &'c [Policy<'a>],
     pub(super) out: ObjectResult,
 }
@@ -42,6 +49,9 @@ pub(super) enum Found {
     },
     /// What the engine cannot evaluate (a function it lacks): the error.
     Gap(String),
+    /// What the API server's type check refuses in the policy (found on an object): where
+    /// in the policy and what.
+    Invalid { range: TextRange, message: String },
 }
 
 impl<'c, 'a> Evaluation<'c, 'a> {
@@ -191,9 +201,16 @@ impl<'c, 'a> Evaluation<'c, 'a> {
         };
         let mut verdict = Verdict::Pass;
         let mut matched = false;
+        let schema = self.schema_of(obj, req);
         for param in &params {
-            let param_obj = param.map(|id| self.inventory.get(id));
-            let Some(found) = evaluate(policy, obj, req, param_obj, namespace_object) else {
+            let subject = Subject {
+                obj,
+                req,
+                param: param.map(|id| self.inventory.get(id)),
+                namespace_object,
+                schema,
+            };
+            let Some(found) = evaluate(policy, &subject) else {
                 continue;
             };
             matched = true;
@@ -202,6 +219,9 @@ impl<'c, 'a> Evaluation<'c, 'a> {
                     Found::Gap(reason) => {
                         self.out.undecided.push((bi, Undecided::Gap(reason)));
                         verdict = Verdict::Undecidable;
+                    }
+                    Found::Invalid { range, message } => {
+                        self.out.invalid.push((b.policy, range, message));
                     }
                     Found::Violation {
                         message,
@@ -222,6 +242,22 @@ impl<'c, 'a> Evaluation<'c, 'a> {
                 .verdicts
                 .push((bi, req.template.is_some(), verdict));
         }
+    }
+
+    /// The schema of what `req` creates: the kind's (built-in or from a CRD of the input), or
+    /// for the pods of a template, the template's in the workload's.
+    fn schema_of(&self, obj: &Object<'a>, req: &Request<'a>) -> Option<Schema<'c>> {
+        let schema = match self.schemas.target(obj) {
+            Target::Builtin(s) => s,
+            Target::Custom { schema, .. } => schema,
+            Target::None => return None,
+        };
+        if req.template.is_none() {
+            return Some(schema);
+        }
+        kinds::pod_template_path(obj.kind)?
+            .iter()
+            .try_fold(schema, |s, step| s.field(step))
     }
 
     pub(super) fn params(&self, b: &Binding<'a>, ns: Option<&str>) -> Params {
@@ -438,9 +474,13 @@ pub(super) enum Params {
 }
 
 /// Why an evaluation error leaves the object undecided rather than denied, when it does: a
-/// function or method the engine does not have, or a field the object does not write (the
-/// API server fills in defaults before admission, which a manifest does not show).
-pub(super) fn gap(message: &str, secret: bool) -> Option<String> {
+/// function or method the engine does not have, or a field the object does not write that the
+/// API server may fill in before admission (`defaulted`: [`may_be_defaulted`]).
+pub(super) fn gap(
+    message: &str,
+    secret: bool,
+    defaulted: impl FnOnce(&str) -> bool,
+) -> Option<String> {
     // A Secret's values may be in the engine's error text: not quoted then.
     let quoted = if secret {
         String::new()
@@ -451,7 +491,9 @@ pub(super) fn gap(message: &str, secret: bool) -> Option<String> {
         Some(format!(
             "it uses what faultline's CEL engine cannot evaluate{quoted}"
         ))
-    } else if message.starts_with("No such key") {
+    } else if let Some(key) = message.strip_prefix("No such key: ")
+        && defaulted(key)
+    {
         Some(format!(
             "it reads a field some objects do not write{quoted}, which the API server may fill in with a default before admission"
         ))
@@ -460,101 +502,345 @@ pub(super) fn gap(message: &str, secret: bool) -> Option<String> {
     }
 }
 
+/// The API server's wording of a runtime error (cel-go's): `no such key: env`.
+fn api_error(message: &str) -> String {
+    match message.strip_prefix("No such key: ") {
+        Some(key) => format!("no such key: {key}"),
+        None => message.to_owned(),
+    }
+}
+
+/// The `metadata` fields the API server sets on create before validating admission runs
+/// (`rest.BeforeCreate` and the field manager): a policy that reads one of them sees it, though
+/// a manifest does not write it. `namespace` is bound for namespaced objects
+/// ([`faultline_cel::to_val_in_namespace`]); `generation` is set by most kinds' strategies.
+const SET_ON_CREATE: [&str; 5] = [
+    "name",
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "managedFields",
+];
+
+/// Whether `key`, reported missing while evaluating `program` on the object `root` (of
+/// `schema`, when its kind has one), may be there when the API server evaluates it: a field
+/// its schema declares (a default may fill it in), a `metadata` field the API server sets on
+/// create, or anything of a kind without a schema. A key of a map (`labels`, `annotations`,
+/// `data`, an `additionalProperties` object), a field the schema does not declare, and the
+/// other `metadata` fields are not there on the API server either: the expression fails there
+/// too. When the missing key is not on a path of `object` the expression reads (a
+/// comprehension's element, `params`), it may be defaulted.
+pub(super) fn may_be_defaulted(
+    program: &Program,
+    key: &str,
+    root: NodeRef<'_>,
+    schema: Option<Schema<'_>>,
+    namespaced: bool,
+) -> bool {
+    let Some(schema) = schema else {
+        return true;
+    };
+    let mut found = false;
+    for path in program.paths("object") {
+        let mut node = root;
+        let mut s = Some(schema);
+        for (depth, step) in path.iter().enumerate() {
+            let next = if node.is_map() {
+                node.get(step)
+            } else if node.is_seq() {
+                step.parse::<usize>().ok().and_then(|i| node.items().nth(i))
+            } else {
+                break;
+            };
+            if let Some(child) = next {
+                s = s.and_then(|s| {
+                    if node.is_map() {
+                        s.field(step)
+                    } else {
+                        s.items()
+                    }
+                });
+                node = child;
+                continue;
+            }
+            if !node.is_map() || step != key {
+                break;
+            }
+            found = true;
+            let prefix = &path[..depth];
+            let defaulted = match prefix.first().map(String::as_str) {
+                None => {
+                    matches!(step.as_str(), "metadata" | "apiVersion" | "kind")
+                        || s.is_none_or(|s| declared_or_open(s, step))
+                }
+                Some("metadata") if prefix.len() == 1 => {
+                    SET_ON_CREATE.contains(&step.as_str()) || (step == "namespace" && namespaced)
+                }
+                Some("metadata") => false,
+                Some(_) => s.is_none_or(|s| declared_or_open(s, step)),
+            };
+            if defaulted {
+                return true;
+            }
+            break;
+        }
+    }
+    !found
+}
+
+/// Whether an object of schema `s` may hold `key` once the API server has defaulted it: a
+/// declared property, or an object whose fields the schema does not list.
+fn declared_or_open(s: Schema<'_>, key: &str) -> bool {
+    if s.property(key).is_some() || s.preserve_unknown_fields() || s.ty() == SchemaType::Any {
+        return true;
+    }
+    match s.additional_properties() {
+        // A map: its keys are the object's own.
+        Additional::Any | Additional::Schema(_) => false,
+        // Properties listed, and `key` not among them: pruned or refused on the API server.
+        _ => !s.has_properties(),
+    }
+}
+
 pub(super) fn type_name(v: &Value) -> String {
     v.type_of().to_string()
 }
 
-/// Where in the object an expression's reads land ([`faultline_cel::locate`]): the deepest
-/// written node among the fields of `object` it reads; `None` for the object as a whole.
-pub(super) fn locate(c: &Program, root: NodeRef<'_>) -> Option<TextRange> {
-    faultline_cel::locate(c, "object", root)
-        .map(|n| n.range())
-        .filter(|r| *r != root.range())
+/// What one object is judged with: the object, its request, its param, its namespace, and
+/// the schema of what the request creates (for missing keys).
+pub(super) struct Subject<'x, 'a> {
+    pub(super) obj: &'x Object<'a>,
+    pub(super) req: &'x Request<'a>,
+    pub(super) param: Option<&'x Object<'a>>,
+    pub(super) namespace_object: Option<&'x Object<'a>>,
+    pub(super) schema: Option<Schema<'x>>,
 }
 
-/// Evaluates `policy` on `obj` with one param (or none): its match conditions, variables and
-/// validations. `None` when a match condition is false: the policy does not apply.
-pub(super) fn evaluate<'a>(
-    policy: &Policy<'_>,
-    obj: &Object<'a>,
-    req: &Request<'a>,
-    param: Option<&Object<'_>>,
-    namespace_object: Option<&Object<'_>>,
-) -> Option<Vec<Found>> {
-    // Nothing evaluated from a Secret reaches a message.
-    let secret = obj.kind == "Secret" || param.is_some_and(|p| p.kind == "Secret");
-    let fail = policy.view.failure_policy == FailurePolicy::Fail;
-    let mut vars = Vars::new();
-    vars.bind("object", req.object(obj));
-    let root = req.root(obj);
-    vars.bind_value("oldObject", Value::Null);
-    vars.bind_value("request", request_value(obj, req));
-    match param {
-        Some(p) => vars.bind("params", to_val(p.node)),
-        None => vars.bind_value("params", Value::Null),
-    }
-    match namespace_object {
-        Some(n) => vars.bind("namespaceObject", to_val(n.node)),
-        None => vars.bind_value("namespaceObject", Value::Null),
-    }
-    let mut values: HashMap<String, Value> = HashMap::new();
-    let mut failed: HashMap<&str, String> = HashMap::new();
-    vars.bind_value("variables", Value::from(values.clone()));
-    // The error of an expression: a failed variable's when it reads one.
-    let error_of = |c: &Program, failed: &HashMap<&str, String>, message: String| -> String {
-        failed
-            .iter()
-            .find(|(name, _)| reads(c, &["variables", name]))
-            .map_or(message, |(_, e)| e.clone())
-    };
-    for (name, c) in &policy.exprs.variables {
-        match c.eval(&vars) {
-            Ok(v) => {
-                values.insert(name.clone(), v);
-                vars.bind_value("variables", Value::from(values.clone()));
+/// An error and the expression that raised it: a variable's, when an expression reads a
+/// variable that failed.
+struct Failure<'p> {
+    error: EvalError,
+    program: &'p Program,
+}
+
+/// A cost budget shared by several expressions (the API server's `RuntimeCELCostBudget` for
+/// the validations, message expressions and audit annotations of one evaluation;
+/// `RuntimeCELCostBudgetMatchConditions` for the match conditions), each also held to
+/// [`PER_CALL_LIMIT`].
+struct Spend {
+    remaining: u64,
+}
+
+/// What running one expression gave.
+enum Ran {
+    Value(Value),
+    Error(EvalError),
+    /// The shared budget ran out.
+    OutOfBudget,
+}
+
+/// The API server's error when the shared budget runs out.
+const OUT_OF_BUDGET: &str =
+    "validation failed due to running out of cost budget, no further validation rules will be run";
+
+/// The variables of one evaluation: evaluated once each, in order; the cost of one is charged
+/// to the budget of the first expression that reads it, as the API server's lazy variables.
+struct Variables<'p> {
+    exprs: &'p [Expr],
+    /// Per variable: its cost, or its failure.
+    state: Vec<Result<u64, Failure<'p>>>,
+    charged: Vec<bool>,
+}
+
+impl<'p> Variables<'p> {
+    /// Evaluates `exprs` in order, binding `variables` in `vars` as they succeed.
+    fn evaluate(exprs: &'p [Expr], vars: &mut Vars<'_>) -> Self {
+        let mut values: HashMap<String, Value> = HashMap::new();
+        let mut out = Variables {
+            exprs,
+            state: Vec::with_capacity(exprs.len()),
+            charged: vec![false; exprs.len()],
+        };
+        vars.bind_value("variables", Value::from(values.clone()));
+        for e in exprs {
+            match e.program.eval_with_budget(vars, PER_CALL_LIMIT) {
+                Ok((v, cost)) => {
+                    values.insert(e.name.clone(), v);
+                    vars.bind_value("variables", Value::from(values.clone()));
+                    out.state.push(Ok(cost));
+                }
+                Err(error) => {
+                    let failure = out.failure(e, error);
+                    out.state.push(Err(failure));
+                }
             }
-            Err(e) => {
-                let e = error_of(c, &failed, e.message);
-                failed.insert(name, e);
+        }
+        out
+    }
+
+    /// The failure of `e`: that of the first failed variable it reads (the one the API
+    /// server evaluates first), else its own error.
+    fn failure(&self, e: &'p Expr, error: EvalError) -> Failure<'p> {
+        for &i in &e.vars {
+            if let Some(Err(f)) = self.state.get(i) {
+                return Failure {
+                    error: f.error.clone(),
+                    program: f.program,
+                };
+            }
+        }
+        Failure {
+            error,
+            program: &e.program,
+        }
+    }
+
+    /// Charges to `spend` the variables `e` reads that no expression read before (and those
+    /// they read); false when the budget runs out.
+    fn charge(&mut self, e: &Expr, spend: &mut Spend) -> bool {
+        let mut todo: Vec<usize> = e.vars.clone();
+        while let Some(i) = todo.pop() {
+            if std::mem::replace(&mut self.charged[i], true) {
+                continue;
+            }
+            if let Ok(cost) = self.state[i] {
+                if cost > spend.remaining {
+                    spend.remaining = 0;
+                    return false;
+                }
+                spend.remaining -= cost;
+            }
+            todo.extend(&self.exprs[i].vars);
+        }
+        true
+    }
+
+    /// Runs `e` within `spend`, its variables charged.
+    fn run(
+        &mut self,
+        e: &'p Expr,
+        vars: &Vars<'_>,
+        spend: &mut Spend,
+    ) -> Result<Value, (Failure<'p>, bool)> {
+        let budget = spend.remaining.min(PER_CALL_LIMIT);
+        let ran = match e.program.eval_with_budget(vars, budget) {
+            Ok((v, cost)) => {
+                spend.remaining = spend.remaining.saturating_sub(cost);
+                Ran::Value(v)
+            }
+            Err(err) if err.kind == EvalErrorKind::CostExceeded => {
+                spend.remaining = spend.remaining.saturating_sub(budget);
+                if budget < PER_CALL_LIMIT {
+                    Ran::OutOfBudget
+                } else {
+                    Ran::Error(err)
+                }
+            }
+            Err(err) => Ran::Error(err),
+        };
+        let charged = self.charge(e, spend);
+        match ran {
+            Ran::OutOfBudget => Err((self.out_of_budget(e), true)),
+            _ if !charged => Err((self.out_of_budget(e), true)),
+            Ran::Value(v) => Ok(v),
+            Ran::Error(err) => {
+                let f = self.failure(e, err);
+                let over = f.error.kind == EvalErrorKind::CostExceeded;
+                Err((f, over))
             }
         }
     }
+
+    fn out_of_budget(&self, e: &'p Expr) -> Failure<'p> {
+        Failure {
+            error: EvalError {
+                message: OUT_OF_BUDGET.to_owned(),
+                kind: EvalErrorKind::CostExceeded,
+            },
+            program: &e.program,
+        }
+    }
+}
+
+/// Evaluates `policy` on the subject with one param (or none): its match conditions,
+/// variables and validations. `None` when a match condition is false: the policy does not
+/// apply.
+pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<Found>> {
+    let (obj, req) = (s.obj, s.req);
+    // Nothing evaluated from a Secret reaches a message.
+    let secret = obj.kind == "Secret" || s.param.is_some_and(|p| p.kind == "Secret");
+    let fail = policy.view.failure_policy == FailurePolicy::Fail;
+    let root = req.root(obj);
+    let mut vars = Vars::new();
+    vars.bind("object", req.object(obj));
+    vars.bind_value("oldObject", Value::Null);
+    vars.bind_value("request", request_value(obj, req));
+    match s.param {
+        Some(p) => vars.bind("params", to_val(p.node)),
+        None => vars.bind_value("params", Value::Null),
+    }
+    match s.namespace_object {
+        Some(n) => vars.bind("namespaceObject", to_val(n.node)),
+        None => vars.bind_value("namespaceObject", Value::Null),
+    }
+    let mut variables = Variables::evaluate(&policy.exprs.variables, &mut vars);
     let detail = |e: &str| -> String {
         if secret {
             "an error (not shown: the object or its params are a Secret)".to_owned()
         } else {
-            format!("error: {e}")
+            format!("error: {}", api_error(e))
         }
     };
+    // A runtime error leaves the object undecided, or goes by failurePolicy.
+    let gap_of = |f: &Failure<'_>| {
+        gap(&f.error.message, secret, |key| {
+            may_be_defaulted(f.program, key, root, s.schema, req.namespaced)
+        })
+    };
+    let exprs = &policy.exprs.variables;
+    // Where a finding about `e` points: the field of the object it reads (into the element an
+    // all() fails on), else the field its first variable reads.
+    let locate = |e: &Expr, vars: &Vars<'_>| -> Option<TextRange> {
+        faultline_cel::locate_with(&e.program, vars, "object", root)
+            .or_else(|| {
+                let v = exprs.get(*e.vars.first()?)?;
+                faultline_cel::locate_with(&v.program, vars, "object", root)
+            })
+            .map(|n| n.range())
+            .filter(|r| *r != root.range())
+    };
+    let mut out = Vec::new();
     // matchConditions: any false skips the policy; else an error goes by failurePolicy.
     let mut condition_error = None;
     let mut budget_error = None;
-    for (name, c) in &policy.exprs.conditions {
-        match c.eval(&vars) {
+    let mut spend = Spend {
+        remaining: MATCH_CONDITIONS_COST_BUDGET,
+    };
+    for c in &policy.exprs.conditions {
+        let name = &c.name;
+        match variables.run(c, &vars, &mut spend) {
             Ok(Value::Bool(false)) => return None,
             Ok(Value::Bool(true)) => {}
-            Ok(other) => {
-                condition_error.get_or_insert_with(|| Found::Violation {
-                    message: format!(
-                        "matchCondition '{name}' resulted in a {}, not a bool",
-                        type_name(&other)
-                    ),
-                    validation: None,
-                    at: None,
-                    fix: Fix::Error(c.source().trim().to_owned()),
-                });
-            }
-            Err(e) => {
-                let over_budget = e.kind == EvalErrorKind::CostExceeded;
-                let e = error_of(c, &failed, e.message);
-                let found = if let Some(reason) = gap(&e, secret).filter(|_| !over_budget) {
+            Ok(other) => out.push(Found::Invalid {
+                range: c.range,
+                message: format!(
+                    "matchCondition '{name}' of ValidatingAdmissionPolicy `{}` evaluates to a {}, not a bool: the API server refuses the policy (must evaluate to bool)",
+                    policy.name,
+                    type_name(&other)
+                ),
+            }),
+            Err((f, over_budget)) => {
+                let found = if let Some(reason) = gap_of(&f).filter(|_| !over_budget) {
                     Found::Gap(reason)
                 } else {
                     Found::Violation {
-                        message: format!("matchCondition '{name}' resulted in {}", detail(&e)),
+                        message: format!(
+                            "matchCondition '{name}' resulted in {}",
+                            detail(&f.error.message)
+                        ),
                         validation: None,
-                        at: locate(c, root),
-                        fix: Fix::Error(c.source().trim().to_owned()),
+                        at: locate(c, &vars),
+                        fix: Fix::Error(c.program.source().trim().to_owned()),
                     }
                 };
                 if over_budget {
@@ -567,72 +853,98 @@ pub(super) fn evaluate<'a>(
         }
     }
     if let Some(refused) = budget_error {
-        return Some(vec![refused]);
+        out.push(refused);
+        return Some(out);
     }
     match condition_error {
-        Some(Found::Gap(e)) => return Some(vec![Found::Gap(e)]),
-        Some(violation) => return Some(if fail { vec![violation] } else { Vec::new() }),
+        Some(Found::Gap(e)) => {
+            out.push(Found::Gap(e));
+            return Some(out);
+        }
+        Some(violation) => {
+            if fail {
+                out.push(violation);
+            }
+            return Some(out);
+        }
         None => {}
     }
-    let mut out = Vec::new();
+    let mut spend = Spend {
+        remaining: RUNTIME_COST_BUDGET,
+    };
     for v in &policy.exprs.validations {
-        let source = v.expression.source().trim();
-        let at = locate(&v.expression, root);
-        match v.expression.eval(&vars) {
+        let source = v.expression.program.source().trim();
+        match variables.run(&v.expression, &vars, &mut spend) {
             Ok(Value::Bool(true)) => {}
             Ok(Value::Bool(false)) => {
-                let evaluated = if secret {
-                    None
-                } else {
-                    v.message_expression
-                        .as_ref()
-                        .and_then(|m| m.eval(&vars).ok())
-                        .and_then(|m| match m {
-                            Value::String(s) => Some(s.trim().to_owned()),
-                            _ => None,
-                        })
-                        .filter(|m| !m.is_empty() && !m.contains('\n'))
+                let evaluated = match &v.message_expression {
+                    Some(m) => match variables.run(m, &vars, &mut spend) {
+                        Ok(Value::String(text)) => {
+                            let text = text.trim();
+                            (!secret
+                                && !text.is_empty()
+                                && !text.contains('\n')
+                                && text.len() <= MAX_MESSAGE_EXPRESSION_BYTES)
+                                .then(|| text.to_owned())
+                        }
+                        Ok(other) => {
+                            out.push(Found::Invalid {
+                                range: m.range,
+                                message: format!(
+                                    "a messageExpression of ValidatingAdmissionPolicy `{}` evaluates to a {}, not a string: the API server refuses the policy (must evaluate to string)",
+                                    policy.name,
+                                    type_name(&other)
+                                ),
+                            });
+                            None
+                        }
+                        Err((f, true)) if f.error.message == OUT_OF_BUDGET => {
+                            out.push(out_of_budget(v, locate(&v.expression, &vars)));
+                            return Some(out);
+                        }
+                        Err(_) => None,
+                    },
+                    None => None,
                 };
                 let message = evaluated
                     .or_else(|| v.message.clone())
                     .unwrap_or_else(|| format!("failed expression: {source}"));
                 out.push(Found::Violation {
                     message,
-                    validation: Some(v.range),
-                    at,
+                    validation: Some(v.expression.range),
+                    at: locate(&v.expression, &vars),
                     fix: Fix::Hold(source.to_owned()),
                 });
             }
-            Ok(other) => {
-                if fail {
-                    out.push(Found::Violation {
-                        message: format!(
-                            "expression '{source}' resulted in a {}, not a bool",
-                            type_name(&other)
-                        ),
-                        validation: Some(v.range),
-                        at,
-                        fix: Fix::Error(source.to_owned()),
-                    });
-                }
+            Ok(other) => out.push(Found::Invalid {
+                range: v.expression.range,
+                message: format!(
+                    "a validation of ValidatingAdmissionPolicy `{}` evaluates to a {}, not a bool: the API server refuses the policy (must evaluate to bool)",
+                    policy.name,
+                    type_name(&other)
+                ),
+            }),
+            Err((f, true)) if f.error.message == OUT_OF_BUDGET => {
+                // Refused whatever the failurePolicy; no further expression runs.
+                out.push(out_of_budget(v, locate(&v.expression, &vars)));
+                return Some(out);
             }
-            Err(e) => {
-                let over_budget = e.kind == EvalErrorKind::CostExceeded;
-                let e = error_of(&v.expression, &failed, e.message);
+            Err((f, over_budget)) => {
+                let at = locate(&v.expression, &vars);
                 if over_budget {
                     // Refused whatever the failurePolicy.
                     out.push(Found::Violation {
-                        message: format!("expression '{source}' resulted in error: {e}"),
-                        validation: Some(v.range),
+                        message: format!("expression '{source}' resulted in error: {}", f.error.message),
+                        validation: Some(v.expression.range),
                         at,
                         fix: Fix::Error(source.to_owned()),
                     });
-                } else if let Some(reason) = gap(&e, secret) {
+                } else if let Some(reason) = gap_of(&f) {
                     out.push(Found::Gap(reason));
                 } else if fail {
                     out.push(Found::Violation {
-                        message: format!("expression '{source}' resulted in {}", detail(&e)),
-                        validation: Some(v.range),
+                        message: format!("expression '{source}' resulted in {}", detail(&f.error.message)),
+                        validation: Some(v.expression.range),
                         at,
                         fix: Fix::Error(source.to_owned()),
                     });
@@ -643,23 +955,54 @@ pub(super) fn evaluate<'a>(
     // Audit annotations only annotate the audit event, but an error in one goes by
     // failurePolicy like any other.
     for c in &policy.exprs.audits {
-        if let Err(e) = c.eval(&vars) {
-            let e = error_of(c, &failed, e.message);
-            if let Some(reason) = gap(&e, secret) {
-                out.push(Found::Gap(reason));
-            } else if fail {
+        let source = c.program.source().trim();
+        match variables.run(c, &vars, &mut spend) {
+            Ok(_) => {}
+            Err((f, true)) if f.error.message == OUT_OF_BUDGET => {
                 out.push(Found::Violation {
-                    message: format!(
-                        "auditAnnotation expression '{}' resulted in {}",
-                        c.source().trim(),
-                        detail(&e)
-                    ),
+                    message: OUT_OF_BUDGET.to_owned(),
                     validation: None,
-                    at: locate(c, root),
-                    fix: Fix::Error(c.source().trim().to_owned()),
+                    at: locate(c, &vars),
+                    fix: Fix::Error(source.to_owned()),
                 });
+                return Some(out);
+            }
+            Err((f, over_budget)) => {
+                if over_budget {
+                    out.push(Found::Violation {
+                        message: format!(
+                            "auditAnnotation expression '{source}' resulted in error: {}",
+                            f.error.message
+                        ),
+                        validation: None,
+                        at: locate(c, &vars),
+                        fix: Fix::Error(source.to_owned()),
+                    });
+                } else if let Some(reason) = gap_of(&f) {
+                    out.push(Found::Gap(reason));
+                } else if fail {
+                    out.push(Found::Violation {
+                        message: format!(
+                            "auditAnnotation expression '{source}' resulted in {}",
+                            detail(&f.error.message)
+                        ),
+                        validation: None,
+                        at: locate(c, &vars),
+                        fix: Fix::Error(source.to_owned()),
+                    });
+                }
             }
         }
     }
     Some(out)
+}
+
+/// The refusal when the evaluation's shared budget runs out at validation `v`.
+fn out_of_budget(v: &ValidationExprs, at: Option<TextRange>) -> Found {
+    Found::Violation {
+        message: OUT_OF_BUDGET.to_owned(),
+        validation: Some(v.expression.range),
+        at,
+        fix: Fix::Error(v.expression.program.source().trim().to_owned()),
+    }
 }

@@ -33,12 +33,29 @@
 //! - The object is evaluated as written: the defaults the API server fills in before
 //!   admission (`replicas: 1`, `imagePullPolicy`, a pod's `securityContext: {}` …) are not
 //!   applied. An expression that reads a field the object does not write errs on it ("no such
-//!   key") and that object is undecidable, not refused; `has()` of such a field reads false.
+//!   key"). When the API server could fill that field in (a property the kind's schema
+//!   declares, built-in or from a CRD of the input; a `metadata` field it sets on create, such
+//!   as `uid` or `generation`; anything of a kind without a schema), that object is
+//!   undecidable, not refused. When it could not (a key of a map such as `labels`,
+//!   `annotations` or `data`, a field the schema does not declare, another `metadata` field),
+//!   the expression fails there too and `failurePolicy` decides, as on the API server.
+//!   `has()` of a missing field reads false.
 //! - A policy on `pods` also judges the pods a top-level workload's template makes (not from
 //!   a cluster export, whose pods are in the input): see `Request::pods_of`.
 //! - Variables are evaluated in order, each once; one that fails is left out of
 //!   `variables`, so an expression that reads it fails with the variable's error and one that
-//!   does not need it (short-circuit) does not, as with the API server's lazy variables.
+//!   does not need it (short-circuit) does not, as with the API server's lazy variables. An
+//!   expression that reads several failed variables fails with the error of the first it
+//!   reads (left to right, as the API server evaluates it).
+//! - Cost: the match conditions of one evaluation (one binding, one param, one object) share
+//!   `MATCH_CONDITIONS_COST_BUDGET`; its validations, message expressions and audit
+//!   annotations share `RUNTIME_COST_BUDGET`; each expression is also held to
+//!   `PER_CALL_LIMIT`, and a variable's cost is charged to the first expression that reads
+//!   it. Over either, the object is refused whatever the `failurePolicy`.
+//! - An expression whose result is not of the type the API server's type check requires (a
+//!   validation or match condition that is not a bool, a `messageExpression` that is not a
+//!   string) is reported once, as `admission-policy-invalid` on the policy, when an object
+//!   shows it; the other expressions are still evaluated.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
@@ -58,6 +75,8 @@ use faultline_model::views::{NAMESPACE_NAME_LABEL, Namespace};
 use faultline_model::{Inventory, Object, ObjectId};
 use faultline_syntax::{NodeRef, TextRange};
 
+use crate::Context;
+use crate::schema::{SchemaRun, Target};
 use crate::sink::Sink;
 
 mod evaluate;
@@ -142,6 +161,9 @@ struct ObjectResult {
     verdicts: Vec<(usize, bool, Verdict)>,
     /// Per binding (index), what was not decided.
     undecided: Vec<(usize, Undecided)>,
+    /// Per policy (index), what its evaluation found the API server's type check refuses:
+    /// where in the policy, and what.
+    invalid: Vec<(usize, TextRange, String)>,
 }
 
 /// Why a binding's verdict on an object is undecidable.
@@ -193,18 +215,29 @@ fn reads(program: &Program, prefix: &[&str]) -> bool {
         .any(|p| p.len() >= rest.len() && p.iter().zip(rest).all(|(a, b)| a == b))
 }
 
+/// A compiled expression of a policy.
+pub(super) struct Expr {
+    /// The variable's or match condition's name, the audit annotation's key (else empty).
+    pub(super) name: String,
+    pub(super) program: Program,
+    /// The expression's node in the policy.
+    pub(super) range: TextRange,
+    /// The policy's variables it reads (indices into `PolicyExprs::variables`), in the order
+    /// it first reads them: the order the API server's lazy variables are evaluated in.
+    pub(super) vars: Vec<usize>,
+}
+
 struct PolicyExprs {
-    conditions: Vec<(String, Program)>,
-    variables: Vec<(String, Program)>,
+    conditions: Vec<Expr>,
+    variables: Vec<Expr>,
     /// Per validation: the expression (with its node), the message expression, the message.
     validations: Vec<ValidationExprs>,
-    audits: Vec<Program>,
+    audits: Vec<Expr>,
 }
 
 struct ValidationExprs {
-    expression: Program,
-    range: TextRange,
-    message_expression: Option<Program>,
+    expression: Expr,
+    message_expression: Option<Expr>,
     message: Option<String>,
 }
 
@@ -212,11 +245,102 @@ impl PolicyExprs {
     fn all(&self) -> impl Iterator<Item = &Program> {
         self.conditions
             .iter()
-            .map(|(_, c)| c)
-            .chain(self.variables.iter().map(|(_, c)| c))
+            .chain(&self.variables)
             .chain(self.validations.iter().map(|v| &v.expression))
-            .chain(self.audits.iter())
+            .chain(&self.audits)
+            .map(|e| &e.program)
     }
+
+    /// Fills in which variables each expression reads, once every expression is compiled.
+    fn link(&mut self) {
+        let names: Vec<String> = self.variables.iter().map(|v| v.name.clone()).collect();
+        let link = |e: &mut Expr| {
+            let mut vars = Vec::new();
+            for path in e.program.paths("variables") {
+                if let Some(i) = path.first().and_then(|n| names.iter().position(|v| v == n))
+                    && !vars.contains(&i)
+                {
+                    vars.push(i);
+                }
+            }
+            e.vars = vars;
+        };
+        for e in self
+            .conditions
+            .iter_mut()
+            .chain(&mut self.variables)
+            .chain(&mut self.audits)
+        {
+            link(e);
+        }
+        for v in &mut self.validations {
+            link(&mut v.expression);
+            if let Some(m) = &mut v.message_expression {
+                link(m);
+            }
+        }
+    }
+}
+
+/// The `reason`s a validation may give (`StatusReason`s the API server accepts there).
+const REASONS: [&str; 4] = [
+    "Unauthorized",
+    "Forbidden",
+    "Invalid",
+    "RequestEntityTooLarge",
+];
+
+/// The first name `program` reads that is not among `vars` (nor bound by a comprehension):
+/// the API server's compile error for it.
+fn check_declared(program: &Program, vars: &[&str]) -> Result<(), faultline_cel::CompileError> {
+    if !vars.contains(&"params") && reads(program, &["params"]) {
+        return Err(faultline_cel::CompileError {
+            message: "undeclared reference to 'params'".to_owned(),
+            span: None,
+        });
+    }
+    Ok(())
+}
+
+/// Where bytes `span` of the scalar's value `value` are in the source, so that an error
+/// points inside the expression: outside white space, the value's characters are the
+/// source's in plain, quoted (without escapes), literal and folded scalars alike, so they are
+/// found by counting. `None` when the source runs out first (escapes).
+fn span_in_scalar(node: NodeRef<'_>, value: &str, (start, end): (u32, u32)) -> Option<TextRange> {
+    let range = node.range();
+    let source = node
+        .tree()
+        .source()
+        .get(range.start as usize..range.end as usize)?;
+    let skip = if source.starts_with(['|', '>']) {
+        source.find('\n').map_or(source.len(), |i| i + 1)
+    } else if source.starts_with(['\'', '"']) {
+        1
+    } else {
+        0
+    };
+    let count = |offset: u32| {
+        value
+            .get(..(offset as usize).min(value.len()))
+            .map(|v| v.chars().filter(|c| !c.is_whitespace()).count())
+    };
+    let (first, last) = (count(start)?, count(end.max(start + 1) - 1)?);
+    let mut seen = 0;
+    let mut from = None;
+    for (i, c) in source[skip..].char_indices() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let at = range.start + (skip + i) as u32;
+        if seen == first {
+            from = Some(at);
+        }
+        if seen == last {
+            return Some(TextRange::new(from?, at + c.len_utf8() as u32));
+        }
+        seen += 1;
+    }
+    None
 }
 
 /// A policy ready to evaluate.
@@ -395,12 +519,26 @@ impl PolicyRun<'_> {
             );
             refused = true;
         }
-        let has_params = view.param_kind.is_some();
+        // The variables the API server declares for each expression: `params` only with a
+        // `paramKind`, and no `authorizer` in a `messageExpression`.
+        let mut declared = vec![
+            "object",
+            "oldObject",
+            "request",
+            "namespaceObject",
+            "variables",
+        ];
+        if view.param_kind.is_some() {
+            declared.push("params");
+        }
+        let for_messages = declared.clone();
+        declared.extend(["authorizer", "authorizer.requestResource"]);
         let mut compile = |run: &mut PolicyRun,
                            e: Option<Expression<'a>>,
                            at: NodeRef<'a>,
-                           what: &str|
-         -> Option<Program> {
+                           what: &str,
+                           name: String|
+         -> Option<Expr> {
             let Some(e) = e else {
                 run.invalid(
                     &obj,
@@ -411,26 +549,41 @@ impl PolicyRun<'_> {
                 refused = true;
                 return None;
             };
-            match Program::compile(e.value) {
-                Ok(c) => {
-                    if !has_params && reads(&c, &["params"]) {
-                        run.invalid(
-                            &obj,
-                            e.node.range(),
-                            format!("the {what} of ValidatingAdmissionPolicy `{name}` reads `params`, but the policy has no `paramKind`: the API server refuses it (undeclared reference to 'params')"),
-                            "declare the kind of the params in `spec.paramKind`, or stop reading `params`",
-                        );
-                        refused = true;
-                    }
-                    Some(c)
-                }
+            let vars: &[&str] = if what == "messageExpression" {
+                &for_messages
+            } else {
+                &declared
+            };
+            match Program::compile(e.value).and_then(|c| check_declared(&c, vars).map(|()| c)) {
+                Ok(program) => Some(Expr {
+                    name,
+                    program,
+                    range: e.node.range(),
+                    vars: Vec::new(),
+                }),
                 Err(err) => {
-                    run.invalid(
-                        &obj,
-                        e.node.range(),
-                        format!("the {what} of ValidatingAdmissionPolicy `{name}` does not compile: {}; the API server refuses the policy", err.message),
-                        "fix the CEL expression (the API server compiles every expression when the policy is created)",
-                    );
+                    let at = err
+                        .span
+                        .and_then(|span| span_in_scalar(e.node, e.value, span))
+                        .unwrap_or(e.node.range());
+                    let (message, help) = if err.message.contains("'params'") {
+                        (
+                            format!(
+                                "the {what} of ValidatingAdmissionPolicy `{}` reads `params`, but the policy has no `paramKind`: the API server refuses it ({})",
+                                obj.name, err.message
+                            ),
+                            "declare the kind of the params in `spec.paramKind`, or stop reading `params`",
+                        )
+                    } else {
+                        (
+                            format!(
+                                "the {what} of ValidatingAdmissionPolicy `{}` does not compile: {}; the API server refuses the policy",
+                                obj.name, err.message
+                            ),
+                            "fix the CEL expression (the API server compiles every expression when the policy is created)",
+                        )
+                    };
+                    run.invalid(&obj, at, message, help);
                     refused = true;
                     None
                 }
@@ -442,30 +595,34 @@ impl PolicyRun<'_> {
             validations: Vec::new(),
             audits: Vec::new(),
         };
+        let name_of = |f: Option<faultline_model::Field<'a, &'a str>>| {
+            f.map(|n| n.value).unwrap_or_default().to_owned()
+        };
         for c in &view.match_conditions {
-            if let Some(p) = compile(self, c.expression, c.node, "match condition") {
-                exprs
-                    .conditions
-                    .push((c.name.map(|n| n.value).unwrap_or_default().to_owned(), p));
+            if let Some(e) = compile(
+                self,
+                c.expression,
+                c.node,
+                "match condition",
+                name_of(c.name),
+            ) {
+                exprs.conditions.push(e);
             }
         }
         for v in &view.variables {
-            if let Some(p) = compile(self, v.expression, v.node, "variable") {
-                exprs
-                    .variables
-                    .push((v.name.map(|n| n.value).unwrap_or_default().to_owned(), p));
+            if let Some(e) = compile(self, v.expression, v.node, "variable", name_of(v.name)) {
+                exprs.variables.push(e);
             }
         }
         for v in &view.validations {
-            let expression = compile(self, v.expression, v.node, "validation");
+            let expression = compile(self, v.expression, v.node, "validation", String::new());
             let message_expression = match v.message_expression {
-                Some(m) => compile(self, Some(m), v.node, "messageExpression"),
+                Some(m) => compile(self, Some(m), v.node, "messageExpression", String::new()),
                 None => None,
             };
             if let Some(expression) = expression {
                 exprs.validations.push(ValidationExprs {
                     expression,
-                    range: v.expression.map_or(v.node.range(), |e| e.node.range()),
                     message_expression,
                     message: v
                         .message
@@ -475,10 +632,28 @@ impl PolicyRun<'_> {
             }
         }
         for a in &view.audit_annotations {
-            if let Some(p) = compile(self, a.value_expression, a.node, "auditAnnotation") {
-                exprs.audits.push(p);
+            if let Some(e) = compile(
+                self,
+                a.value_expression,
+                a.node,
+                "auditAnnotation",
+                name_of(a.key),
+            ) {
+                exprs.audits.push(e);
             }
         }
+        for r in view.validations.iter().filter_map(|v| v.reason) {
+            if !REASONS.contains(&r.value) {
+                self.invalid(
+                    &obj,
+                    r.node.range(),
+                    format!("`{}` is not a reason the API server accepts ({}): it refuses ValidatingAdmissionPolicy `{name}`", r.value, REASONS.join(", ")),
+                    "use one of Unauthorized, Forbidden, Invalid, RequestEntityTooLarge, or leave `reason` out (Invalid)",
+                );
+                refused = true;
+            }
+        }
+        exprs.link();
         let mut selector = |run: &mut PolicyRun, node: Option<NodeRef<'a>>| {
             let parsed = parse_label_selector(node?);
             for (range, problem) in &parsed.problems {
@@ -514,7 +689,7 @@ impl PolicyRun<'_> {
                 .validations
                 .iter()
                 .filter_map(|v| v.message_expression.as_ref())
-                .any(|c| reads(c, &["namespaceObject"]));
+                .any(|c| reads(&c.program, &["namespaceObject"]));
         Some(Policy {
             name,
             view,
@@ -639,13 +814,15 @@ impl PolicyRun<'_> {
 impl<'a> PolicyRun<'a> {
     /// What the policies decide about `obj`, evaluated on first request; `None` when no
     /// binding's resource rules match it.
-    fn result(&self, inventory: &Inventory<'a>, obj: ObjectId) -> Option<&ObjectResult> {
+    fn result(&self, cx: &Context<'a>, obj: ObjectId) -> Option<&ObjectResult> {
         let (id, cell) = &self.candidates[*self.slot.get(&obj)?];
         Some(cell.get_or_init(|| {
+            let inventory = cx.inventory;
             let obj = inventory.get(*id);
             let req = request(&self.plurals, obj);
             let mut eval = Evaluation {
                 inventory,
+                schemas: cx.schema(),
                 policies: &self.policies,
                 out: ObjectResult::default(),
             };
@@ -662,16 +839,16 @@ impl<'a> PolicyRun<'a> {
     }
 
     /// `obj`'s violations (`admission-policy-violation`).
-    pub(crate) fn violations(&self, inventory: &Inventory<'a>, obj: ObjectId) -> &[Note] {
-        self.result(inventory, obj)
+    pub(crate) fn violations(&self, cx: &Context<'a>, obj: ObjectId) -> &[Note] {
+        self.result(cx, obj)
             .map_or(&[], |r| r.violations.as_slice())
     }
 
     /// Every verdict, in object order (for tests and oracles).
-    pub fn outcomes(&self, inventory: &Inventory<'a>) -> Vec<Outcome> {
+    pub fn outcomes(&self, cx: &Context<'a>) -> Vec<Outcome> {
         let mut out = Vec::new();
         for (id, _) in &self.candidates {
-            let Some(r) = self.result(inventory, *id) else {
+            let Some(r) = self.result(cx, *id) else {
                 continue;
             };
             for (bi, pods, verdict) in &r.verdicts {
@@ -688,9 +865,42 @@ impl<'a> PolicyRun<'a> {
         out
     }
 
+    /// What the API server's type check refuses in the policies, found evaluating them (an
+    /// expression of the wrong type), once per expression, on the policy: the policy's object
+    /// and its notes. Evaluates every object not evaluated yet.
+    pub(crate) fn type_errors(&self, cx: &Context<'a>) -> BTreeMap<ObjectId, Vec<Note>> {
+        let mut seen: BTreeSet<(usize, u32, u32)> = BTreeSet::new();
+        let mut out: BTreeMap<ObjectId, Vec<Note>> = BTreeMap::new();
+        for (id, _) in &self.candidates {
+            let Some(r) = self.result(cx, *id) else {
+                continue;
+            };
+            for (pi, range, message) in &r.invalid {
+                if !seen.insert((*pi, range.start, range.end)) {
+                    continue;
+                }
+                let obj = cx.inventory.get(*id);
+                out.entry(self.policies[*pi].view.object.id)
+                    .or_default()
+                    .push(Note {
+                        range: *range,
+                        severity: Severity::Error,
+                        message: format!("{message} (found evaluating it on {} `{}`)", obj.kind, obj.name),
+                        help: "make the expression evaluate to the type the API server requires (compare, or convert with `string(…)`), for every object it matches".to_owned(),
+                        related: vec![Place {
+                            object: *id,
+                            range: obj.kind_range(),
+                            message: format!("{} `{}`", obj.kind, obj.name),
+                        }],
+                    });
+            }
+        }
+        out
+    }
+
     /// What is undecidable, once per policy or binding (`admission-policy-undecidable`):
     /// the object to report on and its notes. Evaluates every object not evaluated yet.
-    pub(crate) fn undecidable(&self, inventory: &Inventory<'a>) -> BTreeMap<ObjectId, Vec<Note>> {
+    pub(crate) fn undecidable(&self, cx: &Context<'a>) -> BTreeMap<ObjectId, Vec<Note>> {
         let policies = &self.policies;
         let bindings = &self.bindings;
         let mut user_dependent: BTreeMap<usize, usize> = BTreeMap::new();
@@ -698,7 +908,7 @@ impl<'a> PolicyRun<'a> {
         let mut missing_namespaces: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
         let mut missing_params: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
         for (id, _) in &self.candidates {
-            let Some(r) = self.result(inventory, *id) else {
+            let Some(r) = self.result(cx, *id) else {
                 continue;
             };
             for (bi, why) in &r.undecided {

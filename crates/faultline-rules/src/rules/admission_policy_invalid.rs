@@ -86,4 +86,13 @@ impl Rule for AdmissionPolicyInvalid {
         let notes = run.invalid.get(&obj.id).map_or(&[][..], Vec::as_slice);
         PolicyRun::report(cx.inventory, obj, notes, out);
     }
+
+    // An expression of the wrong type shows when it is evaluated: once per run, after every
+    // object has been evaluated.
+    fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
+        let run = cx.admission_policies();
+        for (id, notes) in run.type_errors(cx) {
+            PolicyRun::report(cx.inventory, cx.inventory.get(id), &notes, out);
+        }
+    }
 }

@@ -146,6 +146,6 @@ declare_rule! {
 impl Rule for AdmissionPolicyViolation {
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let run = cx.admission_policies();
-        PolicyRun::report(cx.inventory, obj, run.violations(cx.inventory, obj.id), out);
+        PolicyRun::report(cx.inventory, obj, run.violations(cx, obj.id), out);
     }
 }
