@@ -3,8 +3,10 @@
 //! create:
 //!
 //! * Each rule (and `messageExpression`) is compiled once, when the run converts the CRD
-//!   ([`read`]); a rule that does not compile, a `fieldPath` that names no field of the schema
-//!   or an unknown `reason` is a problem of the CRD, which the API server refuses.
+//!   ([`read`]); a rule that does not compile (a name other than `self` and `oldSelf`, or a
+//!   function the Kubernetes CEL environment does not declare, fails the API server's type
+//!   check), a `fieldPath` that names no field of the schema or an unknown `reason` is a
+//!   problem of the CRD, which the API server refuses.
 //! * The walk notes every node of a custom resource whose schema node carries rules
 //!   ([`Pending`]); the rules run only when the walk found no type error in the object (the
 //!   API server skips them then: "some validation rules were not checked because the object
@@ -213,7 +215,12 @@ pub(crate) fn read(
             problem(node.range(), field, why.to_owned());
             continue;
         }
-        let program = match Program::compile(source) {
+        // The API server declares `self` and `oldSelf` for a rule; any other name, or a
+        // function its CEL environment lacks, fails its type check and the CRD is refused.
+        let program = match Program::compile(source).and_then(|p| {
+            p.check_declared(&["self", "oldSelf"])?;
+            Ok(p)
+        }) {
             Ok(p) => p,
             Err(e) => {
                 problem(
@@ -229,7 +236,12 @@ pub(crate) fn read(
             }
         };
         let message_expression = match item.get("messageExpression") {
-            Some(node) => match node.as_str().map(Program::compile) {
+            Some(node) => match node.as_str().map(|m| {
+                Program::compile(m).and_then(|p| {
+                    p.check_declared(&["self", "oldSelf"])?;
+                    Ok(p)
+                })
+            }) {
                 Some(Ok(p)) => Some(p),
                 Some(Err(e)) => {
                     problem(
