@@ -96,7 +96,7 @@ pub fn index_page() -> String {
             .push(r.meta());
     }
     let mut page = String::from(
-        "# Rules\n\nEvery rule faultline runs, by category. `faultline explain <id>` prints a rule's page; `faultline rules` lists them.\n",
+        "# Rules\n\nEvery rule faultline runs, by category. `faultline explain <id>` prints a rule's page; `faultline rules` lists them.\n\nA team adds its own rules, in CEL, under `customRules:` in `.faultline.yaml` (see [Custom rules](../README.md#custom-rules)); `faultline rules` lists them beside these and `faultline explain <id>` prints their page from the configuration.\n",
     );
     for (cat, rules) in by_category {
         let _ = write!(
