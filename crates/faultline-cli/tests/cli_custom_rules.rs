@@ -74,6 +74,12 @@ fn the_readme_shows_the_tested_examples() {
     for id in README_IDS {
         assert!(config.contains(&format!("- id: {id}\n")), "{id}");
     }
+    // The rules' index points there too.
+    let index = std::fs::read_to_string(root().join("rules/README.md")).unwrap();
+    assert!(
+        index.contains("`customRules:`") && index.contains("(../README.md#custom-rules)"),
+        "rules/README.md must point at README.md's \"Custom rules\""
+    );
 }
 
 #[test]
@@ -85,7 +91,7 @@ fn the_readme_examples_fail_and_pass_their_fixtures() {
         findings_of(&v, README_IDS),
         [
             "7:3 deployment-owner-label error Deployment/checkout: the Deployment has no `owner` label",
-            "21:18 images-from-our-registry warning Deployment/checkout: image `docker.io/library/checkout:1.4.2` does not come from registry.example.com",
+            "21:11 images-from-our-registry warning Deployment/checkout: image `docker.io/library/checkout:1.4.2` does not come from registry.example.com",
             "29:3 no-loadbalancer-outside-edge error Service/checkout: a LoadBalancer Service in namespace `shop`; only namespace `edge` may expose one",
         ]
     );
@@ -337,8 +343,8 @@ customRules:
     assert_eq!(
         got,
         [
-            "4:3 not-a-boolean warning Deployment/web: custom rule `not-a-boolean` could not be evaluated on this object: its expression gave a string, not a boolean",
-            "7:1 replicas-at-least-two warning Deployment/web: custom rule `replicas-at-least-two` could not be evaluated on this object: No such key: replicas",
+            format!("4:3 not-a-boolean error Deployment/web: custom rule `not-a-boolean` is broken: its expression (`{}` line 12) gives a string on this object, not a boolean, so the rule checks nothing on objects like it (reported once, on the first such object)", root.join(".faultline.yaml").display()),
+            "7:1 replicas-at-least-two warning Deployment/web: custom rule `replicas-at-least-two` could not be evaluated on this object: No such key: replicas".to_owned(),
         ]
     );
     let help = v["diagnostics"]
@@ -496,6 +502,21 @@ fn rules_lists_and_explain_documents_custom_rules() {
     ] {
         assert!(r.stdout.contains(part), "missing {part:?} in\n{}", r.stdout);
     }
+    // The `match` block as written, without the blank line that ends it in the file.
+    let r = run_in(&dir, &["explain", "no-loadbalancer-outside-edge"]);
+    assert!(
+        r.stdout
+            .contains("## Match\n\n```yaml\nkinds: [Service]\n```\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout
+            .lines()
+            .any(|l| !l.is_empty() && l.trim().is_empty()),
+        "a line of only white space:\n{}",
+        r.stdout
+    );
     let r = run_in(
         &dir,
         &["explain", "images-from-our-registry", "--no-config"],
@@ -543,5 +564,235 @@ fn sarif_lists_custom_rules_in_the_rule_table() {
     assert_eq!(
         result["locations"][0]["physicalLocation"]["region"]["startLine"],
         7
+    );
+}
+
+/// Whether any output format of `faultline check ARGS…` in `cwd` shows one of `secrets`.
+fn leaks(cwd: &Path, args: &[&str], secrets: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for format in ["human", "concise", "json", "sarif"] {
+        let mut all = vec!["check", "--format", format];
+        all.extend_from_slice(args);
+        let r = run_in(cwd, &all);
+        for s in secrets {
+            if r.stdout.contains(s) || r.stderr.contains(s) {
+                found.push(format!("{format} shows {s:?}:\n{}{}", r.stdout, r.stderr));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn an_error_on_a_secret_does_not_quote_its_values() {
+    // The CEL error names the key looked up, a transformed copy of the value (the redaction
+    // masks only the values as written); `substring` takes a piece of the password, which an
+    // evaluated message could quote.
+    let config = "\
+customRules:
+  - id: token-key
+    match: {kinds: [Secret]}
+    expression: \"object.stringData[object.stringData.token.lowerAscii()] == 'x'\"
+    message: t5
+  - id: password-prefix
+    match: {kinds: [Secret]}
+    expression: \"object.data.password.substring(0, 6) == object.data.missing\"
+    message: p6
+  - id: password-message
+    match: {kinds: [Secret]}
+    expression: \"false\"
+    messageExpression: \"'prefix ' + object.data.password.substring(0, 8)\"
+";
+    let secret = "\
+apiVersion: v1
+kind: Secret
+metadata: {name: s, namespace: default}
+stringData:
+  token: SuperSecretToken
+data:
+  password: aHVudGVyMmh1bnRlcjI=
+";
+    let (_dir, root) = workspace(&[(".faultline.yaml", config), ("s.yaml", secret)]);
+    let found = leaks(
+        &root,
+        &["s.yaml"],
+        &["supersecrettoken", "aHVudG", "aHVudGVy", "hunter"],
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // Each rule still reports, naming itself unquoted (the redaction masks quoted text at a
+    // Secret's values) and saying that its error is not shown.
+    let (_, v) = check_json(&root, &["s.yaml"]);
+    let got = findings_of(&v, &["token-key", "password-prefix", "password-message"]);
+    assert_eq!(got.len(), 3, "{got:#?}");
+    for id in ["token-key", "password-prefix"] {
+        let line = got.iter().find(|l| l.contains(&format!(" {id} "))).unwrap();
+        assert!(
+            line.ends_with(&format!(
+                "custom rule {id} could not be evaluated on this object: its expression failed (the error is not shown: the object is a Secret)"
+            )),
+            "{line}"
+        );
+    }
+    assert!(
+        got.iter().any(|l| l.ends_with(
+            "password-message warning Secret/s: the object fails custom rule password-message"
+        )),
+        "{got:#?}"
+    );
+}
+
+#[test]
+fn unknown_names_and_constants_of_the_wrong_type_are_configuration_errors() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "customRules:\n  - id: a\n    expression: objekt.spec.replicas <= 1\n    message: m\n",
+            ".faultline.yaml:3:17: `expression` does not compile: undeclared reference to 'objekt'; a custom rule reads `object`",
+        ),
+        (
+            "customRules:\n  - id: a\n    expression: object.spec.replicas <= params.max\n    message: m\n",
+            ".faultline.yaml:3:41: `expression` does not compile: undeclared reference to 'params'",
+        ),
+        (
+            // The place of the unknown function in a folded expression, on its second line.
+            "customRules:\n  - id: a\n    expression: >-\n      has(object.spec) &&\n      object.spec.replicas.frobnicate()\n    message: m\n",
+            ".faultline.yaml:5:38: `expression` does not compile: undeclared reference to 'frobnicate'",
+        ),
+        (
+            "customRules:\n  - id: a\n    expression: 'true'\n    messageExpression: \"'n: ' + string(objct.metadata.name)\"\n",
+            ".faultline.yaml:4:40: `messageExpression` does not compile: undeclared reference to 'objct'",
+        ),
+        (
+            "customRules:\n  - id: a\n    expression: 5\n    message: m\n",
+            ".faultline.yaml:3:17: `expression` gives a int on every object, not a boolean",
+        ),
+        (
+            "customRules:\n  - id: a\n    expression: 'false'\n    messageExpression: 1 + 2\n",
+            ".faultline.yaml:4:24: `messageExpression` gives a int on every object, not a string",
+        ),
+    ];
+    for (config, expected) in cases {
+        let (_dir, root) = workspace(&[(".faultline.yaml", config), ("d.yaml", DEPLOYMENT)]);
+        let r = run_in(&root, &["check", "d.yaml"]);
+        assert_eq!(r.code, 2, "{config}\n{}{}", r.stdout, r.stderr);
+        let want = format!("faultline: {}/{expected}", root.display());
+        assert!(
+            r.stderr.starts_with(&want),
+            "{config}\nwant: {want}\ngot:  {}",
+            r.stderr
+        );
+    }
+    // The variables custom rules are evaluated with compile.
+    let config = "customRules:\n  - id: a\n    expression: >-\n      object != null && oldObject == null && request.operation == 'CREATE'\n      && (namespaceObject == null || true)\n      && object.spec.template.spec.containers.all(c, c.name.size() > 0)\n    message: m\n";
+    let (_dir, root) = workspace(&[(".faultline.yaml", config), ("d.yaml", DEPLOYMENT)]);
+    let (code, v) = check_json(&root, &["d.yaml"]);
+    assert_ne!(code, 2, "{v}");
+    assert_eq!(findings_of(&v, &["a"]), Vec::<String>::new());
+}
+
+#[test]
+fn an_expression_of_the_wrong_type_on_objects_is_reported_once() {
+    let config = "\
+customRules:
+  - id: name-not-bool
+    match: {kinds: [ConfigMap]}
+    expression: object.metadata.name
+    message: m
+  - id: message-not-string
+    match: {kinds: [ConfigMap]}
+    expression: \"false\"
+    messageExpression: size(object.data)
+    message: the static message
+";
+    let docs = (1..=40)
+        .map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: a}}\ndata: {{k: v}}\n"))
+        .collect::<Vec<_>>()
+        .join("---\n");
+    let (_dir, root) = workspace(&[(".faultline.yaml", config), ("c.yaml", &docs)]);
+    let config_path = root.join(".faultline.yaml");
+    let want = [
+        format!(
+            "2:1 message-not-string error ConfigMap/c1: custom rule `message-not-string` is broken: its `messageExpression` (`{}` line 9) gives a int on this object, not a string, so its `message` is shown instead (reported once, on the first such object)",
+            config_path.display()
+        ),
+        format!(
+            "3:12 name-not-bool error ConfigMap/c1: custom rule `name-not-bool` is broken: its expression (`{}` line 4) gives a string on this object, not a boolean, so the rule checks nothing on objects like it (reported once, on the first such object)",
+            config_path.display()
+        ),
+    ];
+    // The same one finding whatever the number of threads.
+    for threads in ["1", "2", "8"] {
+        let r = run_with(
+            faultline()
+                .current_dir(&root)
+                .env("RAYON_NUM_THREADS", threads),
+            &["check", "--format", "json", "c.yaml"],
+        );
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        let got = findings_of(&v, &["name-not-bool", "message-not-string"]);
+        let broken: Vec<&String> = got.iter().filter(|l| l.contains("is broken")).collect();
+        assert_eq!(broken, want.iter().collect::<Vec<_>>(), "{threads} threads");
+        // The rule whose message is wrong still reports each object, with its `message`.
+        assert_eq!(
+            got.iter()
+                .filter(|l| l.contains(" message-not-string warning ConfigMap/")
+                    && l.ends_with(": the static message"))
+                .count(),
+            40,
+            "{got:#?}"
+        );
+    }
+}
+
+#[test]
+fn object_has_the_namespace_the_api_server_fills_in() {
+    let config = "\
+customRules:
+  - id: not-in-default
+    match: {kinds: [ConfigMap, ClusterRole]}
+    expression: \"!has(object.metadata.namespace) || object.metadata.namespace != 'default'\"
+    messageExpression: \"'in namespace ' + object.metadata.namespace\"
+    message: m
+";
+    let docs = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: written}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: cluster}
+";
+    let (_dir, root) = workspace(&[(".faultline.yaml", config), ("c.yaml", docs)]);
+    let (_, v) = check_json(&root, &["c.yaml"]);
+    assert_eq!(
+        findings_of(&v, &["not-in-default"]),
+        ["3:1 not-in-default warning ConfigMap/written: in namespace default"]
+    );
+    let (_, v) = check_json(&root, &["c.yaml", "-n", "shop"]);
+    assert_eq!(findings_of(&v, &["not-in-default"]), Vec::<String>::new());
+}
+
+#[test]
+fn findings_point_at_the_field_from_its_key_with_or_without_field_path() {
+    let config = "\
+customRules:
+  - id: image-with-path
+    match: {kinds: [Deployment]}
+    expression: object.spec.template.spec.containers.all(c, c.image.startsWith('reg/'))
+    fieldPath: spec.template.spec.containers[0].image
+    message: m
+  - id: image-without-path
+    match: {kinds: [Deployment]}
+    expression: object.spec.template.spec.containers.all(c, c.image.startsWith('reg/'))
+    message: m
+";
+    let (_dir, root) = workspace(&[(".faultline.yaml", config), ("d.yaml", DEPLOYMENT)]);
+    let (_, v) = check_json(&root, &["d.yaml"]);
+    assert_eq!(
+        findings_of(&v, &["image-with-path", "image-without-path"]),
+        [
+            "14:11 image-with-path warning Deployment/web: m",
+            "14:11 image-without-path warning Deployment/web: m",
+        ]
     );
 }

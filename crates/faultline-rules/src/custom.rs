@@ -3,8 +3,10 @@
 //!
 //! Each entry is compiled once, when the configuration is read ([`parse`]); a mistake (an
 //! unknown key, a bad category or severity, an id that clashes, an expression that does not
-//! compile, a `fieldPath` that is not a path or names no field of the matched kinds) is a
-//! located configuration error. The rules of one file form one [`CustomRules`] set, which the
+//! compile or reads a name other than [`VARIABLES`] or calls a function the Kubernetes CEL
+//! environment lacks, an expression that reads no variable and is not a boolean (a
+//! `messageExpression`: not a string), a `fieldPath` that is not a path or names no field of
+//! the matched kinds) is a located configuration error. The rules of one file form one [`CustomRules`] set, which the
 //! engine runs as one rule: for each object, it checks each entry's `match`, and binds the
 //! object as a CEL value (`object`, plus `request` and `namespaceObject` when an expression reads
 //! them) once for every entry that matches, then reports each failing entry under its own id,
@@ -13,18 +15,22 @@
 //! As in a ValidatingAdmissionPolicy, an expression that gives `true` passes; `false` is a
 //! finding with the entry's `message` (or its evaluated `messageExpression`). An expression that
 //! cannot be evaluated on an object (it reads a field the object lacks, without `has()`) is also
-//! a finding of the rule, saying so with the CEL error: the API server fails such a policy
-//! (`failurePolicy: Fail` is the default), and a rule that silently skips objects it cannot read
-//! would hide that it checks nothing.
+//! a finding of the rule, saying so with the CEL error (not on a Secret, whose values the error
+//! could quote): the API server fails such a policy (`failurePolicy: Fail` is the default), and
+//! a rule that silently skips objects it cannot read would hide that it checks nothing. An
+//! expression that gives a non-boolean (a `messageExpression` a non-string) on an object is a
+//! broken rule: one error, on the first such object in input order.
 //!
 //! This file is the configuration side (what an entry is, reading and compiling it); running
 //! the entries as a rule is `custom_run.rs`, so that the configuration does not import the
 //! engine.
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use faultline_cel::Program;
 use faultline_diagnostics::{Category, RuleInfo, Severity};
+use faultline_model::ObjectId;
 use faultline_model::selector::LabelSelector;
 use faultline_model::selectors::parse_label_selector;
 use faultline_syntax::{NodeRef, TextRange};
@@ -53,6 +59,14 @@ pub struct CustomRule {
     /// The field paths the expression reads under `object`, for where a finding points
     /// without a `fieldPath`.
     pub(crate) read_paths: Vec<Vec<Segment>>,
+    /// The 1-based lines of `expression` and `messageExpression` in the configuration.
+    pub(crate) expression_line: u32,
+    pub(crate) message_expression_line: u32,
+    /// The first object (in input order) on which the expression gives something other than
+    /// a boolean, or the `messageExpression` something other than a string: the rule's one
+    /// finding about it goes there. Found once, when an object first shows the problem.
+    pub(crate) first_wrong_type: OnceLock<Option<ObjectId>>,
+    pub(crate) first_wrong_message: OnceLock<Option<ObjectId>>,
 }
 
 /// The custom rules of one configuration file: run by the engine as one rule, each entry
@@ -235,6 +249,37 @@ pub(crate) fn written<'t>(
     found
 }
 
+/// What a finding about `node` (a node under `root`) underlines, as [`written`] does: a map
+/// value from its key (`image: nginx`, not `nginx`), on the key's line when the value is a
+/// block; a list item or the root on its first line.
+pub(crate) fn field_of(root: NodeRef<'_>, node: NodeRef<'_>) -> TextRange {
+    let target = node.range();
+    let mut at = root;
+    'down: loop {
+        if at.is_map() {
+            for (key, value) in at.entries() {
+                if value.id() == node.id() {
+                    return first_line(root, key.range().cover(value.range()));
+                }
+                let r = value.range();
+                if r.start <= target.start && target.end <= r.end {
+                    at = value;
+                    continue 'down;
+                }
+            }
+        } else if at.is_seq() {
+            for item in at.items() {
+                let r = item.range();
+                if item.id() != node.id() && r.start <= target.start && target.end <= r.end {
+                    at = item;
+                    continue 'down;
+                }
+            }
+        }
+        return first_line(root, target);
+    }
+}
+
 /// `r` (in `root`'s source) cut at its first line's end: a block is underlined at its start.
 pub(crate) fn first_line(root: NodeRef<'_>, r: TextRange) -> TextRange {
     let source = root.tree().source();
@@ -271,6 +316,28 @@ fn show_path(path: &[Segment]) -> String {
 /// it lets a custom rule be a rule like the others (`Diagnostic::rule` is `&'static str`).
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
+}
+
+/// The variables a custom rule's expressions are evaluated with (`custom_run.rs` binds them).
+pub(crate) const VARIABLES: &[&str] = &["object", "oldObject", "request", "namespaceObject"];
+
+/// Why an expression that reads no variable (its value is the same on every object) cannot be
+/// the entry's `expression` (a boolean) or `messageExpression` (a string), when it gives a
+/// value of another type; `None` when it reads a variable, errors, or has the right type.
+fn constant_of_wrong_type(p: &Program, is_expression: bool) -> Option<String> {
+    p.check_declared(&[]).ok()?;
+    let value = p.eval(&faultline_cel::Vars::new()).ok()?;
+    match (is_expression, &value) {
+        (true, faultline_cel::Value::Bool(_)) | (false, faultline_cel::Value::String(_)) => None,
+        (true, v) => Some(format!(
+            "`expression` gives a {} on every object, not a boolean; write a condition over `object` that is `true` when the object passes, such as `object.spec.replicas >= 2`",
+            v.type_of()
+        )),
+        (false, v) => Some(format!(
+            "`messageExpression` gives a {} on every object, not a string; write a string, such as `'replicas: ' + string(object.spec.replicas)`",
+            v.type_of()
+        )),
+    }
 }
 
 /// The categories an entry may name: every category but faultline's own failures and syntax.
@@ -364,7 +431,7 @@ fn parse_one(
     let mut severity = Severity::Warning;
     let mut category = Category::Admission;
     let mut summary = None;
-    let mut expression: Option<(Program, String)> = None;
+    let mut expression: Option<(Program, String, u32)> = None;
     let mut message = None;
     let mut message_expression = None;
     let mut help = String::new();
@@ -448,12 +515,20 @@ fn parse_one(
                     ok = false;
                     continue;
                 };
-                match Program::compile(&src) {
+                let line = lines.line_col(text, v.range().start).line;
+                let compiled = Program::compile(&src).and_then(|p| {
+                    p.check_declared(VARIABLES)?;
+                    Ok(p)
+                });
+                match compiled {
                     Ok(p) => {
-                        if what == "expression" {
-                            expression = Some((p, src));
+                        if let Some(wrong) = constant_of_wrong_type(&p, what == "expression") {
+                            error(v.range(), wrong);
+                            ok = false;
+                        } else if what == "expression" {
+                            expression = Some((p, src, line));
                         } else {
-                            message_expression = Some(p);
+                            message_expression = Some((p, line));
                         }
                     }
                     Err(e) => {
@@ -463,7 +538,15 @@ fn parse_one(
                             .or_else(|| syntax_error_offset(&src))
                             .and_then(|start| offset_in_scalar(text, v, &src, start))
                             .unwrap_or(v.range());
-                        error(at, format!("`{what}` does not compile: {}", e.message));
+                        let hint = if e.message.starts_with("undeclared reference") {
+                            "; a custom rule reads `object`, `oldObject`, `request` and `namespaceObject`, and calls the functions of the Kubernetes CEL libraries"
+                        } else {
+                            ""
+                        };
+                        error(
+                            at,
+                            format!("`{what}` does not compile: {}{hint}", e.message),
+                        );
                         ok = false;
                     }
                 }
@@ -595,8 +678,13 @@ fn parse_one(
     if !ok {
         return None;
     }
-    let (id, (expression, expression_text)) = (id?, expression?);
-    let message = message.unwrap_or_else(|| format!("the object fails custom rule `{id}`"));
+    let (id, (expression, expression_text, expression_line)) = (id?, expression?);
+    // Not backticked: on a Secret, the redaction would mask it.
+    let message = message.unwrap_or_else(|| format!("the object fails custom rule {id}"));
+    let (message_expression, message_expression_line) = match message_expression {
+        Some((p, line)) => (Some(p), line),
+        None => (None, 0),
+    };
     let summary = summary.unwrap_or_else(|| message.clone());
     let doc = page(&Page {
         origin,
@@ -640,6 +728,10 @@ fn parse_one(
         help,
         field_path: field_path.map(|(p, _)| p),
         read_paths,
+        expression_line,
+        message_expression_line,
+        first_wrong_type: OnceLock::new(),
+        first_wrong_message: OnceLock::new(),
     })
 }
 
@@ -676,7 +768,7 @@ fn page(p: &Page<'_>) -> String {
     if p.match_text.trim().is_empty() {
         doc.push_str("Every object.\n");
     } else {
-        let _ = write!(doc, "```yaml\n{}\n```\n", dedent(p.match_text));
+        let _ = write!(doc, "```yaml\n{}\n```\n", dedent(p.match_text).trim_end());
     }
     if let Some(path) = &p.field_path {
         let _ = write!(
@@ -706,7 +798,7 @@ fn dedent(text: &str) -> String {
             if i == 0 {
                 l.trim()
             } else {
-                l.get(indent..).unwrap_or(l.trim())
+                l.get(indent..).unwrap_or(l.trim()).trim_end()
             }
         })
         .collect::<Vec<_>>()

@@ -5,11 +5,12 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use faultline_cel::{EvalErrorKind, Value, Vars};
-use faultline_model::Object;
+use faultline_diagnostics::Severity;
+use faultline_model::{Object, ObjectId};
 use faultline_syntax::{NodeRef, TextRange};
 
 use crate::context::Context;
-use crate::custom::{CustomRule, CustomRules, SET_META, first_line, written};
+use crate::custom::{CustomRule, CustomRules, SET_META, field_of, written};
 use crate::engine::{Declared, Rule};
 use crate::params::RuleMeta;
 use crate::sink::Sink;
@@ -84,43 +85,101 @@ impl CustomRule {
             && node.range().start <= inner.range().start
             && inner.range().end <= node.range().end
         {
-            return first_line(obj.node, inner.range());
+            return field_of(obj.node, inner);
         }
         range
     }
 
-    fn report<'v>(&self, obj: &Object<'v>, vars: &Vars<'v>, out: &mut Sink<'_>) {
+    /// Reports `obj` when the expression does not give `true` on it. `cx` is for the rule's
+    /// one finding about an expression or `messageExpression` of the wrong type, which goes
+    /// on the first object (in input order) where it has it.
+    fn report<'v, 'a: 'v>(
+        &self,
+        set: &CustomRules,
+        cx: &Context<'a>,
+        obj: &Object<'v>,
+        vars: &Vars<'v>,
+        out: &mut Sink<'_>,
+    ) {
+        // A Secret's values may be in an error's text or an evaluated message: neither is
+        // shown, and nothing the reader needs is backticked (the redaction masks backticked
+        // text at a Secret's values).
+        let secret = obj.is("Secret");
+        let quote = |s: &str| {
+            if secret {
+                s.to_owned()
+            } else {
+                format!("`{s}`")
+            }
+        };
+        let id = quote(self.id());
         let outcome = self.expression.eval(vars);
         let (message, help) = match outcome {
             Ok(Value::Bool(true)) => return,
             Ok(Value::Bool(false)) => {
                 let site = self.site(obj, Some(vars));
-                out.report(obj, site, self.message(obj, vars))
-                    .help(self.help.clone());
+                let (message, wrong) = self.message(obj, vars);
+                out.report(obj, site, message).help(self.help.clone());
+                if let Some(got) = wrong {
+                    let first = self.first_wrong_message.get_or_init(|| {
+                        set.first_object(cx, self, |r, o, vars| {
+                            !o.is("Secret") && r.message_is_wrong(vars)
+                        })
+                    });
+                    if *first == Some(obj.id) {
+                        out.report(obj, site, format!(
+                            "custom rule {id} is broken: its `messageExpression` (`{}` line {}) gives a {got} on this object, not a string, so its `message` is shown instead (reported once, on the first such object)",
+                            self.origin,
+                            self.message_expression_line,
+                        ))
+                        .severity(Severity::Error)
+                        .help("make the `messageExpression` give a string, such as `'replicas: ' + string(object.spec.replicas)`");
+                    }
+                }
                 return;
             }
-            Ok(other) => (
-                format!(
-                    "custom rule `{}` could not be evaluated on this object: its expression gave a {}, not a boolean",
-                    self.id(),
+            Ok(other) => {
+                let first = self.first_wrong_type.get_or_init(|| {
+                    set.first_object(cx, self, |r, _, vars| {
+                        matches!(r.expression.eval(vars), Ok(v) if !matches!(v, Value::Bool(_)))
+                    })
+                });
+                if *first != Some(obj.id) {
+                    return;
+                }
+                let message = format!(
+                    "custom rule {id} is broken: its expression ({} line {}) gives a {} on this object, not a boolean, so the rule checks nothing on objects like it (reported once, on the first such object)",
+                    quote(&self.origin),
+                    self.expression_line,
                     other.type_of()
-                ),
-                "make the expression give `true` (the object passes) or `false` (it fails)".to_owned(),
-            ),
+                );
+                out.report(obj, self.site(obj, None), message)
+                    .severity(Severity::Error)
+                    .help("make the expression give `true` (the object passes) or `false` (it fails), such as `object.spec.replicas >= 2` rather than `object.spec.replicas`");
+                return;
+            }
             Err(e) if e.kind == EvalErrorKind::CostExceeded => (
                 format!(
-                    "custom rule `{}` could not be evaluated on this object: {}",
-                    self.id(),
-                    e.message
+                    "custom rule {id} could not be evaluated on this object: {}",
+                    if secret {
+                        "it ran over its cost limit"
+                    } else {
+                        &e.message
+                    }
                 ),
                 "make the expression cheaper on objects like this one (fewer nested `all()`/`exists()` over long lists, no `matches()` inside loops over large values); the API server stops an expression over its cost budget and refuses the object".to_owned(),
             ),
             Err(e) => (
-                format!(
-                    "custom rule `{}` could not be evaluated on this object: {}",
-                    self.id(),
-                    e.message
-                ),
+                if secret {
+                    format!(
+                        "custom rule {id} could not be evaluated on this object: its expression failed (the error is not shown: the object is a Secret)"
+                    )
+                } else {
+                    format!(
+                        "custom rule {id} could not be evaluated on this object: {}",
+                        e.message
+                    )
+                },
                 "guard fields an object may lack with `has(object.a.b)` or `object.?a.b.orValue(…)`, or narrow the rule's `match`; the API server fails a policy whose expression errors".to_owned(),
             ),
         };
@@ -128,16 +187,31 @@ impl CustomRule {
     }
 
     /// The `messageExpression`'s string when it gives a non-empty one (never for a Secret,
-    /// whose values it could quote), else `message`.
-    fn message(&self, obj: &Object<'_>, vars: &Vars<'_>) -> String {
+    /// whose values it could quote), else `message`; with the type the `messageExpression`
+    /// gave when it is not a string.
+    fn message(&self, obj: &Object<'_>, vars: &Vars<'_>) -> (String, Option<String>) {
         if let Some(expr) = &self.message_expression
             && !obj.is("Secret")
-            && let Ok(Value::String(s)) = expr.eval(vars)
-            && !s.trim().is_empty()
         {
-            return s.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+            match expr.eval(vars) {
+                Ok(Value::String(s)) if !s.trim().is_empty() => {
+                    return (s.lines().map(str::trim).collect::<Vec<_>>().join(" "), None);
+                }
+                Ok(Value::String(_)) | Err(_) => {}
+                Ok(other) => return (self.message.clone(), Some(other.type_of().to_string())),
+            }
         }
-        self.message.clone()
+        (self.message.clone(), None)
+    }
+
+    /// Whether, on the object bound in `vars`, the expression gives `false` and the
+    /// `messageExpression` something other than a string.
+    fn message_is_wrong(&self, vars: &Vars<'_>) -> bool {
+        matches!(self.expression.eval(vars), Ok(Value::Bool(false)))
+            && self
+                .message_expression
+                .as_ref()
+                .is_some_and(|m| matches!(m.eval(vars), Ok(v) if !matches!(v, Value::String(_))))
     }
 }
 
@@ -160,7 +234,7 @@ impl Rule for CustomRules {
             let vars = vars.get_or_insert_with(|| self.bind(cx, obj));
             let mut sink = out.as_rule(rule.meta);
             let result = catch_unwind(AssertUnwindSafe(|| {
-                rule.report(obj, vars, &mut sink);
+                rule.report(self, cx, obj, vars, &mut sink);
             }));
             if let Err(panic) = result {
                 let what = panic
@@ -168,13 +242,18 @@ impl Rule for CustomRules {
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_owned());
+                // A panic's text may quote what it evaluated: not shown for a Secret.
+                let message = if obj.is("Secret") {
+                    format!(
+                        "custom rule {} failed on this object (the error is not shown: the object is a Secret)",
+                        rule.id()
+                    )
+                } else {
+                    format!("custom rule `{}` failed on this object: {what}", rule.id())
+                };
                 let meta = crate::registry::internal_error::InternalError.meta();
                 out.as_rule(meta)
-                    .report(
-                        obj,
-                        obj.kind_range(),
-                        format!("custom rule `{}` failed on this object: {what}", rule.id()),
-                    )
+                    .report(obj, obj.kind_range(), message)
                     .help("report this as a faultline bug; every other rule and object was still analyzed");
             }
         }
@@ -182,13 +261,38 @@ impl Rule for CustomRules {
 }
 
 impl CustomRules {
-    /// The variables of an evaluation: `object`, and `request` and `namespaceObject` (the
-    /// object's Namespace from the input, else null) when an expression reads them.
+    /// The first object of the input (in input order) that `rule` takes and for which `test`
+    /// holds, for the rule's one finding about an expression of the wrong type: the same
+    /// object whichever thread met the problem first.
+    fn first_object<'a>(
+        &self,
+        cx: &Context<'a>,
+        rule: &CustomRule,
+        test: impl Fn(&CustomRule, &Object<'a>, &Vars<'a>) -> bool,
+    ) -> Option<ObjectId> {
+        let mut labels = None;
+        cx.inventory
+            .objects
+            .iter()
+            .find(|obj| {
+                labels = None;
+                rule.matches(obj, &mut labels) && test(rule, obj, &self.bind(cx, obj))
+            })
+            .map(|obj| obj.id)
+    }
+
+    /// The variables of an evaluation: `object` (as the API server admits it: in the run's
+    /// default namespace when namespaced and written without one), and `request` and
+    /// `namespaceObject` (the object's Namespace from the input, else null) when an
+    /// expression reads them.
     /// [`faultline_cel::to_val`] is lazy: a map or list is read when an expression looks inside it, so binding
     /// a Pod with its whole status costs nothing until a rule reads it.
     fn bind<'v, 'a: 'v>(&self, cx: &Context<'a>, obj: &Object<'v>) -> Vars<'v> {
         let mut vars = Vars::new();
-        vars.bind("object", faultline_cel::to_val(obj.node));
+        match obj.namespace {
+            Some(ns) => vars.bind("object", faultline_cel::to_val_in_namespace(obj.node, ns)),
+            None => vars.bind("object", faultline_cel::to_val(obj.node)),
+        }
         vars.bind_value("oldObject", Value::Null);
         if self.binds_request {
             vars.bind_value("request", request(obj));
