@@ -343,7 +343,7 @@ customRules:
     assert_eq!(
         got,
         [
-            format!("4:3 not-a-boolean error Deployment/web: custom rule `not-a-boolean` is broken: its expression (`{}` line 12) gives a string on this object, not a boolean, so the rule checks nothing on objects like it (reported once, on the first such object)", root.join(".faultline.yaml").display()),
+            format!("4:3 not-a-boolean error Deployment/web: custom rule `not-a-boolean` is broken: its expression (`{}` line 12) gives a value of type string on this object, not a boolean, so the rule checks nothing on objects like it (reported once, on the first such object)", root.join(".faultline.yaml").display()),
             "7:1 replicas-at-least-two warning Deployment/web: custom rule `replicas-at-least-two` could not be evaluated on this object: No such key: replicas".to_owned(),
         ]
     );
@@ -663,11 +663,11 @@ fn unknown_names_and_constants_of_the_wrong_type_are_configuration_errors() {
         ),
         (
             "customRules:\n  - id: a\n    expression: 5\n    message: m\n",
-            ".faultline.yaml:3:17: `expression` gives a int on every object, not a boolean",
+            ".faultline.yaml:3:17: `expression` gives a value of type int on every object, not a boolean",
         ),
         (
             "customRules:\n  - id: a\n    expression: 'false'\n    messageExpression: 1 + 2\n",
-            ".faultline.yaml:4:24: `messageExpression` gives a int on every object, not a string",
+            ".faultline.yaml:4:24: `messageExpression` gives a value of type int on every object, not a string",
         ),
     ];
     for (config, expected) in cases {
@@ -711,11 +711,11 @@ customRules:
     let config_path = root.join(".faultline.yaml");
     let want = [
         format!(
-            "2:1 message-not-string error ConfigMap/c1: custom rule `message-not-string` is broken: its `messageExpression` (`{}` line 9) gives a int on this object, not a string, so its `message` is shown instead (reported once, on the first such object)",
+            "2:1 message-not-string error ConfigMap/c1: custom rule `message-not-string` is broken: its `messageExpression` (`{}` line 9) gives a value of type int on this object, not a string, so its `message` is shown instead (reported once, on the first such object)",
             config_path.display()
         ),
         format!(
-            "3:12 name-not-bool error ConfigMap/c1: custom rule `name-not-bool` is broken: its expression (`{}` line 4) gives a string on this object, not a boolean, so the rule checks nothing on objects like it (reported once, on the first such object)",
+            "3:12 name-not-bool error ConfigMap/c1: custom rule `name-not-bool` is broken: its expression (`{}` line 4) gives a value of type string on this object, not a boolean, so the rule checks nothing on objects like it (reported once, on the first such object)",
             config_path.display()
         ),
     ];

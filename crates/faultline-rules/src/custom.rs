@@ -330,11 +330,11 @@ fn constant_of_wrong_type(p: &Program, is_expression: bool) -> Option<String> {
     match (is_expression, &value) {
         (true, faultline_cel::Value::Bool(_)) | (false, faultline_cel::Value::String(_)) => None,
         (true, v) => Some(format!(
-            "`expression` gives a {} on every object, not a boolean; write a condition over `object` that is `true` when the object passes, such as `object.spec.replicas >= 2`",
+            "`expression` gives a value of type {} on every object, not a boolean; write a condition over `object` that is `true` when the object passes, such as `object.spec.replicas >= 2`",
             v.type_of()
         )),
         (false, v) => Some(format!(
-            "`messageExpression` gives a {} on every object, not a string; write a string, such as `'replicas: ' + string(object.spec.replicas)`",
+            "`messageExpression` gives a value of type {} on every object, not a string; write a string, such as `'replicas: ' + string(object.spec.replicas)`",
             v.type_of()
         )),
     }

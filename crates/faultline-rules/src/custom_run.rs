@@ -128,7 +128,7 @@ impl CustomRule {
                     });
                     if *first == Some(obj.id) {
                         out.report(obj, site, format!(
-                            "custom rule {id} is broken: its `messageExpression` (`{}` line {}) gives a {got} on this object, not a string, so its `message` is shown instead (reported once, on the first such object)",
+                            "custom rule {id} is broken: its `messageExpression` (`{}` line {}) gives a value of type {got} on this object, not a string, so its `message` is shown instead (reported once, on the first such object)",
                             self.origin,
                             self.message_expression_line,
                         ))
@@ -148,7 +148,7 @@ impl CustomRule {
                     return;
                 }
                 let message = format!(
-                    "custom rule {id} is broken: its expression ({} line {}) gives a {} on this object, not a boolean, so the rule checks nothing on objects like it (reported once, on the first such object)",
+                    "custom rule {id} is broken: its expression ({} line {}) gives a value of type {} on this object, not a boolean, so the rule checks nothing on objects like it (reported once, on the first such object)",
                     quote(&self.origin),
                     self.expression_line,
                     other.type_of()
