@@ -187,7 +187,7 @@ fn an_object_from_the_cluster_is_said_to_have_been_admitted_before() {
 
 #[test]
 fn nothing_evaluated_from_a_secret_is_quoted() {
-    let p = "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\nspec:\n  failurePolicy: Fail\n  matchConstraints:\n    resourceRules:\n      - {apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [secrets]}\n  validations:\n    - expression: \"object.data.password.frobnicate()\"\n    - expression: \"int(object.data.password) > 0\"\n    - expression: \"object.data.password.size() > 99\"\n      messageExpression: \"'bad: ' + object.data.password\"\n";
+    let p = "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\nspec:\n  failurePolicy: Fail\n  matchConstraints:\n    resourceRules:\n      - {apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [secrets]}\n  validations:\n    - expression: \"object.type == 'Opaque'\"\n    - expression: \"int(object.data.password) > 0\"\n    - expression: \"object.data.password.size() > 99\"\n      messageExpression: \"'bad: ' + object.data.password\"\n";
     let secret =
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: aHVudGVyMg==\n";
     let (_, diags) = faultline_rules::testing::check_texts(
@@ -210,11 +210,8 @@ fn nothing_evaluated_from_a_secret_is_quoted() {
 /// The admission-policy findings of a run over `text`: rule, severity, the text the finding
 /// points at, message.
 fn findings(text: &str) -> Vec<(&'static str, String, String, String)> {
-    findings_with(text, &Settings::default())
-}
-
-fn findings_with(text: &str, settings: &Settings) -> Vec<(&'static str, String, String, String)> {
-    let (_, diags) = faultline_rules::testing::check_texts(&[("in.yaml", text)], settings);
+    let (_, diags) =
+        faultline_rules::testing::check_texts(&[("in.yaml", text)], &Settings::default());
     diags
         .iter()
         .filter(|d| d.rule.starts_with("admission-policy"))
@@ -302,8 +299,8 @@ fn an_expression_of_the_wrong_type_makes_the_policy_invalid_once() {
         .collect();
     assert_eq!(invalid.len(), 2, "{f:#?}");
     assert_eq!(invalid[0].2, "\"size(object.data)\"");
-    assert!(invalid[0].3.contains("not a bool"), "{invalid:#?}");
-    assert!(invalid[1].3.contains("not a string"), "{invalid:#?}");
+    assert!(invalid[0].3.contains("not bool"), "{invalid:#?}");
+    assert!(invalid[1].3.contains("not string"), "{invalid:#?}");
     // The int validation is no violation; the false one is, with the static wording.
     let violations: Vec<_> = f
         .iter()
@@ -380,4 +377,59 @@ fn a_missing_key_nothing_fills_in_fails_as_on_the_api_server() {
     };
     let f = on_widgets(env);
     assert_eq!(f[0].0, "admission-policy-undecidable", "{f:#?}");
+}
+
+#[test]
+fn an_object_without_a_namespace_is_admitted_into_the_runs_namespace() {
+    let text = format!(
+        "{VAP}  failurePolicy: Fail\n{ON_CONFIGMAPS}  validations:\n    - expression: \"object.metadata.namespace != 'default' && request.namespace == object.metadata.namespace\"\n{BINDING}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm}}\n"
+    );
+    let f = findings(&text);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].0, "admission-policy-violation", "{f:#?}");
+    // `faultline check -n shop`: admitted into `shop`, it passes.
+    let files = vec![faultline_syntax::SourceFile::new(
+        faultline_syntax::FileId(0),
+        "in.yaml",
+        std::sync::Arc::<str>::from(text.as_str()),
+    )];
+    let parsed: Vec<_> = files
+        .iter()
+        .map(faultline_syntax::load::parse_source)
+        .collect();
+    let options = faultline_model::ModelOptions {
+        default_namespace: "shop",
+    };
+    let inventory = faultline_model::Inventory::build_with_paths(&parsed, &["in.yaml"], &options);
+    let graph = faultline_graph::Graph::build(&inventory);
+    let settings = Settings::default();
+    let cx = faultline_rules::Context::new(&files, &parsed, &graph, &settings);
+    let diags = faultline_rules::run(&cx, &settings.enabled_rules());
+    let ours: Vec<_> = diags
+        .iter()
+        .filter(|d| d.rule.starts_with("admission-policy"))
+        .collect();
+    assert!(ours.is_empty(), "{ours:#?}");
+}
+
+#[test]
+fn every_undeclared_name_of_a_policy_is_invalid_where_it_is_written() {
+    let text = format!(
+        "{VAP}{ON_CONFIGMAPS}  matchConditions:\n    - name: c\n      expression: \"objekt.metadata.name != 'x'\"\n  variables:\n    - name: v\n      expression: \"params.max\"\n  validations:\n    - expression: \"object.data.frobnicate()\"\n      messageExpression: \"authorizer.group('').resource('x').check('get').reason()\"\n    - expression: \"authorizer.group('').resource('x').check('get').allowed()\"\n  auditAnnotations:\n    - key: k\n      valueExpression: \"variabels.v\"\n{BINDING}{CONFIGMAP}"
+    );
+    let f = findings(&text);
+    let at: Vec<(&str, &str)> = f.iter().map(|f| (f.0, f.2.as_str())).collect();
+    assert_eq!(
+        at,
+        [
+            ("admission-policy-invalid", "objekt"),
+            ("admission-policy-invalid", "params"),
+            ("admission-policy-invalid", "frobnicate"),
+            ("admission-policy-invalid", "authorizer"),
+            ("admission-policy-invalid", "variabels"),
+        ],
+        "{f:#?}"
+    );
+    assert!(f[1].3.contains("no `paramKind`"), "{f:#?}");
+    assert!(f[1].3.starts_with("the variable `v` of"), "{f:#?}");
 }

@@ -50,7 +50,7 @@ pub(super) enum Found {
     /// What the engine cannot evaluate (a function it lacks): the error.
     Gap(String),
     /// What the API server's type check refuses in the policy (found on an object): where
-    /// in the policy and what.
+    /// in the policy and what (`… evaluates to int, not bool`).
     Invalid { range: TextRange, message: String },
 }
 
@@ -824,7 +824,7 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
             Ok(other) => out.push(Found::Invalid {
                 range: c.range,
                 message: format!(
-                    "matchCondition '{name}' of ValidatingAdmissionPolicy `{}` evaluates to a {}, not a bool: the API server refuses the policy (must evaluate to bool)",
+                    "matchCondition '{name}' of ValidatingAdmissionPolicy `{}` evaluates to {}, not bool",
                     policy.name,
                     type_name(&other)
                 ),
@@ -891,7 +891,7 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
                             out.push(Found::Invalid {
                                 range: m.range,
                                 message: format!(
-                                    "a messageExpression of ValidatingAdmissionPolicy `{}` evaluates to a {}, not a string: the API server refuses the policy (must evaluate to string)",
+                                    "a messageExpression of ValidatingAdmissionPolicy `{}` evaluates to {}, not string",
                                     policy.name,
                                     type_name(&other)
                                 ),
@@ -919,7 +919,7 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
             Ok(other) => out.push(Found::Invalid {
                 range: v.expression.range,
                 message: format!(
-                    "a validation of ValidatingAdmissionPolicy `{}` evaluates to a {}, not a bool: the API server refuses the policy (must evaluate to bool)",
+                    "a validation of ValidatingAdmissionPolicy `{}` evaluates to {}, not bool",
                     policy.name,
                     type_name(&other)
                 ),
@@ -934,7 +934,10 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
                 if over_budget {
                     // Refused whatever the failurePolicy.
                     out.push(Found::Violation {
-                        message: format!("expression '{source}' resulted in error: {}", f.error.message),
+                        message: format!(
+                            "expression '{source}' resulted in error: {}",
+                            f.error.message
+                        ),
                         validation: Some(v.expression.range),
                         at,
                         fix: Fix::Error(source.to_owned()),
@@ -943,7 +946,10 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
                     out.push(Found::Gap(reason));
                 } else if fail {
                     out.push(Found::Violation {
-                        message: format!("expression '{source}' resulted in {}", detail(&f.error.message)),
+                        message: format!(
+                            "expression '{source}' resulted in {}",
+                            detail(&f.error.message)
+                        ),
                         validation: Some(v.expression.range),
                         at,
                         fix: Fix::Error(source.to_owned()),

@@ -62,7 +62,7 @@ use std::sync::OnceLock;
 
 use cel::common::types::{CelMap, CelMapKey, CelString};
 use cel::common::value::Val;
-use faultline_cel::{EvalErrorKind, Program, Value, Vars, to_val};
+use faultline_cel::{EvalErrorKind, Program, Value, Vars, to_val, to_val_in_namespace};
 use faultline_diagnostics::Severity;
 use faultline_model::kinds::{self, Scope};
 use faultline_model::selector::{LabelRefs, LabelSelector};
@@ -290,16 +290,27 @@ const REASONS: [&str; 4] = [
     "RequestEntityTooLarge",
 ];
 
-/// The first name `program` reads that is not among `vars` (nor bound by a comprehension):
-/// the API server's compile error for it.
-fn check_declared(program: &Program, vars: &[&str]) -> Result<(), faultline_cel::CompileError> {
-    if !vars.contains(&"params") && reads(program, &["params"]) {
-        return Err(faultline_cel::CompileError {
-            message: "undeclared reference to 'params'".to_owned(),
-            span: None,
-        });
+/// The span of an undeclared name (`undeclared reference to 'lists.frobnicate'`) around
+/// `span`, where the parser places a call at its `(` or `.`: the name's last segment as
+/// written at or before it; else `span`.
+fn name_span(value: &str, span: (u32, u32), message: &str) -> (u32, u32) {
+    let Some(name) = message
+        .strip_prefix("undeclared reference to '")
+        .and_then(|m| m.strip_suffix('\''))
+        .and_then(|n| n.rsplit('.').next())
+        .filter(|n| !n.is_empty())
+    else {
+        return span;
+    };
+    let start = span.0 as usize;
+    if value.get(start..).is_some_and(|v| v.starts_with(name)) {
+        return (span.0, span.0 + name.len() as u32);
     }
-    Ok(())
+    let upto = (start + 1).min(value.len());
+    match value.get(..upto).and_then(|v| v.rfind(name)) {
+        Some(i) => (i as u32, (i + name.len()) as u32),
+        None => span,
+    }
 }
 
 /// Where bytes `span` of the scalar's value `value` are in the source, so that an error
@@ -533,6 +544,7 @@ impl PolicyRun<'_> {
         }
         let for_messages = declared.clone();
         declared.extend(["authorizer", "authorizer.requestResource"]);
+        let declared_len = declared.len();
         let mut compile = |run: &mut PolicyRun,
                            e: Option<Expression<'a>>,
                            at: NodeRef<'a>,
@@ -554,7 +566,7 @@ impl PolicyRun<'_> {
             } else {
                 &declared
             };
-            match Program::compile(e.value).and_then(|c| check_declared(&c, vars).map(|()| c)) {
+            match Program::compile(e.value).and_then(|c| c.check_declared(vars).map(|()| c)) {
                 Ok(program) => Some(Expr {
                     name,
                     program,
@@ -564,9 +576,25 @@ impl PolicyRun<'_> {
                 Err(err) => {
                     let at = err
                         .span
+                        .map(|span| name_span(e.value, span, &err.message))
                         .and_then(|span| span_in_scalar(e.node, e.value, span))
                         .unwrap_or(e.node.range());
-                    let (message, help) = if err.message.contains("'params'") {
+                    let what = if name.is_empty() {
+                        what.to_owned()
+                    } else {
+                        format!("{what} `{name}`")
+                    };
+                    let (message, help) = if err.message.contains("'authorizer'")
+                        && vars.len() < declared_len
+                    {
+                        (
+                            format!(
+                                "the {what} of ValidatingAdmissionPolicy `{}` reads `authorizer`, which the API server does not declare for a messageExpression: it refuses the policy ({})",
+                                obj.name, err.message
+                            ),
+                            "read `authorizer` in the validation or a variable, not in the messageExpression",
+                        )
+                    } else if err.message.contains("'params'") {
                         (
                             format!(
                                 "the {what} of ValidatingAdmissionPolicy `{}` reads `params`, but the policy has no `paramKind`: the API server refuses it ({})",
@@ -885,8 +913,11 @@ impl<'a> PolicyRun<'a> {
                     .push(Note {
                         range: *range,
                         severity: Severity::Error,
-                        message: format!("{message} (found evaluating it on {} `{}`)", obj.kind, obj.name),
-                        help: "make the expression evaluate to the type the API server requires (compare, or convert with `string(…)`), for every object it matches".to_owned(),
+                        message: format!(
+                            "{message} (on {} `{}`): the API server's type check refuses the policy",
+                            obj.kind, obj.name
+                        ),
+                        help: "make the expression's type the one the API server requires whatever the object: compare (`… == 1`) for a bool, convert with `string(…)` for a message".to_owned(),
                         related: vec![Place {
                             object: *id,
                             range: obj.kind_range(),

@@ -124,7 +124,11 @@ impl<'a> Request<'a> {
     /// The `object` variable.
     pub(super) fn object(&self, obj: &Object<'a>) -> Box<dyn Val + 'a> {
         let Some(template) = self.template else {
-            return to_val(obj.node);
+            // The API server fills in the request's namespace before admission.
+            return match obj.namespace {
+                Some(ns) if self.namespaced => to_val_in_namespace(obj.node, ns),
+                _ => to_val(obj.node),
+            };
         };
         let mut meta: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = HashMap::new();
         for (k, v) in template

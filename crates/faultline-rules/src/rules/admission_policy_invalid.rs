@@ -8,16 +8,27 @@ declare_rule! {
     /// Reports what the API server refuses in a `ValidatingAdmissionPolicy` or
     /// `ValidatingAdmissionPolicyBinding`, at the field: an expression (validation,
     /// `messageExpression`, match condition, variable, audit annotation) that does not
-    /// compile, one that reads `params` in a policy without `paramKind`, a missing
-    /// `matchConstraints.resourceRules`, a resource rule without `operations`, a `paramKind`
-    /// without `kind` or `apiVersion`, a binding without `validationActions` or with both
-    /// `Deny` and `Warn`, an unknown action, a malformed label selector.
+    /// compile, or that names what the API server does not declare for it (`objekt`,
+    /// `params` in a policy without `paramKind`, `authorizer` in a `messageExpression`, a
+    /// function outside the Kubernetes CEL environment), pointed at the name in the
+    /// expression; a validation `reason` other than `Unauthorized`, `Forbidden`, `Invalid`
+    /// and `RequestEntityTooLarge`; a missing `matchConstraints.resourceRules`, a resource rule
+    /// without `operations`, a `paramKind` without `kind` or `apiVersion`, a binding without
+    /// `validationActions` or with both `Deny` and `Warn`, an unknown action, a malformed
+    /// label selector. Every such problem of a policy is reported, not only the first.
     ///
     /// The API server compiles every expression when the policy is created or updated and
     /// refuses the object with `compilation failed`, so a policy with such an expression is
     /// not evaluated by `admission-policy-violation` either. A resource rule without
     /// `operations` is the exception: the rest of the policy is still evaluated, as if the
     /// rule listed `*`.
+    ///
+    /// The API server's type check also requires a validation and a match condition to be a
+    /// bool and a `messageExpression` to be a string. faultline has no type checker: it finds
+    /// an expression of the wrong type when it evaluates the policy on an object (a validation
+    /// `size(object.data)` gives an int), and reports it once, on the policy, naming that
+    /// object. The policy's other expressions are still evaluated, as they would be once it is
+    /// fixed.
     ///
     /// ## Why it matters
     /// The policy never reaches the cluster: `kubectl apply` fails on it, and until it is

@@ -12,7 +12,12 @@ declare_rule! {
     /// - objects in a namespace the input does not declare, when a `namespaceSelector` reads
     ///   labels other than `kubernetes.io/metadata.name` or an expression reads
     ///   `namespaceObject`;
-    /// - functions faultline's CEL engine does not have.
+    /// - functions faultline's CEL engine does not have;
+    /// - fields the object does not write that the API server may fill in before admission: a
+    ///   property its kind's schema declares (a default), a `metadata` field it sets on create
+    ///   (`uid`, `generation` …), any field of a kind without a schema. A missing key nothing
+    ///   fills in (a label, a field the schema does not declare) is no gap: the expression
+    ///   fails on the API server too (see `admission-policy-violation`).
     ///
     /// The objects concerned are counted or named in the message.
     ///

@@ -34,6 +34,29 @@ declare_rule! {
     /// `Deny`, and reported as a warning, since the cluster may bind it. Objects of a Secret
     /// never have evaluated text quoted: the policy's static message is used.
     ///
+    /// The object is evaluated as the API server admits it, not with every default it fills
+    /// in: a namespaced object written without a namespace is in the run's namespace (`-n`,
+    /// else `default`), for `object.metadata.namespace` as for `request.namespace`. An
+    /// expression that reads a field the object does not write fails ("no such key"). When
+    /// nothing could fill that field in before admission (a key of a map such as `labels`,
+    /// `annotations` or `data`, a field the kind's schema does not declare, such as a
+    /// Service's `spec.replicas`, or a `metadata` field other than those the API server sets
+    /// on create), it fails on the API server too, and `failurePolicy` decides: `Fail`
+    /// refuses the object with the API server's error (`no such key: env`), `Ignore` lets it
+    /// through. A field the schema declares (a default may fill it in), `metadata.uid`,
+    /// `generation` and the like, and any field of a kind without a schema (built-in, or
+    /// from a CRD of the input) leave the object undecidable instead.
+    ///
+    /// Cost: the validations, `messageExpression`s and audit annotations of one evaluation
+    /// (one object, one binding, one param) share the API server's runtime budget, and the
+    /// match conditions theirs; each expression is also held to the per-expression limit.
+    /// Over it, the object is refused ("validation failed due to running out of cost budget,
+    /// no further validation rules will be run"). A `messageExpression` whose result is
+    /// empty, has a line break or is longer than 5 KiB gives way to `message`, as the API
+    /// server does. The finding points at the field the expression reads: through an `all()`
+    /// at the element that fails it, and for an expression that reads only a variable, where
+    /// the variable's expression reads.
+    ///
     /// What the input cannot tell is not guessed: see `admission-policy-undecidable`.
     ///
     /// ## Why it matters
