@@ -596,7 +596,7 @@ customRules:
     message: t5
   - id: password-prefix
     match: {kinds: [Secret]}
-    expression: \"object.data.password.substring(0, 6) == object.data.missing\"
+    expression: \"object.data[object.data.password.substring(0, 6)] == 'x'\"
     message: p6
   - id: password-message
     match: {kinds: [Secret]}
