@@ -433,3 +433,38 @@ fn every_undeclared_name_of_a_policy_is_invalid_where_it_is_written() {
     assert!(f[1].3.contains("no `paramKind`"), "{f:#?}");
     assert!(f[1].3.starts_with("the variable `v` of"), "{f:#?}");
 }
+
+#[test]
+fn a_missing_param_says_what_parameter_not_found_action_does_on_the_cluster() {
+    let with = |failure: &str, action: &str| {
+        let text = format!(
+            "{VAP}  failurePolicy: {failure}\n  paramKind: {{apiVersion: v1, kind: ConfigMap}}\n{ON_CONFIGMAPS}  validations:\n    - expression: \"size(object.data) <= int(params.data.max)\"\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: b\nspec:\n  policyName: p\n  validationActions: [Deny]\n  paramRef:\n    name: limits\n{action}{CONFIGMAP}"
+        );
+        let f = findings(&text);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].0, "admission-policy-undecidable");
+        f[0].3.clone()
+    };
+    let deny = "    parameterNotFoundAction: Deny\n";
+    assert!(with("Fail", deny).contains("refuses every object"));
+    assert!(with("Ignore", deny).contains("lets the objects through"));
+    // Deny is the API server's default.
+    assert!(with("Fail", "").contains("refuses every object"));
+    let allow = "    parameterNotFoundAction: Allow\n";
+    assert!(with("Fail", allow).contains("skips the policy"));
+}
+
+#[test]
+fn a_message_expression_over_5_kib_gives_way_to_the_message() {
+    let with = |size: usize| {
+        let text = format!(
+            "{VAP}{ON_CONFIGMAPS}  validations:\n    - expression: \"size(object.data) == 0\"\n      message: the static message\n      messageExpression: \"object.data.long\"\n{BINDING}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm, namespace: default}}\ndata: {{long: {}}}\n",
+            "x".repeat(size)
+        );
+        let f = findings(&text);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        f[0].3.clone()
+    };
+    assert!(with(5 * 1024).ends_with(&"x".repeat(5 * 1024)));
+    assert!(with(5 * 1024 + 1).ends_with("denied request: the static message"));
+}

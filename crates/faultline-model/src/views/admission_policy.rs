@@ -101,7 +101,8 @@ pub struct ParamRef<'a> {
     pub name: Option<Field<'a, &'a str>>,
     pub namespace: Option<Field<'a, &'a str>>,
     pub selector: Option<NodeRef<'a>>,
-    /// `parameterNotFoundAction: Deny`; the default (and `Allow`) lets the request through.
+    /// `parameterNotFoundAction` is `Deny` (the API server's default): a missing param is an
+    /// error that the policy's `failurePolicy` decides; `Allow` lets the request through.
     pub not_found_deny: bool,
 }
 
@@ -231,7 +232,7 @@ impl<'a> AdmissionPolicyBinding<'a> {
                 namespace: field::str(Some(node), "namespace"),
                 selector: node.get("selector").filter(|n| !n.is_null()),
                 not_found_deny: node.get("parameterNotFoundAction").and_then(|n| n.as_str())
-                    == Some("Deny"),
+                    != Some("Allow"),
             }),
             match_resources: match_resources(get("matchResources")),
             validation_actions: actions_node

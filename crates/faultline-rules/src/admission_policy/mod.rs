@@ -1026,18 +1026,45 @@ impl<'a> PolicyRun<'a> {
                 .and_then(|v| v.param_ref)
                 .map_or(range, |r| r.node.range());
             let list: Vec<&str> = params.iter().map(String::as_str).collect();
+            let param_ref = b.view.as_ref().and_then(|v| v.param_ref);
+            // What the cluster does when the param is missing there too.
+            let fail = policies[b.policy].view.failure_policy == FailurePolicy::Fail;
+            let on_cluster = match param_ref {
+                // `Deny` hands a missing param to the policy's failurePolicy.
+                Some(r) if r.not_found_deny && fail => {
+                    "if it is missing from the cluster too, the API server refuses every object the binding matches (`parameterNotFoundAction: Deny`, `failurePolicy: Fail`)"
+                }
+                Some(r) if r.not_found_deny => {
+                    "if it is missing from the cluster too, the API server lets the objects through (`parameterNotFoundAction: Deny` under `failurePolicy: Ignore`)"
+                }
+                Some(_) => {
+                    "if it is missing from the cluster too, the API server skips the policy for them (`parameterNotFoundAction: Allow`)"
+                }
+                None => "the cluster's binding says which params apply",
+            };
+            let related = param_ref
+                .and_then(|r| {
+                    let action = r.node.get("parameterNotFoundAction")?;
+                    Some(vec![Place {
+                        object: id,
+                        range: action.range(),
+                        message: "what the API server does when the param is missing".to_owned(),
+                    }])
+                })
+                .unwrap_or_default();
             notes.push((
                 id,
                 Note {
                     range,
                     severity: Severity::Info,
                     message: format!(
-                        "{} cannot be decided: its params are not in the input ({})",
+                        "{} cannot be decided: its params are not in the input ({}); {on_cluster}",
                         binding_name(b, policies),
                         list.join(", ")
                     ),
-                    help: "add the param objects to the input; on the cluster, a missing param allows or denies the request by `parameterNotFoundAction`".to_owned(),
-                    related: Vec::new(),
+                    help: "add the param objects to the input (or check that the cluster has them)"
+                        .to_owned(),
+                    related,
                 },
             ));
         }
