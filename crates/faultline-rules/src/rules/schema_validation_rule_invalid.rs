@@ -7,8 +7,10 @@ declare_rule! {
     /// ## What it does
     /// Reports a validation rule in a CustomResourceDefinition's schema
     /// (`x-kubernetes-validations`) that the API server does not accept: a `rule` or
-    /// `messageExpression` that is not valid CEL, a `fieldPath` that names no field of the
-    /// schema node it is on, a `reason` other than `FieldValueInvalid`,
+    /// `messageExpression` that is not valid CEL or that its type check refuses (it reads a
+    /// name other than `self` and `oldSelf`, or calls a function the Kubernetes CEL
+    /// environment does not have: `undeclared reference`), a `fieldPath` that names no field
+    /// of the schema node it is on, a `reason` other than `FieldValueInvalid`,
     /// `FieldValueForbidden`, `FieldValueRequired` or `FieldValueDuplicate`, an empty rule, a
     /// `message` that is blank, longer than 2,048 characters or on several lines, a rule on
     /// several lines without a `message`.
