@@ -128,8 +128,8 @@ impl CustomRule {
                     });
                     if *first == Some(obj.id) {
                         out.report(obj, site, format!(
-                            "custom rule {id} is broken: its `messageExpression` (`{}` line {}) gives a value of type {got} on this object, not a string, so its `message` is shown instead (reported once, on the first such object)",
-                            self.origin,
+                            "custom rule {id} is broken: its `messageExpression` ({} line {}) gives a value of type {got} on this object, not a string, so its `message` is shown instead (reported once, on the first such object)",
+                            quote(&self.origin),
                             self.message_expression_line,
                         ))
                         .severity(Severity::Error)
