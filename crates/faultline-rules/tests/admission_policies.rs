@@ -468,3 +468,29 @@ fn a_message_expression_over_5_kib_gives_way_to_the_message() {
     assert!(with(5 * 1024).ends_with(&"x".repeat(5 * 1024)));
     assert!(with(5 * 1024 + 1).ends_with("denied request: the static message"));
 }
+
+#[test]
+fn the_objects_that_configure_admission_are_exempt() {
+    let text = format!(
+        "{VAP}  matchConstraints:\n    resourceRules:\n      - {{apiGroups: ['*'], apiVersions: ['*'], operations: [CREATE], resources: ['*']}}\n  validations:\n    - expression: \"object.kind == 'ConfigMap'\"\n{BINDING}{CONFIGMAP}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: default}}\n"
+    );
+    let f = findings(&text);
+    // The Secret only: not the policy or its binding.
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].3.contains("this Secret"), "{f:#?}");
+}
+
+#[test]
+fn one_expression_over_its_own_limit_goes_by_failure_policy() {
+    // About 1.5 limits: over the per-expression limit, well within the shared budget.
+    let with = |failure: &str| {
+        findings(&format!(
+            "{VAP}  failurePolicy: {failure}\n{ON_CONFIGMAPS}  validations:\n    - expression: \"lists.range(400).all(i, lists.range(400).all(j, i + j >= 0))\"\n{BINDING}{CONFIGMAP}"
+        ))
+    };
+    let f = with("Fail");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].3.contains("resulted in error"), "{f:#?}");
+    assert!(!f[0].3.contains("running out of cost budget"), "{f:#?}");
+    assert_eq!(with("Ignore"), []);
+}

@@ -810,16 +810,17 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
             .filter(|r| *r != root.range())
     };
     let mut out = Vec::new();
-    // matchConditions: any false skips the policy; else an error goes by failurePolicy.
+    // matchConditions: any false skips the policy; else an error goes by failurePolicy. Over
+    // their shared budget, the matcher fails as a whole (false or not), by failurePolicy.
     let mut condition_error = None;
-    let mut budget_error = None;
     let mut spend = Spend {
         remaining: MATCH_CONDITIONS_COST_BUDGET,
     };
+    let mut skipped = false;
     for c in &policy.exprs.conditions {
         let name = &c.name;
         match variables.run(c, &vars, &mut spend) {
-            Ok(Value::Bool(false)) => return None,
+            Ok(Value::Bool(false)) => skipped = true,
             Ok(Value::Bool(true)) => {}
             Ok(other) => out.push(Found::Invalid {
                 range: c.range,
@@ -829,6 +830,17 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
                     type_name(&other)
                 ),
             }),
+            Err((f, true)) if f.error.message == OUT_OF_BUDGET => {
+                if fail {
+                    out.push(Found::Violation {
+                        message: OUT_OF_BUDGET.to_owned(),
+                        validation: None,
+                        at: None,
+                        fix: Fix::Error(c.program.source().trim().to_owned()),
+                    });
+                }
+                return Some(out);
+            }
             Err((f, over_budget)) => {
                 let found = if let Some(reason) = gap_of(&f).filter(|_| !over_budget) {
                     Found::Gap(reason)
@@ -843,18 +855,14 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
                         fix: Fix::Error(c.program.source().trim().to_owned()),
                     }
                 };
-                if over_budget {
-                    // Refused whatever the failurePolicy, unless another condition is false.
-                    budget_error = Some(found);
-                } else if condition_error.is_none() || matches!(found, Found::Gap(_)) {
+                if condition_error.is_none() || matches!(found, Found::Gap(_)) {
                     condition_error = Some(found);
                 }
             }
         }
     }
-    if let Some(refused) = budget_error {
-        out.push(refused);
-        return Some(out);
+    if skipped {
+        return None;
     }
     match condition_error {
         Some(Found::Gap(e)) => {
@@ -869,43 +877,103 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
         }
         None => {}
     }
+    // The validations, then their messageExpressions (each evaluated, false or not), then the
+    // audit annotations, as the API server's validator runs them: the validations and the
+    // annotations share one budget; the messages spend what the validations left.
     let mut spend = Spend {
         remaining: RUNTIME_COST_BUDGET,
     };
+    let mut results = Vec::with_capacity(policy.exprs.validations.len());
     for v in &policy.exprs.validations {
-        let source = v.expression.program.source().trim();
         match variables.run(&v.expression, &vars, &mut spend) {
+            Err((f, true)) if f.error.message == OUT_OF_BUDGET => {
+                // Refused whatever the failurePolicy, with this error alone.
+                out.retain(|f| matches!(f, Found::Invalid { .. }));
+                out.push(Found::Violation {
+                    message: OUT_OF_BUDGET.to_owned(),
+                    validation: Some(v.expression.range),
+                    at: None,
+                    fix: Fix::Error(v.expression.program.source().trim().to_owned()),
+                });
+                return Some(out);
+            }
+            result => results.push(result),
+        }
+    }
+    let mut message_spend = Spend {
+        remaining: spend.remaining,
+    };
+    let mut messages = Vec::with_capacity(results.len());
+    let mut messages_out_of_budget = false;
+    for v in &policy.exprs.validations {
+        let Some(m) = v
+            .message_expression
+            .as_ref()
+            .filter(|_| !messages_out_of_budget)
+        else {
+            messages.push(None);
+            continue;
+        };
+        match variables.run(m, &vars, &mut message_spend) {
+            Err((f, true)) if f.error.message == OUT_OF_BUDGET => {
+                messages_out_of_budget = true;
+                messages.push(None);
+            }
+            Ok(Value::String(text)) => {
+                let text = text.trim();
+                let usable = !secret
+                    && !text.is_empty()
+                    && !text.contains('\n')
+                    && text.len() <= MAX_MESSAGE_EXPRESSION_BYTES;
+                messages.push(usable.then(|| text.to_owned()));
+            }
+            Ok(other) => {
+                out.push(Found::Invalid {
+                    range: m.range,
+                    message: format!(
+                        "a messageExpression of ValidatingAdmissionPolicy `{}` evaluates to {}, not string",
+                        policy.name,
+                        type_name(&other)
+                    ),
+                });
+                messages.push(None);
+            }
+            Err(_) => messages.push(None),
+        }
+    }
+    for ((v, result), evaluated) in policy.exprs.validations.iter().zip(results).zip(messages) {
+        let source = v.expression.program.source().trim();
+        match result {
+            Err((f, over_budget)) => {
+                // A runtime error, or this expression over its own limit: by failurePolicy.
+                if let Some(reason) = gap_of(&f).filter(|_| !over_budget) {
+                    out.push(Found::Gap(reason));
+                } else if fail {
+                    out.push(Found::Violation {
+                        message: format!(
+                            "expression '{source}' resulted in {}",
+                            detail(&f.error.message)
+                        ),
+                        validation: Some(v.expression.range),
+                        at: locate(&v.expression, &vars),
+                        fix: Fix::Error(source.to_owned()),
+                    });
+                }
+            }
+            // The messages ran out of budget: every validation that did not fail to evaluate
+            // is an error, by failurePolicy.
+            Ok(_) if messages_out_of_budget => {
+                if fail {
+                    out.push(Found::Violation {
+                        message: format!("failed messageExpression: {OUT_OF_BUDGET}"),
+                        validation: Some(v.expression.range),
+                        at: None,
+                        fix: Fix::Error(source.to_owned()),
+                    });
+                }
+            }
             Ok(Value::Bool(true)) => {}
             Ok(Value::Bool(false)) => {
-                let evaluated = match &v.message_expression {
-                    Some(m) => match variables.run(m, &vars, &mut spend) {
-                        Ok(Value::String(text)) => {
-                            let text = text.trim();
-                            (!secret
-                                && !text.is_empty()
-                                && !text.contains('\n')
-                                && text.len() <= MAX_MESSAGE_EXPRESSION_BYTES)
-                                .then(|| text.to_owned())
-                        }
-                        Ok(other) => {
-                            out.push(Found::Invalid {
-                                range: m.range,
-                                message: format!(
-                                    "a messageExpression of ValidatingAdmissionPolicy `{}` evaluates to {}, not string",
-                                    policy.name,
-                                    type_name(&other)
-                                ),
-                            });
-                            None
-                        }
-                        Err((f, true)) if f.error.message == OUT_OF_BUDGET => {
-                            out.push(out_of_budget(v, locate(&v.expression, &vars)));
-                            return Some(out);
-                        }
-                        Err(_) => None,
-                    },
-                    None => None,
-                };
                 let message = evaluated
                     .or_else(|| v.message.clone())
                     .unwrap_or_else(|| format!("failed expression: {source}"));
@@ -924,67 +992,26 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
                     type_name(&other)
                 ),
             }),
-            Err((f, true)) if f.error.message == OUT_OF_BUDGET => {
-                // Refused whatever the failurePolicy; no further expression runs.
-                out.push(out_of_budget(v, locate(&v.expression, &vars)));
-                return Some(out);
-            }
-            Err((f, over_budget)) => {
-                let at = locate(&v.expression, &vars);
-                if over_budget {
-                    // Refused whatever the failurePolicy.
-                    out.push(Found::Violation {
-                        message: format!(
-                            "expression '{source}' resulted in error: {}",
-                            f.error.message
-                        ),
-                        validation: Some(v.expression.range),
-                        at,
-                        fix: Fix::Error(source.to_owned()),
-                    });
-                } else if let Some(reason) = gap_of(&f) {
-                    out.push(Found::Gap(reason));
-                } else if fail {
-                    out.push(Found::Violation {
-                        message: format!(
-                            "expression '{source}' resulted in {}",
-                            detail(&f.error.message)
-                        ),
-                        validation: Some(v.expression.range),
-                        at,
-                        fix: Fix::Error(source.to_owned()),
-                    });
-                }
-            }
         }
     }
     // Audit annotations only annotate the audit event, but an error in one goes by
-    // failurePolicy like any other.
+    // failurePolicy like any other, and running out of budget refuses the object.
     for c in &policy.exprs.audits {
         let source = c.program.source().trim();
         match variables.run(c, &vars, &mut spend) {
             Ok(_) => {}
             Err((f, true)) if f.error.message == OUT_OF_BUDGET => {
+                out.retain(|f| matches!(f, Found::Invalid { .. }));
                 out.push(Found::Violation {
                     message: OUT_OF_BUDGET.to_owned(),
                     validation: None,
-                    at: locate(c, &vars),
+                    at: None,
                     fix: Fix::Error(source.to_owned()),
                 });
                 return Some(out);
             }
             Err((f, over_budget)) => {
-                if over_budget {
-                    out.push(Found::Violation {
-                        message: format!(
-                            "auditAnnotation expression '{source}' resulted in error: {}",
-                            f.error.message
-                        ),
-                        validation: None,
-                        at: locate(c, &vars),
-                        fix: Fix::Error(source.to_owned()),
-                    });
-                } else if let Some(reason) = gap_of(&f) {
+                if let Some(reason) = gap_of(&f).filter(|_| !over_budget) {
                     out.push(Found::Gap(reason));
                 } else if fail {
                     out.push(Found::Violation {
@@ -1001,14 +1028,4 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
         }
     }
     Some(out)
-}
-
-/// The refusal when the evaluation's shared budget runs out at validation `v`.
-fn out_of_budget(v: &ValidationExprs, at: Option<TextRange>) -> Found {
-    Found::Violation {
-        message: OUT_OF_BUDGET.to_owned(),
-        validation: Some(v.expression.range),
-        at,
-        fix: Fix::Error(v.expression.program.source().trim().to_owned()),
-    }
 }

@@ -40,6 +40,8 @@
 //!   `annotations` or `data`, a field the schema does not declare, another `metadata` field),
 //!   the expression fails there too and `failurePolicy` decides, as on the API server.
 //!   `has()` of a missing field reads false.
+//! - The objects that configure admission (webhook configurations, policies and their
+//!   bindings) are exempt, as on the API server, even from a policy on `*`.
 //! - A policy on `pods` also judges the pods a top-level workload's template makes (not from
 //!   a cluster export, whose pods are in the input): see `Request::pods_of`.
 //! - Variables are evaluated in order, each once; one that fails is left out of
@@ -47,11 +49,16 @@
 //!   does not need it (short-circuit) does not, as with the API server's lazy variables. An
 //!   expression that reads several failed variables fails with the error of the first it
 //!   reads (left to right, as the API server evaluates it).
-//! - Cost: the match conditions of one evaluation (one binding, one param, one object) share
-//!   `MATCH_CONDITIONS_COST_BUDGET`; its validations, message expressions and audit
-//!   annotations share `RUNTIME_COST_BUDGET`; each expression is also held to
-//!   `PER_CALL_LIMIT`, and a variable's cost is charged to the first expression that reads
-//!   it. Over either, the object is refused whatever the `failurePolicy`.
+//! - Cost, as the API server's validator spends it: the match conditions of one evaluation
+//!   (one binding, one param, one object) share `MATCH_CONDITIONS_COST_BUDGET`; its
+//!   validations, then its `messageExpression`s (all of them, with what the validations
+//!   left), then its audit annotations share `RUNTIME_COST_BUDGET`; each expression is also
+//!   held to `PER_CALL_LIMIT`, and a variable's cost is charged to the first expression that
+//!   reads it. One expression over its own limit is a runtime error (`failurePolicy`
+//!   decides); the validations or audit annotations over the shared budget refuse the object
+//!   whatever the `failurePolicy`, with that error alone; the messages over it make every
+//!   validation an error ("failed messageExpression: …"); the match conditions over theirs
+//!   are an error of the match (`failurePolicy`).
 //! - An expression whose result is not of the type the API server's type check requires (a
 //!   validation or match condition that is not a bool, a `messageExpression` that is not a
 //!   string) is reported once, as `admission-policy-invalid` on the policy, when an object
@@ -354,6 +361,20 @@ fn span_in_scalar(node: NodeRef<'_>, value: &str, (start, end): (u32, u32)) -> O
     None
 }
 
+/// Whether the API server exempts `obj` from admission policies (and webhooks): the objects
+/// that configure admission themselves (`IsExemptAdmissionConfigurationResource`), so that a
+/// policy cannot lock them.
+fn exempt(obj: &Object<'_>) -> bool {
+    obj.group_version().0 == "admissionregistration.k8s.io"
+        && matches!(
+            obj.kind,
+            "ValidatingWebhookConfiguration"
+                | "MutatingWebhookConfiguration"
+                | "ValidatingAdmissionPolicy"
+                | "ValidatingAdmissionPolicyBinding"
+        )
+}
+
 /// A policy ready to evaluate.
 struct Policy<'a> {
     view: AdmissionPolicy<'a>,
@@ -447,7 +468,7 @@ impl PolicyRun<'_> {
         }
         run.plurals = crd_plurals(inventory);
         for obj in &inventory.objects {
-            if inventory.copy_of(obj.id).is_some() {
+            if inventory.copy_of(obj.id).is_some() || exempt(obj) {
                 continue;
             }
             let pods = Request::pods_of(obj);

@@ -18,8 +18,7 @@ declare_rule! {
     /// as the API server words it). A runtime error under `failurePolicy: Fail` is reported
     /// the same way, with the error. `auditAnnotations` are evaluated only for such errors:
     /// their values annotate the audit event, which an offline check has none of. An
-    /// evaluation over the CEL cost budget refuses the object whatever the `failurePolicy`,
-    /// as on the API server.
+    /// evaluation over the CEL cost budget refuses the object (see Cost below).
     ///
     /// A policy on `pods` also judges the pods a workload's controller will create from its
     /// pod template (a Deployment, StatefulSet, DaemonSet, Job, CronJob … that nothing in
@@ -50,10 +49,11 @@ declare_rule! {
     /// Cost: the validations, `messageExpression`s and audit annotations of one evaluation
     /// (one object, one binding, one param) share the API server's runtime budget, and the
     /// match conditions theirs; each expression is also held to the per-expression limit.
-    /// Over it, the object is refused ("validation failed due to running out of cost budget,
-    /// no further validation rules will be run"). A `messageExpression` whose result is
-    /// empty, has a line break or is longer than 5 KiB gives way to `message`, as the API
-    /// server does. The finding points at the field the expression reads: through an `all()`
+    /// One expression over its limit is a runtime error, which `failurePolicy` decides; over
+    /// the shared budget, the object is refused whatever the `failurePolicy` ("validation
+    /// failed due to running out of cost budget, no further validation rules will be run").
+    /// A `messageExpression` whose result is empty, has a line break or is longer than 5 KiB
+    /// gives way to `message`, as the API server does. The finding points at the field the expression reads: through an `all()`
     /// at the element that fails it, and for an expression that reads only a variable, where
     /// the variable's expression reads.
     ///
