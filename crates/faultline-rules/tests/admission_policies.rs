@@ -494,3 +494,32 @@ fn one_expression_over_its_own_limit_goes_by_failure_policy() {
     assert!(!f[0].3.contains("running out of cost budget"), "{f:#?}");
     assert_eq!(with("Ignore"), []);
 }
+
+#[test]
+fn a_missing_key_is_judged_by_the_pod_template_and_by_a_crd_schema() {
+    let on = |group: &str, resource: &str, validation: &str, objects: &str| {
+        findings(&format!(
+            "{VAP}  failurePolicy: Fail\n  matchConstraints:\n    resourceRules:\n      - {{apiGroups: ['{group}'], apiVersions: ['*'], operations: [CREATE], resources: [{resource}]}}\n  validations:\n    - expression: \"{validation}\"\n{BINDING}---\n{objects}"
+        ))
+    };
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: default}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers: [{name: c, image: i}]\n";
+    // The pods the template makes: an annotation nothing writes fails, a declared field of
+    // the pod spec may be defaulted.
+    let f = on(
+        "",
+        "pods",
+        "object.metadata.annotations.team == 'a'",
+        deployment,
+    );
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].0, "admission-policy-violation", "{f:#?}");
+    assert!(f[0].3.contains("the pods of this Deployment"), "{f:#?}");
+    let f = on("", "pods", "object.spec.schedulerName == 'x'", deployment);
+    assert_eq!(f[0].0, "admission-policy-undecidable", "{f:#?}");
+    // A custom resource: its CRD's schema declares `size`, not `replicas`.
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              properties:\n                size: {type: integer}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: default}\nspec: {}\n";
+    let f = on("example.com", "widgets", "object.spec.replicas < 3", crd);
+    assert_eq!(f[0].0, "admission-policy-violation", "{f:#?}");
+    let f = on("example.com", "widgets", "object.spec.size < 3", crd);
+    assert_eq!(f[0].0, "admission-policy-undecidable", "{f:#?}");
+}
