@@ -16,6 +16,7 @@ mod json;
 mod kube;
 mod model;
 mod network;
+mod repeat;
 mod rng;
 mod sink;
 mod snapshot;
@@ -25,6 +26,7 @@ mod words;
 mod yaml;
 
 pub use network::{NetworkShape, network_cluster};
+pub use repeat::{DEMO, repeated};
 
 use std::io::{self, Write};
 use std::path::Path;

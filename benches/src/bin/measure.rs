@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use faultline_benches::DEMO;
 use faultline_graph::Graph;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::{Context, Settings};
@@ -31,9 +32,6 @@ use faultline_syntax::chunk::{ChunkOptions, parse_yaml_with};
 use faultline_syntax::load::{FrontEnd, front_end, parse_source, source_from_bytes};
 
 const USAGE: &str = "usage: measure (--file PATH | --repeat-demo N [--renamed]) [--threads N] [--rules] [--per-rule] [--skip-rules PREFIX]… [--chunk-stats] [--namespace NS]";
-
-/// microservices-demo's release manifests, in `../shared` beside the repository.
-const DEMO: &str = "../../shared/corpora/microservices-demo/release/kubernetes-manifests.yaml";
 
 /// What to measure.
 enum Input {
@@ -126,27 +124,6 @@ fn parse_args() -> Result<Args, String> {
         chunk_stats,
         namespace,
     })
-}
-
-/// The demo with every object's `metadata.name` (the two-space `  name:` line right under
-/// `metadata:`) suffixed with `-c<i>`; labels, selectors and references stay.
-fn renamed_copy(text: &str, i: usize) -> String {
-    let mut out = String::with_capacity(text.len() + 256);
-    let mut after_metadata = false;
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        match body.strip_prefix("  name: ") {
-            Some(name) if after_metadata => {
-                out.push_str(&format!("  name: {name}-c{i}"));
-                out.push_str(&line[body.len()..]);
-            }
-            _ => out.push_str(line),
-        }
-        if !body.starts_with(' ') {
-            after_metadata = body == "metadata:";
-        }
-    }
-    out
 }
 
 /// Each rule run alone on the same context (its indexes already built by the full run), the
@@ -257,17 +234,7 @@ fn read_input(input: &Input) -> Result<Option<(String, Vec<u8>)>, String> {
             let Ok(one) = std::fs::read_to_string(&demo) else {
                 return Ok(None);
             };
-            let mut bytes = Vec::with_capacity(one.len() * copies + 16 * copies);
-            for i in 0..*copies {
-                if *renamed && i > 0 {
-                    bytes.extend_from_slice(renamed_copy(&one, i).as_bytes());
-                } else {
-                    bytes.extend_from_slice(one.as_bytes());
-                }
-                if !one.ends_with('\n') {
-                    bytes.push(b'\n');
-                }
-            }
+            let bytes = faultline_benches::repeated(&one, *copies, *renamed);
             let suffix = if *renamed { "-renamed" } else { "" };
             Ok(Some((
                 format!("microservices-demo-x{copies}{suffix}.yaml"),
