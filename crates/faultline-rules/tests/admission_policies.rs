@@ -24,9 +24,7 @@ fn rule(resources: &str, versions: &str) -> String {
 fn judge(docs: &[&str]) -> (Vec<Verdict>, Vec<String>) {
     let text = docs.join("---\n");
     let (_, out) = with_texts(&[("in.yaml", &text)], &Settings::default(), |cx, diags| {
-        let verdicts = cx
-            .admission_policies()
-            .outcomes(cx)
+        let verdicts = faultline_rules::registry::admission_policy_violation::outcomes(cx)
             .iter()
             .filter(|o| cx.inventory.get(o.object).name == "web" && o.policy == "p")
             .map(|o| o.verdict)

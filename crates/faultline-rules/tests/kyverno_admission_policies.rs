@@ -2,9 +2,9 @@
 //! (`../shared/corpora/kyverno/test/cli/test-validating-admission-policy`, 13 directories).
 //! Each `kyverno-test.yaml` lists the policies, resources and params of a case, the
 //! namespace labels (`values.yaml`, turned here into Namespace objects) and the expected
-//! `pass`/`fail`/`skip` per resource; faultline's verdicts (`PolicyRun::outcomes`) must agree:
-//! `skip` is no verdict (not matched, or a false match condition), `pass` and `fail` are
-//! verdicts. The case that needs the requesting user (`userinfo:`, check-user-info) must come
+//! `pass`/`fail`/`skip` per resource; faultline's verdicts
+//! (`admission_policy_violation::outcomes`) must agree: `skip` is no verdict (not matched, or
+//! a false match condition), `pass` and `fail` are verdicts. The case that needs the requesting user (`userinfo:`, check-user-info) must come
 //! out undecidable instead of Kyverno's `pass`, which it gets from a made-up user.
 //!
 //! Three directories have no `kyverno-test.yaml` (Kyverno runs them from its `apply` command
@@ -33,9 +33,7 @@ fn run(inputs: &[(String, String)]) -> Verdicts {
         .collect();
     let (_, verdicts) = with_texts(&texts, &Settings::default(), |cx, _| {
         let mut out: Verdicts = BTreeMap::new();
-        for o in cx
-            .admission_policies()
-            .outcomes(cx)
+        for o in faultline_rules::registry::admission_policy_violation::outcomes(cx)
             .iter()
             .filter(|o| !o.pods_of_template)
         {

@@ -82,7 +82,6 @@ use faultline_model::views::{NAMESPACE_NAME_LABEL, Namespace};
 use faultline_model::{Inventory, Object, ObjectId};
 use faultline_syntax::{NodeRef, TextRange};
 
-use crate::Context;
 use crate::schema::{SchemaRun, Target};
 use crate::sink::Sink;
 
@@ -91,6 +90,9 @@ mod request;
 
 use evaluate::*;
 use request::*;
+
+/// What evaluating needs of the run: the objects, and their schemas (for missing keys).
+pub(crate) type In<'c, 'a> = (&'c Inventory<'a>, &'c SchemaRun<'a>);
 
 /// Another place a finding involves.
 #[derive(Clone, Debug)]
@@ -863,15 +865,14 @@ impl PolicyRun<'_> {
 impl<'a> PolicyRun<'a> {
     /// What the policies decide about `obj`, evaluated on first request; `None` when no
     /// binding's resource rules match it.
-    fn result(&self, cx: &Context<'a>, obj: ObjectId) -> Option<&ObjectResult> {
+    fn result(&self, (inventory, schemas): In<'_, 'a>, obj: ObjectId) -> Option<&ObjectResult> {
         let (id, cell) = &self.candidates[*self.slot.get(&obj)?];
         Some(cell.get_or_init(|| {
-            let inventory = cx.inventory;
             let obj = inventory.get(*id);
             let req = request(&self.plurals, obj);
             let mut eval = Evaluation {
                 inventory,
-                schemas: cx.schema(),
+                schemas,
                 policies: &self.policies,
                 out: ObjectResult::default(),
             };
@@ -888,13 +889,14 @@ impl<'a> PolicyRun<'a> {
     }
 
     /// `obj`'s violations (`admission-policy-violation`).
-    pub(crate) fn violations(&self, cx: &Context<'a>, obj: ObjectId) -> &[Note] {
+    pub(crate) fn violations(&self, cx: In<'_, 'a>, obj: ObjectId) -> &[Note] {
         self.result(cx, obj)
             .map_or(&[], |r| r.violations.as_slice())
     }
 
-    /// Every verdict, in object order (for tests and oracles).
-    pub fn outcomes(&self, cx: &Context<'a>) -> Vec<Outcome> {
+    /// Every verdict, in object order (for tests and oracles: see
+    /// `admission_policy_violation::outcomes`).
+    pub(crate) fn outcomes(&self, cx: In<'_, 'a>) -> Vec<Outcome> {
         let mut out = Vec::new();
         for (id, _) in &self.candidates {
             let Some(r) = self.result(cx, *id) else {
@@ -917,7 +919,7 @@ impl<'a> PolicyRun<'a> {
     /// What the API server's type check refuses in the policies, found evaluating them (an
     /// expression of the wrong type), once per expression, on the policy: the policy's object
     /// and its notes. Evaluates every object not evaluated yet.
-    pub(crate) fn type_errors(&self, cx: &Context<'a>) -> BTreeMap<ObjectId, Vec<Note>> {
+    pub(crate) fn type_errors(&self, cx: In<'_, 'a>) -> BTreeMap<ObjectId, Vec<Note>> {
         let mut seen: BTreeSet<(usize, u32, u32)> = BTreeSet::new();
         let mut out: BTreeMap<ObjectId, Vec<Note>> = BTreeMap::new();
         for (id, _) in &self.candidates {
@@ -928,7 +930,7 @@ impl<'a> PolicyRun<'a> {
                 if !seen.insert((*pi, range.start, range.end)) {
                     continue;
                 }
-                let obj = cx.inventory.get(*id);
+                let obj = cx.0.get(*id);
                 out.entry(self.policies[*pi].view.object.id)
                     .or_default()
                     .push(Note {
@@ -952,7 +954,7 @@ impl<'a> PolicyRun<'a> {
 
     /// What is undecidable, once per policy or binding (`admission-policy-undecidable`):
     /// the object to report on and its notes. Evaluates every object not evaluated yet.
-    pub(crate) fn undecidable(&self, cx: &Context<'a>) -> BTreeMap<ObjectId, Vec<Note>> {
+    pub(crate) fn undecidable(&self, cx: In<'_, 'a>) -> BTreeMap<ObjectId, Vec<Note>> {
         let policies = &self.policies;
         let bindings = &self.bindings;
         let mut user_dependent: BTreeMap<usize, usize> = BTreeMap::new();

@@ -102,7 +102,7 @@ impl Rule for AdmissionPolicyInvalid {
     // object has been evaluated.
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let run = cx.admission_policies();
-        for (id, notes) in run.type_errors(cx) {
+        for (id, notes) in run.type_errors((cx.inventory, cx.schema())) {
             PolicyRun::report(cx.inventory, cx.inventory.get(id), &notes, out);
         }
     }

@@ -98,7 +98,7 @@ impl Rule for AdmissionPolicyUndecidable {
     // in parallel, or here for those it did not ask about).
     fn check_run(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
         let run = cx.admission_policies();
-        for (id, notes) in run.undecidable(cx) {
+        for (id, notes) in run.undecidable((cx.inventory, cx.schema())) {
             PolicyRun::report(cx.inventory, cx.inventory.get(id), &notes, out);
         }
     }

@@ -1,6 +1,6 @@
 use faultline_model::Object;
 
-use crate::admission_policy::PolicyRun;
+use crate::admission_policy::{Outcome, PolicyRun};
 use crate::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -169,6 +169,18 @@ declare_rule! {
 impl Rule for AdmissionPolicyViolation {
     fn check_object(&self, cx: &Context<'_>, obj: &Object<'_>, out: &mut Sink<'_>) {
         let run = cx.admission_policies();
-        PolicyRun::report(cx.inventory, obj, run.violations(cx, obj.id), out);
+        PolicyRun::report(
+            cx.inventory,
+            obj,
+            run.violations((cx.inventory, cx.schema()), obj.id),
+            out,
+        );
     }
+}
+
+/// Every verdict of the run's policies, in object order (for tests and oracles): evaluates
+/// every object a policy may match.
+pub fn outcomes(cx: &Context<'_>) -> Vec<Outcome> {
+    cx.admission_policies()
+        .outcomes((cx.inventory, cx.schema()))
 }
