@@ -177,15 +177,27 @@ impl Program {
     pub fn check_declared(&self, variables: &[&str]) -> Result<(), CompileError> {
         match names::first_undeclared(self.program.expression(), variables) {
             None => Ok(()),
-            Some(u) => Err(CompileError {
-                message: format!("undeclared reference to '{}'", u.name),
-                // The parser's offsets end at the last byte; spans end after it.
-                span: self
+            Some(u) => {
+                // The parser's offsets end at the last byte; spans end after it. A call is
+                // placed at its `(`: the span is then the function's name before it.
+                let span = self
                     .program
                     .source_info()
                     .offset_for(u.id)
-                    .map(|(start, last)| (start, last + 1)),
-            }),
+                    .map(|(start, last)| {
+                        let before = self.source.get(..start as usize).unwrap_or("").trim_end();
+                        match &u.function {
+                            Some(f) if before.ends_with(f.as_str()) => {
+                                ((before.len() - f.len()) as u32, before.len() as u32)
+                            }
+                            _ => (start, last + 1),
+                        }
+                    });
+                Err(CompileError {
+                    message: format!("undeclared reference to '{}'", u.name),
+                    span,
+                })
+            }
         }
     }
 

@@ -224,6 +224,9 @@ const TYPE_NAMES: &[&str] = &[
 pub(crate) struct Undeclared {
     pub(crate) name: String,
     pub(crate) id: u64,
+    /// For a function, its name as written before the `(` (the last segment of a namespaced
+    /// one): the parser places a call at its parenthesis.
+    pub(crate) function: Option<String>,
 }
 
 /// The first undeclared identifier or function of `expr`, in reading order.
@@ -277,6 +280,7 @@ fn walk<'e>(e: &'e IdedExpr, variables: &[&str], scope: &mut Vec<&'e str>) -> Op
         Expr::Ident(name) => (!is_bound(name, variables, scope)).then(|| Undeclared {
             name: name.clone(),
             id: e.id,
+            function: None,
         }),
         Expr::Select(s) => walk(&s.operand, variables, scope),
         Expr::Call(c) => {
@@ -294,6 +298,7 @@ fn walk<'e>(e: &'e IdedExpr, variables: &[&str], scope: &mut Vec<&'e str>) -> Op
                         return Some(Undeclared {
                             name: full,
                             id: e.id,
+                            function: Some(c.func_name.clone()),
                         });
                     }
                     _ => {}
@@ -302,6 +307,7 @@ fn walk<'e>(e: &'e IdedExpr, variables: &[&str], scope: &mut Vec<&'e str>) -> Op
                     return Some(Undeclared {
                         name: c.func_name.clone(),
                         id: e.id,
+                        function: Some(c.func_name.clone()),
                     });
                 }
             }

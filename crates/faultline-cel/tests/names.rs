@@ -78,12 +78,16 @@ fn a_comprehension_variable_is_declared_only_inside_it() {
 
 #[test]
 fn an_unknown_function_is_undeclared() {
-    let (message, _) = check("object.spec.frobnicate()", &["object"]).unwrap_err();
+    // The span is the function's name.
+    let (message, span) = check("object.spec.frobnicate()", &["object"]).unwrap_err();
     assert_eq!(message, "undeclared reference to 'frobnicate'");
-    let (message, _) = check("frobnicate(object)", &["object"]).unwrap_err();
+    assert_eq!(span, Some((12, 22)));
+    let (message, span) = check("frobnicate(object)", &["object"]).unwrap_err();
     assert_eq!(message, "undeclared reference to 'frobnicate'");
-    let (message, _) = check("lists.frobnicate(3)", &["object"]).unwrap_err();
+    assert_eq!(span, Some((0, 10)));
+    let (message, span) = check("1 < lists.frobnicate(3)", &["object"]).unwrap_err();
     assert_eq!(message, "undeclared reference to 'lists.frobnicate'");
+    assert_eq!(span, Some((10, 20)));
 }
 
 const UNNAMESPACED: &str = "\

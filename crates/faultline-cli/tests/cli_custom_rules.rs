@@ -655,7 +655,7 @@ fn unknown_names_and_constants_of_the_wrong_type_are_configuration_errors() {
         (
             // The place of the unknown function in a folded expression, on its second line.
             "customRules:\n  - id: a\n    expression: >-\n      has(object.spec) &&\n      object.spec.replicas.frobnicate()\n    message: m\n",
-            ".faultline.yaml:5:38: `expression` does not compile: undeclared reference to 'frobnicate'",
+            ".faultline.yaml:5:28: `expression` does not compile: undeclared reference to 'frobnicate'",
         ),
         (
             "customRules:\n  - id: a\n    expression: 'true'\n    messageExpression: \"'n: ' + string(objct.metadata.name)\"\n",
