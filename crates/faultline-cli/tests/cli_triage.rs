@@ -58,6 +58,23 @@ fn strs(v: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// The demo's problems, ranked by blast radius: the workload whose Service has no endpoints
+/// first, then the other crash-looping workload (an error), then the nodes under memory
+/// pressure.
+const DEMO_PROBLEMS: [&str; 4] = [
+    "Deployment/shop/payment-service",
+    "Deployment/shop/order-service",
+    "Node/node-6",
+    "Node/node-7",
+];
+
+fn subjects(problems: &[Value]) -> Vec<&str> {
+    problems
+        .iter()
+        .map(|p| p["subject"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn the_demo_outage_is_one_problem_with_its_chain() {
     let (code, v) = triage_json(&["testdata/demo/snapshot"]);
@@ -67,21 +84,7 @@ fn the_demo_outage_is_one_problem_with_its_chain() {
         "now is the snapshot's latest time"
     );
     let problems = v["problems"].as_array().expect("problems");
-    let subjects: Vec<&str> = problems
-        .iter()
-        .map(|p| p["subject"].as_str().unwrap())
-        .collect();
-    // Ranked by blast radius: the workload whose Service has no endpoints first, then the
-    // other crash-looping workload (an error), then the nodes under memory pressure.
-    assert_eq!(
-        subjects,
-        [
-            "Deployment/shop/payment-service",
-            "Deployment/shop/order-service",
-            "Node/node-6",
-            "Node/node-7"
-        ]
-    );
+    assert_eq!(subjects(problems), DEMO_PROBLEMS);
     let pay = &problems[0];
     assert_eq!(pay["podsAffected"], 4);
     assert_eq!(
@@ -310,18 +313,9 @@ fn without_its_replicasets_the_snapshot_still_folds_per_workload() {
     let (code, v) = triage_json(&[snapshot]);
     assert_eq!(code, 1);
     let problems = v["problems"].as_array().expect("problems");
-    let subjects: Vec<&str> = problems
-        .iter()
-        .map(|p| p["subject"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        subjects,
-        [
-            "Deployment/shop/payment-service",
-            "Deployment/shop/order-service",
-            "Node/node-6",
-            "Node/node-7"
-        ],
+        subjects(problems),
+        DEMO_PROBLEMS,
         "one problem per workload, as with the ReplicaSets"
     );
     assert_eq!(problems[0]["podsAffected"], 4);
