@@ -64,7 +64,7 @@ impl Redactor {
         let mut ranges: BTreeMap<FileId, Vec<TextRange>> = BTreeMap::new();
         let mut values: Vec<String> = Vec::new();
         for obj in inventories.iter().flat_map(|i| i.objects.iter()) {
-            if obj.kind == "Secret" {
+            if obj.holds_secret_values() {
                 collect_secret(obj, ranges.entry(obj.file).or_default(), &mut values);
             }
             if let Some(template) = PodTemplate::of(obj) {

@@ -75,6 +75,13 @@ impl<'a> Object<'a> {
     pub fn is(&self, kind: &str) -> bool {
         self.kind == kind
     }
+
+    /// Whether the object's values are secret (a Secret, of any API group: when in doubt,
+    /// hidden): output redaction hides them, and no finding may quote them, transformed or
+    /// not (an expression's error, an evaluated message). The one test of it.
+    pub fn holds_secret_values(&self) -> bool {
+        self.kind == "Secret"
+    }
 }
 
 /// Iterates a mapping of strings (labels, annotations, `matchLabels`, a Service selector),

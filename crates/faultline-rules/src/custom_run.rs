@@ -104,7 +104,7 @@ impl CustomRule {
         // A Secret's values may be in an error's text or an evaluated message: neither is
         // shown, and nothing the reader needs is backticked (the redaction masks backticked
         // text at a Secret's values).
-        let secret = obj.is("Secret");
+        let secret = obj.holds_secret_values();
         let quote = |s: &str| {
             if secret {
                 s.to_owned()
@@ -123,7 +123,7 @@ impl CustomRule {
                 if let Some(got) = wrong {
                     let first = self.first_wrong_message.get_or_init(|| {
                         set.first_object(cx, self, |r, o, vars| {
-                            !o.is("Secret") && r.message_is_wrong(vars)
+                            !o.holds_secret_values() && r.message_is_wrong(vars)
                         })
                     });
                     if *first == Some(obj.id) {
@@ -191,7 +191,7 @@ impl CustomRule {
     /// gave when it is not a string.
     fn message(&self, obj: &Object<'_>, vars: &Vars<'_>) -> (String, Option<String>) {
         if let Some(expr) = &self.message_expression
-            && !obj.is("Secret")
+            && !obj.holds_secret_values()
         {
             match expr.eval(vars) {
                 Ok(Value::String(s)) if !s.trim().is_empty() => {
@@ -243,7 +243,7 @@ impl Rule for CustomRules {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_owned());
                 // A panic's text may quote what it evaluated: not shown for a Secret.
-                let message = if obj.is("Secret") {
+                let message = if obj.holds_secret_values() {
                     format!(
                         "custom rule {} failed on this object (the error is not shown: the object is a Secret)",
                         rule.id()

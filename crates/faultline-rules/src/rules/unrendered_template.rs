@@ -108,7 +108,7 @@ impl Rule for UnrenderedTemplate {
             }
             let expected = crate::registry::schema_type_mismatch::a(expected);
             // The placeholder is the value: never shown for a Secret.
-            let message = if obj.kind == "Secret" {
+            let message = if obj.holds_secret_values() {
                 format!(
                     "unrendered template placeholder: `{}` must be {expected}",
                     issue.path
