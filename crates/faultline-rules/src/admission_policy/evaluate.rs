@@ -768,7 +768,7 @@ impl<'p> Variables<'p> {
 pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<Found>> {
     let (obj, req) = (s.obj, s.req);
     // Nothing evaluated from a Secret reaches a message.
-    let secret = obj.kind == "Secret" || s.param.is_some_and(|p| p.kind == "Secret");
+    let secret = obj.holds_secret_values() || s.param.is_some_and(|p| p.holds_secret_values());
     let fail = policy.view.failure_policy == FailurePolicy::Fail;
     let root = req.root(obj);
     let mut vars = Vars::new();
