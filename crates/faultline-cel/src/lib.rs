@@ -135,6 +135,14 @@ impl Program {
         stacker::grow(PARSE_STACK, || Self::compile_on_large_stack(source))
     }
 
+    /// [`Program::compile`], then [`Program::check_declared`] with `variables`: what the API
+    /// server's compiler accepts for an expression that declares those variables.
+    pub fn compile_declared(source: &str, variables: &[&str]) -> Result<Program, CompileError> {
+        let program = Self::compile(source)?;
+        program.check_declared(variables)?;
+        Ok(program)
+    }
+
     fn compile_on_large_stack(source: &str) -> Result<Program, CompileError> {
         let program = match env().compile(source) {
             Ok(program) => program,
@@ -178,26 +186,48 @@ impl Program {
         match names::first_undeclared(self.program.expression(), variables) {
             None => Ok(()),
             Some(u) => {
-                // The parser's offsets end at the last byte; spans end after it. A call is
-                // placed at its `(`: the span is then the function's name before it.
-                let span = self
-                    .program
-                    .source_info()
-                    .offset_for(u.id)
-                    .map(|(start, last)| {
-                        let before = self.source.get(..start as usize).unwrap_or("").trim_end();
-                        match &u.function {
-                            Some(f) if before.ends_with(f.as_str()) => {
-                                ((before.len() - f.len()) as u32, before.len() as u32)
-                            }
-                            _ => (start, last + 1),
-                        }
-                    });
+                let span = match &u.function {
+                    Some(f) => self.call_span(u.id, &[u.name.as_str(), f]),
+                    None => self.span(u.id),
+                };
                 Err(CompileError {
                     message: format!("undeclared reference to '{}'", u.name),
                     span,
                 })
             }
+        }
+    }
+
+    /// What the expression uses that this crate's engine cannot evaluate although the API
+    /// server can, with its place in the expression: today a two-variable comprehension
+    /// (`m.all(k, v, …)`, `transformMap`, Kubernetes 1.32). Evaluating such an expression
+    /// fails; callers report it as undecidable (or, for their own rules, refuse it).
+    pub fn unsupported(&self) -> Option<CompileError> {
+        let (id, function) = names::first_unsupported(self.program.expression())?;
+        Some(CompileError {
+            message: "faultline's CEL engine cannot evaluate two-variable comprehensions (`all(k, v, …)`, `transformList`, `transformMap` …)".to_owned(),
+            span: self.call_span(id, &[function]),
+        })
+    }
+
+    /// The byte range of node `id` in the expression (the parser's offsets end at the last
+    /// byte; spans end after it).
+    fn span(&self, id: u64) -> Option<(u32, u32)> {
+        self.program
+            .source_info()
+            .offset_for(id)
+            .map(|(start, last)| (start, last + 1))
+    }
+
+    /// The span of call `id`: the parser places a call at its `(`, so the first of `names`
+    /// written right before it (a namespaced function, `math.greatest`, is spanned whole),
+    /// else the node's own.
+    fn call_span(&self, id: u64, names: &[&str]) -> Option<(u32, u32)> {
+        let (start, _) = self.program.source_info().offset_for(id)?;
+        let before = self.source.get(..start as usize).unwrap_or("").trim_end();
+        match names.iter().find(|n| !n.is_empty() && before.ends_with(*n)) {
+            Some(n) => Some(((before.len() - n.len()) as u32, before.len() as u32)),
+            None => self.span(id),
         }
     }
 

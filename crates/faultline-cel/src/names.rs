@@ -10,11 +10,15 @@
 use cel::IdedExpr;
 use cel::common::ast::{EntryExpr, Expr, IdedEntryExpr};
 
-/// The function names of the API server's CEL environment (k8s.io/apiserver `cel/environment`
-/// base environment and libraries, the cel-go standard library and the extensions it
-/// enables), member and global alike, namespaced ones with their namespace. A name here may
-/// still be missing from this crate's engine: evaluating it then fails at run time ("no such
-/// function"), which callers report as undecidable, never as invalid.
+/// The function names of the API server's CEL environment (k8s.io/apiserver
+/// `pkg/cel/environment/base.go`, up to 1.34: the cel-go standard library, optional types,
+/// the strings extension version 2, sets, two-variable comprehensions (1.32), lists version 3
+/// (1.34), and the Kubernetes URL, regex, lists, authorizer, quantity, IP, CIDR, format and
+/// semver libraries), member and global alike, namespaced ones with their namespace. It has
+/// no math, encoders or bindings extension: `math.greatest`, `base64.encode` and `cel.bind`
+/// do not compile there. A name here may still be missing from this crate's engine:
+/// evaluating it then fails at run time, which callers report as undecidable, never as
+/// invalid.
 pub const KUBERNETES_FUNCTIONS: &[&str] = &[
     // cel-go standard library (conversions, size, strings, time accessors).
     "size",
@@ -42,7 +46,7 @@ pub const KUBERNETES_FUNCTIONS: &[&str] = &[
     "getMinutes",
     "getMonth",
     "getSeconds",
-    // Macros, as calls when their arguments do not expand (a two-variable form, say).
+    // Macros, as calls when their arguments do not expand (the two-variable forms).
     "has",
     "all",
     "exists",
@@ -54,11 +58,6 @@ pub const KUBERNETES_FUNCTIONS: &[&str] = &[
     "transformMap",
     "transformMapEntry",
     "sortBy",
-    "cel.bind",
-    "cel.block",
-    "cel.index",
-    "cel.iterVar",
-    "cel.accuVar",
     // Optional values.
     "optional.of",
     "optional.ofNonZeroValue",
@@ -98,27 +97,6 @@ pub const KUBERNETES_FUNCTIONS: &[&str] = &[
     "sets.contains",
     "sets.equivalent",
     "sets.intersects",
-    // ext.Math and ext.Encoders.
-    "math.greatest",
-    "math.least",
-    "math.ceil",
-    "math.floor",
-    "math.round",
-    "math.trunc",
-    "math.abs",
-    "math.sign",
-    "math.isInf",
-    "math.isNaN",
-    "math.isFinite",
-    "math.bitAnd",
-    "math.bitOr",
-    "math.bitXor",
-    "math.bitNot",
-    "math.bitShiftLeft",
-    "math.bitShiftRight",
-    "math.sqrt",
-    "base64.encode",
-    "base64.decode",
     // Kubernetes lists and regex libraries.
     "isSorted",
     "sum",
@@ -239,6 +217,48 @@ fn is_bound(name: &str, variables: &[&str], scope: &[&str]) -> bool {
     variables.contains(&name) || scope.contains(&name) || TYPE_NAMES.contains(&name)
 }
 
+/// The two-variable comprehensions of Kubernetes 1.32 (`m.all(k, v, pred)`,
+/// `l.transformList(i, v, expr)` …), which the cel crate's parser leaves as calls.
+const TWO_VARIABLE_MACROS: &[&str] = &[
+    "all",
+    "exists",
+    "existsOne",
+    "transformList",
+    "transformMap",
+    "transformMapEntry",
+];
+
+/// The two variables a two-variable comprehension binds, when `c` is one.
+pub(crate) fn two_variable(c: &cel::common::ast::CallExpr) -> Option<(&str, &str)> {
+    if c.target.is_none()
+        || c.args.len() < 3
+        || !TWO_VARIABLE_MACROS.contains(&c.func_name.as_str())
+    {
+        return None;
+    }
+    match (&c.args[0].expr, &c.args[1].expr) {
+        (Expr::Ident(first), Expr::Ident(second)) => Some((first, second)),
+        _ => None,
+    }
+}
+
+/// The first construct of `expr` this crate's engine cannot evaluate although the API server
+/// can (a two-variable comprehension): its node id and function name.
+pub(crate) fn first_unsupported(e: &IdedExpr) -> Option<(u64, &str)> {
+    if let Expr::Call(c) = &e.expr
+        && two_variable(c).is_some()
+    {
+        return Some((e.id, &c.func_name));
+    }
+    let mut found = None;
+    crate::limits::for_each_child(e, &mut |child| {
+        if found.is_none() {
+            found = first_unsupported(child);
+        }
+    });
+    found
+}
+
 /// Operators (`_+_`, `!_`, `@in`, `_[?_]` …) are calls too; they are the parser's own.
 fn is_operator(function: &str) -> bool {
     function.starts_with(['_', '@', '!', '-'])
@@ -283,6 +303,18 @@ fn walk<'e>(e: &'e IdedExpr, variables: &[&str], scope: &mut Vec<&'e str>) -> Op
             function: None,
         }),
         Expr::Select(s) => walk(&s.operand, variables, scope),
+        Expr::Call(c) if two_variable(c).is_some() => {
+            let (first, second) = two_variable(c)?;
+            if let Some(u) = c.target.as_deref().and_then(|t| walk(t, variables, scope)) {
+                return Some(u);
+            }
+            let depth = scope.len();
+            scope.push(first);
+            scope.push(second);
+            let found = c.args[2..].iter().find_map(|a| walk(a, variables, scope));
+            scope.truncate(depth);
+            found
+        }
         Expr::Call(c) => {
             if !is_operator(&c.func_name) {
                 let namespaced = c

@@ -42,7 +42,9 @@ fn expressions_of_real_policies_are_declared() {
         "format.dns1123Label().validate(object.metadata.name).hasValue() == false",
         "authorizer.group('apps').resource('deployments').check('create').allowed()",
         "variables.ok && request.operation == 'CREATE' && namespaceObject.metadata.name != ''",
-        "math.greatest(1, 2) == 2 && 'a,b'.split(',').size() == 2",
+        "'a,b'.split(',').size() == 2 && 'A'.lowerAscii() == 'a'",
+        "object.data.all(k, v, k != v) && object.data.exists(k, v, v == '')",
+        "[1, 2].transformList(i, v, v * 2) == [2, 4] && {'a': 1}.transformMap(k, v, v + 1) != {}",
         "object.data.all(k, object.data[k].size() < 10)",
         "[1, 2].map(x, [x].all(y, y > 0)).all(b, b)",
         "{'a': 1}.exists(k, k == 'a') && {'a': 1}['a'] == 1",
@@ -70,6 +72,43 @@ fn an_undeclared_variable_is_named_with_its_place() {
 }
 
 #[test]
+fn extensions_the_api_server_lacks_are_undeclared() {
+    // Its base environment has no math, encoders or bindings extension.
+    for (expr, name) in [
+        ("math.greatest(1, 2) == 2", "math.greatest"),
+        ("base64.encode(b'a') != ''", "base64.encode"),
+        ("cel.bind(x, 1, x + 1) == 2", "cel.bind"),
+    ] {
+        let (message, _) = check(expr, &["object"]).unwrap_err();
+        assert_eq!(
+            message,
+            format!("undeclared reference to '{name}'"),
+            "{expr}"
+        );
+    }
+}
+
+#[test]
+fn two_variable_comprehensions_are_declared_but_not_evaluated() {
+    let expr = "object.data.all(k, v, k != v)";
+    assert_eq!(check(expr, &["object"]), Ok(()));
+    // Its variables are its own.
+    let (message, _) = check("object.data.all(k, v, k != v) && v == ''", &["object"]).unwrap_err();
+    assert_eq!(message, "undeclared reference to 'v'");
+    let program = Program::compile(expr).unwrap();
+    let unsupported = program.unsupported().expect("not evaluated here");
+    assert!(unsupported.message.contains("two-variable comprehensions"));
+    assert_eq!(
+        Program::compile("object.data.all(k, k != '')")
+            .unwrap()
+            .unsupported(),
+        None
+    );
+    // Evaluating it fails rather than deciding.
+    assert!(eval_in(UNNAMESPACED, "default", expr).is_err());
+}
+
+#[test]
 fn a_comprehension_variable_is_declared_only_inside_it() {
     assert_eq!(check("object.items.all(c, c > 0)", &["object"]), Ok(()));
     let (message, _) = check("object.items.all(c, c > 0) && c > 0", &["object"]).unwrap_err();
@@ -87,7 +126,7 @@ fn an_unknown_function_is_undeclared() {
     assert_eq!(span, Some((0, 10)));
     let (message, span) = check("1 < lists.frobnicate(3)", &["object"]).unwrap_err();
     assert_eq!(message, "undeclared reference to 'lists.frobnicate'");
-    assert_eq!(span, Some((10, 20)));
+    assert_eq!(span, Some((4, 20)));
 }
 
 const UNNAMESPACED: &str = "\

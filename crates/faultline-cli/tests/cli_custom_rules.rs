@@ -662,6 +662,16 @@ fn unknown_names_and_constants_of_the_wrong_type_are_configuration_errors() {
             ".faultline.yaml:4:40: `messageExpression` does not compile: undeclared reference to 'objct'",
         ),
         (
+            // Not in the API server's environment (no math extension there).
+            "customRules:\n  - id: a\n    expression: math.greatest(1, 2) == 2\n    message: m\n",
+            ".faultline.yaml:3:17: `expression` does not compile: undeclared reference to 'math.greatest'",
+        ),
+        (
+            // Valid for the API server (1.32), but faultline's engine cannot evaluate it.
+            "customRules:\n  - id: a\n    expression: object.metadata.labels.all(k, v, v != '')\n    message: m\n",
+            ".faultline.yaml:3:40: `expression` cannot be used: faultline's CEL engine cannot evaluate two-variable comprehensions",
+        ),
+        (
             "customRules:\n  - id: a\n    expression: 5\n    message: m\n",
             ".faultline.yaml:3:17: `expression` gives a value of type int on every object, not a boolean",
         ),

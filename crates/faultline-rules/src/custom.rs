@@ -516,10 +516,14 @@ fn parse_one(
                     continue;
                 };
                 let line = lines.line_col(text, v.range().start).line;
-                let compiled = Program::compile(&src).and_then(|p| {
-                    p.check_declared(VARIABLES)?;
-                    Ok(p)
-                });
+                // What faultline cannot evaluate is refused here too: it would fail on every
+                // object.
+                let compiled = Program::compile_declared(&src, VARIABLES)
+                    .map_err(|e| (e, "does not compile"))
+                    .and_then(|p| {
+                        p.unsupported()
+                            .map_or(Ok(p), |e| Err((e, "cannot be used")))
+                    });
                 match compiled {
                     Ok(p) => {
                         if let Some(wrong) = constant_of_wrong_type(&p, what == "expression") {
@@ -531,7 +535,7 @@ fn parse_one(
                             message_expression = Some((p, line));
                         }
                     }
-                    Err(e) => {
+                    Err((e, verdict)) => {
                         let at = e
                             .span
                             .map(|(start, _)| start as usize)
@@ -543,10 +547,7 @@ fn parse_one(
                         } else {
                             ""
                         };
-                        error(
-                            at,
-                            format!("`{what}` does not compile: {}{hint}", e.message),
-                        );
+                        error(at, format!("`{what}` {verdict}: {}{hint}", e.message));
                         ok = false;
                     }
                 }

@@ -299,29 +299,6 @@ const REASONS: [&str; 4] = [
     "RequestEntityTooLarge",
 ];
 
-/// The span of an undeclared name (`undeclared reference to 'lists.frobnicate'`) around
-/// `span`, where the parser places a call at its `(` or `.`: the name's last segment as
-/// written at or before it; else `span`.
-fn name_span(value: &str, span: (u32, u32), message: &str) -> (u32, u32) {
-    let Some(name) = message
-        .strip_prefix("undeclared reference to '")
-        .and_then(|m| m.strip_suffix('\''))
-        .and_then(|n| n.rsplit('.').next())
-        .filter(|n| !n.is_empty())
-    else {
-        return span;
-    };
-    let start = span.0 as usize;
-    if value.get(start..).is_some_and(|v| v.starts_with(name)) {
-        return (span.0, span.0 + name.len() as u32);
-    }
-    let upto = (start + 1).min(value.len());
-    match value.get(..upto).and_then(|v| v.rfind(name)) {
-        Some(i) => (i as u32, (i + name.len()) as u32),
-        None => span,
-    }
-}
-
 /// Where bytes `span` of the scalar's value `value` are in the source, so that an error
 /// points inside the expression: outside white space, the value's characters are the
 /// source's in plain, quoted (without escapes), literal and folded scalars alike, so they are
@@ -589,7 +566,7 @@ impl PolicyRun<'_> {
             } else {
                 &declared
             };
-            match Program::compile(e.value).and_then(|c| c.check_declared(vars).map(|()| c)) {
+            match Program::compile_declared(e.value, vars) {
                 Ok(program) => Some(Expr {
                     name,
                     program,
@@ -599,7 +576,6 @@ impl PolicyRun<'_> {
                 Err(err) => {
                     let at = err
                         .span
-                        .map(|span| name_span(e.value, span, &err.message))
                         .and_then(|span| span_in_scalar(e.node, e.value, span))
                         .unwrap_or(e.node.range());
                     let what = if name.is_empty() {

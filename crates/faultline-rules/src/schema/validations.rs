@@ -217,10 +217,7 @@ pub(crate) fn read(
         }
         // The API server declares `self` and `oldSelf` for a rule; any other name, or a
         // function its CEL environment lacks, fails its type check and the CRD is refused.
-        let program = match Program::compile(source).and_then(|p| {
-            p.check_declared(&["self", "oldSelf"])?;
-            Ok(p)
-        }) {
+        let program = match Program::compile_declared(source, &["self", "oldSelf"]) {
             Ok(p) => p,
             Err(e) => {
                 problem(
@@ -236,12 +233,10 @@ pub(crate) fn read(
             }
         };
         let message_expression = match item.get("messageExpression") {
-            Some(node) => match node.as_str().map(|m| {
-                Program::compile(m).and_then(|p| {
-                    p.check_declared(&["self", "oldSelf"])?;
-                    Ok(p)
-                })
-            }) {
+            Some(node) => match node
+                .as_str()
+                .map(|m| Program::compile_declared(m, &["self", "oldSelf"]))
+            {
                 Some(Ok(p)) => Some(p),
                 Some(Err(e)) => {
                     problem(
