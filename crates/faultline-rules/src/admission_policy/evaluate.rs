@@ -457,13 +457,16 @@ impl<'c, 'a> Evaluation<'c, 'a> {
             });
         }
         let range = at.unwrap_or_else(|| obj.kind_range());
-        self.out.violations.push(Note {
-            range,
-            severity: b.severity,
-            message: text,
-            help,
-            related,
-        });
+        self.out.violations.push((
+            b.policy,
+            Note {
+                range,
+                severity: b.severity,
+                message: text,
+                help,
+                related,
+            },
+        ));
     }
 }
 

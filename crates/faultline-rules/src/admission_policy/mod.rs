@@ -62,7 +62,8 @@
 //! - An expression whose result is not of the type the API server's type check requires (a
 //!   validation or match condition that is not a bool, a `messageExpression` that is not a
 //!   string) is reported once, as `admission-policy-invalid` on the policy, when an object
-//!   shows it; the other expressions are still evaluated.
+//!   shows it. The API server refuses such a policy (its compiler requires the exact type), so
+//!   it refuses no object: its violations are dropped.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
@@ -149,6 +150,10 @@ pub struct PolicyRun<'a> {
     /// policies decide about it, evaluated once.
     candidates: Vec<(ObjectId, OnceLock<ObjectResult>)>,
     slot: HashMap<ObjectId, usize>,
+    /// The policies (indexes) an evaluation found an expression of the wrong type in: the
+    /// API server's type check refuses them, so they refuse no object. Found by evaluating
+    /// every candidate, on first request.
+    refused: OnceLock<BTreeSet<usize>>,
 }
 
 impl std::fmt::Debug for PolicyRun<'_> {
@@ -164,7 +169,8 @@ impl std::fmt::Debug for PolicyRun<'_> {
 /// What the policies decide about one object.
 #[derive(Debug, Default)]
 struct ObjectResult {
-    violations: Vec<Note>,
+    /// Per policy (index), what it refuses or warns about.
+    violations: Vec<(usize, Note)>,
     /// Per binding (index) and request (the object, or the pods of its template), the
     /// verdict.
     verdicts: Vec<(usize, bool, Verdict)>,
@@ -190,10 +196,10 @@ enum Undecided {
 
 impl PolicyRun<'_> {
     /// Reports `obj`'s notes of one kind (violations, undecidable or invalid) to `out`.
-    pub(crate) fn report(
+    pub(crate) fn report<'n>(
         inventory: &Inventory<'_>,
         obj: &Object<'_>,
-        notes: &[Note],
+        notes: impl IntoIterator<Item = &'n Note>,
         out: &mut Sink<'_>,
     ) {
         for n in notes {
@@ -864,10 +870,36 @@ impl<'a> PolicyRun<'a> {
         }))
     }
 
-    /// `obj`'s violations (`admission-policy-violation`).
-    pub(crate) fn violations(&self, cx: In<'_, 'a>, obj: ObjectId) -> &[Note] {
-        self.result(cx, obj)
-            .map_or(&[], |r| r.violations.as_slice())
+    /// `obj`'s violations (`admission-policy-violation`), but for policies the API server's
+    /// type check refuses (they never reach the cluster).
+    pub(crate) fn violations(&self, cx: In<'_, 'a>, obj: ObjectId) -> Vec<&Note> {
+        let Some(r) = self.result(cx, obj) else {
+            return Vec::new();
+        };
+        if r.violations.is_empty() {
+            return Vec::new();
+        }
+        let refused = self.refused(cx);
+        r.violations
+            .iter()
+            .filter(|(policy, _)| !refused.contains(policy))
+            .map(|(_, note)| note)
+            .collect()
+    }
+
+    /// The policies whose evaluation showed an expression of the wrong type, evaluating
+    /// every candidate (in parallel) on first request.
+    fn refused(&self, cx: In<'_, 'a>) -> &BTreeSet<usize> {
+        self.refused.get_or_init(|| {
+            use rayon::prelude::*;
+            self.candidates
+                .par_iter()
+                .filter_map(|(id, _)| self.result(cx, *id))
+                .flat_map_iter(|r| r.invalid.iter().map(|(policy, _, _)| *policy))
+                .collect::<Vec<usize>>()
+                .into_iter()
+                .collect()
+        })
     }
 
     /// Every verdict, in object order (for tests and oracles: see

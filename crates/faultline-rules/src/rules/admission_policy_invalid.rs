@@ -27,8 +27,8 @@ declare_rule! {
     /// bool and a `messageExpression` to be a string. faultline has no type checker: it finds
     /// an expression of the wrong type when it evaluates the policy on an object (a validation
     /// `size(object.data)` gives an int), and reports it once, on the policy, naming that
-    /// object. The policy's other expressions are still evaluated, as they would be once it is
-    /// fixed.
+    /// object. Like a policy that does not compile, it refuses nothing then:
+    /// `admission-policy-violation` reports none of its violations.
     ///
     /// ## Why it matters
     /// The policy never reaches the cluster: `kubectl apply` fails on it, and until it is
