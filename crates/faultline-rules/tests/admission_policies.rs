@@ -539,3 +539,39 @@ fn a_missing_key_is_judged_by_the_pod_template_and_by_a_crd_schema() {
     let f = on("example.com", "widgets", "object.spec.size < 3", crd);
     assert_eq!(f[0].0, "admission-policy-undecidable", "{f:#?}");
 }
+
+#[test]
+fn a_variable_read_before_its_declaration_or_never_declared_makes_the_policy_invalid() {
+    let text = format!(
+        "{VAP}{ON_CONFIGMAPS}  variables:\n    - name: early\n      expression: \"variables.late + 1\"\n    - name: late\n      expression: \"1\"\n  validations:\n    - expression: \"variables.early > 0 && variables.nope\"\n{BINDING}{CONFIGMAP}"
+    );
+    let f = findings(&text);
+    let invalid: Vec<_> = f
+        .iter()
+        .filter(|f| f.0 == "admission-policy-invalid")
+        .map(|f| (f.2.as_str(), f.3.as_str()))
+        .collect();
+    assert_eq!(invalid.len(), 2, "{f:#?}");
+    assert_eq!(invalid[0].0, "variables.late", "{invalid:#?}");
+    assert!(
+        invalid[0].1.contains("undefined field 'late'"),
+        "{invalid:#?}"
+    );
+    assert_eq!(invalid[1].0, "variables.nope", "{invalid:#?}");
+    // A refused policy refuses nothing.
+    assert!(
+        f.iter().all(|f| f.0 != "admission-policy-violation"),
+        "{f:#?}"
+    );
+    // Declared in order, the same reads compile.
+    let ordered = text
+        .replace("variables.late + 1", "1")
+        .replace(" && variables.nope", "");
+    assert!(
+        findings(&ordered)
+            .iter()
+            .all(|f| f.0 != "admission-policy-invalid"),
+        "{:#?}",
+        findings(&ordered)
+    );
+}

@@ -305,6 +305,30 @@ const REASONS: [&str; 4] = [
     "RequestEntityTooLarge",
 ];
 
+/// The first `variables.<name>` the expression reads that is not among `visible` (a variable
+/// reads only those declared before it): the API server's type check finds no such field.
+fn undeclared_variable(
+    program: &Program,
+    visible: &[String],
+) -> Option<faultline_cel::CompileError> {
+    let name = program
+        .paths("variables")
+        .into_iter()
+        .filter_map(|path| path.into_iter().next())
+        .find(|name| !visible.iter().any(|v| v == name))?;
+    let source = program.source();
+    let written = format!("variables.{name}");
+    let span = source
+        .find(&written)
+        .map(|i| (i as u32, (i + written.len()) as u32));
+    Some(faultline_cel::CompileError {
+        message: format!(
+            "undefined field '{name}': no variable `{name}` is declared for it (a variable reads only those declared before it)"
+        ),
+        span,
+    })
+}
+
 /// Where bytes `span` of the scalar's value `value` are in the source, so that an error
 /// points inside the expression: outside white space, the value's characters are the
 /// source's in plain, quoted (without escapes), literal and folded scalars alike, so they are
@@ -551,11 +575,14 @@ impl PolicyRun<'_> {
         let for_messages = declared.clone();
         declared.extend(["authorizer", "authorizer.requestResource"]);
         let declared_len = declared.len();
+        // The variables an expression may read: a variable those before it, the rest all.
+        let mut visible: Vec<String> = Vec::new();
         let mut compile = |run: &mut PolicyRun,
                            e: Option<Expression<'a>>,
                            at: NodeRef<'a>,
                            what: &str,
-                           name: String|
+                           name: String,
+                           visible: &[String]|
          -> Option<Expr> {
             let Some(e) = e else {
                 run.invalid(
@@ -572,7 +599,10 @@ impl PolicyRun<'_> {
             } else {
                 &declared
             };
-            match Program::compile_declared(e.value, vars) {
+            let compiled = Program::compile_declared(e.value, vars).and_then(|program| {
+                undeclared_variable(&program, visible).map_or(Ok(program), Err)
+            });
+            match compiled {
                 Ok(program) => Some(Expr {
                     name,
                     program,
@@ -631,6 +661,7 @@ impl PolicyRun<'_> {
         let name_of = |f: Option<faultline_model::Field<'a, &'a str>>| {
             f.map(|n| n.value).unwrap_or_default().to_owned()
         };
+        let all_variables: Vec<String> = view.variables.iter().map(|v| name_of(v.name)).collect();
         for c in &view.match_conditions {
             if let Some(e) = compile(
                 self,
@@ -638,19 +669,43 @@ impl PolicyRun<'_> {
                 c.node,
                 "match condition",
                 name_of(c.name),
+                &all_variables,
             ) {
                 exprs.conditions.push(e);
             }
         }
         for v in &view.variables {
-            if let Some(e) = compile(self, v.expression, v.node, "variable", name_of(v.name)) {
+            let name = name_of(v.name);
+            if let Some(e) = compile(
+                self,
+                v.expression,
+                v.node,
+                "variable",
+                name.clone(),
+                &visible,
+            ) {
                 exprs.variables.push(e);
             }
+            visible.push(name);
         }
         for v in &view.validations {
-            let expression = compile(self, v.expression, v.node, "validation", String::new());
+            let expression = compile(
+                self,
+                v.expression,
+                v.node,
+                "validation",
+                String::new(),
+                &all_variables,
+            );
             let message_expression = match v.message_expression {
-                Some(m) => compile(self, Some(m), v.node, "messageExpression", String::new()),
+                Some(m) => compile(
+                    self,
+                    Some(m),
+                    v.node,
+                    "messageExpression",
+                    String::new(),
+                    &all_variables,
+                ),
                 None => None,
             };
             if let Some(expression) = expression {
@@ -671,6 +726,7 @@ impl PolicyRun<'_> {
                 a.node,
                 "auditAnnotation",
                 name_of(a.key),
+                &all_variables,
             ) {
                 exprs.audits.push(e);
             }
