@@ -485,10 +485,11 @@ pub(super) fn gap(
     defaulted: impl FnOnce(&str) -> bool,
 ) -> Option<String> {
     // A Secret's values may be in the engine's error text: not quoted then.
+    // In the API server's wording (`no such key: env`), as violations quote it.
     let quoted = if secret {
         String::new()
     } else {
-        format!(" ({message})")
+        format!(" ({})", message.replacen("No such key", "no such key", 1))
     };
     if message.contains("Undeclared reference") || message.contains("not supported on type") {
         Some(format!(

@@ -946,15 +946,30 @@ impl<'a> PolicyRun<'a> {
     /// The policies whose evaluation showed an expression of the wrong type, evaluating
     /// every candidate (in parallel) on first request.
     fn refused(&self, cx: In<'_, 'a>) -> &BTreeSet<usize> {
+        // Plain threads, not rayon's: a rayon worker waiting here could steal another
+        // object's rule, which would ask for this cell again on the same thread.
         self.refused.get_or_init(|| {
-            use rayon::prelude::*;
-            self.candidates
-                .par_iter()
-                .filter_map(|(id, _)| self.result(cx, *id))
-                .flat_map_iter(|r| r.invalid.iter().map(|(policy, _, _)| *policy))
-                .collect::<Vec<usize>>()
-                .into_iter()
-                .collect()
+            let threads = rayon::current_num_threads().max(1);
+            let chunk = self.candidates.len().div_ceil(threads).max(1);
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = self
+                    .candidates
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .filter_map(|(id, _)| self.result(cx, *id))
+                                .flat_map(|r| r.invalid.iter().map(|(policy, _, _)| *policy))
+                                .collect::<Vec<usize>>()
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    // A panic goes on to the engine, which reports it as an internal error.
+                    .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            })
         })
     }
 
