@@ -795,12 +795,23 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
             format!("error: {}", api_error(e))
         }
     };
-    // A runtime error leaves the object undecided, or goes by failurePolicy.
-    let gap_of = |f: &Failure<'_>| {
-        gap(&f.error.message, secret, |key| {
-            may_be_defaulted(f.program, key, root, s.schema, req.namespaced)
-        })
-    };
+    // A runtime error (or one expression over its own limit) leaves the object undecided,
+    // or goes by failurePolicy: the error `what` (`expression '…'`) resulted in.
+    let on_error =
+        |f: &Failure<'_>, over_budget: bool, (what, source): (String, &str), validation, at| {
+            let gap = gap(&f.error.message, secret, |key| {
+                may_be_defaulted(f.program, key, root, s.schema, req.namespaced)
+            });
+            match gap.filter(|_| !over_budget) {
+                Some(reason) => Found::Gap(reason),
+                None => Found::Violation {
+                    message: format!("{what} resulted in {}", detail(&f.error.message)),
+                    validation,
+                    at,
+                    fix: Fix::Error(source.to_owned()),
+                },
+            }
+        };
     let exprs = &policy.exprs.variables;
     // Where a finding about `e` points: the field of the object it reads (into the element an
     // all() fails on), else the field its first variable reads.
@@ -846,19 +857,9 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
                 return Some(out);
             }
             Err((f, over_budget)) => {
-                let found = if let Some(reason) = gap_of(&f).filter(|_| !over_budget) {
-                    Found::Gap(reason)
-                } else {
-                    Found::Violation {
-                        message: format!(
-                            "matchCondition '{name}' resulted in {}",
-                            detail(&f.error.message)
-                        ),
-                        validation: None,
-                        at: locate(c, &vars),
-                        fix: Fix::Error(c.program.source().trim().to_owned()),
-                    }
-                };
+                let what = format!("matchCondition '{name}'");
+                let source = c.program.source().trim();
+                let found = on_error(&f, over_budget, (what, source), None, locate(c, &vars));
                 if condition_error.is_none() || matches!(found, Found::Gap(_)) {
                     condition_error = Some(found);
                 }
@@ -949,19 +950,12 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
         let source = v.expression.program.source().trim();
         match result {
             Err((f, over_budget)) => {
-                // A runtime error, or this expression over its own limit: by failurePolicy.
-                if let Some(reason) = gap_of(&f).filter(|_| !over_budget) {
-                    out.push(Found::Gap(reason));
-                } else if fail {
-                    out.push(Found::Violation {
-                        message: format!(
-                            "expression '{source}' resulted in {}",
-                            detail(&f.error.message)
-                        ),
-                        validation: Some(v.expression.range),
-                        at: locate(&v.expression, &vars),
-                        fix: Fix::Error(source.to_owned()),
-                    });
+                let what = format!("expression '{source}'");
+                let at = locate(&v.expression, &vars);
+                let range = Some(v.expression.range);
+                let found = on_error(&f, over_budget, (what, source), range, at);
+                if fail || matches!(found, Found::Gap(_)) {
+                    out.push(found);
                 }
             }
             // The messages ran out of budget: every validation that did not fail to evaluate
@@ -1015,18 +1009,10 @@ pub(super) fn evaluate(policy: &Policy<'_>, s: &Subject<'_, '_>) -> Option<Vec<F
                 return Some(out);
             }
             Err((f, over_budget)) => {
-                if let Some(reason) = gap_of(&f).filter(|_| !over_budget) {
-                    out.push(Found::Gap(reason));
-                } else if fail {
-                    out.push(Found::Violation {
-                        message: format!(
-                            "auditAnnotation expression '{source}' resulted in {}",
-                            detail(&f.error.message)
-                        ),
-                        validation: None,
-                        at: locate(c, &vars),
-                        fix: Fix::Error(source.to_owned()),
-                    });
+                let what = format!("auditAnnotation expression '{source}'");
+                let found = on_error(&f, over_budget, (what, source), None, locate(c, &vars));
+                if fail || matches!(found, Found::Gap(_)) {
+                    out.push(found);
                 }
             }
         }
