@@ -17,32 +17,16 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
-use faultline_benches::{Format, GenOptions, Layout, bench_data_dir, cached_snapshot};
+use faultline_benches::yaml_list_snapshot;
 use faultline_graph::Graph;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::config::Config;
 use faultline_rules::{Context, Settings};
-use faultline_syntax::load::{parse_source, source_from_bytes};
-use faultline_syntax::{FileId, ParsedText, SourceFile};
+use faultline_syntax::load::parse_source;
+use faultline_syntax::{ParsedText, SourceFile};
 
-const SEED: u64 = 42;
 const MB: usize = 1_000_000;
 const RULES: &str = include_str!("../data/custom-rules.yaml");
-
-/// The 100 MB YAML List snapshot, generated into `target/bench-data/` once (the file the parse
-/// and triage benchmarks use).
-fn snapshot(bytes: usize) -> SourceFile {
-    let opts = GenOptions {
-        target_bytes: bytes,
-        seed: SEED,
-        format: Format::Yaml,
-        layout: Layout::List,
-    };
-    let path = cached_snapshot(&opts, &bench_data_dir()).expect("cannot write bench data");
-    let bytes = std::fs::read(&path).expect("cannot read bench data");
-    source_from_bytes(FileId(0), &path.display().to_string(), bytes)
-        .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message))
-}
 
 /// Inventory, graph, rules and cause chains; returns the findings.
 fn check(
@@ -71,7 +55,7 @@ fn custom_rules(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .measurement_time(Duration::from_secs(30));
     let name = "yaml-list-100MB";
-    let file = snapshot(100 * MB);
+    let file = yaml_list_snapshot(100 * MB);
     let parsed = vec![parse_source(&file)];
     let files = vec![file];
     let builtin = Settings::default();

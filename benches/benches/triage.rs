@@ -13,30 +13,14 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
-use faultline_benches::{Format, GenOptions, Layout, bench_data_dir, cached_snapshot};
+use faultline_benches::yaml_list_snapshot;
 use faultline_graph::Graph;
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::{Context, Settings};
-use faultline_syntax::load::{parse_source, source_from_bytes};
-use faultline_syntax::{FileId, ParsedText, SourceFile};
+use faultline_syntax::load::parse_source;
+use faultline_syntax::{ParsedText, SourceFile};
 
-const SEED: u64 = 42;
 const MB: usize = 1_000_000;
-
-/// A YAML List snapshot of about `bytes`, generated into `target/bench-data/` once (the same
-/// file the parse benchmark uses).
-fn snapshot(bytes: usize) -> SourceFile {
-    let opts = GenOptions {
-        target_bytes: bytes,
-        seed: SEED,
-        format: Format::Yaml,
-        layout: Layout::List,
-    };
-    let path = cached_snapshot(&opts, &bench_data_dir()).expect("cannot write bench data");
-    let bytes = std::fs::read(&path).expect("cannot read bench data");
-    source_from_bytes(FileId(0), &path.display().to_string(), bytes)
-        .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message))
-}
 
 #[derive(Clone, Copy)]
 enum Stage {
@@ -74,7 +58,7 @@ fn triage(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .measurement_time(Duration::from_secs(20));
     for (name, bytes) in [("yaml-list-10MB", 10 * MB), ("yaml-list-100MB", 100 * MB)] {
-        let file = snapshot(bytes);
+        let file = yaml_list_snapshot(bytes);
         let parsed = vec![parse_source(&file)];
         let files = vec![file];
         let problems = {

@@ -123,6 +123,25 @@ pub fn bench_data_dir() -> std::path::PathBuf {
         .join("bench-data")
 }
 
+/// The YAML List snapshot of about `bytes` with seed 42, generated into [`bench_data_dir`] on
+/// first use (the file several benchmarks share) and read as one source file.
+pub fn yaml_list_snapshot(bytes: usize) -> faultline_syntax::SourceFile {
+    let opts = GenOptions {
+        target_bytes: bytes,
+        seed: 42,
+        format: Format::Yaml,
+        layout: Layout::List,
+    };
+    let path = cached_snapshot(&opts, &bench_data_dir()).expect("cannot write bench data");
+    let bytes = std::fs::read(&path).expect("cannot read bench data");
+    faultline_syntax::load::source_from_bytes(
+        faultline_syntax::FileId(0),
+        &path.display().to_string(),
+        bytes,
+    )
+    .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message))
+}
+
 /// Writes `files` small manifest files (`<root>/<namespace>/<app>.yaml`, each a Deployment,
 /// Service and ConfigMap, some with NetworkPolicies), for the "many small files" benchmark.
 pub fn generate_manifest_dir(root: &Path, files: usize, seed: u64) -> io::Result<()> {
