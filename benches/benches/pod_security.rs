@@ -13,27 +13,17 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use faultline_benches::{Format, GenOptions, Layout, bench_data_dir, cached_snapshot};
+use faultline_benches::yaml_list_snapshot;
 use faultline_graph::Graph;
 use faultline_model::pod::PodTemplate;
 use faultline_model::pod_security::{self, Level};
 use faultline_model::{Inventory, ModelOptions};
 use faultline_rules::registry::pod_security::PodSecurity;
 use faultline_rules::{Context, Rule, Settings};
-use faultline_syntax::FileId;
-use faultline_syntax::load::{parse_source, source_from_bytes};
+use faultline_syntax::load::parse_source;
 
 fn pod_security(c: &mut Criterion) {
-    let opts = GenOptions {
-        target_bytes: 10_000_000,
-        seed: 42,
-        format: Format::Yaml,
-        layout: Layout::List,
-    };
-    let path = cached_snapshot(&opts, &bench_data_dir()).expect("cannot write bench data");
-    let bytes = std::fs::read(&path).expect("cannot read bench data");
-    let file = source_from_bytes(FileId(0), &path.display().to_string(), bytes)
-        .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message));
+    let file = yaml_list_snapshot(10_000_000);
     let parsed = vec![parse_source(&file)];
     let files = vec![file];
     let settings = Settings::default();
