@@ -37,15 +37,9 @@ fn elements<'a, 'v>(
     let list = args
         .first()
         .ok_or(ExecutionError::MissingArgumentOrTarget)?;
-    let iterable = list.as_iterable().ok_or_else(|| {
+    super::elements_of(&**list).ok_or_else(|| {
         ExecutionError::no_such_member_overload(function, vec![list.get_type().name().to_owned()])
-    })?;
-    let mut items = iterable.iter();
-    let mut out = Vec::new();
-    while let Some(item) = items.next() {
-        out.push(item);
-    }
-    Ok(out)
+    })
 }
 
 fn compare(function: &str, a: &dyn Val, b: &dyn Val) -> Result<Ordering, ExecutionError> {

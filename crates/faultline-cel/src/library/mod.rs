@@ -57,6 +57,16 @@ where
     })
 }
 
+/// The elements of `list`, or `None` when it is not a list (each library words that error).
+fn elements_of<'a, 'v>(list: &'a (dyn Val + 'v)) -> Option<Vec<&'a (dyn Val + 'v)>> {
+    let mut items = list.as_iterable()?.iter();
+    let mut out = Vec::new();
+    while let Some(item) = items.next() {
+        out.push(item);
+    }
+    Some(out)
+}
+
 /// Implements `Val` for a `'static` library type with a fixed CEL type, equal by `==`.
 macro_rules! opaque_val {
     ($ty:ty, $cel_type:expr) => {

@@ -37,15 +37,9 @@ fn contains(set: &[&dyn Val], sub: &[&dyn Val]) -> bool {
 }
 
 fn elements<'a, 'v>(list: &'a (dyn Val + 'v)) -> Result<Vec<&'a (dyn Val + 'v)>, ExecutionError> {
-    let iterable = list.as_iterable().ok_or_else(|| {
+    super::elements_of(list).ok_or_else(|| {
         ExecutionError::no_such_overload("sets", vec![list.get_type().name().to_owned()])
-    })?;
-    let mut items = iterable.iter();
-    let mut out = Vec::new();
-    while let Some(item) = items.next() {
-        out.push(item);
-    }
-    Ok(out)
+    })
 }
 
 fn relation<'b, 'v>(
