@@ -513,6 +513,34 @@ impl PolicyRun<'_> {
         });
     }
 
+    /// The namespace and object selectors of `m` (a policy's `matchConstraints`, a binding's
+    /// `matchResources`), and whether one has a problem: each is reported as invalid on
+    /// `obj`, which `owner` names (the API server refuses it).
+    fn selectors(
+        &mut self,
+        obj: &Object<'_>,
+        owner: &str,
+        m: Option<&MatchResources<'_>>,
+    ) -> (Option<LabelSelector>, Option<LabelSelector>, bool) {
+        let mut bad = false;
+        let mut selector = |node: Option<NodeRef<'_>>| {
+            let parsed = parse_label_selector(node?);
+            for (range, problem) in &parsed.problems {
+                self.invalid(
+                    obj,
+                    *range,
+                    format!("{problem}: the API server refuses {owner}"),
+                    "fix the label selector",
+                );
+                bad = true;
+            }
+            Some(parsed.selector)
+        };
+        let namespace_selector = selector(m.and_then(|m| m.namespace_selector));
+        let object_selector = selector(m.and_then(|m| m.object_selector));
+        (namespace_selector, object_selector, bad)
+    }
+
     /// Compiles a policy's expressions; `None` when the API server refuses the policy (an
     /// expression that does not compile), reported as invalid.
     fn compile_policy<'a>(&mut self, view: AdmissionPolicy<'a>) -> Option<Policy<'a>> {
@@ -743,22 +771,12 @@ impl PolicyRun<'_> {
             }
         }
         exprs.link();
-        let mut selector = |run: &mut PolicyRun, node: Option<NodeRef<'a>>| {
-            let parsed = parse_label_selector(node?);
-            for (range, problem) in &parsed.problems {
-                run.invalid(
-                    &obj,
-                    *range,
-                    format!("{problem}: the API server refuses ValidatingAdmissionPolicy `{name}`"),
-                    "fix the label selector",
-                );
-                refused = true;
-            }
-            Some(parsed.selector)
-        };
-        let constraints = view.match_constraints.as_ref();
-        let namespace_selector = selector(self, constraints.and_then(|m| m.namespace_selector));
-        let object_selector = selector(self, constraints.and_then(|m| m.object_selector));
+        let (namespace_selector, object_selector, bad) = self.selectors(
+            &obj,
+            &format!("ValidatingAdmissionPolicy `{name}`"),
+            view.match_constraints.as_ref(),
+        );
+        refused |= bad;
         if refused {
             return None;
         }
@@ -852,30 +870,12 @@ impl PolicyRun<'_> {
         if let Some(m) = &view.match_resources {
             self.check_rules(&obj, m);
         }
-        let mut selector = |node: Option<NodeRef<'a>>| {
-            let node = node?;
-            let parsed = parse_label_selector(node);
-            for (range, problem) in &parsed.problems {
-                self.invalid(
-                    &obj,
-                    *range,
-                    format!("{problem}: the API server refuses ValidatingAdmissionPolicyBinding `{name}`"),
-                    "fix the label selector",
-                );
-                refused = true;
-            }
-            Some(parsed.selector)
-        };
-        let namespace_selector = selector(
-            view.match_resources
-                .as_ref()
-                .and_then(|m| m.namespace_selector),
+        let (namespace_selector, object_selector, bad) = self.selectors(
+            &obj,
+            &format!("ValidatingAdmissionPolicyBinding `{name}`"),
+            view.match_resources.as_ref(),
         );
-        let object_selector = selector(
-            view.match_resources
-                .as_ref()
-                .and_then(|m| m.object_selector),
-        );
+        refused |= bad;
         if refused {
             return None;
         }
