@@ -84,6 +84,44 @@ fn scalar<'t>(node: NodeRef<'t>) -> Box<dyn Val + 't> {
     }
 }
 
+/// `Val` for a YAML container type of this module (`YamlMap`, `YamlList`): its CEL type
+/// (`static`), and the indexer, iterable, container, sizer and zeroer it implements itself;
+/// the rest (`equals`, `clone_as_boxed`, …) given.
+macro_rules! container_val {
+    ($ty:ident, $cel_type:ident, { $($rest:tt)* }) => {
+        impl<'t> Val for $ty<'t> {
+            fn get_type(&self) -> &Type {
+                &$cel_type
+            }
+            fn cel_type() -> &'static Type {
+                &$cel_type
+            }
+            fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
+            where
+                Self: 'v,
+            {
+                Some(self)
+            }
+            fn as_iterable<'b, 'v>(&'b self) -> Option<&'b (dyn Iterable + 'v)>
+            where
+                Self: 'v,
+            {
+                Some(self)
+            }
+            fn as_container(&self) -> Option<&dyn Container> {
+                Some(self)
+            }
+            fn as_sizer(&self) -> Option<&dyn Sizer> {
+                Some(self)
+            }
+            fn as_zeroer(&self) -> Option<&dyn Zeroer> {
+                Some(self)
+            }
+            $($rest)*
+        }
+    };
+}
+
 static MAP: Type = MAP_TYPE;
 static LIST: Type = LIST_TYPE;
 
@@ -217,34 +255,7 @@ fn no_such_key(key: &dyn Val) -> ExecutionError {
     ExecutionError::NoSuchKey(Arc::new(name))
 }
 
-impl<'t> Val for YamlMap<'t> {
-    fn get_type(&self) -> &Type {
-        &MAP
-    }
-    fn cel_type() -> &'static Type {
-        &MAP
-    }
-    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-    fn as_iterable<'b, 'v>(&'b self) -> Option<&'b (dyn Iterable + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-    fn as_container(&self) -> Option<&dyn Container> {
-        Some(self)
-    }
-    fn as_sizer(&self) -> Option<&dyn Sizer> {
-        Some(self)
-    }
-    fn as_zeroer(&self) -> Option<&dyn Zeroer> {
-        Some(self)
-    }
+container_val!(YamlMap, MAP, {
     fn equals(&self, other: &dyn Val) -> bool {
         maps_equal(self, other)
     }
@@ -254,7 +265,7 @@ impl<'t> Val for YamlMap<'t> {
     {
         Box::new(YamlMap::filled(self.node, self.filled))
     }
-}
+});
 
 impl<'t> Indexer for YamlMap<'t> {
     fn get<'b, 'v>(&'b self, idx: &dyn Val) -> Result<CowVal<'b, 'v>, ExecutionError>
@@ -317,34 +328,7 @@ impl Zeroer for YamlMap<'_> {
     }
 }
 
-impl<'t> Val for YamlList<'t> {
-    fn get_type(&self) -> &Type {
-        &LIST
-    }
-    fn cel_type() -> &'static Type {
-        &LIST
-    }
-    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-    fn as_iterable<'b, 'v>(&'b self) -> Option<&'b (dyn Iterable + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-    fn as_container(&self) -> Option<&dyn Container> {
-        Some(self)
-    }
-    fn as_sizer(&self) -> Option<&dyn Sizer> {
-        Some(self)
-    }
-    fn as_zeroer(&self) -> Option<&dyn Zeroer> {
-        Some(self)
-    }
+container_val!(YamlList, LIST, {
     fn as_adder<'b, 'v>(&'b self) -> Option<&'b (dyn Adder + 'v)>
     where
         Self: 'v,
@@ -360,7 +344,7 @@ impl<'t> Val for YamlList<'t> {
     {
         Box::new(YamlList::new(self.node))
     }
-}
+});
 
 /// The list index `idx` stands for: an int, a uint, or a whole double.
 fn list_index(idx: &dyn Val) -> Result<usize, ExecutionError> {
