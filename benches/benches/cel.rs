@@ -86,8 +86,6 @@ fn cel(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    type ToVal =
-        for<'t> fn(faultline_syntax::tree::NodeRef<'t>) -> Box<dyn cel::common::value::Val + 't>;
     let kinds: [(&str, ToVal); 2] = [("lazy", to_val), ("eager", to_val_eager)];
     for (kind, to_val) in kinds {
         group.bench_function(format!("bind/{kind}/{n}-pods"), |b| {
@@ -97,14 +95,7 @@ fn cel(c: &mut Criterion) {
                     .sum::<usize>()
             })
         });
-        let bound: Vec<Vars<'_>> = pods
-            .iter()
-            .map(|p| {
-                let mut vars = Vars::new();
-                vars.bind("object", to_val(*p));
-                vars
-            })
-            .collect();
+        let bound = bind_each(&pods, to_val);
         group.bench_function(format!("eval/{kind}/{n}-pods-x10"), |b| {
             b.iter(|| {
                 let mut passed = 0usize;
@@ -135,14 +126,7 @@ fn cel(c: &mut Criterion) {
         "object.spec.containers.all(c, c.image.matches('^[a-z0-9.-]+(/[a-z0-9._-]+)+(:[a-zA-Z0-9._-]+)?$'))",
     )
     .expect("compiles");
-    let bound: Vec<Vars<'_>> = pods
-        .iter()
-        .map(|p| {
-            let mut vars = Vars::new();
-            vars.bind("object", to_val(*p));
-            vars
-        })
-        .collect();
+    let bound = bind_each(&pods, to_val);
     group.bench_function(format!("matches/{n}-pods"), |b| {
         b.iter(|| {
             bound
@@ -175,6 +159,21 @@ fn cel(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// How a node becomes a CEL value: lazily (`to_val`) or built whole (`to_val_eager`).
+type ToVal =
+    for<'t> fn(faultline_syntax::tree::NodeRef<'t>) -> Box<dyn cel::common::value::Val + 't>;
+
+/// One set of variables per pod, `object` bound with `to_val`.
+fn bind_each<'t>(pods: &[faultline_syntax::tree::NodeRef<'t>], to_val: ToVal) -> Vec<Vars<'t>> {
+    pods.iter()
+        .map(|p| {
+            let mut vars = Vars::new();
+            vars.bind("object", to_val(*p));
+            vars
+        })
+        .collect()
 }
 
 criterion_group!(benches, cel);
