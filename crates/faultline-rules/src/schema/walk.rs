@@ -128,18 +128,27 @@ pub(crate) fn validate<'t>(
     out: &mut Vec<Issue>,
     pending: &mut Vec<Pending<'t>>,
 ) {
-    let source: &'t str = root.tree().source();
-    let anchor = root.entry("kind").map_or(root.range(), |(k, _)| k.range());
-    let Some(rules) = mode.rules else {
-        let mut walk = Walk::<false> {
+    // A walk without rules to collect is compiled without their checks (`RULES`).
+    fn walk<'t, const RULES: bool>(
+        root: NodeRef<'t>,
+        schema: Schema<'_>,
+        anchor: TextRange,
+        mode: Mode<'_>,
+        out: &mut Vec<Issue>,
+        pending: &mut Vec<Pending<'t>>,
+    ) {
+        Walk::<RULES> {
             path: Vec::with_capacity(16),
             mode,
-            source,
+            source: root.tree().source(),
             out,
             pending,
-        };
-        walk.object(root, schema, anchor, true);
-        return;
+        }
+        .object(root, schema, anchor, true);
+    }
+    let anchor = root.entry("kind").map_or(root.range(), |(k, _)| k.range());
+    let Some(rules) = mode.rules else {
+        return walk::<false>(root, schema, anchor, mode, out, pending);
     };
     if root.is_map() && rules.has_rules(schema) {
         pending.push(Pending {
@@ -151,14 +160,7 @@ pub(crate) fn validate<'t>(
             root: true,
         });
     }
-    let mut walk = Walk::<true> {
-        path: Vec::with_capacity(16),
-        mode,
-        source,
-        out,
-        pending,
-    };
-    walk.object(root, schema, anchor, true);
+    walk::<true>(root, schema, anchor, mode, out, pending);
 }
 
 /// The JSON type a resolved YAML node has.
