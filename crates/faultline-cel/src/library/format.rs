@@ -15,7 +15,7 @@ pub(crate) struct Format(&'static str);
 
 static FORMAT_TYPE: Type = Type::new_unspecified_type("kubernetes.NamedFormat");
 
-opaque_val!(Format, Type::new_unspecified_type("kubernetes.NamedFormat"));
+opaque_val!(Format, FORMAT_TYPE);
 
 /// The names `format.named` knows, each also a function `format.<name>()` (a function each, as
 /// they take no argument: a plain `fn` per name, which is why they are written out by a macro).

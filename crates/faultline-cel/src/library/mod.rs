@@ -67,16 +67,16 @@ fn elements_of<'a, 'v>(list: &'a (dyn Val + 'v)) -> Option<Vec<&'a (dyn Val + 'v
     Some(out)
 }
 
-/// Implements `Val` for a `'static` library type with a fixed CEL type, equal by `==`.
+/// Implements `Val` for a `'static` library type whose CEL type is the static `$cel_type`,
+/// equal by `==`.
 macro_rules! opaque_val {
-    ($ty:ty, $cel_type:expr) => {
+    ($ty:ty, $cel_type:ident) => {
         impl cel::common::value::Val for $ty {
             fn get_type(&self) -> &cel::common::types::Type {
                 <Self as cel::common::value::Val>::cel_type()
             }
             fn cel_type() -> &'static cel::common::types::Type {
-                static TYPE: cel::common::types::Type = $cel_type;
-                &TYPE
+                &$cel_type
             }
             fn equals(&self, other: &dyn cel::common::value::Val) -> bool {
                 other.downcast_ref::<$ty>().is_some_and(|o| o == self)

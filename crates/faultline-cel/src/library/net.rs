@@ -23,8 +23,8 @@ pub(crate) struct Cidr {
 static IP_TYPE: Type = Type::new_unspecified_type("net.IP");
 static CIDR_TYPE: Type = Type::new_unspecified_type("net.CIDR");
 
-opaque_val!(Ip, Type::new_unspecified_type("net.IP"));
-opaque_val!(Cidr, Type::new_unspecified_type("net.CIDR"));
+opaque_val!(Ip, IP_TYPE);
+opaque_val!(Cidr, CIDR_TYPE);
 
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     use cel::common::types::STRING_TYPE;

@@ -13,7 +13,7 @@ pub(crate) struct Quantity(Exact);
 
 static QUANTITY_TYPE: Type = Type::new_unspecified_type("kubernetes.Quantity");
 
-opaque_val!(Quantity, Type::new_unspecified_type("kubernetes.Quantity"));
+opaque_val!(Quantity, QUANTITY_TYPE);
 
 const NANOS: i128 = 1_000_000_000;
 

@@ -67,7 +67,7 @@ impl Ord for Semver {
 
 static SEMVER_TYPE: Type = Type::new_unspecified_type("kubernetes.Semver");
 
-opaque_val!(Semver, Type::new_unspecified_type("kubernetes.Semver"));
+opaque_val!(Semver, SEMVER_TYPE);
 
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     use cel::common::types::{BOOL_TYPE, STRING_TYPE};

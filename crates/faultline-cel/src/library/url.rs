@@ -23,7 +23,7 @@ pub(crate) struct Url {
 
 static URL_TYPE: Type = Type::new_unspecified_type("kubernetes.URL");
 
-opaque_val!(Url, Type::new_unspecified_type("kubernetes.URL"));
+opaque_val!(Url, URL_TYPE);
 
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     use cel::common::types::STRING_TYPE;
