@@ -66,15 +66,18 @@ fn visit(e: &IdedExpr, var: &str, shadowed: bool, out: &mut Vec<Vec<String>>) {
         Expr::Comprehension(c) => {
             visit(&c.iter_range, var, shadowed, out);
             visit(&c.accu_init, var, shadowed, out);
-            let inner = shadowed
-                || c.iter_var == var
-                || c.iter_var2.as_deref() == Some(var)
-                || c.accu_var == var;
+            let inner = shadowed || binds(c, var);
             visit(&c.loop_cond, var, inner, out);
             visit(&c.loop_step, var, inner, out);
             visit(&c.result, var, inner, out);
         }
     }
+}
+
+/// Whether the comprehension `c` binds a variable named `var` (which then hides `var` inside
+/// its loop and result).
+fn binds(c: &cel::common::ast::ComprehensionExpr, var: &str) -> bool {
+    c.iter_var == var || c.iter_var2.as_deref() == Some(var) || c.accu_var == var
 }
 
 /// The selection chain `e` is, if it is one rooted at `var` (the empty path for `var` itself).
@@ -195,10 +198,7 @@ fn all_comprehensions<'e>(
         }
         all_comprehensions(&c.iter_range, var, shadowed, out);
         all_comprehensions(&c.accu_init, var, shadowed, out);
-        let inner = shadowed
-            || c.iter_var == var
-            || c.iter_var2.as_deref() == Some(var)
-            || c.accu_var == var;
+        let inner = shadowed || binds(c, var);
         all_comprehensions(&c.loop_cond, var, inner, out);
         all_comprehensions(&c.loop_step, var, inner, out);
         all_comprehensions(&c.result, var, inner, out);
