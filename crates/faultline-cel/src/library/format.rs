@@ -122,47 +122,56 @@ fn max_len_error(n: usize) -> String {
     format!("must be no more than {n} characters")
 }
 
-fn dns1123_label(s: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if s.len() > 63 {
-        errs.push(max_len_error(63));
-    }
-    if !RE_DNS1123_LABEL.is_match(s) {
-        errs.push(regex_error(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-            DNS1123_LABEL,
-            &["my-name", "123-abc"],
-        ));
-    }
-    errs
+/// A name format apimachinery checks by length and one pattern (`IsDNS1123Label`,
+/// `IsValidLabelValue` …), with its error wording.
+struct NameFormat {
+    max: usize,
+    re: &'static LazyLock<Regex>,
+    pattern: &'static str,
+    message: &'static str,
+    examples: &'static [&'static str],
 }
 
-fn dns1123_subdomain(s: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if s.len() > 253 {
-        errs.push(max_len_error(253));
-    }
-    if !RE_DNS1123_SUBDOMAIN.is_match(s) {
-        errs.push(regex_error(
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-            DNS1123_SUBDOMAIN,
-            &["example.com"],
-        ));
-    }
-    errs
-}
+static DNS1123_LABEL_FORMAT: NameFormat = NameFormat {
+    max: 63,
+    re: &RE_DNS1123_LABEL,
+    pattern: DNS1123_LABEL,
+    message: "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+    examples: &["my-name", "123-abc"],
+};
 
-fn dns1035_label(s: &str) -> Vec<String> {
+static DNS1123_SUBDOMAIN_FORMAT: NameFormat = NameFormat {
+    max: 253,
+    re: &RE_DNS1123_SUBDOMAIN,
+    pattern: DNS1123_SUBDOMAIN,
+    message: "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+    examples: &["example.com"],
+};
+
+static DNS1035_LABEL_FORMAT: NameFormat = NameFormat {
+    max: 63,
+    re: &RE_DNS1035_LABEL,
+    pattern: DNS1035_LABEL,
+    message: "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+    examples: &["my-name", "abc-123"],
+};
+
+static LABEL_VALUE_FORMAT: NameFormat = NameFormat {
+    max: 63,
+    re: &RE_LABEL_VALUE,
+    pattern: LABEL_VALUE,
+    message: "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+    examples: &["MyValue", "my_value", "12345"],
+};
+
+/// The errors of `s` in `format`, as apimachinery words them.
+fn name_errors(format: &NameFormat, s: &str) -> Vec<String> {
     let mut errs = Vec::new();
-    if s.len() > 63 {
-        errs.push(max_len_error(63));
+    if s.len() > format.max {
+        errs.push(max_len_error(format.max));
     }
-    if !RE_DNS1035_LABEL.is_match(s) {
-        errs.push(regex_error(
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-            DNS1035_LABEL,
-            &["my-name", "abc-123"],
-        ));
+    if !format.re.is_match(s) {
+        errs.push(regex_error(format.message, format.pattern, format.examples));
     }
     errs
 }
@@ -185,7 +194,7 @@ fn qualified_name(s: &str) -> Vec<String> {
                 errs.push("prefix part must be non-empty".to_owned());
             } else {
                 errs.extend(
-                    dns1123_subdomain(prefix)
+                    name_errors(&DNS1123_SUBDOMAIN_FORMAT, prefix)
                         .into_iter()
                         .map(|m| format!("prefix part {m}")),
                 );
@@ -216,21 +225,6 @@ fn qualified_name(s: &str) -> Vec<String> {
                 QUALIFIED_NAME,
                 &["MyName", "my.name", "123-abc"]
             )
-        ));
-    }
-    errs
-}
-
-fn label_value(s: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if s.len() > 63 {
-        errs.push(max_len_error(63));
-    }
-    if !RE_LABEL_VALUE.is_match(s) {
-        errs.push(regex_error(
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-            LABEL_VALUE,
-            &["MyValue", "my_value", "12345"],
         ));
     }
     errs
@@ -279,14 +273,14 @@ fn is_datetime(s: &str) -> bool {
 /// The errors of `s` in `format`: none when it is valid.
 fn errors(format: &str, s: &str) -> Vec<String> {
     match format {
-        "dns1123Label" => dns1123_label(s),
-        "dns1123LabelPrefix" => dns1123_label(&mask_trailing_dash(s)),
-        "dns1123Subdomain" => dns1123_subdomain(s),
-        "dns1123SubdomainPrefix" => dns1123_subdomain(&mask_trailing_dash(s)),
-        "dns1035Label" => dns1035_label(s),
-        "dns1035LabelPrefix" => dns1035_label(&mask_trailing_dash(s)),
+        "dns1123Label" => name_errors(&DNS1123_LABEL_FORMAT, s),
+        "dns1123LabelPrefix" => name_errors(&DNS1123_LABEL_FORMAT, &mask_trailing_dash(s)),
+        "dns1123Subdomain" => name_errors(&DNS1123_SUBDOMAIN_FORMAT, s),
+        "dns1123SubdomainPrefix" => name_errors(&DNS1123_SUBDOMAIN_FORMAT, &mask_trailing_dash(s)),
+        "dns1035Label" => name_errors(&DNS1035_LABEL_FORMAT, s),
+        "dns1035LabelPrefix" => name_errors(&DNS1035_LABEL_FORMAT, &mask_trailing_dash(s)),
         "qualifiedName" => qualified_name(s),
-        "labelValue" => label_value(s),
+        "labelValue" => name_errors(&LABEL_VALUE_FORMAT, s),
         "uri" => match url::parse_request_uri_error(s) {
             Some(e) => vec![e],
             None => Vec::new(),
