@@ -146,7 +146,20 @@ enum Filled<'t> {
 /// What a key of a map reads: a node of the map, or a value filled in.
 enum Entry<'t> {
     Node(NodeRef<'t>),
+    /// An object's `metadata`, whose `namespace` reads the second field when not written.
+    Metadata(NodeRef<'t>, &'t str),
     Filled(&'t str),
+}
+
+impl<'t> Entry<'t> {
+    /// The entry's value, with what is filled in below it.
+    fn value(self) -> Box<dyn Val + 't> {
+        match self {
+            Entry::Node(node) => to_val(node),
+            Entry::Metadata(node, ns) => Box::new(YamlMap::filled(node, Filled::Namespace(ns))),
+            Entry::Filled(text) => Box::new(CelString::from(text)),
+        }
+    }
 }
 
 impl<'t> YamlMap<'t> {
@@ -186,27 +199,13 @@ impl<'t> YamlMap<'t> {
 
     fn lookup(&self, key: &dyn Val) -> Option<Entry<'t>> {
         let key = key.downcast_ref::<CelString>()?.inner();
-        match self.node.get(key) {
-            Some(node) => Some(Entry::Node(node)),
-            None if key == "namespace" => self.filled_namespace().map(Entry::Filled),
-            None => None,
-        }
-    }
-
-    /// The value of an entry, with what is filled in below it.
-    fn value_of(&self, entry: Entry<'t>) -> Box<dyn Val + 't> {
-        match (entry, self.filled) {
-            (Entry::Filled(text), _) => Box::new(CelString::from(text)),
-            (Entry::Node(node), Filled::Root(ns))
-                if node.is_map()
-                    && self
-                        .node
-                        .get("metadata")
-                        .is_some_and(|m| m.id() == node.id()) =>
-            {
-                Box::new(YamlMap::filled(node, Filled::Namespace(ns)))
+        match (self.node.get(key), self.filled) {
+            (Some(node), Filled::Root(ns)) if key == "metadata" && node.is_map() => {
+                Some(Entry::Metadata(node, ns))
             }
-            (Entry::Node(node), _) => to_val(node),
+            (Some(node), _) => Some(Entry::Node(node)),
+            (None, _) if key == "namespace" => self.filled_namespace().map(Entry::Filled),
+            (None, _) => None,
         }
     }
 
@@ -273,7 +272,7 @@ impl<'t> Indexer for YamlMap<'t> {
         Self: 'v,
     {
         match self.lookup(idx) {
-            Some(entry) => Ok(CowVal::Owned(self.value_of(entry))),
+            Some(entry) => Ok(CowVal::Owned(entry.value())),
             None => Err(no_such_key(idx)),
         }
     }
@@ -282,7 +281,7 @@ impl<'t> Indexer for YamlMap<'t> {
         Self: 'v,
     {
         self.lookup(idx)
-            .map(|entry| self.value_of(entry))
+            .map(Entry::value)
             .ok_or_else(|| no_such_key(idx))
     }
 }
